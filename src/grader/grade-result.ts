@@ -1,0 +1,54 @@
+import type { CapturedOutput, EndReason, Usage } from '../sandbox/sandbox.ts';
+import type { Limits } from '../sandbox/limits.ts';
+
+export type Protocol = 'coursera' | 'gradescope';
+
+export type GradeStatus =
+  | 'graded'
+  | 'not-gradable'
+  | 'grader-error'
+  | 'timeout'
+  | 'out-of-memory'
+  | 'output-limit';
+
+export type FeedbackFormat = 'text' | 'html' | 'markdown';
+
+export interface Feedback {
+  text: string;
+  format: FeedbackFormat;
+}
+
+/** One test case as a grader reported it (Gradescope `tests[]`). */
+export interface TestResult {
+  name: string;
+  score: number | null;
+  maxScore: number | null;
+  status: 'passed' | 'failed' | null;
+  output: string;
+  outputFormat: FeedbackFormat;
+  /** Gradescope visibility: who may see this test. */
+  visibility: Visibility;
+}
+
+export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
+
+/** The normalized outcome of one grading, whatever the protocol. */
+export interface GradeResult {
+  status: GradeStatus;
+  /** Fraction of the points earned, in [0, 1]; null unless status is `graded`. */
+  score: number | null;
+  /** Points when the grader reports them (Gradescope), else null. */
+  points: { earned: number; possible: number } | null;
+  feedback: Feedback;
+  tests: TestResult[];
+  /** One precise message per fault in the grader's output (for authors, not students). */
+  errors: string[];
+  /** Captured grader output; shown to students only when `visibleToStudents`. */
+  output: { stdout: CapturedOutput; stderr: CapturedOutput; visibleToStudents: boolean };
+  run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null };
+  protocol: Protocol;
+  image: { id: string };
+  limits: Limits;
+  /** Gradescope leaderboard entries, passed through. */
+  leaderboard?: unknown[];
+}

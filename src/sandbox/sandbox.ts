@@ -1,0 +1,103 @@
+import type { Limits } from './limits.ts';
+
+/** The image a run starts from, as every backend needs it. */
+export interface PreparedImage {
+  /** Image id: `sha256:` digest of the image config (Docker's image id). */
+  id: string;
+  /** Host path of the unpacked, read-only root filesystem (used by the `oci` backend). */
+  rootfs: string;
+}
+
+/**
+ * A fresh directory the sandbox creates for one run and mounts at `target`. It lives in the run's
+ * size-limited scratch space and is removed with the run.
+ */
+export interface Volume {
+  target: string;
+  readOnly: boolean;
+  /** Owned by the run's uid/gid (writable by the grader) or by root. */
+  owner: 'user' | 'root';
+  /** Host directory whose contents are copied in first; symbolic links are copied as links, never followed. */
+  copyFrom?: string;
+}
+
+/** A single read-only file placed into the run (e.g. Gradescope's submission_metadata.json). */
+export interface FileInput {
+  target: string;
+  content: string | Uint8Array;
+}
+
+export interface RunUser {
+  uid: number;
+  gid: number;
+}
+
+export interface RunSpec {
+  image: PreparedImage;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  user: RunUser;
+  volumes: Volume[];
+  files: FileInput[];
+  /** Container paths read back after the run, with the rules of `safe-read` (no links, regular files, size cap). */
+  outputs: string[];
+  /** Largest output file accepted, in bytes. */
+  outputFileCapBytes: number;
+  limits: Limits;
+  /** Network access; without it the run only has a loopback interface. */
+  network: boolean;
+  /** Keep the run's scratch files for debugging (`--no-rm`); the container itself is always removed. */
+  keep: boolean;
+}
+
+export type EndReason = 'exited' | 'timeout' | 'out-of-memory' | 'output-limit' | 'killed';
+
+export interface CapturedOutput {
+  /** The first `outputCapBytes` bytes, decoded as UTF-8. */
+  text: string;
+  /** Total bytes the run wrote to this stream (counted even past the cap). */
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface Usage {
+  wallMs: number;
+  cpuMs: number;
+  peakMemoryBytes: number;
+}
+
+/** A file read back from the run, or why it could not be read safely. */
+export type OutputFile = { ok: true; data: Buffer } | { ok: false; missing: boolean; error: string };
+
+export interface RunOutcome {
+  reason: EndReason;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  usage: Usage;
+  /** Keyed by the container paths named in `RunSpec.outputs`. */
+  outputs: Record<string, OutputFile>;
+  /** Host path of the kept scratch files when `keep` was set. */
+  keptAt?: string;
+}
+
+/** Raised when the sandbox itself cannot work (runtime missing, kernel feature absent): exit code 3. */
+export class SandboxError extends Error {
+  override name = 'SandboxError';
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.hint = hint;
+  }
+}
+
+/** One way of running a program in isolation. Backends: `oci` (runc/crun) and `docker`. */
+export interface Sandbox {
+  readonly name: string;
+  /** Runs to completion; never leaves a process, mount, cgroup or runtime state behind. */
+  run(spec: RunSpec, signal?: AbortSignal): Promise<RunOutcome>;
+  /** Removes state left by a supervisor that died (SIGKILL) in an earlier run. */
+  cleanupStale(): Promise<void>;
+}
