@@ -14,6 +14,8 @@ export interface LayerRecord {
   digest: string;
   mediaType: string;
   size: number;
+  /** Digest of the uncompressed tar (the config's `rootfs.diff_ids` entry); checked while unpacking. */
+  diffId?: string;
 }
 
 /** An image imported into the content-addressed store. */

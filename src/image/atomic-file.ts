@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A unique name for a temporary file or directory inside `dir` (same filesystem, so rename is atomic). */
+export function tempPath(dir: string, prefix: string): string {
+  return path.join(dir, `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Writes `data` to `file` so that readers see either the old or the new content, never a torn one:
+ * write a temporary sibling, then rename over. No fsync: a crash may lose the write, which every
+ * caller treats as "not cached yet".
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const tmp = tempPath(dir, `.${path.basename(file)}`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
