@@ -11,7 +11,8 @@ export type GradeStatus =
   | 'out-of-memory'
   | 'output-limit';
 
-export type FeedbackFormat = 'text' | 'html' | 'markdown';
+/** How feedback text is rendered. `ansi`: plain text with terminal colour codes (Gradescope's `ansi`). */
+export type FeedbackFormat = 'text' | 'html' | 'markdown' | 'ansi';
 
 export interface Feedback {
   text: string;
@@ -43,12 +44,30 @@ export interface GradeResult {
   tests: TestResult[];
   /** One precise message per fault in the grader's output (for authors, not students). */
   errors: string[];
+  /**
+   * Things an author should fix that did not stop the grading (unknown keys, a non-zero exit code
+   * next to a valid result, extra credit capped at 1). Empty for a clean run; never shown to students.
+   */
+  warnings: string[];
   /** Captured grader output; shown to students only when `visibleToStudents`. */
-  output: { stdout: CapturedOutput; stderr: CapturedOutput; visibleToStudents: boolean };
+  output: {
+    stdout: CapturedOutput;
+    stderr: CapturedOutput;
+    visibleToStudents: boolean;
+    /** Gradescope's `stdout_visibility` when the grader set it; `visibleToStudents` is true only for `visible`. */
+    visibility?: Visibility;
+  };
+  /** Usage of the run; all zero with reason `exited` and exitCode null when no run was started (`not-gradable`). */
   run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null };
   protocol: Protocol;
   image: { id: string };
   limits: Limits;
   /** Gradescope leaderboard entries, passed through. */
   leaderboard?: unknown[];
+  /** Who may see the score and feedback (Gradescope's top-level `visibility`); absent means `visible`. */
+  visibility?: Visibility;
+  /** Gradescope's `extra_data`, passed through for the platform. */
+  extraData?: unknown;
+  /** Host path of the run's kept scratch files (`keep` / `--no-rm`). */
+  keptAt?: string;
 }

@@ -1,0 +1,135 @@
+import type { ImageRecord } from '../image/image.ts';
+import { resolveLimits, type Limits } from '../sandbox/limits.ts';
+import type { CapturedOutput, RunOutcome, RunUser, Sandbox } from '../sandbox/sandbox.ts';
+import { detectProtocol, protocolByName, type ImagePathExists } from './detect-protocol.ts';
+import type { GradeResult, Protocol } from './grade-result.ts';
+import type { AssignmentInfo, Interpretation, PlanContext } from './protocol.ts';
+import { rootfsExists } from './rootfs-exists.ts';
+import { checkSubmission, type SubmissionLimits } from './submission-check.ts';
+
+export interface GradeRequest {
+  /** The grader image (an ImageRecord, or just its id and config). */
+  image: Pick<ImageRecord, 'id' | 'config'>;
+  /** Host path of the image's unpacked root filesystem. */
+  rootfs: string;
+  /** Host folder holding the submission's files. */
+  submissionDir: string;
+  /** Extra arguments, as in `docker run IMAGE args…` (they replace CMD). */
+  args?: string[];
+  /** Coursera part id (env `partId`). */
+  partId?: string;
+  /** Coursera `userId` and Gradescope `users[0].id`; default `local`. */
+  userId?: string;
+  /** Coursera `filename`; default: the submission's only top-level file, if it has exactly one. */
+  filename?: string;
+  /** Extra environment (`--env`); wins over the image's and the protocol's variables. */
+  env?: Record<string, string>;
+  /** Detected from the image when absent (see `detectProtocol`). */
+  protocol?: Protocol;
+  limits?: Partial<Limits>;
+  /** The grader's uid/gid; default 1000/1000. */
+  user?: RunUser;
+  /** Keep the run's scratch files (`--no-rm`). */
+  keep?: boolean;
+  /** Network access for the grader; default false. */
+  network?: boolean;
+  assignment?: AssignmentInfo;
+  /** Gradescope metadata; default id 1, created now. */
+  submission?: { id?: string | number; createdAt?: Date };
+  /** Gradescope metadata `users[0]` name and email; default empty. */
+  student?: { name?: string; email?: string };
+  submissionLimits?: Partial<SubmissionLimits>;
+  /** Largest result file read back; default 16 MiB. */
+  outputFileCapBytes?: number;
+  /** How to look into the image for protocol detection; default: `rootfsExists(rootfs)`. */
+  imageExists?: ImagePathExists;
+}
+
+export interface GradeDeps {
+  sandbox: Sandbox;
+}
+
+export const DEFAULT_RUN_USER: Readonly<RunUser> = Object.freeze({ uid: 1000, gid: 1000 });
+export const DEFAULT_OUTPUT_FILE_CAP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Grades one submission with one grader image and returns the normalized result.
+ *
+ * A submission that fails `checkSubmission` gives a `not-gradable` result without starting a run.
+ * Everything about the grader's behaviour becomes a result (see interpret-run.ts); what throws is a
+ * broken environment: `SandboxError` from the sandbox (CLI exit code 3), `ImageError` for an image
+ * with nothing to run, `RangeError` for impossible limits, and the abort reason when `signal` fires
+ * (the caller retries or drains; no result is made from an interrupted run).
+ */
+export async function grade(request: GradeRequest, deps: GradeDeps, signal?: AbortSignal): Promise<GradeResult> {
+  signal?.throwIfAborted();
+  const limits = resolveLimits(request.limits);
+  const protocolName = request.protocol ?? (await detectProtocol(request.imageExists ?? rootfsExists(request.rootfs)));
+  const base = { protocol: protocolName, image: { id: request.image.id }, limits };
+
+  const check = await checkSubmission(request.submissionDir, request.submissionLimits);
+  signal?.throwIfAborted();
+  if (!check.ok) {
+    return {
+      ...base,
+      status: 'not-gradable',
+      score: null,
+      points: null,
+      feedback: { text: `Your submission could not be graded: ${check.problem}. No attempt was counted.`, format: 'text' },
+      tests: [],
+      errors: [`submission ${request.submissionDir}: ${check.problem}`],
+      warnings: [],
+      output: { stdout: NO_OUTPUT, stderr: NO_OUTPUT, visibleToStudents: false },
+      run: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, reason: 'exited', exitCode: null, signal: null },
+    };
+  }
+
+  const protocol = protocolByName(protocolName);
+  const context: PlanContext = {
+    image: request.image.config,
+    submissionDir: request.submissionDir,
+    args: request.args ?? [],
+    env: request.env ?? {},
+    partId: request.partId,
+    filename: request.filename ?? (check.topLevelFiles.length === 1 ? check.topLevelFiles[0] : undefined),
+    student: { id: request.userId ?? 'local', name: request.student?.name ?? '', email: request.student?.email ?? '' },
+    submission: { id: request.submission?.id ?? 1, createdAt: request.submission?.createdAt ?? new Date() },
+    assignment: request.assignment,
+  };
+  const plan = protocol.plan(context);
+  const outcome = await deps.sandbox.run(
+    {
+      ...plan,
+      image: { id: request.image.id, rootfs: request.rootfs },
+      user: request.user ?? { ...DEFAULT_RUN_USER },
+      outputFileCapBytes: request.outputFileCapBytes ?? DEFAULT_OUTPUT_FILE_CAP_BYTES,
+      limits,
+      network: request.network ?? false,
+      keep: request.keep ?? false,
+    },
+    signal,
+  );
+  signal?.throwIfAborted();
+  return assemble(protocol.interpret(outcome, { limits, assignment: request.assignment }), outcome, base);
+}
+
+const NO_OUTPUT: CapturedOutput = Object.freeze({ text: '', bytes: 0, truncated: false });
+
+function assemble(verdict: Interpretation, outcome: RunOutcome, base: Pick<GradeResult, 'protocol' | 'image' | 'limits'>): GradeResult {
+  const { outputVisibility, leaderboard, extraData, ...fields } = verdict;
+  const result: GradeResult = {
+    ...base,
+    ...fields,
+    output: {
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
+      visibleToStudents: outputVisibility.value === 'visible',
+      ...(outputVisibility.explicit ? { visibility: outputVisibility.value } : {}),
+    },
+    run: { ...outcome.usage, reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal },
+  };
+  if (leaderboard !== undefined) result.leaderboard = leaderboard;
+  if (extraData !== undefined) result.extraData = extraData;
+  if (outcome.keptAt !== undefined) result.keptAt = outcome.keptAt;
+  return result;
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { parseGradescopeResults, validateGradescopeResults } from '../../src/grader/protocols/gradescope-output.ts';
+
+const SRC = 'results.json';
+const at = `${SRC}: `;
+
+function check(doc: unknown, totalPoints?: number) {
+  return validateGradescopeResults(doc, { source: SRC, totalPoints });
+}
+
+function errorsOf(doc: unknown, totalPoints?: number): string[] {
+  const checked = check(doc, totalPoints);
+  expect(checked.ok).toBe(false);
+  return checked.ok ? [] : checked.errors;
+}
+
+const twoTests = [
+  { name: 'one', score: 2, max_score: 4, status: 'passed' },
+  { name: 'two', score: 3, max_score: 6, status: 'failed' },
+];
+
+describe('validateGradescopeResults: normalization', () => {
+  it('adds up the tests when there is no top-level score', () => {
+    const checked = check({ tests: twoTests });
+    expect(checked).toMatchObject({ ok: true, value: { score: 0.5, points: { earned: 5, possible: 10 } }, warnings: [] });
+  });
+
+  it('accepts a top-level score equal to the tests, up to float rounding', () => {
+    const tests = [{ score: 0.1, max_score: 1 }, { score: 0.2, max_score: 1 }];
+    expect(check({ score: 0.3, tests })).toMatchObject({ ok: true, value: { points: { earned: 0.3, possible: 2 } } });
+  });
+
+  it('takes a bare score out of the assignment total points', () => {
+    expect(check({ score: 7 }, 20)).toMatchObject({ ok: true, value: { score: 0.35, points: { earned: 7, possible: 20 } }, warnings: [] });
+  });
+
+  it("prefers the tests' max_score to the assignment total, with a warning when they differ", () => {
+    expect(check({ tests: twoTests }, 100)).toMatchObject({
+      ok: true,
+      value: { score: 0.5, points: { earned: 5, possible: 10 } },
+      warnings: [`${at}the tests' max_score add up to 10 but the assignment is worth 100 points; the score is taken out of 10`],
+    });
+    expect(check({ tests: twoTests }, 10)).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it('counts extra credit in points, caps the fraction at 1 and warns', () => {
+    const tests = [{ name: 'core', score: 10, max_score: 10 }, { name: 'bonus', score: 2, max_score: 0 }];
+    expect(check({ tests })).toEqual(expect.objectContaining({
+      ok: true,
+      value: expect.objectContaining({ score: 1, points: { earned: 12, possible: 10 } }) as unknown,
+      warnings: [
+        `${at}tests[1] "bonus": score 2 is above max_score 0 (counted as extra credit)`,
+        `${at}the score 12 is above the 10 points possible (extra credit); the fraction is capped at 1 and the points are kept`,
+      ],
+    }));
+  });
+
+  it('maps tests, formats and visibility', () => {
+    const checked = check({
+      output: '# Summary', output_format: 'md', test_output_format: 'ansi', visibility: 'after_due_date', stdout_visibility: 'visible',
+      tests: [
+        { name: 'shown', score: 1, max_score: 1, status: 'passed', output: '\u001b[32mok', visibility: 'visible' },
+        { score: 0, max_score: 1, number: '1.2', output: '<b>no</b>', output_format: 'html' },
+        { score: 0, max_score: 1, number: 3, output_format: 'simple_format', visibility: 'hidden' },
+        { score: 0, max_score: 1, output_format: 'text', visibility: 'after_published' },
+      ],
+      leaderboard: [{ name: 'speed', value: 1.5, order: 'asc' }, { name: 'stars', value: '***' }],
+      extra_data: { seed: 3 },
+      execution_time: 12,
+    });
+    expect(checked.ok && checked.value).toEqual({
+      score: 0.25,
+      points: { earned: 1, possible: 4 },
+      feedback: { text: '# Summary', format: 'markdown' },
+      visibility: 'after_due_date',
+      stdoutVisibility: 'visible',
+      leaderboard: [{ name: 'speed', value: 1.5, order: 'asc' }, { name: 'stars', value: '***' }],
+      extraData: { seed: 3 },
+      tests: [
+        { name: 'shown', score: 1, maxScore: 1, status: 'passed', output: '\u001b[32mok', outputFormat: 'ansi', visibility: 'visible' },
+        { name: 'Test 1.2', score: 0, maxScore: 1, status: null, output: '<b>no</b>', outputFormat: 'html', visibility: 'after_due_date' },
+        { name: 'Test 3', score: 0, maxScore: 1, status: null, output: '', outputFormat: 'text', visibility: 'hidden' },
+        { name: 'Test 4', score: 0, maxScore: 1, status: null, output: '', outputFormat: 'text', visibility: 'after_published' },
+      ],
+    });
+  });
+
+  it('defaults: visible result, stdout visibility unset, text output, tests without score are informational', () => {
+    const checked = check({ tests: [{ name: 'a', score: 1, max_score: 1 }, { name: 'info', output: 'compiled with 2 warnings' }] });
+    expect(checked).toMatchObject({
+      ok: true,
+      value: {
+        visibility: 'visible', stdoutVisibility: undefined, feedback: { text: '', format: 'text' },
+        tests: [{ name: 'a' }, { name: 'info', score: null, maxScore: null, visibility: 'visible' }],
+      },
+    });
+  });
+});
+
+describe('validateGradescopeResults: faults', () => {
+  it.each([
+    [[], `${SRC} must hold a JSON object, but it holds an array of 0 items`],
+    ['{}', `${SRC} must hold a JSON object, but it holds the string "{}"`],
+  ])('not an object: %j', (doc, message) => {
+    expect(errorsOf(doc)).toEqual([message]);
+  });
+
+  it('needs some score', () => {
+    expect(errorsOf({ tests: [{ name: 'x', output: 'hi' }] }, 10)).toEqual([`${at}there is no score: give a top-level score or a score on each test`]);
+    expect(errorsOf({}, 10)).toEqual([`${at}there is no score: give a top-level score or a score on each test`]);
+  });
+
+  it('needs a score on each test with a max_score when there is no top-level score', () => {
+    expect(errorsOf({ tests: [{ name: 'a', score: 1, max_score: 1 }, { name: 'b', max_score: 1 }] })).toEqual([
+      `${at}tests[1] "b": score is missing; without a top-level score every test with a max_score needs one`,
+    ]);
+  });
+
+  it('refuses scores that do not add up, naming both sums', () => {
+    expect(errorsOf({ score: 10, tests: twoTests })).toEqual([
+      `${at}the top-level score 10 differs from the sum of the tests' scores 5; make them agree or leave out the top-level score`,
+    ]);
+  });
+
+  it('needs the points possible', () => {
+    expect(errorsOf({ score: 7 })).toEqual([
+      `${at}the score cannot be turned into a fraction: no test has a max_score, and the assignment's total points are unknown`,
+    ]);
+    expect(errorsOf({ tests: [{ score: 0, max_score: 0 }] })).toEqual([
+      `${at}the score cannot be turned into a fraction: the tests' max_score add up to 0, and the assignment's total points are unknown`,
+    ]);
+  });
+
+  it.each([
+    [{ score: '7' }, 'score must be a number, but it is the string "7" (write 7 without quotes)'],
+    [{ score: null }, 'score must be a number, but it is null'],
+    [{ score: -1 }, 'score must be at least 0, but it is the number -1'],
+    [{ score: 1, tests: {} }, 'tests must be an array, but it is an object'],
+    [{ score: 1, output: 5 }, 'output must be a string, but it is the number 5'],
+    [{ score: 1, output_format: 'markdown' }, 'output_format must be "text", "html", "simple_format", "md" or "ansi", but it is the string "markdown" (did you mean "md"?)'],
+    [{ score: 1, test_output_format: 'HTML' }, 'test_output_format must be "text", "html", "simple_format", "md" or "ansi", but it is the string "HTML" (did you mean "html"?)'],
+    [{ score: 1, test_name_format: 1 }, 'test_name_format must be "text", "html", "simple_format", "md" or "ansi", but it is the number 1'],
+    [{ score: 1, visibility: 'public' }, 'visibility must be "visible", "hidden", "after_due_date" or "after_published", but it is the string "public"'],
+    [{ score: 1, stdout_visibility: 'Visible' }, 'stdout_visibility must be "visible", "hidden", "after_due_date" or "after_published", but it is the string "Visible" (did you mean "visible"?)'],
+    [{ score: 1, execution_time: '12s' }, 'execution_time must be a number, but it is the string "12s"'],
+    [{ score: 1, leaderboard: {} }, 'leaderboard must be an array, but it is an object'],
+    [{ score: 1, leaderboard: [3] }, 'leaderboard[0] must be an object with name and value, but it is the number 3'],
+    [{ score: 1, leaderboard: [{ value: 1 }] }, 'leaderboard[0].name is missing'],
+    [{ score: 1, leaderboard: [{ name: 3, value: 1 }] }, 'leaderboard[0].name must be a string, but it is the number 3'],
+    [{ score: 1, leaderboard: [{ name: 'x' }] }, 'leaderboard[0].value is missing'],
+    [{ score: 1, leaderboard: [{ name: 'x', value: [1] }] }, 'leaderboard[0].value must be a number or a string, but it is an array of 1 item'],
+    [{ score: 1, leaderboard: [{ name: 'x', value: 1, order: 'up' }] }, 'leaderboard[0].order must be "asc" or "desc", but it is the string "up"'],
+  ])('top level %j', (doc, message) => {
+    expect(errorsOf(doc, 10)).toEqual([`${at}${message}`]);
+  });
+
+  it.each([
+    [{ score: '1' }, 'score must be a number, but it is the string "1" (write 1 without quotes)'],
+    [{ score: -1 }, 'score must be at least 0, but it is the number -1'],
+    [{ score: 1, max_score: -2 }, 'max_score must be at least 0, but it is the number -2'],
+    [{ score: 1, max_score: true }, 'max_score must be a number, but it is the boolean true'],
+    [{ score: 1, status: 'ok' }, 'status must be "passed" or "failed", but it is the string "ok"'],
+    [{ score: 1, status: 'pass' }, 'status must be "passed" or "failed", but it is the string "pass" (did you mean "passed"?)'],
+    [{ score: 1, visibility: 'secret' }, 'visibility must be "visible", "hidden", "after_due_date" or "after_published", but it is the string "secret"'],
+    [{ score: 1, output: ['a'] }, 'output must be a string, but it is an array of 1 item'],
+    [{ score: 1, output_format: 'rtf' }, 'output_format must be "text", "html", "simple_format", "md" or "ansi", but it is the string "rtf"'],
+    [{ score: 1, name_format: 'bold' }, 'name_format must be "text", "html", "simple_format", "md" or "ansi", but it is the string "bold"'],
+    [{ score: 1, number: {} }, 'number must be a string such as "1.2", but it is an object'],
+    [{ score: 1, tags: 'fast' }, 'tags must be an array of strings, but it is the string "fast"'],
+    [{ score: 1, tags: ['a', 2] }, 'tags[1] must be a string, but it is the number 2'],
+  ])('test field %j', (test, message) => {
+    expect(errorsOf({ tests: [{ max_score: 5, ...test }] }, 10)).toEqual([`${at}tests[0]: ${message}`]);
+  });
+
+  it('names a test by index and name; a non-object test is a fault', () => {
+    expect(errorsOf({ tests: [{ name: 'adds', score: 1, max_score: 1, status: 'PASSED' }, 'x'] })).toEqual([
+      `${at}tests[0] "adds": status must be "passed" or "failed", but it is the string "PASSED" (did you mean "passed"?)`,
+      `${at}tests[1] must be an object, but it is the string "x"`,
+    ]);
+  });
+
+  it('does not pile a sum mismatch on top of an invalid test score', () => {
+    expect(errorsOf({ score: 3, tests: [{ score: 3, max_score: 5 }, { score: '2', max_score: 5 }] })).toEqual([
+      `${at}tests[1]: score must be a number, but it is the string "2" (write 2 without quotes)`,
+    ]);
+  });
+
+  it('warns about unknown keys at both levels', () => {
+    expect(check({ tests: [{ name: 'a', score: 1, max_score: 1, weight: 2 }], score: 1, scroe: 1 })).toMatchObject({
+      ok: true,
+      warnings: [`${at}unknown key "scroe" ignored`, `${at}tests[0] "a": unknown key "weight" ignored`],
+    });
+    expect(check({ tests: [{ score: 1, Max_Score: 1, maxScore: 1 }] }, 1)).toMatchObject({
+      warnings: [
+        `${at}tests[0]: unknown key "Max_Score" ignored (did you mean "max_score"?)`,
+        `${at}tests[0]: unknown key "maxScore" ignored (did you mean "max_score"?)`,
+      ],
+    });
+  });
+});
+
+describe('parseGradescopeResults', () => {
+  it('reports a syntax fault with its position', () => {
+    expect(parseGradescopeResults('{"score": 1,\n "tests": [}', { source: SRC })).toEqual({
+      ok: false,
+      errors: [`${SRC} is not JSON: unexpected "}" (expected a value) at line 2 column 12`],
+      warnings: [],
+    });
+  });
+});
