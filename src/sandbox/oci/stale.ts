@@ -1,0 +1,91 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CgroupLayout } from './cgroups.ts';
+import { execFile } from './exec-file.ts';
+import { readMounts } from './mountinfo.ts';
+import { activeRuns, isAlive, runIdPrefix, runOwner } from './run-id.ts';
+import { runtimeRoot, type OciRuntime, type RuntimeName } from './runtime.ts';
+import { unmountBelow } from './scratch.ts';
+
+export interface StaleContext {
+  stateDir: string;
+  runtime: OciRuntime;
+  cgroups: CgroupLayout;
+}
+
+const RUNTIMES: RuntimeName[] = ['runc', 'crun'];
+
+async function names(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** Pids of processes with `id` as a whole argument: the dead supervisor's orphaned `runc run`. */
+async function processesNaming(id: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await names('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').includes(id)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check()) && Date.now() < deadline) await sleep(20);
+}
+
+/**
+ * Removes what supervisors killed with SIGKILL left behind in this state directory: running or
+ * stopped containers and their orphaned runtime processes, cgroups, scratch mounts and trial
+ * bundles. A run is stale when the supervisor pid in its id is dead (or is this process, and the
+ * run is not in progress here), so several live supervisors may share one state directory.
+ */
+export async function cleanupStaleRuns(context: StaleContext): Promise<void> {
+  const { stateDir, runtime, cgroups } = context;
+  const prefix = runIdPrefix(stateDir);
+  const runsDir = join(stateDir, 'runs');
+  const trialDir = join(stateDir, 'trial');
+  const found = new Set<string>([
+    ...await names(runsDir),
+    ...await names(trialDir),
+    ...(await Promise.all(RUNTIMES.map((name) => names(runtimeRoot(stateDir, name))))).flat(),
+    ...await cgroups.list(prefix),
+  ]);
+  for (const mount of await readMounts()) {
+    for (const dir of [runsDir, trialDir]) {
+      if (mount.mountPoint.startsWith(`${dir}/`)) found.add(mount.mountPoint.slice(dir.length + 1).split('/')[0] ?? '');
+    }
+  }
+  const stale = [...found].filter((id) => {
+    if (!id.startsWith(prefix) || activeRuns.has(id)) return false;
+    const owner = runOwner(id);
+    return owner === undefined || owner === process.pid || !isAlive(owner);
+  });
+
+  for (const id of stale) {
+    // Kill first: with the init gone the pid namespace empties and the runtime process exits.
+    await cgroups.kill(id);
+    await until(async () => (await cgroups.pids(id)).length === 0, 5000);
+    for (const pid of await processesNaming(id)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+    await until(async () => (await processesNaming(id)).length === 0, 5000);
+    for (const name of RUNTIMES) {
+      const root = runtimeRoot(stateDir, name);
+      if (!(await names(root)).includes(id)) continue;
+      if (name === runtime.name) await execFile(runtime.path, ['--root', root, 'delete', '--force', id]);
+      await rm(join(root, id), { recursive: true, force: true });
+    }
+    await cgroups.remove(id);
+    for (const dir of [join(runsDir, id), join(trialDir, id)]) {
+      await unmountBelow(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
