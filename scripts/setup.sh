@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 machine ready for gradebox: system packages (runc for the sandbox,
+# busybox-static and debootstrap for test images, docker.io for the docker backend and baselines),
+# then Node.js 24 and the npm dependencies (npm ci; Node 24 comes from the pinned `node` package).
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(runc busybox-static debootstrap docker.io tmux iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "gradebox setup: missing system packages: ${missing[*]}" >&2
+    echo "  install them as root: sudo apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  echo "gradebox setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/.
+if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+elif [[ ! -f dist/cli/main.js ]] || [[ -n $(find src -newer dist/cli/main.js -name '*.ts' -print -quit) ]]; then
+  npx tsc -p tsconfig.json
+fi

@@ -1,0 +1,106 @@
+import { Command, Option } from 'commander';
+import { gradeLocal } from '../../toolkit/grade-local.ts';
+import type { GradeResult } from '../../grader/grade-result.ts';
+import { resolveLimits, type Limits } from '../../sandbox/limits.ts';
+import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatGradeResult } from '../format-grade-result.ts';
+import { envJson, envPair, oneOf, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { progressReporter } from '../progress.ts';
+import { runAction } from '../run-action.ts';
+import { paint } from '../terminal.ts';
+import { UsageError } from '../usage-error.ts';
+
+// Node timers hold at most 2^31-1 ms (~24.8 days); a longer timeout would fire after 1 ms.
+const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+interface GradeLocalFlags {
+  partId?: string;
+  env?: Record<string, string>;
+  envJson?: Record<string, string>;
+  timeout: number;
+  memory: number;
+  cpus: number;
+  protocol?: 'coursera' | 'gradescope';
+  backend: (typeof SANDBOX_BACKENDS)[number];
+  rm: boolean;
+  json?: boolean;
+}
+
+/** `gradebox grade local IMAGE SUBMISSION_DIR [ARGS...]`: grade exactly as production will. */
+export function gradeLocalCommand(): Command {
+  return new Command('local')
+    .description('Grade a submission directory with a grader image, in the production sandbox')
+    .argument('<image>', 'docker save tarball, OCI layout (dir or tar), or an image name in the local Docker daemon')
+    .argument('<submission-dir>', 'directory holding the submission files')
+    .argument('[args...]', 'extra arguments for the grader entrypoint (e.g. the part id); put them after --')
+    .option('--part-id <id>', 'part id passed to the grader (env partId)')
+    .option('--env <KEY=VALUE>', 'extra environment variable for the grader (repeatable)', envPair)
+    .option('--env-json <json>', 'extra environment variables as a JSON object', envJson)
+    .option('--timeout <seconds>', 'wall-clock limit; the whole process tree is killed after it', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS), 1200)
+    .option('--memory <MiB>', 'memory limit (swap included)', positiveInteger('--memory'), 1024)
+    .option('--cpus <n>', 'CPU limit, fractions allowed', positiveNumber('--cpus'), 1)
+    .addOption(
+      new Option('--protocol <protocol>', 'grader protocol (default: gradescope when /autograder/run_autograder exists, else coursera)')
+        .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
+    )
+    .addOption(
+      new Option('--backend <backend>', 'sandbox backend').argParser(oneOf('--backend', SANDBOX_BACKENDS)).default('auto'),
+    )
+    .option('--no-rm', "keep the run's scratch files (shared dir, writable layer) for debugging")
+    .option('--json', 'print the full GradeResult as JSON on stdout')
+    .addHelpText('after', `
+Examples:
+  gradebox grade local grader.tar ./submission
+  gradebox grade local ./oci-layout ./submission --part-id hello -- --verbose
+  gradebox grade local my-grader:1.0 ./submission --memory 2048 --timeout 60 --json
+
+Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output limit, bad image),
+2 usage error, 3 sandbox or environment error, 130 interrupted.`)
+    .action(runAction(async (signal, image: string, submissionDir: string, args: string[], flags: GradeLocalFlags) => {
+      const limits = checkedLimits({ timeoutSeconds: flags.timeout, memoryMiB: flags.memory, cpus: flags.cpus });
+      const progress = flags.json ? undefined : progressReporter();
+      try {
+        const result = await gradeLocal({
+          image,
+          submissionDir,
+          args,
+          partId: flags.partId,
+          env: { ...flags.envJson, ...flags.env },
+          protocol: flags.protocol,
+          limits,
+          backend: flags.backend,
+          keep: !flags.rm,
+          signal,
+          onProgress: progress?.update,
+        });
+        progress?.stop();
+        process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatGradeResult(result)}\n`);
+        if (result.keptAt) process.stderr.write(`run files kept at ${result.keptAt}\n`);
+        // Say why on stderr too, so it shows when stdout goes to a file or to jq.
+        if (result.status !== 'graded') process.stderr.write(`${notGraded(result)}\n`);
+        return result.status === 'graded' ? ExitCode.ok : ExitCode.graderError;
+      } finally {
+        progress?.stop();
+      }
+    }));
+}
+
+/** The limits as the sandbox will apply them; a value it refuses (e.g. --memory 5) is a usage error, not a crash. */
+function checkedLimits(limits: Partial<Limits>): Partial<Limits> {
+  const options: Partial<Record<keyof Limits, string>> = { timeoutSeconds: '--timeout', memoryMiB: '--memory', cpus: '--cpus' };
+  try {
+    resolveLimits(limits);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const message = error.message.replace(/^limit (\w+)/, (whole, key: string) => options[key as keyof Limits] ?? whole);
+    throw new UsageError(message, { cause: error });
+  }
+  return limits;
+}
+
+function notGraded(result: GradeResult): string {
+  const [first, ...more] = result.errors;
+  const why = first === undefined ? '' : `: ${first}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
+  return `${paint('red', 'error:', process.stderr)} not graded (${result.status})${why}`;
+}

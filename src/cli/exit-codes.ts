@@ -1,0 +1,15 @@
+/** Process exit codes of the `gradebox` command, documented in README.md ("Exit codes"). */
+export const ExitCode = {
+  /** The command did what was asked; for `grade`, the submission was graded. */
+  ok: 0,
+  /** The grader failed: unusable image, crash, invalid output, timeout, or any status other than `graded`. */
+  graderError: 1,
+  /** The command line was wrong: unknown option, bad value, missing file. */
+  usage: 2,
+  /** The machine cannot sandbox: runtime missing, kernel feature absent, not permitted. */
+  environment: 3,
+  /** Interrupted by Ctrl-C (SIGINT) or SIGTERM; everything started was cleaned up. */
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

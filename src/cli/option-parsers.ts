@@ -1,0 +1,67 @@
+import { UsageError } from './usage-error.ts';
+
+/** Parsers for commander options: each rejects a bad value with a message that names the option. */
+
+export function positiveNumber(option: string, max = Infinity): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new UsageError(`${option} takes a positive number, got "${value}"`);
+    }
+    if (n > max) throw new UsageError(`${option} takes a number no greater than ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+export function positiveInteger(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) {
+      throw new UsageError(`${option} takes a whole number greater than 0, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--env KEY=VALUE`, repeatable; later pairs win. */
+export function envPair(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  const key = eq < 0 ? value : value.slice(0, eq);
+  if (eq < 0 || !ENV_NAME.test(key)) {
+    throw new UsageError(`--env takes KEY=VALUE with KEY made of letters, digits and _, got "${value}"`);
+  }
+  return { ...previous, [key]: value.slice(eq + 1) };
+}
+
+/** `--env-json '{"KEY":"value"}'`: an object of string (or number/boolean, stringified) values. */
+export function envJson(value: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new UsageError(`--env-json is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError('--env-json takes a JSON object such as {"KEY": "value"}');
+  }
+  const env: Record<string, string> = {};
+  for (const [key, v] of Object.entries(parsed)) {
+    if (!ENV_NAME.test(key)) throw new UsageError(`--env-json key "${key}" is not a valid variable name`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new UsageError(`--env-json value of "${key}" must be a string, number or boolean`);
+    }
+    env[key] = String(v);
+  }
+  return env;
+}
+
+export function oneOf<T extends string>(option: string, allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new UsageError(`${option} takes one of ${allowed.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  };
+}

@@ -1,0 +1,45 @@
+import ora, { type Ora } from 'ora';
+
+/** A step of long work (importing or unpacking an image, running the grader). */
+export interface Progress {
+  phase: string;
+  done: number;
+  total?: number;
+}
+
+const BAR_WIDTH = 24;
+
+/**
+ * A progress line on stderr: a bar when the total is known, a spinner otherwise. Silent when stderr
+ * is not a terminal (CI logs, pipes), so machine output stays clean.
+ */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; stop: () => void } {
+  let spinner: Ora | undefined;
+  const enabled = stream.isTTY === true && !process.env.CI;
+  return {
+    update(p: Progress) {
+      if (!enabled) return;
+      spinner ??= ora({ stream, discardStdin: false }).start();
+      spinner.text = render(p);
+    },
+    stop() {
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
+
+export function render(p: Progress): string {
+  if (!p.total || p.total <= 0) return p.done > 0 ? `${p.phase} ${humanBytes(p.done)}` : p.phase;
+  const fraction = Math.min(1, p.done / p.total);
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
+  return `${p.phase} ${bar} ${Math.floor(fraction * 100)}% (${humanBytes(p.done)} / ${humanBytes(p.total)})`;
+}
+
+function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}

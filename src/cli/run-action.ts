@@ -1,0 +1,46 @@
+import { ImageError } from '../image/image.ts';
+import { SandboxError } from '../sandbox/sandbox.ts';
+import { SubmissionPathError } from '../toolkit/grade-local.ts';
+import { ExitCode } from './exit-codes.ts';
+import { interruptSignal } from './interrupt.ts';
+import { paint } from './terminal.ts';
+import { UsageError } from './usage-error.ts';
+
+/**
+ * Wraps a command's action: gives it an AbortSignal wired to Ctrl-C, and turns what it throws into
+ * one message on stderr and the documented exit code. The action returns its own exit code.
+ */
+export function runAction<A extends unknown[]>(
+  action: (signal: AbortSignal, ...args: A) => Promise<number>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const { signal, dispose } = interruptSignal();
+    try {
+      process.exitCode = await action(signal, ...args);
+    } catch (error) {
+      process.exitCode = signal.aborted ? ExitCode.interrupted : reportError(error);
+    } finally {
+      dispose();
+    }
+  };
+}
+
+function reportError(error: unknown): number {
+  const err = paint('red', 'error:', process.stderr);
+  if (error instanceof UsageError || error instanceof SubmissionPathError) {
+    process.stderr.write(`${err} ${error.message}\n(see --help)\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof SandboxError) {
+    process.stderr.write(`${err} ${error.message}\n`);
+    if (error.hint) process.stderr.write(`fix: ${error.hint}\n`);
+    return ExitCode.environment;
+  }
+  if (error instanceof ImageError) {
+    process.stderr.write(`${err} ${error.message}\n`);
+    return ExitCode.graderError;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`${err} unexpected failure: ${message}\nPlease report this as a gradebox bug.\n`);
+  return ExitCode.graderError;
+}

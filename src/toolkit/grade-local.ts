@@ -1,0 +1,66 @@
+import { stat } from 'node:fs/promises';
+import { grade } from '../grader/grade.ts';
+import type { GradeResult, Protocol } from '../grader/grade-result.ts';
+import type { ImportProgress } from '../image/image-source.ts';
+import { ImageStore } from '../image/image-store.ts';
+import type { Limits } from '../sandbox/limits.ts';
+import { openSandbox, type SandboxBackend } from '../sandbox/open-sandbox.ts';
+import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
+
+export interface GradeLocalOptions {
+  /** Tarball, OCI layout or daemon image name. */
+  image: string;
+  submissionDir: string;
+  args: string[];
+  partId?: string;
+  env: Record<string, string>;
+  protocol?: Protocol;
+  limits: Partial<Limits>;
+  backend: SandboxBackend;
+  keep: boolean;
+  /** Defaults to `gradeboxHome()`. */
+  home?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** Raised for a submission path that does not exist or is no directory (a usage error in the CLI). */
+export class SubmissionPathError extends Error {
+  override name = 'SubmissionPathError';
+}
+
+/**
+ * Grades a local submission exactly as production will: imports the image into the local store,
+ * unpacks it once, and runs the grader in the chosen sandbox backend.
+ */
+export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResult> {
+  await requireDirectory(options.submissionDir);
+  const home = options.home ?? gradeboxHome();
+  const store = new ImageStore(imageStoreDir(home));
+  const progress = { signal: options.signal, onProgress: options.onProgress };
+  const image = await store.import(options.image, progress);
+  const rootfs = await store.rootfs(image, progress);
+  options.onProgress?.({ phase: 'grading', done: 0 });
+  const sandbox = openSandbox(options.backend, sandboxStateDir(home));
+  return grade(
+    {
+      image,
+      rootfs,
+      submissionDir: options.submissionDir,
+      args: options.args,
+      ...(options.partId !== undefined ? { partId: options.partId } : {}),
+      env: options.env,
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+      limits: options.limits,
+      keep: options.keep,
+    },
+    { sandbox },
+    options.signal,
+  );
+}
+
+async function requireDirectory(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new SubmissionPathError(`submission directory ${path} does not exist`);
+  if (!info.isDirectory()) throw new SubmissionPathError(`submission ${path} is not a directory (pass the folder holding the files)`);
+}
