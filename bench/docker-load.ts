@@ -19,7 +19,12 @@ export async function dockerLoad(tarPath: string): Promise<string | undefined> {
     stream.on('end', () => resolve(text));
     stream.on('error', reject);
   });
-  const id = /Loaded image(?: ID)?: (\S+)/.exec(output)?.[1];
+  // The daemon answers with JSON lines such as {"stream":"Loaded image: name:tag\n"}.
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  const messages = lines.map((line) => (JSON.parse(line) as { stream?: string; error?: string }));
+  const failure = messages.find((m) => m.error);
+  if (failure) throw new Error(`docker load failed: ${failure.error}`);
+  const id = messages.map((m) => /Loaded image(?: ID)?: (\S+)/.exec(m.stream ?? '')?.[1]).find(Boolean);
   if (!id) throw new Error(`docker load gave no image: ${output}`);
   return id;
 }

@@ -6,7 +6,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../src/image/atomic-file.ts';
+import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { withFileLock } from '../src/image/file-lock.ts';
 import { busyboxRecipe, writeBusyboxLayer } from './test-images/base-busybox.ts';
 import { pythonRecipe, writePythonLayer } from './test-images/base-python.ts';

@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
 /** A step of long work (importing or unpacking an image, running the grader). */
 export interface Progress {
@@ -15,14 +15,25 @@ const BAR_WIDTH = 24;
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; stop: () => void } {
   let spinner: Ora | undefined;
+  let stopped = false;
+  let latest: Progress | undefined;
   const enabled = stream.isTTY === true && !process.env.CI;
+  // ora costs ~60 ms to load, so it is loaded only when a terminal will show it.
+  const loading = enabled
+    ? import('ora').then(({ default: ora }) => {
+        if (stopped) return;
+        spinner = ora({ stream, discardStdin: false }).start();
+        if (latest) spinner.text = render(latest);
+      })
+    : undefined;
+  loading?.catch(() => undefined);
   return {
     update(p: Progress) {
-      if (!enabled) return;
-      spinner ??= ora({ stream, discardStdin: false }).start();
-      spinner.text = render(p);
+      latest = p;
+      if (spinner) spinner.text = render(p);
     },
     stop() {
+      stopped = true;
       spinner?.stop();
       spinner = undefined;
     },

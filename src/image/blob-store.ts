@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tempPath } from './atomic-file.ts';
+import { tempPath } from '../util/atomic-file.ts';
 import { DigestStream, digestHex } from './digest.ts';
 import { ImageError } from './image.ts';
 

@@ -1,7 +1,7 @@
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempPath } from './atomic-file.ts';
+import { tempPath } from '../util/atomic-file.ts';
 
 const POLL_MS = 100;
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { BlobStore } from './blob-store.ts';
 import { sniffCompression } from './compression.ts';
 import { digestHex } from './digest.ts';

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tempPath } from './atomic-file.ts';
+import { tempPath } from '../util/atomic-file.ts';
 import type { BlobStore } from './blob-store.ts';
 import { digestHex } from './digest.ts';
 import { isAlive, withFileLock } from './file-lock.ts';

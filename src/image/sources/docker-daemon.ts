@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+// dockerode (and its ssh2 dependency) costs ~150 ms to load: only loaded when an image comes from a daemon.
+import type Docker from 'dockerode';
 import { ImageError } from '../image.ts';
 import type { ImageSource } from '../image-source.ts';
 import { readTarArchive } from './archive-files.ts';
@@ -20,7 +21,8 @@ export function dockerDaemonSource(name: string, docker?: Docker): ImageSource {
   const connect = async (): Promise<Docker> => {
     if (!client) {
       try {
-        client = new Docker();
+        const { default: DockerClient } = await import('dockerode');
+        client = new DockerClient();
       } catch (err) {
         throw new ImageError(`cannot reach a Docker daemon: ${(err as Error).message}`);
       }

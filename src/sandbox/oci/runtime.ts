@@ -8,6 +8,7 @@ import { execFile } from './exec-file.ts';
 import { buildOciConfig } from './oci-config.ts';
 import type { OciMount } from './oci-spec.ts';
 import { activeRuns, newRunId } from './run-id.ts';
+import { RuntimeVerdictCache } from './runtime-verdict-cache.ts';
 import { createScratch, destroyRunDir, scratchLayout } from './scratch.ts';
 
 export type RuntimeName = 'runc' | 'crun';
@@ -93,7 +94,8 @@ const verdicts = new Map<string, Promise<OciRuntime>>();
 /**
  * Finds a working OCI runtime: for `auto`, crun if it works (it is faster) and otherwise runc.
  * "Works" means a real trial container ran; crun 1.8, for one, refuses hybrid cgroup hosts. The
- * verdict is cached for the life of the process.
+ * verdict is cached for the life of the process, and on disk until a runtime binary, the boot or
+ * the cgroup layout changes (see RuntimeVerdictCache).
  */
 export function selectRuntime(preference: 'auto' | RuntimeName, stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
   let verdict = verdicts.get(preference);
@@ -108,6 +110,16 @@ export function selectRuntime(preference: 'auto' | RuntimeName, stateDir: string
 
 async function probe(preference: 'auto' | RuntimeName, stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
   const candidates: RuntimeName[] = preference === 'auto' ? ['crun', 'runc'] : [preference];
+  const cache = new RuntimeVerdictCache<OciRuntime>(stateDir);
+  const key = await cache.key(preference, candidates.map(which), cgroups);
+  const known = await cache.get(key);
+  if (known) return known;
+  const found = await trialEach(candidates, stateDir, cgroups);
+  await cache.set(key, found);
+  return found;
+}
+
+async function trialEach(candidates: RuntimeName[], stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
   const failures: string[] = [];
   for (const name of candidates) {
     const path = which(name);
