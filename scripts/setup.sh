@@ -22,6 +22,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Hybrid cgroup hosts (v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified): crun refuses
+# to run while any controller is enabled on the v2 side, which happens to controllers no v1
+# hierarchy claimed (hugetlb on Debian's hybrid boot). Binding those to v1 hierarchies of their own
+# lets gradebox use crun, about 25 ms faster per run than runc. Only unused controllers are moved
+# (nothing is delegated on the v2 side); runc keeps working either way. See docs/sandbox.md.
+unified=/sys/fs/cgroup/unified
+if [[ $(id -u) == 0 && -r $unified/cgroup.controllers && -z $(cat "$unified/cgroup.subtree_control" 2>/dev/null) ]]; then
+  for controller in $(cat "$unified/cgroup.controllers"); do
+    mkdir -p "/sys/fs/cgroup/$controller" 2>/dev/null &&
+      mount -t cgroup -o "$controller" cgroup "/sys/fs/cgroup/$controller" 2>/dev/null ||
+      echo "gradebox setup: could not bind cgroup controller $controller to v1; crun stays unusable, runc is used" >&2
+  done
+fi
+
 # npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/.
 if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
