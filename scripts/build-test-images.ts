@@ -108,7 +108,8 @@ class Builder {
         const file = path.join(TEST_IMAGES_DIR, 'layers', `${name}.tar`);
         const metaFile = `${file}.json`;
         const meta = await readFile(metaFile, 'utf8').then((t) => JSON.parse(t) as WrittenLayer & { recipe: string }, () => undefined);
-        if (meta?.recipe === recipe && (await exists(file))) return { layer: meta, recipe };
+        // The saved path may be stale (the cache folder moved): the layer is always the file beside it.
+        if (meta?.recipe === recipe && (await exists(file))) return { layer: { ...meta, file }, recipe };
         const started = Date.now();
         this.#log(`building the ${name} root layer${name === 'python' ? ' (debootstrap: a minute or two)' : ''}`);
         const layer = name === 'busybox' ? await writeBusyboxLayer(file) : await writePythonLayer(file, TEST_IMAGES_DIR);

@@ -8,8 +8,10 @@ export const ExitCode = {
   usage: 2,
   /** The machine cannot sandbox: runtime missing, kernel feature absent, not permitted. */
   environment: 3,
-  /** Interrupted by Ctrl-C (SIGINT) or SIGTERM; everything started was cleaned up. */
+  /** Interrupted by Ctrl-C (SIGINT); everything started was cleaned up. */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15); everything started was cleaned up. */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

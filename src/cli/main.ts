@@ -11,7 +11,7 @@ export function buildProgram(): Command {
     .description('Write, test and ship autograders; run the gradebox grading service.')
     .version(packageVersion())
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error, 2 usage error, 3 sandbox or environment error, 130 interrupted.')
+    .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error, 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).')
     .exitOverride();
   program.addCommand(gradeCommand());
   for (const command of program.commands) applyExitOverride(command);

@@ -2,7 +2,7 @@ import { ImageError } from '../image/image.ts';
 import { SandboxError } from '../sandbox/sandbox.ts';
 import { SubmissionPathError } from '../toolkit/grade-local.ts';
 import { ExitCode } from './exit-codes.ts';
-import { interruptSignal } from './interrupt.ts';
+import { Interrupted, interruptSignal } from './interrupt.ts';
 import { paint } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -18,7 +18,7 @@ export function runAction<A extends unknown[]>(
     try {
       process.exitCode = await action(signal, ...args);
     } catch (error) {
-      process.exitCode = signal.aborted ? ExitCode.interrupted : reportError(error);
+      process.exitCode = signal.reason instanceof Interrupted ? signal.reason.exitCode : reportError(error);
     } finally {
       dispose();
     }

@@ -29,6 +29,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   outputLimitBytes: 64 * 1024 * 1024,
 });
 
+/** The longest wall-clock limit a run can have, in seconds. */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Merges overrides into the defaults and rejects values no backend can honour. */
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS };
@@ -43,6 +46,10 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     if (!Number.isFinite(value) || value <= 0) {
       throw new RangeError(`limit ${key} must be a positive number, got ${String(value)}`);
     }
+  }
+  // Node timers hold at most 2^31-1 ms; a longer delay fires at once, which would end every run.
+  if (limits.timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+    throw new RangeError(`limit timeoutSeconds must be at most ${MAX_TIMEOUT_SECONDS} (about 24 days), got ${limits.timeoutSeconds}`);
   }
   if (limits.memoryMiB < 6) throw new RangeError(`limit memoryMiB must be at least 6 MiB, got ${limits.memoryMiB}`);
   return limits;

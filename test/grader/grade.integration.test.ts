@@ -9,15 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
-import type { GradeRequest } from '../../src/grader/grade.ts';
+import { grade, type GradeRequest } from '../../src/grader/grade.ts';
+import { ImageStore } from '../../src/image/image-store.ts';
+import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
+import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import type { ImageRecord } from '../../src/image/image.ts';
-import type { Sandbox } from '../../src/sandbox/sandbox.ts';
 import { TEST_IMAGES_DIR } from '../../scripts/build-test-images.ts';
+import { newLeftovers, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { makeOddSubmission } from '../support/odd-submission.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const OCI_MODULE = join(REPO, 'src/sandbox/oci/oci-sandbox.ts');
-const STORE_MODULE = join(REPO, 'src/image/image-store.ts');
 const SUBMISSIONS = join(REPO, 'test/fixtures/submissions');
 const FEEDBACK = '/shared/feedback.json';
 const RESULTS = '/autograder/results/results.json';
@@ -26,20 +27,21 @@ function imageTar(name: string): string {
   return inject('testImages')?.[name] ?? join(TEST_IMAGES_DIR, `${name}.tar`);
 }
 
-const ready = existsSync(OCI_MODULE) && existsSync(STORE_MODULE) && process.getuid?.() === 0;
+const ready = process.getuid?.() === 0;
 const hasImage = (name: string): boolean => ready && existsSync(imageTar(name));
 
 let work: string;
-let sandbox: Sandbox;
-let store: { import(ref: string): Promise<ImageRecord>; rootfs(image: ImageRecord): Promise<string> };
+let sandbox: OciSandbox;
+let store: ImageStore;
+let scope: LeftoverScope;
 const images = new Map<string, Promise<{ record: ImageRecord; rootfs: string }>>();
 
 beforeAll(async () => {
   if (!ready) return;
   work = await mkdtemp(join(tmpdir(), 'gradebox-grade-it-'));
-  const { OciSandbox } = await import('../../src/sandbox/oci/oci-sandbox.ts');
-  const { ImageStore } = await import('../../src/image/image-store.ts');
-  sandbox = new OciSandbox({ stateDir: join(work, 'sandbox') });
+  const stateDir = join(work, 'sandbox');
+  sandbox = new OciSandbox({ stateDir });
+  scope = { stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs', 'trial'] };
   // Its own store: nothing shared with concurrent runs of other suites (a few seconds of unpacking).
   store = new ImageStore(join(work, 'store'));
 });
@@ -48,6 +50,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** Grades, and fails the test if the grading left a process, mount, cgroup or runtime state behind. */
 async function run(grader: string, submissionDir: string, extra: Partial<GradeRequest> = {}): Promise<GradeResult> {
   let image = images.get(grader);
   if (!image) {
@@ -55,8 +58,10 @@ async function run(grader: string, submissionDir: string, extra: Partial<GradeRe
     images.set(grader, image);
   }
   const { record, rootfs } = await image;
-  const { grade } = await import('../../src/grader/grade.ts');
-  return grade({ image: record, rootfs, submissionDir, limits: { timeoutSeconds: 60, memoryMiB: 256 }, ...extra }, { sandbox });
+  const before = await snapshotLeftovers(scope);
+  const result = await grade({ image: record, rootfs, submissionDir, limits: { timeoutSeconds: 60, memoryMiB: 256 }, ...extra }, { sandbox });
+  expect(newLeftovers(before, await snapshotLeftovers(scope))).toEqual([]);
+  return result;
 }
 
 const sub = (family: string, name: string): string => join(SUBMISSIONS, family, name);

@@ -56,7 +56,7 @@ Examples:
   gradebox grade local my-grader:1.0 ./submission --memory 2048 --timeout 60 --json
 
 Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output limit, bad image),
-2 usage error, 3 sandbox or environment error, 130 interrupted.`)
+2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`)
     .action(runAction(async (signal, image: string, submissionDir: string, args: string[], flags: GradeLocalFlags) => {
       const limits = checkedLimits({ timeoutSeconds: flags.timeout, memoryMiB: flags.memory, cpus: flags.cpus });
       const progress = flags.json ? undefined : progressReporter();
