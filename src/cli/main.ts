@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
+import { catCommand } from './commands/cat.ts';
 import { gradeCommand } from './commands/grade.ts';
+import { lsCommand } from './commands/ls.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The `gradebox` program: one file per command under commands/, each thin over library code. */
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error, 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).')
     .exitOverride();
   program.addCommand(gradeCommand());
+  program.addCommand(lsCommand());
+  program.addCommand(catCommand());
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }
