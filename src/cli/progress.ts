@@ -1,11 +1,8 @@
 import type { Ora } from 'ora';
+import type { ImportProgress } from '../image/image-source.ts';
 
-/** A step of long work (importing or unpacking an image, running the grader). */
-export interface Progress {
-  phase: string;
-  done: number;
-  total?: number;
-}
+/** A step of long work (importing or unpacking an image, indexing its layers). */
+export type Progress = ImportProgress;
 
 const BAR_WIDTH = 24;
 
@@ -41,11 +38,12 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
 }
 
 export function render(p: Progress): string {
-  if (!p.total || p.total <= 0) return p.done > 0 ? `${p.phase} ${humanBytes(p.done)}` : p.phase;
+  if (!p.total || p.total <= 0) return p.done > 0 && p.unit !== 'layers' ? `${p.phase} ${humanBytes(p.done)}` : p.phase;
   const fraction = Math.min(1, p.done / p.total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-  return `${p.phase} ${bar} ${Math.floor(fraction * 100)}% (${humanBytes(p.done)} / ${humanBytes(p.total)})`;
+  const counts = p.unit === 'layers' ? `layer ${p.done} of ${p.total}` : `${humanBytes(p.done)} / ${humanBytes(p.total)}`;
+  return `${p.phase} ${bar} ${Math.floor(fraction * 100)}% (${counts})`;
 }
 
 function humanBytes(n: number): string {

@@ -6,6 +6,8 @@ export interface ImportProgress {
   phase: string;
   done: number;
   total?: number;
+  /** What `done` and `total` count; bytes unless said otherwise. */
+  unit?: 'bytes' | 'layers';
 }
 
 /** What a source gets to work with while fetching an image. */

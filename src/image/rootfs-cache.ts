@@ -81,7 +81,7 @@ export class RootfsCache {
     const total = image.layers.length;
     const warnings: string[] = [];
     for (const [i, layer] of image.layers.entries()) {
-      opts.onProgress?.({ phase: 'unpack', done: i, total });
+      opts.onProgress?.({ phase: 'unpack', done: i, total, unit: 'layers' });
       if (!(await this.#blobs.has(layer.digest))) {
         throw new ImageError(`image ${image.id}: layer blob ${layer.digest} is missing from the store; import the image again`);
       }
@@ -89,7 +89,7 @@ export class RootfsCache {
       const result = await unpackLayer(this.#blobs.path(layer.digest), root, { diffId: layer.diffId, what, signal: opts.signal });
       warnings.push(...result.warnings);
     }
-    opts.onProgress?.({ phase: 'unpack', done: total, total });
+    opts.onProgress?.({ phase: 'unpack', done: total, total, unit: 'layers' });
     const marker = { id: image.id, layers: image.layers.map((l) => l.digest), warnings, unpackedAt: new Date().toISOString() };
     await writeFile(path.join(work, 'complete.json'), `${JSON.stringify(marker, null, 2)}\n`);
   }
