@@ -5,6 +5,7 @@ import { ExitCode } from './exit-codes.ts';
 import { catCommand } from './commands/cat.ts';
 import { gradeCommand } from './commands/grade.ts';
 import { lsCommand } from './commands/ls.ts';
+import { sanityCommand } from './commands/sanity.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The `gradebox` program: one file per command under commands/, each thin over library code. */
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(gradeCommand());
   program.addCommand(lsCommand());
   program.addCommand(catCommand());
+  program.addCommand(sanityCommand());
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }

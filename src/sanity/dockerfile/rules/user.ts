@@ -1,0 +1,59 @@
+import { lineOf, ofKind, type DockerfileModel } from '../dockerfile-model.ts';
+import type { LintRule } from '../finding.ts';
+
+// gradebox ignores the image's USER: every grader runs as uid/gid 1000 (docs/sandbox.md), so these
+// rules are about the difference between `docker run` (which honours USER) and gradebox.
+
+const GRADER_UID = 1000;
+
+function finalUser(file: DockerfileModel): { user: string; line: number } | undefined {
+  const last = ofKind(file.finalImage, 'USER').at(-1);
+  const user = last?.getArgumentsContent()?.trim();
+  return last === undefined || user === undefined || user === '' ? undefined : { user, line: lineOf(last) };
+}
+
+/** GB040: the final USER is root. */
+export const rootUser: LintRule = {
+  id: 'GB040',
+  severity: 'info',
+  title: 'the final USER is root',
+  fix: 'create a uid-1000 user (useradd -u 1000 grader) and end with USER 1000, so docker run behaves like gradebox',
+  check: (file) => {
+    const found = finalUser(file);
+    const name = found?.user.split(':')[0];
+    if (found === undefined || (name !== 'root' && name !== '0')) return [];
+    return [{
+      line: found.line,
+      message: `USER ${found.user}: gradebox runs graders as uid ${GRADER_UID} anyway, whatever USER says; files the grader reads or writes must be accessible to uid ${GRADER_UID}`,
+    }];
+  },
+};
+
+/** GB041: no USER at all: docker run would run as root, gradebox as uid 1000. */
+export const noUser: LintRule = {
+  id: 'GB041',
+  severity: 'info',
+  title: 'no USER in the final image',
+  fix: 'add USER 1000 (after creating the user) and test with gradebox grade local',
+  check: (file) => (file.final === undefined || finalUser(file) !== undefined ? [] : [{
+    line: lineOf(file.final.from),
+    message: `no USER: docker run would run the grader as root, gradebox runs it as uid ${GRADER_UID}; test as that user (gradebox grade local, or docker run --user ${GRADER_UID}:${GRADER_UID})`,
+  }]),
+};
+
+/** GB042: a numeric USER other than 1000: the grader will not run as that uid under gradebox. */
+export const otherUid: LintRule = {
+  id: 'GB042',
+  severity: 'info',
+  title: 'the final USER is a uid other than 1000',
+  fix: `make the grader's files readable (and its work directories writable) by uid 1000, or use USER 1000`,
+  check: (file) => {
+    const found = finalUser(file);
+    const uid = found?.user.split(':')[0];
+    if (found === undefined || uid === undefined || !/^\d+$/.test(uid) || Number(uid) === 0 || Number(uid) === GRADER_UID) return [];
+    return [{
+      line: found.line,
+      message: `USER ${found.user}: gradebox runs graders as uid ${GRADER_UID}, not ${uid}; files owned by ${uid} with private permissions will be unreadable`,
+    }];
+  },
+};

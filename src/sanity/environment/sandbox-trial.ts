@@ -1,0 +1,63 @@
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveLimits } from '../../sandbox/limits.ts';
+import { OciSandbox } from '../../sandbox/oci/oci-sandbox.ts';
+import type { RuntimeName } from '../../sandbox/oci/runtime.ts';
+import { SandboxError, type RunSpec } from '../../sandbox/sandbox.ts';
+import type { Check } from './check.ts';
+import { findProgram } from './find-program.ts';
+
+const GRADER_USER = { uid: 1000, gid: 1000 };
+
+/**
+ * A real run through the oci sandbox, exactly as a grading goes (scratch tmpfs, overlay, fresh
+ * namespaces, cgroup limits, seccomp, uid 1000), of `sh -c 'echo ok'` over a one-binary image
+ * root built from the host's static busybox in a temporary directory. `runtime` picks the OCI
+ * runtime as the sandbox option does (default `auto`: crun when it works, else runc).
+ */
+export function sandboxTrialCheck(stateDir: string, runtime: 'auto' | RuntimeName = 'auto'): Check {
+  return {
+    id: 'sandbox-trial',
+    title: 'sandbox trial',
+    run: async () => {
+      const busybox = findProgram('busybox');
+      if (busybox === undefined) {
+        return { status: 'warn', detail: 'not run: it needs a static busybox for its image root', fix: 'apt-get install busybox-static' };
+      }
+      const work = await mkdtemp(join(tmpdir(), 'gradebox-sanity-'));
+      try {
+        const rootfs = join(work, 'rootfs');
+        await mkdir(join(rootfs, 'bin'), { recursive: true });
+        // The image root is the container's /: uid 1000 must be able to enter it.
+        await chmod(rootfs, 0o755);
+        await copyFile(busybox, join(rootfs, 'bin', 'busybox'));
+        await chmod(join(rootfs, 'bin', 'busybox'), 0o755);
+        await symlink('busybox', join(rootfs, 'bin', 'sh'));
+        const spec: RunSpec = {
+          image: { id: 'gradebox-sanity-trial', rootfs },
+          argv: ['/bin/sh', '-c', 'echo ok'], env: { PATH: '/bin' }, cwd: '/', user: GRADER_USER,
+          volumes: [], files: [], outputs: [], outputFileCapBytes: 0, network: false, keep: false,
+          limits: resolveLimits({ memoryMiB: 64, pids: 16, timeoutSeconds: 10, tmpMiB: 1, writableMiB: 1 }),
+        };
+        const started = performance.now();
+        const outcome = await new OciSandbox({ stateDir, runtime }).run(spec);
+        const ms = Math.round(performance.now() - started);
+        if (outcome.reason === 'exited' && outcome.exitCode === 0 && outcome.stdout.text === 'ok\n') {
+          return { status: 'pass', detail: `sh -c 'echo ok' ran as uid ${GRADER_USER.uid} in a fresh sandbox in ${ms} ms` };
+        }
+        const said = outcome.stderr.text.trim().split('\n').at(-1) ?? '';
+        return {
+          status: 'fail',
+          detail: `the trial run ended ${outcome.reason} with exit ${outcome.exitCode ?? outcome.signal ?? '?'}${said ? `: ${said}` : ''}`,
+          fix: outcome.exitCode === 127 ? `${busybox} is not statically linked: apt-get install busybox-static` : 'see the detail; docs/sandbox.md lists what the host needs',
+        };
+      } catch (error) {
+        if (!(error instanceof SandboxError)) throw error;
+        return { status: 'fail', detail: error.message, ...(error.hint === undefined ? {} : { fix: error.hint }) };
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+  };
+}
