@@ -21,7 +21,7 @@
  *
  * Cost: runc 1.1 compiles the filter in every container start; this allowlist adds ~6 ms per run
  * over no filter or a ~60-name denylist (measured on the reference machine). We pay it for the
- * fail-closed property.
+ * fail-closed property. crun is spared it: ./seccomp-bpf.ts compiles the profile once per process.
  */
 export interface SeccompArg {
   index: number;

@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CgroupLayout } from '../../src/sandbox/oci/cgroups.ts';
-import { parseMountinfo } from '../../src/sandbox/oci/mountinfo.ts';
+import { CGROUP_PARENT, CgroupLayout } from '../../src/sandbox/oci/cgroups.ts';
+import { parseMountinfo, readMounts } from '../../src/sandbox/oci/mountinfo.ts';
 
 const line = (id: number, point: string, type: string, options: string): string =>
   `${id} 1 0:${id} / ${point} rw,nosuid shared:${id} - ${type} ${type} ${options}`;
@@ -21,6 +26,24 @@ describe('CgroupLayout', () => {
     expect(new CgroupLayout(parseMountinfo(line(30, '/sys/fs/cgroup/pids', 'cgroup', 'rw,pids'))).mode).toBe('v1');
     expect(new CgroupLayout(parseMountinfo(line(30, '/sys/fs/cgroup', 'cgroup2', 'rw'))).mode).toBe('v2');
     expect(hybrid.cgroupsPath('gradebox-a')).toBe('/gradebox/gradebox-a');
+    expect(hybrid.cgroupsPath('gradebox-a', true)).toBe('/gradebox/gradebox-a/run');
+  });
+
+  it.runIf(process.getuid?.() === 0)('finds, kills and removes what a runtime left in a cgroup below a run\'s own', async () => {
+    const layout = new CgroupLayout(await readMounts());
+    const pids = layout.hierarchies.find((h) => h.controllers.includes('pids')) ?? layout.hierarchies[0];
+    if (pids === undefined) return;
+    const name = `gradebox-test-${randomBytes(4).toString('hex')}`;
+    await layout.createNested(name);
+    const leaf = join(pids.mountPoint, CGROUP_PARENT, name, 'run');
+    await mkdir(leaf);
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => sleeper.once('exit', (_, signal) => resolve(signal)));
+    await writeFile(join(leaf, 'cgroup.procs'), String(sleeper.pid));
+    expect(await layout.pids(name)).toEqual([sleeper.pid]);
+    await layout.remove(name);
+    expect(await exited).toBe('SIGKILL');
+    for (const h of layout.hierarchies) expect(existsSync(join(h.mountPoint, CGROUP_PARENT, name)), h.mountPoint).toBe(false);
   });
 
   it('unescapes mount points', () => {

@@ -5,6 +5,7 @@ import { makeSpec } from './cases/context.ts';
 const host: OciHostPaths = {
   rootfs: '/s/rootfs',
   overlay: { lowerdir: '/img', upperdir: '/s/upper', workdir: '/s/work' },
+  overlayMount: 'runtime',
   volumeDirs: ['/s/vol/0', '/s/vol/1'],
   fileSources: ['/s/files/0'],
   cgroupsPath: '/gradebox/gradebox-x',
@@ -31,7 +32,7 @@ describe('buildOciConfig', () => {
     expect(Object.values(config.process.capabilities).flat()).toEqual([]);
     expect(config.process.noNewPrivileges).toBe(true);
     expect(config.process.user).toEqual({ uid: 1000, gid: 1000, additionalGids: [] });
-    expect(config.linux.seccomp.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(config.linux.seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
     expect(config.linux.maskedPaths).toContain('/proc/kcore');
     expect(config.linux.readonlyPaths).toContain('/proc/sys');
     expect(config.hostname).toBe('grader');
@@ -65,7 +66,23 @@ describe('buildOciConfig', () => {
     const open = buildOciConfig(makeSpec(image, { network: true }), { ...host, cgroupNamespace: false, swapLimit: false });
     expect(open.linux.namespaces.map((n) => n.type)).not.toContain('network');
     expect(open.linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
-    expect(open.linux.resources.memory.swap).toBeUndefined();
+    expect(open.linux.resources.memory?.swap).toBeUndefined();
+  });
+
+  it('for crun: no overlay mount when the supervisor mounts the root, a compiled seccomp program, memory left to the parent cgroup', () => {
+    const crun = buildOciConfig(spec, { ...host, overlayMount: 'host', seccompBpf: 'AAAA', memoryOnParent: { dir: '/m/g/x', from: '/m/g/x/run/cgroup.procs', to: '/m/g/x/cgroup.procs' } });
+    expect(crun.mounts.map((m) => m.destination)).not.toContain('/');
+    expect(crun.mounts.map((m) => m.destination).slice(0, 2)).toEqual(['/proc', '/dev']);
+    expect(crun.root).toEqual({ path: '/s/rootfs', readonly: false });
+    expect(crun.annotations).toEqual({ 'run.oci.seccomp_bpf_data': 'AAAA' });
+    expect(crun.linux.seccomp).toBeUndefined();
+    expect(crun.linux.resources.memory).toBeUndefined();
+    expect(crun.linux.resources.pids).toEqual({ limit: 50 });
+    expect(crun.hooks?.createRuntime?.[0]?.args?.slice(-2)).toEqual(['/m/g/x/cgroup.procs', '/m/g/x/run/cgroup.procs']);
+    expect(crun.linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
+    expect(crun.mounts.find((m) => m.destination === '/sys/fs/cgroup/memory')).toMatchObject({ source: '/m/g/x', options: expect.arrayContaining(['ro']) as unknown });
+    expect(config.annotations).toBeUndefined();
+    expect(config.hooks).toBeUndefined();
   });
 
   it.each([

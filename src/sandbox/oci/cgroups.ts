@@ -1,11 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MountEntry } from './mountinfo.ts';
 
 /** Every run's cgroup lives in this parent, in every hierarchy: `/gradebox/<run id>`. */
 export const CGROUP_PARENT = 'gradebox';
+/**
+ * The runtime's cgroup below the run's own, for runtimes that remove their cgroup when the
+ * container ends (crun 1.8 has no `run --keep`): the run's cgroup outlives it, and its
+ * hierarchical counters (CPU time, peak memory) still hold the run's usage afterwards.
+ */
+const NESTED_LEAF = 'run';
 
 interface Hierarchy {
   mountPoint: string;
@@ -26,6 +32,32 @@ async function readText(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Pids in cgroup `dir` and in the cgroups below it. */
+async function procsBelow(dir: string): Promise<number[]> {
+  const text = await readText(join(dir, 'cgroup.procs'));
+  if (text === undefined) return [];
+  const children = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory());
+  const nested = await Promise.all(children.map((child) => procsBelow(join(dir, child.name))));
+  return [...text.split('\n').filter(Boolean).map(Number), ...nested.flat()];
+}
+
+/** Removes cgroup `dir`; one rmdir unless cgroups below it are left, which go first. */
+async function removeTree(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    const children = code === 'EBUSY' || code === 'ENOTEMPTY'
+      ? (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory())
+      : [];
+    if (children.length === 0) throw error;
+    for (const child of children) await removeTree(join(dir, child.name));
+  }
+  await rmdir(dir);
 }
 
 /** Reads `key value` lines (memory.events, cpu.stat, memory.oom_control) into numbers. */
@@ -77,9 +109,44 @@ export class CgroupLayout {
     return this.hierarchies.find((h) => h.version === 2);
   }
 
-  /** The `linux.cgroupsPath` for a run. */
-  cgroupsPath(name: string): string {
-    return `/${CGROUP_PARENT}/${name}`;
+  /** The `linux.cgroupsPath` for a run: its own cgroup, or one below it (see NESTED_LEAF). */
+  cgroupsPath(name: string, nested = false): string {
+    return nested ? `/${CGROUP_PARENT}/${name}/${NESTED_LEAF}` : `/${CGROUP_PARENT}/${name}`;
+  }
+
+  /**
+   * Whether memory events stay in the cgroup where they happen (cgroup v1, which counts an OOM
+   * kill only in the victim's cgroup): a nested run's processes must then live in its own memory
+   * cgroup, limited by `createNested`. cgroup v2 counts them in every ancestor too.
+   */
+  get memoryEventsLocal(): boolean {
+    return this.find('memory')?.version === 1;
+  }
+
+  /** In the v1 memory hierarchy: a nested run's own cgroup, and the cgroup.procs of the runtime's and of its own. */
+  nestedMemory(name: string): { dir: string; from: string; to: string } {
+    const memory = this.find('memory');
+    if (memory?.version !== 1) throw new Error('nestedMemory is for the cgroup v1 memory controller');
+    const dir = join(memory.mountPoint, CGROUP_PARENT, name);
+    return { dir, from: join(dir, NESTED_LEAF, 'cgroup.procs'), to: join(dir, 'cgroup.procs') };
+  }
+
+  /**
+   * Creates a nested run's own cgroup in every hierarchy, all at once, so the runtime only has to
+   * add its cgroup below (cpuset is left to the runtime, which fills in its CPUs and memory
+   * nodes). With `memoryBytes`, also sets the memory (and memory+swap) limit there (v1 only).
+   */
+  async createNested(name: string, memoryBytes?: number): Promise<void> {
+    await Promise.all(this.hierarchies
+      .filter((h) => !(h.version === 1 && h.controllers.includes('cpuset')))
+      .map((h) => mkdir(join(h.mountPoint, CGROUP_PARENT, name), { recursive: true })));
+    if (memoryBytes === undefined) return;
+    const memory = this.find('memory');
+    if (memory?.version !== 1) throw new Error('a nested run\'s memory limit is set by the supervisor only on cgroup v1');
+    const dir = join(memory.mountPoint, CGROUP_PARENT, name);
+    // The plain limit first: the kernel refuses a memory+swap limit below it.
+    await writeFile(join(dir, 'memory.limit_in_bytes'), String(memoryBytes));
+    if (this.swapLimit) await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), String(memoryBytes));
   }
 
   /** Whether memory+swap can be limited (v1 needs swap accounting; runc skips it gracefully on v2). */
@@ -106,17 +173,15 @@ export class CgroupLayout {
     return { cpuMs: Math.round(cpuMs) || 0, peakMemoryBytes: Number(peak ?? 0) || 0, oomKills: keyed(events, 'oom_kill') };
   }
 
-  /** Pids still in the run's cgroup. */
+  /** Pids still in the run's cgroup or below it. */
   async pids(name: string): Promise<number[]> {
     const h = this.find('pids') ?? this.unified ?? this.hierarchies[0];
-    if (h === undefined) return [];
-    const text = await readText(join(h.mountPoint, CGROUP_PARENT, name, 'cgroup.procs'));
-    return (text ?? '').split('\n').filter(Boolean).map(Number);
+    return h === undefined ? [] : procsBelow(join(h.mountPoint, CGROUP_PARENT, name));
   }
 
   /**
-   * SIGKILLs every process in the run's cgroup, stopped ones and those that left their process
-   * group or session included. Uses `cgroup.kill` where the kernel has it (5.14+; hybrid hosts
+   * SIGKILLs every process in the run's cgroup and below it, stopped ones and those that left
+   * their process group or session included. Uses `cgroup.kill` where the kernel has it (5.14+; hybrid hosts
    * have it in the unified hierarchy), and also freezes the cgroup and kills each listed pid, so a
    * runtime that did not join the unified hierarchy is covered too. Frozen tasks cannot exit, so
    * no pid can be reused between reading the list and the kill.
@@ -139,17 +204,16 @@ export class CgroupLayout {
     if (frozen && state !== undefined) await writeFile(state, 'THAWED').catch(() => undefined);
   }
 
-  /** Removes the run's cgroups from every hierarchy, killing anything still inside first. */
+  /** Removes the run's cgroups (and any below) from every hierarchy, killing anything still inside first. */
   async remove(name: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const busy: string[] = [];
       await Promise.all(this.hierarchies.map(async (h) => {
         const dir = join(h.mountPoint, CGROUP_PARENT, name);
         try {
-          await rmdir(dir);
+          await removeTree(dir);
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code !== 'ENOENT') busy.push(`${dir}: ${code ?? String(error)}`);
+          busy.push(`${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
         }
       }));
       if (busy.length === 0) return;

@@ -4,12 +4,32 @@ import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompProfile } from '../seccomp.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
 
+/** crun's annotation for a ready seccomp program: base64 of a `struct sock_filter[]`. */
+export const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
+
 /** Host-side facts the config needs besides the run spec. */
 export interface OciHostPaths {
-  /** The runtime's `root.path`: an empty directory the overlay is mounted onto. */
+  /** The runtime's `root.path`: the directory the overlay is mounted onto. */
   rootfs: string;
   /** The run's root: the image as lower layer, a writable layer in the scratch tmpfs above. */
   overlay: { lowerdir: string; upperdir: string; workdir: string };
+  /**
+   * Who mounts that overlay: the runtime, as the first entry of the mount list (runc), or the
+   * supervisor, on `rootfs` before the run starts (crun cannot mount over "/").
+   */
+  overlayMount: 'runtime' | 'host';
+  /** A compiled seccomp program (crun only), sent instead of the `linux.seccomp` profile. */
+  seccompBpf?: string;
+  /**
+   * Set when the supervisor limits memory on the run's own memory cgroup `dir`, above the
+   * runtime's (crun on cgroup v1, see CgroupLayout.memoryEventsLocal). v1 counts an OOM kill only
+   * in the victim's cgroup, which must outlive the runtime's, so a hook moves the container's
+   * processes there (`from` and `to` are the two cgroup.procs files) before the grader starts, and
+   * the runtime sets no memory limit. A cgroup namespace made before the move would show that
+   * cgroup as "/.." and hide the limit from the JVM and .NET; instead the run gets none, and sees
+   * `dir` at /sys/fs/cgroup/memory, matching its /proc/self/cgroup.
+   */
+  memoryOnParent?: { dir: string; from: string; to: string };
   /** Host directory for each `spec.volumes[i]`, by index. */
   volumeDirs: readonly string[];
   /** Host file for each `spec.files[i]`, by index. */
@@ -23,6 +43,8 @@ export interface OciHostPaths {
   extraMounts?: readonly OciMount[];
 }
 
+/** Mount source of run overlays, so people and leftover checks can find them in mountinfo. */
+export const OVERLAY_SOURCE = 'gradebox-overlay';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MiB = 1024 * 1024;
 
@@ -67,13 +89,16 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
     options: ['nosuid', 'nodev', ...extra, `size=${mib}m`, `nr_inodes=${inodesFor(mib)}`],
   });
   const { lowerdir, upperdir, workdir } = host.overlay;
-  const mounts: OciMount[] = [
+  const mounts: OciMount[] = [];
+  if (host.overlayMount === 'runtime') {
     // First, so everything after lands inside it. A mount on "/" stacks over the runtime's bind of
     // root.path before pivot_root; the host never sees the overlay and it ends with the run.
-    {
-      destination: '/', type: 'overlay', source: 'gradebox-overlay',
+    mounts.push({
+      destination: '/', type: 'overlay', source: OVERLAY_SOURCE,
       options: [`lowerdir=${lowerdir}`, `upperdir=${upperdir}`, `workdir=${workdir}`, 'nosuid', 'nodev'],
-    },
+    });
+  }
+  mounts.push(
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     // runc fills a tmpfs /dev with its default devices (null, zero, full, random, urandom, tty).
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=64k'] },
@@ -84,7 +109,10 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
     // Read-only, so runtimes in the grader (the JVM, .NET) size themselves to the limits.
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
     tmpfs('/tmp', limits.tmpMiB, ['mode=1777']),
-  ];
+  );
+  if (host.memoryOnParent !== undefined) {
+    mounts.push({ destination: '/sys/fs/cgroup/memory', type: 'bind', source: host.memoryOnParent.dir, options: ['bind', 'ro', 'nosuid', 'noexec', 'nodev'] });
+  }
   for (const { index, target, volume } of orderVolumes(spec.volumes)) {
     const source = host.volumeDirs[index];
     if (source === undefined) throw new RangeError(`no host directory for volume ${target}`);
@@ -100,12 +128,13 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
   const namespaces = ['pid', 'mount', 'ipc', 'uts'];
   // Without a network namespace the run shares the host's; with one, runc brings up only `lo`.
   if (!spec.network) namespaces.push('network');
-  if (host.cgroupNamespace) namespaces.push('cgroup');
+  if (host.cgroupNamespace && host.memoryOnParent === undefined) namespaces.push('cgroup');
 
   const memory = limits.memoryMiB * MiB;
+  const seccomp = host.seccompBpf === undefined ? { seccomp: defaultSeccompProfile() } : {};
   // Backstop if the supervisor dies: no single process may burn more CPU than the run could.
   const cpuSeconds = Math.ceil(limits.timeoutSeconds * limits.cpus) + 5;
-  return {
+  const config: OciConfig = {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
@@ -129,13 +158,23 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
       cgroupsPath: host.cgroupsPath,
       resources: {
         devices: [{ allow: false, access: 'rwm' }],
-        memory: host.swapLimit ? { limit: memory, swap: memory } : { limit: memory },
+        ...(host.memoryOnParent === undefined ? { memory: host.swapLimit ? { limit: memory, swap: memory } : { limit: memory } } : {}),
         cpu: { quota: Math.max(1000, Math.round(limits.cpus * 100_000)), period: 100_000 },
         pids: { limit: limits.pids },
       },
-      seccomp: defaultSeccompProfile(),
+      ...seccomp,
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
     },
   };
+  if (host.seccompBpf !== undefined) config.annotations = { [SECCOMP_BPF_ANNOTATION]: host.seccompBpf };
+  if (host.memoryOnParent !== undefined) {
+    // Shell builtins only; createRuntime hooks run after the runtime placed the container's first
+    // process in its cgroups and before that process runs anything of the grader's. The hook
+    // reads the container state the runtime writes to it first: crun dies of SIGPIPE otherwise.
+    const { from, to } = host.memoryOnParent;
+    const script = 'while read -r _; do :; done; while read -r pid; do echo "$pid" > "$1"; done < "$2"';
+    config.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', script, 'sh', to, from], timeout: 10 }] };
+  }
+  return config;
 }

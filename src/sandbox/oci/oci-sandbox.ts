@@ -1,16 +1,16 @@
 import { constants as os } from 'node:os';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { locateInVolume, orderVolumes, type OrderedVolume } from '../container-path.ts';
 import { safeReadFile } from '../safe-read.ts';
 import { SandboxError, type EndReason, type OutputFile, type RunOutcome, type RunSpec, type Sandbox } from '../sandbox.ts';
 import { CgroupLayout } from './cgroups.ts';
 import { readMounts } from './mountinfo.ts';
-import { buildOciConfig } from './oci-config.ts';
+import { createBundle, destroyBundle, planBundle, runtimeRoot, type OciHost } from './run-bundle.ts';
 import { runContainer, type ContainerExit } from './run-container.ts';
 import { activeRuns, newRunId } from './run-id.ts';
-import { runtimeRoot, selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
-import { createScratch, destroyRunDir, keepScratch, scratchLayout, type Scratch } from './scratch.ts';
+import { selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
+import { keepScratch, type Scratch } from './scratch.ts';
 import { cleanupStaleRuns } from './stale.ts';
 
 export interface OciSandboxOptions {
@@ -18,11 +18,6 @@ export interface OciSandboxOptions {
   stateDir: string;
   /** Which OCI runtime to use; `auto` (default) prefers crun when it works, else runc. */
   runtime?: 'auto' | RuntimeName;
-}
-
-interface Host {
-  runtime: OciRuntime;
-  cgroups: CgroupLayout;
 }
 
 // First name wins where two share a number (SIGABRT before SIGIOT).
@@ -41,7 +36,7 @@ export class OciSandbox implements Sandbox {
   readonly name = 'oci';
   private readonly stateDir: string;
   private readonly preference: 'auto' | RuntimeName;
-  private host: Promise<Host> | undefined;
+  private host: Promise<OciHost> | undefined;
 
   constructor(options: OciSandboxOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -49,7 +44,7 @@ export class OciSandbox implements Sandbox {
   }
 
   /** Detects the cgroup layout and a working runtime, once per sandbox. */
-  private prepare(): Promise<Host> {
+  private prepare(): Promise<OciHost> {
     this.host ??= (async () => {
       await mkdir(join(this.stateDir, 'runs'), { recursive: true, mode: 0o700 });
       const cgroups = new CgroupLayout(await readMounts());
@@ -60,26 +55,26 @@ export class OciSandbox implements Sandbox {
     return this.host;
   }
 
+  /** The runtime this sandbox uses and how it drives it (running trials first if need be). */
+  async runtime(): Promise<OciRuntime> {
+    return (await this.prepare()).runtime;
+  }
+
   async run(spec: RunSpec, signal?: AbortSignal): Promise<RunOutcome> {
     const volumes = orderVolumes(spec.volumes);
     const host = await this.prepare();
     if (signal?.aborted) return notStarted(spec);
     const id = newRunId(this.stateDir);
     // The run directory holds the bundle (config, pid file, runtime log); the scratch tmpfs,
-    // which the run can fill, is mounted below it.
+    // which the run can fill, is mounted below it. Planning validates the whole spec before
+    // anything is created.
     const dir = join(this.stateDir, 'runs', id);
     const root = runtimeRoot(this.stateDir, host.runtime.name);
-    const scratch = scratchLayout(join(dir, 'scratch'), spec);
-    // Building the config validates the whole spec before anything is created.
-    const config = buildOciConfig(spec, {
-      rootfs: scratch.rootfs, overlay: scratch.overlay, volumeDirs: scratch.volumeDirs, fileSources: scratch.fileSources,
-      cgroupsPath: host.cgroups.cgroupsPath(id), cgroupNamespace: host.runtime.cgroupNamespace,
-      swapLimit: host.cgroups.swapLimit,
-    });
+    const bundle = planBundle(host, spec, id, dir);
+    const { scratch } = bundle;
     activeRuns.add(id);
     try {
-      await createScratch(scratch, spec, volumes);
-      await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+      await createBundle(host, bundle, spec, volumes);
       const exit = await runContainer({
         runtime: host.runtime, root, id, bundle: dir, pidFile: join(dir, 'pid'), logFile: join(dir, 'runtime.log'),
         timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
@@ -100,29 +95,14 @@ export class OciSandbox implements Sandbox {
       }
       return outcome;
     } finally {
-      // Both halves run even if one fails; the first failure is reported.
-      const results = await Promise.allSettled([
-        this.deleteContainer(host, root, id),
-        destroyRunDir(dir, scratch.dir),
-      ]);
+      const cleanup = await destroyBundle(host, root, bundle).then(() => undefined, (error: unknown) => error as Error);
       activeRuns.delete(id);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) {
+      if (cleanup !== undefined) {
         // Throwing from finally would hide an earlier error; only do it when there is none.
         // eslint-disable-next-line no-unsafe-finally
-        throw new SandboxError(`cleanup of run ${id} failed: ${String((failed.reason as Error).message)}`, 'fix the cause; cleanupStale() (run when a worker starts) removes what is left', { cause: failed.reason });
+        throw new SandboxError(`cleanup of run ${id} failed: ${cleanup.message}`, 'fix the cause; cleanupStale() (run when a worker starts) removes what is left', { cause: cleanup });
       }
     }
-  }
-
-  /**
-   * Deletes the stopped container: its cgroups (killing anything left, though the pid
-   * namespace's end has already killed everything) and its runtime state directory. Doing
-   * what `runc delete` does for a stopped container saves a ~10 ms exec per run.
-   */
-  private async deleteContainer(host: Host, root: string, id: string): Promise<void> {
-    await host.cgroups.remove(id);
-    await rm(join(root, id), { recursive: true, force: true });
   }
 
   async cleanupStale(): Promise<void> {
@@ -138,6 +118,17 @@ function notStarted(spec: RunSpec): RunOutcome {
   return { reason: 'killed', exitCode: null, signal: null, stdout: empty, stderr: empty, outputs, usage: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0 } };
 }
 
+/**
+ * The grader's program could not be executed: an author's mistake, reported like a shell would
+ * (127: not found, 126: found but not executable), from runc's or crun's message.
+ */
+function execFailureStatus(message: string): number | undefined {
+  if (/unable to start container process: exec: /.test(message)) return /permission denied|exec format error/.test(message) ? 126 : 127; // runc
+  if (/^executable file `.*` not found/.test(message)) return 127; // crun
+  if (/^open executable: |exec format error/i.test(message)) return 126; // crun
+  return undefined;
+}
+
 function classify(exit: ContainerExit, oomKills: number): { reason: EndReason; exitCode: number | null; signal: string | null } {
   if (exit.stoppedFor !== undefined) return { reason: exit.stoppedFor, exitCode: null, signal: 'SIGKILL' };
   if (exit.status === null) {
@@ -145,10 +136,8 @@ function classify(exit: ContainerExit, oomKills: number): { reason: EndReason; e
   }
   if (!exit.started) {
     const message = exit.runtimeError ?? exit.stderr.text.trim().split('\n').at(-1) ?? '';
-    // The grader's program could not be executed: an author's mistake, reported like a shell would.
-    if (/unable to start container process: exec: /.test(message)) {
-      return { reason: 'exited', exitCode: /permission denied|exec format error/.test(message) ? 126 : 127, signal: null };
-    }
+    const status = execFailureStatus(message);
+    if (status !== undefined) return { reason: 'exited', exitCode: status, signal: null };
     throw new SandboxError(`the OCI runtime could not start the run: ${message}`);
   }
   const reason: EndReason = oomKills > 0 ? 'out-of-memory' : 'exited';

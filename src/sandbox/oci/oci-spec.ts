@@ -8,6 +8,14 @@ export interface OciConfig {
   hostname: string;
   mounts: OciMount[];
   linux: OciLinux;
+  annotations?: Record<string, string>;
+  hooks?: { createRuntime?: OciHook[] };
+}
+
+export interface OciHook {
+  path: string;
+  args?: string[];
+  timeout?: number;
 }
 
 export interface OciProcess {
@@ -33,11 +41,11 @@ export interface OciLinux {
   cgroupsPath: string;
   resources: {
     devices: { allow: boolean; access: string }[];
-    memory: { limit: number; swap?: number };
+    memory?: { limit: number; swap?: number };
     cpu: { quota: number; period: number };
     pids: { limit: number };
   };
-  seccomp: SeccompProfile;
+  seccomp?: SeccompProfile;
   maskedPaths: string[];
   readonlyPaths: string[];
 }

@@ -22,7 +22,7 @@ export interface ContainerOptions {
 }
 
 export interface ContainerExit {
-  /** Exit status of `runc run`: the grader's status, or 128+n when it died of signal n. */
+  /** Exit status of `<runtime> run`: the grader's status, or 128+n when it died of signal n. */
   status: number | null;
   /** Set when the runtime itself died of a signal. */
   runtimeSignal: NodeJS.Signals | null;
@@ -60,16 +60,17 @@ async function runtimeError(logFile: string): Promise<string | undefined> {
 }
 
 /**
- * Runs the prepared bundle with `<runtime> run --keep` and supervises it: captures stdout and
- * stderr, and stops the whole run on timeout, output flood or abort. `--keep` leaves the stopped
- * container (and so its cgroups, with their usage counters) for the caller to read and delete.
+ * Runs the prepared bundle with `<runtime> run` and supervises it: captures stdout and stderr,
+ * and stops the whole run on timeout, output flood or abort. Where the runtime has it, `--keep`
+ * leaves the stopped container (and so its cgroups, with their usage counters) for the caller to
+ * read and delete; other runtimes delete their own cgroup, below the run's (see OciRuntime.keep).
  */
 export async function runContainer(options: ContainerOptions): Promise<ContainerExit> {
   const { runtime, root, id, bundle, pidFile, logFile } = options;
   const startedAt = performance.now();
   const child = spawn(runtime.path, [
     '--root', root, '--log', logFile, '--log-format', 'json',
-    'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id,
+    'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
 
   let stoppedFor: ContainerExit['stoppedFor'];

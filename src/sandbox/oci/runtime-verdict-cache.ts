@@ -6,9 +6,10 @@ import type { CgroupLayout } from './cgroups.ts';
 
 /**
  * Remembers, across processes, which OCI runtime proved to work, so each `gradebox` command does
- * not pay for a trial container (~200 ms). The verdict is keyed by everything that could change it:
- * the runtime binaries (path, size, mtime), the boot (a reboot may change kernel and cgroups) and
- * the cgroup hierarchies with their controllers. Only successes are remembered.
+ * not pay for trial containers (~200 ms). The verdict is keyed by everything that could change it:
+ * the caller's own parts (what was asked, the verdict's format, what the trials tested), the
+ * runtime binaries (path, size, mtime), the boot (a reboot may change kernel and cgroups) and the
+ * cgroup hierarchies with their controllers. Only successes are remembered.
  */
 export class RuntimeVerdictCache<T> {
   readonly #file: string;
@@ -17,8 +18,8 @@ export class RuntimeVerdictCache<T> {
     this.#file = join(stateDir, 'runtime-verdict.json');
   }
 
-  async key(preference: string, binaries: (string | undefined)[], cgroups: CgroupLayout): Promise<string> {
-    const parts: string[] = [preference, await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'no-boot-id')];
+  async key(own: readonly string[], binaries: (string | undefined)[], cgroups: CgroupLayout): Promise<string> {
+    const parts: string[] = [...own, await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'no-boot-id')];
     for (const path of binaries) {
       const info = path ? await stat(path).catch(() => undefined) : undefined;
       parts.push(info ? `${path}:${info.size}:${info.mtimeMs}` : `${path ?? '?'}:missing`);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import type { OrderedVolume } from '../container-path.ts';
 import { copyTree, scanTree, treeFootprint, type TreeEntry } from '../copy-tree.ts';
 import type { RunSpec } from '../sandbox.ts';
-import { execFile, execFileOk } from './exec-file.ts';
+import { execFileOk } from './exec-file.ts';
 import { readMounts } from './mountinfo.ts';
+import { mount, umount } from './mount-tools.ts';
+import { OVERLAY_SOURCE } from './oci-config.ts';
 
 /**
  * Host paths of one run's scratch area, a size-limited tmpfs mounted at `dir`. Only what the run
@@ -13,10 +15,12 @@ import { readMounts } from './mountinfo.ts';
  */
 export interface Scratch {
   dir: string;
-  /** An empty directory the runtime mounts the overlay root onto (runtime `root.path`). */
+  /** The directory the overlay root is mounted onto (runtime `root.path`). */
   rootfs: string;
   /** The overlay for the run's root: the image below, the writable layer above. */
   overlay: { lowerdir: string; upperdir: string; workdir: string };
+  /** Whether the supervisor mounts the overlay on `rootfs` (else the runtime does, in the run's namespace). */
+  overlayOnHost: boolean;
   /** Host directory of each `spec.volumes[i]`, by index. */
   volumeDirs: string[];
   /** Host file of each `spec.files[i]`, by index. */
@@ -37,11 +41,12 @@ function lowerDir(rootfs: string): string {
 }
 
 /** Where everything of a run lives under its scratch directory `dir` (no side effects). */
-export function scratchLayout(dir: string, spec: RunSpec): Scratch {
+export function scratchLayout(dir: string, spec: RunSpec, overlayMount: 'runtime' | 'host'): Scratch {
   return {
     dir,
     rootfs: join(dir, 'rootfs'),
     overlay: { lowerdir: lowerDir(spec.image.rootfs), upperdir: join(dir, 'upper'), workdir: join(dir, 'work') },
+    overlayOnHost: overlayMount === 'host',
     volumeDirs: spec.volumes.map((_, index) => join(dir, 'vol', String(index))),
     fileSources: spec.files.map((_, index) => join(dir, 'files', String(index))),
   };
@@ -50,9 +55,10 @@ export function scratchLayout(dir: string, spec: RunSpec): Scratch {
 /**
  * Mounts the run's scratch tmpfs at `scratch.dir`, with room for `writableMiB` of writes plus
  * the copied inputs, and lays out the overlay's upper and work directories, the volumes and the
- * files. The overlay itself is mounted by the runtime inside the run's mount namespace (a mount
- * on `/` in the config), so the host never sees it and it vanishes with the run; the image
- * directory is only ever a lower layer, so it is never written.
+ * files. Where the runtime can, it mounts the overlay itself inside the run's mount namespace (a
+ * mount on `/` in the config), so the host never sees it and it vanishes with the run; otherwise
+ * it is mounted here, on `scratch.rootfs`, and unmounted with the scratch. The image directory is
+ * only ever a lower layer, so it is never written.
  */
 export async function createScratch(scratch: Scratch, spec: RunSpec, volumes: readonly OrderedVolume[]): Promise<void> {
   const { dir, overlay } = scratch;
@@ -68,10 +74,8 @@ export async function createScratch(scratch: Scratch, spec: RunSpec, volumes: re
   const inodes = Math.max(16384, spec.limits.writableMiB * 256) + Math.ceil(inputs / 4096);
 
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const mounted = await execFile('mount', [
-    '-n', '-t', 'tmpfs', '-o', `size=${sizeKiB}k,nr_inodes=${inodes},mode=0700,nosuid,nodev`, SCRATCH_SOURCE, dir,
-  ]);
-  if (mounted.code !== 0) throw new Error(`cannot mount the run's scratch space: ${mounted.stderr.trim()}`);
+  const mounted = await mount(['-t', 'tmpfs', '-o', `size=${sizeKiB}k,nr_inodes=${inodes},mode=0700,nosuid,nodev`, SCRATCH_SOURCE, dir]);
+  if (mounted.code !== 0) throw new Error(`cannot mount the run's scratch space: ${mounted.output.trim()}`);
 
   for (const sub of ['rootfs', 'work', 'vol', 'files']) await mkdir(join(dir, sub), { mode: 0o700 });
   // The overlay's root directory takes its owner and mode from the upper layer's root.
@@ -79,17 +83,30 @@ export async function createScratch(scratch: Scratch, spec: RunSpec, volumes: re
   await chown(overlay.upperdir, image.uid, image.gid);
   await chmod(overlay.upperdir, image.mode & 0o7777);
 
-  for (const { index, volume } of volumes) {
-    const volumeDir = scratch.volumeDirs[index] ?? join(dir, 'vol', String(index));
-    const owner = volume.owner === 'user' ? spec.user : undefined;
-    await mkdir(volumeDir, { mode: 0o755 });
-    if (owner !== undefined) await chown(volumeDir, owner.uid, owner.gid);
-    const tree = trees.get(index);
-    if (tree !== undefined && volume.copyFrom !== undefined) await copyTree(volume.copyFrom, tree, volumeDir, owner);
-  }
-  for (const [index, file] of spec.files.entries()) {
-    await writeFile(scratch.fileSources[index] ?? join(dir, 'files', String(index)), file.content, { mode: 0o444 });
-  }
+  const fill = async (): Promise<void> => {
+    for (const { index, volume } of volumes) {
+      const volumeDir = scratch.volumeDirs[index] ?? join(dir, 'vol', String(index));
+      const owner = volume.owner === 'user' ? spec.user : undefined;
+      await mkdir(volumeDir, { mode: 0o755 });
+      if (owner !== undefined) await chown(volumeDir, owner.uid, owner.gid);
+      const tree = trees.get(index);
+      if (tree !== undefined && volume.copyFrom !== undefined) await copyTree(volume.copyFrom, tree, volumeDir, owner);
+    }
+    for (const [index, file] of spec.files.entries()) {
+      await writeFile(scratch.fileSources[index] ?? join(dir, 'files', String(index)), file.content, { mode: 0o444 });
+    }
+  };
+  // The overlay mount (~1 ms through the mount helper) overlaps the copying. Both settle before
+  // a failure is reported, so cleanup never races a mount still in progress.
+  const results = await Promise.allSettled([scratch.overlayOnHost ? mountOverlay(scratch) : undefined, fill()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+async function mountOverlay({ overlay, rootfs }: Scratch): Promise<void> {
+  const options = `lowerdir=${overlay.lowerdir},upperdir=${overlay.upperdir},workdir=${overlay.workdir},nosuid,nodev`;
+  const mounted = await mount(['-t', 'overlay', '-o', options, OVERLAY_SOURCE, rootfs]);
+  if (mounted.code !== 0) throw new Error(`cannot mount the run's root filesystem: ${mounted.output.trim()}`);
 }
 
 /** Copies what a kept run left (writable layer, volumes, config) to the plain directory `to`. */
@@ -108,12 +125,14 @@ export async function keepScratch(scratch: Scratch, volumes: readonly OrderedVol
 }
 
 /**
- * Unmounts the scratch tmpfs at `mountPoint` and removes the run directory `dir` that holds it.
- * The fast path is one `umount`; anything else (a half-made scratch, a stale one) is found in
+ * Unmounts the scratch tmpfs (and the overlay on it, if mounted on the host) and removes the run
+ * directory `dir` that holds it. The fast path is one `umount` naming both mounts, innermost
+ * first (3.5 ms against 3.9 ms for `umount --recursive`, which reads mountinfo, when measured
+ * with util-linux spawned for each); anything else (a half-made scratch, a stale one) is found in
  * mountinfo, and nothing is removed while something below `dir` is still mounted.
  */
-export async function destroyRunDir(dir: string, mountPoint: string): Promise<void> {
-  const fast = await execFile('umount', ['-n', mountPoint]);
+export async function destroyRunDir(dir: string, scratch: Scratch): Promise<void> {
+  const fast = await umount([...(scratch.overlayOnHost ? [scratch.rootfs] : []), scratch.dir]);
   if (fast.code !== 0) await unmountBelow(dir);
   await rm(dir, { recursive: true, force: true });
 }
@@ -127,8 +146,8 @@ export async function unmountBelow(dir: string): Promise<void> {
       .sort((a, b) => b.length - a.length);
     if (targets.length === 0) return;
     for (const target of targets) {
-      const result = await execFile('umount', ['-n', target]);
-      if (result.code !== 0) await execFile('umount', ['-n', '-l', target]);
+      const result = await umount([target]);
+      if (result.code !== 0) await umount(['-l', target]);
     }
   }
   throw new Error(`cannot unmount the scratch space at ${dir}`);

@@ -5,7 +5,8 @@ import type { CgroupLayout } from './cgroups.ts';
 import { execFile } from './exec-file.ts';
 import { readMounts } from './mountinfo.ts';
 import { activeRuns, isAlive, runIdPrefix, runOwner } from './run-id.ts';
-import { runtimeRoot, type OciRuntime, type RuntimeName } from './runtime.ts';
+import { runtimeRoot } from './run-bundle.ts';
+import type { OciRuntime, RuntimeName } from './runtime.ts';
 import { unmountBelow } from './scratch.ts';
 
 export interface StaleContext {

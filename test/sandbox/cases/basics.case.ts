@@ -39,6 +39,15 @@ export function defineBasicCases(ctx: SuiteContext): void {
       expect(outcome.stdout.text).not.toContain('UNSHARED');
     });
 
+    it('refuses namespace creation with EPERM from the seccomp filter, and allows the harmless personalities', async () => {
+      // Unprivileged user namespaces work on the host, so only the filter stops `unshare -U`.
+      const outcome = await run(ctx, { argv: sh('for ns in -U -m -n -p -i; do unshare $ns true 2>&1 || echo "$ns refused"; done; linux32 uname -m') });
+      const lines = outcome.stdout.text.trim().split('\n');
+      for (const ns of ['-U', '-m', '-n', '-p', '-i']) expect(lines, ns).toContain(`${ns} refused`);
+      expect(lines.filter((line) => line.includes('unshare'))).toEqual(Array(5).fill(expect.stringMatching(/Operation not permitted/) as unknown));
+      expect(lines.at(-1)).toMatch(/^i[3-6]86$/);
+    });
+
     it('keeps parallel runs apart', async () => {
       const outcomes = await Promise.all([1, 2, 3, 4].map((n) => run(ctx, {
         argv: sh(`echo ${n} > /shared/n; sleep 0.2; cat /shared/n; ls /shared`),
