@@ -36,6 +36,18 @@ if [[ $(id -u) == 0 && -r $unified/cgroup.controllers && -z $(cat "$unified/cgro
   done
 fi
 
+# cgroup2 `favordynmods` (kernel 6.x): without it, moving a process into a cgroup waits for an RCU
+# grace period, 12–31 ms per container start measured here; with it about 1 ms, for slightly
+# dearer fork/exit. A grading host starts containers all day, so gradebox wants it. Note that the
+# kernel keeps the option until reboot once set.
+if [[ $(id -u) == 0 ]]; then
+  for cg2 in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    if [[ $(stat -f -c %T "$cg2" 2>/dev/null) == cgroup2fs ]] && ! grep -qE "^[^ ]+ $cg2 cgroup2 [^ ]*favordynmods" /proc/mounts; then
+      mount -o remount,favordynmods "$cg2" 2>/dev/null || echo "gradebox setup: could not set favordynmods on $cg2 (older kernel?); runs start a little slower" >&2
+    fi
+  done
+fi
+
 # npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/.
 if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
