@@ -25,7 +25,7 @@ fi
 # Hybrid cgroup hosts (v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified): crun refuses
 # to run while any controller is enabled on the v2 side, which happens to controllers no v1
 # hierarchy claimed (hugetlb on Debian's hybrid boot). Binding those to v1 hierarchies of their own
-# lets gradebox use crun, about 25 ms faster per run than runc. Only unused controllers are moved
+# lets gradebox use crun, which starts runs faster than runc (bench/README.md). Only unused controllers are moved
 # (nothing is delegated on the v2 side); runc keeps working either way. See docs/sandbox.md.
 unified=/sys/fs/cgroup/unified
 if [[ $(id -u) == 0 && -r $unified/cgroup.controllers && -z $(cat "$unified/cgroup.subtree_control" 2>/dev/null) ]]; then

@@ -45,7 +45,7 @@ export function ociRuntimeCheck(stateDir: string): Check {
       if (chosen.name === 'crun') {
         return { status: 'pass', detail: `${used}${runc === undefined ? '' : '; runc also installed'}` };
       }
-      if (crun === undefined) return { status: 'pass', detail: `${used}; crun not installed (optional, about 25 ms faster per run)` };
+      if (crun === undefined) return { status: 'pass', detail: `${used}; crun not installed (optional: runs start faster, see docs/sandbox.md)` };
       return crunRefused(used, await describeBinary('crun', crun), stateDir, layout);
     },
   };
