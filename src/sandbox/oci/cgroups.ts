@@ -69,7 +69,8 @@ function keyed(text: string | undefined, key: string): number {
 function v2Controllers(mountPoint: string): string[] {
   try {
     // Synchronous on purpose: read once, when the sandbox starts.
-    return readFileSync(join(mountPoint, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    // An empty file (hybrid hosts) means no controllers, not one named "".
+    return readFileSync(join(mountPoint, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
   } catch {
     return [];
   }

@@ -13,7 +13,7 @@ export async function hostCgroups(): Promise<CgroupLayout> {
 
 /** The controllers a layout offers, v1 and v2 alike. */
 function controllers(layout: CgroupLayout): Set<string> {
-  return new Set(layout.hierarchies.flatMap((h) => h.controllers).filter(Boolean));
+  return new Set(layout.hierarchies.flatMap((h) => h.controllers));
 }
 
 async function hasSwap(): Promise<boolean> {
@@ -25,7 +25,7 @@ async function hasSwap(): Promise<boolean> {
 export function describeCgroups(layout: CgroupLayout): string {
   const v1 = layout.hierarchies.filter((h) => h.version === 1).flatMap((h) => h.controllers.filter((c) => !c.startsWith('name=')));
   // An empty v2 cgroup.controllers reads as [''] in CgroupLayout.
-  const v2 = layout.hierarchies.filter((h) => h.version === 2).flatMap((h) => h.controllers).filter(Boolean);
+  const v2 = layout.hierarchies.filter((h) => h.version === 2).flatMap((h) => h.controllers);
   const parts = [];
   if (layout.mode !== 'v2') parts.push(`v1 ${v1.join(', ') || 'none'}`);
   if (layout.mode !== 'v1') parts.push(`v2 ${v2.join(', ') || 'none'}`);
