@@ -4,7 +4,8 @@
  *   bare exec        the trivial grader run directly on the host (no isolation): the floor
  *   bare unshare     the same in fresh pid/mount/net/ipc/uts namespaces with `unshare`, chrooted
  *   runc run         the OCI runtime alone on a prepared bundle (what gradebox builds on)
- *   gradebox API     grade() through the library: scratch, overlay, runc, limits, result parsing
+ *   gradebox API     grade() through the library: scratch, overlay, runtime, limits, result parsing,
+ *                    once per OCI runtime that works here (crun when the host allows it, runc)
  *   gradebox CLI     `gradebox grade local` as a process (adds Node start-up and image lookup)
  *   docker run --rm  the same image through the Docker daemon
  *
@@ -41,7 +42,10 @@ await writeFile(join(submission, 'answer.txt'), '42\n');
 const store = new ImageStore(join(work, 'home', 'images'));
 const image = await store.import(tar);
 const rootfs = await store.rootfs(image);
-const sandbox = new OciSandbox({ stateDir: join(work, 'home', 'sandbox') });
+const sandboxes = (['crun', 'runc'] as const).map((runtime) => ({
+  runtime,
+  sandbox: new OciSandbox({ stateDir: join(work, 'home', `sandbox-${runtime}`), runtime }),
+}));
 const grader = [...image.config.entrypoint, ...image.config.cmd];
 const env = { ...process.env, GRADEBOX_HOME: join(work, 'home') };
 
@@ -62,12 +66,20 @@ let n = 0;
 await measure('runc run', async () => {
   await run('runc', ['--root', join(work, 'runc-state'), 'run', '--bundle', bundle, `bench-${process.pid}-${n++}`]);
 });
-await measure('gradebox API', async () => {
-  const result = await grade({ image, rootfs, submissionDir: submission, limits: { timeoutSeconds: 60 } }, { sandbox });
-  if (result.status !== 'graded') throw new Error(`grading failed: ${result.status} ${result.errors.join('; ')}`);
-});
+for (const { runtime, sandbox } of sandboxes) {
+  const once = async (): Promise<void> => {
+    const result = await grade({ image, rootfs, submissionDir: submission, limits: { timeoutSeconds: 60 } }, { sandbox });
+    if (result.status !== 'graded') throw new Error(`grading failed: ${result.status} ${result.errors.join('; ')}`);
+  };
+  const usable = await once().then(() => true, (error: unknown) => {
+    process.stderr.write(`gradebox API (${runtime}): skipped, ${(error as Error).message}\n`);
+    return false;
+  });
+  if (usable) await measure(`gradebox API ${runtime}`, once);
+}
 await measure('gradebox CLI', async () => {
   await run(process.execPath, [join(ROOT, 'bin/gradebox.js'), 'grade', 'local', tar, submission, '--json'], { env });
+  // (the CLI adds Node start-up, module loading and the image store's unchanged-tarball check)
 });
 const dockerImage = await dockerLoad(tar);
 if (dockerImage) {
@@ -82,10 +94,10 @@ const floor = median(results[0]?.[1] ?? []);
 const docker = results.find(([name]) => name === 'docker run --rm');
 const dockerOverhead = docker ? median(docker[1]) - floor : NaN;
 console.log(`\n${RUNS} runs each (after ${WARMUP} warm-up runs), trivial Coursera grader, times in ms`);
-console.log(`${'method'.padEnd(18)}${'median'.padStart(8)}${'p90'.padStart(8)}${'overhead'.padStart(10)}  vs docker overhead`);
+console.log(`${'method'.padEnd(20)}${'median'.padStart(8)}${'p90'.padStart(8)}${'overhead'.padStart(10)}  vs docker overhead`);
 for (const [name, samples] of results) {
   const overhead = median(samples) - floor;
   const ratio = Number.isNaN(dockerOverhead) ? '' : (overhead / dockerOverhead).toFixed(3);
-  console.log(`${name.padEnd(18)}${fmt(median(samples))}${fmt(percentile(samples, 90))}${fmt(overhead).padStart(10)}  ${ratio}`);
+  console.log(`${name.padEnd(20)}${fmt(median(samples))}${fmt(percentile(samples, 90))}${fmt(overhead).padStart(10)}  ${ratio}`);
 }
 await rm(work, { recursive: true, force: true });
