@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { catCommand } from './commands/cat.ts';
 import { gradeCommand } from './commands/grade.ts';
+import { inspectCommand } from './commands/inspect.ts';
 import { lsCommand } from './commands/ls.ts';
 import { sanityCommand } from './commands/sanity.ts';
 import { UsageError } from './usage-error.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error, 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).')
     .exitOverride();
   program.addCommand(gradeCommand());
+  program.addCommand(inspectCommand());
   program.addCommand(lsCommand());
   program.addCommand(catCommand());
   program.addCommand(sanityCommand());

@@ -93,11 +93,51 @@ export class SandboxError extends Error {
   }
 }
 
+/**
+ * A run attached to this process's stdin, stdout and stderr (`gradebox inspect`): nothing is
+ * captured and no result file is read back. The limits' output caps do not apply, and the user
+ * may be root (uid 0; capabilities, `no_new_privs` and seccomp stay as for every run).
+ */
+export type InteractiveSpec = Omit<RunSpec, 'outputs' | 'outputFileCapBytes'>;
+
+/** How an interactive run meets the caller's terminal or pipes. */
+export interface InteractiveIo {
+  /**
+   * Give the program a pseudo-terminal of its own, proxied to `stdin`/`stdout` (which must then
+   * be a terminal), with raw mode, window size and Ctrl-C handled like `docker run -it`. When
+   * false the program gets `stdin`, `stdout` and `stderr` themselves (`docker run -i`).
+   */
+  terminal: boolean;
+  /** File descriptors of this process the run uses; default 0, 1 and 2. */
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+}
+
+/** How an interactive run ended. */
+export interface InteractiveOutcome {
+  reason: Exclude<EndReason, 'output-limit'>;
+  /** The program's exit status; null when it died of a signal or was stopped. */
+  exitCode: number | null;
+  signal: string | null;
+  usage: Usage;
+  /** Processes the memory limit killed during the run (the program itself may have survived). */
+  oomKills: number;
+  /** Host path of the kept scratch files when `keep` was set. */
+  keptAt?: string;
+}
+
 /** One way of running a program in isolation. Backends: `oci` (runc/crun) and `docker`. */
 export interface Sandbox {
   readonly name: string;
   /** Runs to completion; never leaves a process, mount, cgroup or runtime state behind. */
   run(spec: RunSpec, signal?: AbortSignal): Promise<RunOutcome>;
+  /**
+   * Runs `spec` attached to the caller's terminal or pipes until the program exits, with the same
+   * isolation, limits and cleanup as `run`. Optional: a backend without it cannot serve
+   * `gradebox inspect`, and callers say so rather than fall back to something less isolated.
+   */
+  runInteractive?(spec: InteractiveSpec, io: InteractiveIo, signal?: AbortSignal): Promise<InteractiveOutcome>;
   /** Removes state left by a supervisor that died (SIGKILL) in an earlier run. */
   cleanupStale(): Promise<void>;
 }

@@ -45,7 +45,8 @@ export function gradeLocalCommand(): Command {
         .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
     )
     .addOption(
-      new Option('--backend <backend>', 'sandbox backend').argParser(oneOf('--backend', SANDBOX_BACKENDS)).default('auto'),
+      new Option('--backend <backend>', 'sandbox backend: oci (runc/crun, needs root), docker (a Docker daemon, DOCKER_HOST honoured), or auto (oci when a runtime works here, else docker)')
+        .argParser(oneOf('--backend', SANDBOX_BACKENDS)).default('auto'),
     )
     .option('--no-rm', "keep the run's scratch files (shared dir, writable layer) for debugging")
     .option('--json', 'print the full GradeResult as JSON on stdout')
@@ -54,6 +55,7 @@ Examples:
   gradebox grade local grader.tar ./submission
   gradebox grade local ./oci-layout ./submission --part-id hello -- --verbose
   gradebox grade local my-grader:1.0 ./submission --memory 2048 --timeout 60 --json
+  gradebox grade local grader.tar ./submission --backend docker
 
 Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output limit, bad image),
 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`)

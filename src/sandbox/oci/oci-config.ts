@@ -43,6 +43,12 @@ export interface OciHostPaths {
   extraMounts?: readonly OciMount[];
 }
 
+/** An interactive session (`Sandbox.runInteractive`); grading runs have none. */
+export interface SessionOptions {
+  /** Whether the process gets a pseudo-terminal, which the runtime allocates and proxies to its own stdio. */
+  terminal: boolean;
+}
+
 /** Mount source of run overlays, so people and leftover checks can find them in mountinfo. */
 export const OVERLAY_SOURCE = 'gradebox-overlay';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -69,11 +75,13 @@ function workingDirectory(cwd: string): string {
 
 /**
  * Builds the OCI runtime config (runtime-spec 1.0.2) for one run. Pure: everything it needs
- * about the host is in `host`.
+ * about the host is in `host`. A grading run must not be root; an interactive `session` may
+ * (`gradebox inspect --super-user`), still without capabilities, under seccomp and no_new_privs.
  */
-export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
+export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: SessionOptions): OciConfig {
   const { limits, user } = spec;
-  if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid) || user.uid <= 0 || user.gid <= 0) {
+  const lowest = session === undefined ? 1 : 0;
+  if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid) || user.uid < lowest || user.gid < lowest) {
     throw new RangeError(`a sandboxed run needs a non-root uid and gid, got ${user.uid}:${user.gid}`);
   }
   const env = Object.entries(spec.env).map(([key, value]) => {
@@ -137,7 +145,7 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths): OciConfig {
   const config: OciConfig = {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: session?.terminal ?? false,
       user: { uid: user.uid, gid: user.gid, additionalGids: [] },
       args: spec.argv,
       env,

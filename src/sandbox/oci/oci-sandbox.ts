@@ -1,28 +1,43 @@
-import { constants as os } from 'node:os';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { locateInVolume, orderVolumes, type OrderedVolume } from '../container-path.ts';
 import { safeReadFile } from '../safe-read.ts';
-import { SandboxError, type EndReason, type OutputFile, type RunOutcome, type RunSpec, type Sandbox } from '../sandbox.ts';
+import {
+  SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type OutputFile, type RunOutcome, type RunSpec, type Sandbox,
+} from '../sandbox.ts';
 import { CgroupLayout } from './cgroups.ts';
+import { exitStatus } from './exit-status.ts';
 import { readMounts } from './mountinfo.ts';
+import type { SessionOptions } from './oci-config.ts';
 import { createBundle, destroyBundle, planBundle, runtimeRoot, type OciHost } from './run-bundle.ts';
-import { runContainer, type ContainerExit } from './run-container.ts';
+import { runAttached } from './run-attached.ts';
+import { runContainer } from './run-container.ts';
 import { activeRuns, newRunId } from './run-id.ts';
-import { selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
+import { runtimePreference, selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
 import { keepScratch, type Scratch } from './scratch.ts';
 import { cleanupStaleRuns } from './stale.ts';
 
 export interface OciSandboxOptions {
   /** Directory for runtime state, run scratch mounts and kept runs; created if missing. */
   stateDir: string;
-  /** Which OCI runtime to use; `auto` (default) prefers crun when it works, else runc. */
+  /**
+   * Which OCI runtime to use; `auto` (default) prefers crun when it works, else runc, unless
+   * $GRADEBOX_OCI_RUNTIME names one (see runtimePreference).
+   */
   runtime?: 'auto' | RuntimeName;
 }
 
-// First name wins where two share a number (SIGABRT before SIGIOT).
-const signalNames = new Map<number, string>();
-for (const [name, number] of Object.entries(os.signals)) if (!signalNames.has(number)) signalNames.set(number, name);
+/** What running one prepared container needs (see runContainer and runAttached). */
+interface RunContext {
+  runtime: OciRuntime;
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile: string;
+  logFile: string;
+  kill: () => Promise<void>;
+  scratch: Scratch;
+}
 
 /**
  * The `oci` backend: writes an OCI runtime config for each run and runs it with runc (or crun),
@@ -40,7 +55,7 @@ export class OciSandbox implements Sandbox {
 
   constructor(options: OciSandboxOptions) {
     this.stateDir = resolve(options.stateDir);
-    this.preference = options.runtime ?? 'auto';
+    this.preference = runtimePreference(options.runtime ?? 'auto');
   }
 
   /** Detects the cgroup layout and a working runtime, once per sandbox. */
@@ -64,36 +79,74 @@ export class OciSandbox implements Sandbox {
     const volumes = orderVolumes(spec.volumes);
     const host = await this.prepare();
     if (signal?.aborted) return notStarted(spec);
-    const id = newRunId(this.stateDir);
-    // The run directory holds the bundle (config, pid file, runtime log); the scratch tmpfs,
-    // which the run can fill, is mounted below it. Planning validates the whole spec before
-    // anything is created.
-    const dir = join(this.stateDir, 'runs', id);
-    const root = runtimeRoot(this.stateDir, host.runtime.name);
-    const bundle = planBundle(host, spec, id, dir);
-    const { scratch } = bundle;
-    activeRuns.add(id);
-    try {
-      await createBundle(host, bundle, spec, volumes);
+    return this.lifecycle(host, spec, volumes, undefined, async (run): Promise<RunOutcome> => {
       const exit = await runContainer({
-        runtime: host.runtime, root, id, bundle: dir, pidFile: join(dir, 'pid'), logFile: join(dir, 'runtime.log'),
-        timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
-        limitBytes: spec.limits.outputLimitBytes, signal, kill: () => host.cgroups.kill(id),
+        ...run, timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
+        limitBytes: spec.limits.outputLimitBytes, signal,
       });
-      const usage = await host.cgroups.usage(id);
-      const { reason, exitCode, signal: signalName } = classify(exit, usage.oomKills);
+      const usage = await host.cgroups.usage(run.id);
+      const { reason, exitCode, signal: signalName } = exitStatus({ ...exit, stderrText: exit.stderr.text }, usage.oomKills, 'any');
       const outputs: Record<string, OutputFile> = {};
-      for (const path of spec.outputs) outputs[path] = await readOutput(path, volumes, scratch, spec.outputFileCapBytes);
-      const outcome: RunOutcome = {
+      for (const path of spec.outputs) outputs[path] = await readOutput(path, volumes, run.scratch, spec.outputFileCapBytes);
+      return {
         reason, exitCode, signal: signalName, stdout: exit.stdout, stderr: exit.stderr, outputs,
         usage: { wallMs: exit.wallMs, cpuMs: usage.cpuMs, peakMemoryBytes: usage.peakMemoryBytes },
       };
+    });
+  }
+
+  /**
+   * The program runs with this process's stdin, stdout and stderr (`io` may name other
+   * descriptors): with `io.terminal`, on a pty the runtime allocates and proxies (see
+   * HostTerminal); without, on the descriptors themselves. Same bundle, limits and cleanup as
+   * `run`; a uid of 0 is allowed (still without capabilities).
+   */
+  async runInteractive(spec: InteractiveSpec, io: InteractiveIo, signal?: AbortSignal): Promise<InteractiveOutcome> {
+    const full: RunSpec = { ...spec, outputs: [], outputFileCapBytes: 0 };
+    const volumes = orderVolumes(spec.volumes);
+    const host = await this.prepare();
+    if (signal?.aborted) return { reason: 'killed', exitCode: null, signal: null, usage: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0 }, oomKills: 0 };
+    const attached = { terminal: io.terminal, stdin: io.stdin ?? 0, stdout: io.stdout ?? 1, stderr: io.stderr ?? 2 };
+    return this.lifecycle(host, full, volumes, { terminal: io.terminal }, async (run): Promise<InteractiveOutcome> => {
+      const exit = await runAttached({ ...run, timeoutMs: spec.limits.timeoutSeconds * 1000, io: attached, signal });
+      const usage = await host.cgroups.usage(run.id);
+      const { reason, exitCode, signal: signalName } = exitStatus(exit, usage.oomKills, 'program');
+      if (reason === 'output-limit') throw new Error('an attached run has no output limit');
+      return {
+        reason, exitCode, signal: signalName, oomKills: usage.oomKills,
+        usage: { wallMs: exit.wallMs, cpuMs: usage.cpuMs, peakMemoryBytes: usage.peakMemoryBytes },
+      };
+    });
+  }
+
+  /**
+   * One run from bundle to cleanup: plans it (validating the whole spec before anything is
+   * created), creates scratch, config and cgroups, lets `body` run the container, keeps the
+   * scratch files if asked, and removes everything whatever happened.
+   */
+  private async lifecycle<T extends { keptAt?: string }>(
+    host: OciHost, spec: RunSpec, volumes: readonly OrderedVolume[], session: SessionOptions | undefined,
+    body: (run: RunContext) => Promise<T>,
+  ): Promise<T> {
+    const id = newRunId(this.stateDir);
+    // The run directory holds the bundle (config, pid file, runtime log); the scratch tmpfs,
+    // which the run can fill, is mounted below it.
+    const dir = join(this.stateDir, 'runs', id);
+    const root = runtimeRoot(this.stateDir, host.runtime.name);
+    const bundle = planBundle(host, spec, id, dir, { session });
+    activeRuns.add(id);
+    try {
+      await createBundle(host, bundle, spec, volumes);
+      const result = await body({
+        runtime: host.runtime, root, id, bundle: dir, pidFile: join(dir, 'pid'), logFile: join(dir, 'runtime.log'),
+        kill: () => host.cgroups.kill(id), scratch: bundle.scratch,
+      });
       if (spec.keep) {
-        outcome.keptAt = join(this.stateDir, 'kept', id);
-        await keepScratch(scratch, volumes, outcome.keptAt);
-        await copyFile(join(dir, 'config.json'), join(outcome.keptAt, 'config.json'));
+        result.keptAt = join(this.stateDir, 'kept', id);
+        await keepScratch(bundle.scratch, volumes, result.keptAt);
+        await copyFile(join(dir, 'config.json'), join(result.keptAt, 'config.json'));
       }
-      return outcome;
+      return result;
     } finally {
       const cleanup = await destroyBundle(host, root, bundle).then(() => undefined, (error: unknown) => error as Error);
       activeRuns.delete(id);
@@ -116,34 +169,6 @@ function notStarted(spec: RunSpec): RunOutcome {
   const empty = { text: '', bytes: 0, truncated: false };
   const outputs = Object.fromEntries(spec.outputs.map((path) => [path, { ok: false as const, missing: true, error: `${path}: the run was aborted before it started` }]));
   return { reason: 'killed', exitCode: null, signal: null, stdout: empty, stderr: empty, outputs, usage: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0 } };
-}
-
-/**
- * The grader's program could not be executed: an author's mistake, reported like a shell would
- * (127: not found, 126: found but not executable), from runc's or crun's message.
- */
-function execFailureStatus(message: string): number | undefined {
-  if (/unable to start container process: exec: /.test(message)) return /permission denied|exec format error/.test(message) ? 126 : 127; // runc
-  if (/^executable file `.*` not found/.test(message)) return 127; // crun
-  if (/^open executable: |exec format error/i.test(message)) return 126; // crun
-  return undefined;
-}
-
-function classify(exit: ContainerExit, oomKills: number): { reason: EndReason; exitCode: number | null; signal: string | null } {
-  if (exit.stoppedFor !== undefined) return { reason: exit.stoppedFor, exitCode: null, signal: 'SIGKILL' };
-  if (exit.status === null) {
-    throw new SandboxError(`the OCI runtime was killed by ${exit.runtimeSignal ?? 'a signal'}`);
-  }
-  if (!exit.started) {
-    const message = exit.runtimeError ?? exit.stderr.text.trim().split('\n').at(-1) ?? '';
-    const status = execFailureStatus(message);
-    if (status !== undefined) return { reason: 'exited', exitCode: status, signal: null };
-    throw new SandboxError(`the OCI runtime could not start the run: ${message}`);
-  }
-  const reason: EndReason = oomKills > 0 ? 'out-of-memory' : 'exited';
-  // runc reports death by signal n as 128+n, like a shell.
-  const signal = exit.status > 128 ? signalNames.get(exit.status - 128) : undefined;
-  return signal === undefined ? { reason, exitCode: exit.status, signal: null } : { reason, exitCode: null, signal };
 }
 
 async function readOutput(path: string, volumes: readonly OrderedVolume[], scratch: Scratch, capBytes: number): Promise<OutputFile> {

@@ -4,7 +4,7 @@ import type { OrderedVolume } from '../container-path.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompBpf } from '../seccomp-bpf.ts';
 import type { CgroupLayout } from './cgroups.ts';
-import { buildOciConfig } from './oci-config.ts';
+import { buildOciConfig, type SessionOptions } from './oci-config.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
 import type { OciRuntime, RuntimeName } from './runtime.ts';
 import { createScratch, destroyRunDir, scratchLayout, type Scratch } from './scratch.ts';
@@ -39,8 +39,16 @@ const nested = (host: OciHost): boolean => !host.runtime.keep;
 /** Whether the supervisor sets the memory limit, on the run's own cgroup, and moves the run there (see OciHostPaths.memoryOnParent). */
 const memoryOnParent = (host: OciHost): boolean => nested(host) && host.cgroups.memoryEventsLocal;
 
+/** What sets a bundle apart from a plain grading run's. */
+export interface BundleOptions {
+  /** Mounts appended last (runtime trials bind host directories this way). */
+  extraMounts?: readonly OciMount[];
+  /** Set for an interactive session (see buildOciConfig). */
+  session?: SessionOptions;
+}
+
 /** Lays out run `id` in `dir` and builds its config, which validates the spec; no side effects. */
-export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string, extraMounts?: readonly OciMount[]): RunBundle {
+export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string, options: BundleOptions = {}): RunBundle {
   const { runtime, cgroups } = host;
   const scratch = scratchLayout(join(dir, 'scratch'), spec, runtime.overlayMount);
   const config = buildOciConfig(spec, {
@@ -49,8 +57,8 @@ export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string
     cgroupsPath: cgroups.cgroupsPath(id, nested(host)), cgroupNamespace: runtime.cgroupNamespace,
     swapLimit: cgroups.swapLimit, memoryOnParent: memoryOnParent(host) ? cgroups.nestedMemory(id) : undefined,
     seccompBpf: runtime.seccomp === 'bpf' ? defaultSeccompBpf() : undefined,
-    extraMounts,
-  });
+    extraMounts: options.extraMounts,
+  }, options.session);
   return { id, dir, scratch, config };
 }
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { OutputCapture } from '../output-capture.ts';
-import { SandboxError, type CapturedOutput, type EndReason } from '../sandbox.ts';
+import type { CapturedOutput, EndReason } from '../sandbox.ts';
 import type { OciRuntime } from './runtime.ts';
+import { RunStopper, runtimeError, runtimeExit } from './runtime-process.ts';
 
 export interface ContainerOptions {
   runtime: OciRuntime;
@@ -37,27 +37,9 @@ export interface ContainerExit {
   stderr: CapturedOutput;
 }
 
-const KILL_RETRY_MS = 25;
-// If the runtime is still there this long after the run was killed, it is wedged: kill it too.
-const RUNTIME_KILL_MS = 5000;
 // After the runtime exits its pipes close at once (the pid namespace is gone); this only guards
 // against a wedged pipe holding the supervisor forever.
 const DRAIN_MS = 2000;
-
-async function runtimeError(logFile: string): Promise<string | undefined> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const errors: string[] = [];
-  for (const line of text.split('\n')) {
-    try {
-      const entry = JSON.parse(line) as { level?: string; msg?: string };
-      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) errors.push(entry.msg);
-    } catch {
-      // Not a JSON log line (crun writes plain text).
-      if (line.trim()) errors.push(line.trim());
-    }
-  }
-  return errors.at(-1);
-}
 
 /**
  * Runs the prepared bundle with `<runtime> run` and supervises it: captures stdout and stderr,
@@ -73,24 +55,8 @@ export async function runContainer(options: ContainerOptions): Promise<Container
     'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
 
-  let stoppedFor: ContainerExit['stoppedFor'];
-  let killer: NodeJS.Timeout | undefined;
-  let escalation: NodeJS.Timeout | undefined;
-  let exited = false;
-  const killOnce = (): void => {
-    // Only once the runtime has written the pid file: the container is then fully started and
-    // the runtime reaps whatever dies. Killing its setup processes earlier strands them as
-    // zombies of the host's init; a runtime that fails before that exits on its own.
-    if (!exited && existsSync(pidFile)) void options.kill().catch(() => undefined);
-  };
-  const stop = (reason: NonNullable<ContainerExit['stoppedFor']>): void => {
-    if (stoppedFor !== undefined || exited) return;
-    stoppedFor = reason;
-    killOnce();
-    // Keep at it until the runtime exits: the first try may come before the container exists.
-    killer = setInterval(killOnce, KILL_RETRY_MS);
-    escalation = setTimeout(() => child.kill('SIGKILL'), RUNTIME_KILL_MS);
-  };
+  const stopper = new RunStopper<NonNullable<ContainerExit['stoppedFor']>>(child, pidFile, options.kill);
+  const stop = (reason: NonNullable<ContainerExit['stoppedFor']>): void => stopper.stop(reason);
 
   const capture = new OutputCapture({
     capBytes: options.capBytes,
@@ -105,29 +71,26 @@ export async function runContainer(options: ContainerOptions): Promise<Container
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const [status, runtimeSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', (error) => reject(new SandboxError(`cannot start ${runtime.path}: ${error.message}`, undefined, { cause: error })));
-      child.once('exit', (code, signal) => {
-        exited = true;
+    const { status, runtimeSignal } = await runtimeExit(child, runtime.path, () => {
+      stopper.exited();
+      return new Promise((resolve) => {
         const drain = setTimeout(() => {
           child.stdout.destroy();
           child.stderr.destroy();
         }, DRAIN_MS);
         child.once('close', () => {
           clearTimeout(drain);
-          resolve([code, signal]);
+          resolve();
         });
       });
     });
     const wallMs = Math.round(performance.now() - startedAt);
     const started = existsSync(pidFile);
     const error = status === 0 && started ? undefined : await runtimeError(logFile);
-    return { status, runtimeSignal, stoppedFor, started, runtimeError: error, wallMs, ...capture.result() };
+    return { status, runtimeSignal, stoppedFor: stopper.reason, started, runtimeError: error, wallMs, ...capture.result() };
   } finally {
-    exited = true;
+    stopper.exited();
     clearTimeout(timer);
-    clearInterval(killer);
-    clearTimeout(escalation);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

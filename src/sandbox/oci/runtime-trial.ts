@@ -35,7 +35,7 @@ async function trial(runtime: OciRuntime, stateDir: string, cgroups: CgroupLayou
     volumes: [], files: [], outputs: [], outputFileCapBytes: 0, network: false, keep: false,
     limits: resolveLimits({ memoryMiB: 64, pids: 16, timeoutSeconds: 10, tmpMiB: 1, writableMiB: 1 }),
   };
-  const bundle = planBundle(host, spec, id, join(base, 'run'), binds);
+  const bundle = planBundle(host, spec, id, join(base, 'run'), { extraMounts: binds });
   activeRuns.add(id);
   try {
     await mkdir(join(base, 'image'), { recursive: true });

@@ -34,6 +34,18 @@ export interface OciRuntime {
   seccomp: 'oci' | 'bpf';
 }
 
+/** The environment variable that makes `auto` mean one runtime: for tests and for comparing the two. */
+export const RUNTIME_ENV = 'GRADEBOX_OCI_RUNTIME';
+
+/**
+ * The runtime to look for: `preference`, except that `auto` becomes `runc` or `crun` when
+ * $GRADEBOX_OCI_RUNTIME says so (any other value is ignored), so the CLI can be run on either.
+ */
+export function runtimePreference(preference: 'auto' | RuntimeName, env: NodeJS.ProcessEnv = process.env): 'auto' | RuntimeName {
+  const forced = env[RUNTIME_ENV];
+  return preference === 'auto' && (forced === 'runc' || forced === 'crun') ? forced : preference;
+}
+
 const verdicts = new Map<string, Promise<OciRuntime>>();
 
 /**

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { InteractiveIo } from '../sandbox.ts';
+import { HostTerminal } from './host-terminal.ts';
+import type { ContainerExit } from './run-container.ts';
+import type { OciRuntime } from './runtime.ts';
+import { RunStopper, runtimeError, runtimeExit } from './runtime-process.ts';
+
+export interface AttachedOptions {
+  runtime: OciRuntime;
+  /** The runtime's state directory (`--root`). */
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile: string;
+  logFile: string;
+  timeoutMs: number;
+  io: Required<InteractiveIo>;
+  signal?: AbortSignal;
+  /** Kills every process of the run; called repeatedly until the runtime exits. */
+  kill: () => Promise<void>;
+}
+
+/** How an attached run ended: a ContainerExit without captured output. */
+export type AttachedExit = Omit<ContainerExit, 'stdout' | 'stderr' | 'stoppedFor'> & {
+  stoppedFor: 'timeout' | 'killed' | undefined;
+};
+
+/**
+ * Runs the prepared bundle with `<runtime> run` in the foreground, attached to the caller's file
+ * descriptors: nothing is captured or copied by gradebox. With `io.terminal` the config asks for
+ * a terminal and the runtime proxies the pty it allocates to these descriptors (see
+ * HostTerminal); without, the runtime hands them on (crun passes them to the program as they are,
+ * runc through pipes of its own). The runtime stays in this process's process group, which is
+ * the terminal's foreground group, so it may read the terminal. Stops the whole run on timeout or
+ * abort, as for grading runs.
+ */
+export async function runAttached(options: AttachedOptions): Promise<AttachedExit> {
+  const { runtime, root, id, bundle, pidFile, logFile, io } = options;
+  const terminal = io.terminal ? HostTerminal.attach(io.stdin) : undefined;
+  const startedAt = performance.now();
+  const child = spawn(runtime.path, [
+    '--root', root, '--log', logFile, '--log-format', 'json',
+    'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
+  ], { stdio: [io.stdin, io.stdout, io.stderr] });
+
+  const stopper = new RunStopper<'timeout' | 'killed'>(child, pidFile, options.kill);
+  const unfollow = terminal?.followWindowSize(pidFile);
+  const timer = setTimeout(() => stopper.stop('timeout'), options.timeoutMs);
+  const onAbort = (): void => stopper.stop('killed');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const { status, runtimeSignal } = await runtimeExit(child, runtime.path);
+    stopper.exited();
+    const wallMs = Math.round(performance.now() - startedAt);
+    const started = existsSync(pidFile);
+    const error = status === 0 && started ? undefined : await runtimeError(logFile);
+    return { status, runtimeSignal, stoppedFor: stopper.reason, started, runtimeError: error, wallMs };
+  } finally {
+    stopper.exited();
+    unfollow?.();
+    // The runtime restores the terminal when it exits normally; not when it was SIGKILLed.
+    terminal?.restore();
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

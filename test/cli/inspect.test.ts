@@ -1,0 +1,180 @@
+/**
+ * `gradebox inspect` on a real terminal: the real command (bin/gradebox.js over dist/, so build
+ * first) in a tmux session, driven with send-keys and read with capture-pane, once per OCI
+ * runtime that works here (GRADEBOX_OCI_RUNTIME). Checks what a user at a terminal gets: the
+ * prompt, line editing, Ctrl-C reaching the shell, the window size following the terminal, the
+ * production layout, the exit code, and nothing left behind, also when the terminal is closed.
+ * Piped stdin, flags and errors: inspect-pipe.test.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
+import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
+import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
+import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
+import { TmuxSession } from '../support/tmux.ts';
+
+const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
+const images = inject('testImages');
+function image(name: string): string {
+  const path = images[name];
+  if (path === undefined) throw new Error(`no test image ${name} (see scripts/build-test-images.ts)`);
+  return path;
+}
+
+// Every runtime that works here gets the whole suite; the terminal is where they differ most.
+const runtimes: RuntimeName[] = [];
+for (const name of ['crun', 'runc'] as const) {
+  const dir = mkdtempSync(join(tmpdir(), `gradebox-inspect-probe-${name}-`));
+  if (await new OciSandbox({ stateDir: dir, runtime: name }).runtime().then(() => true, () => false)) runtimes.push(name);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+let work: string;
+let home: string;
+let scope: LeftoverScope;
+const leftovers = (): Promise<string[]> => snapshotLeftovers(scope);
+
+beforeAll(async () => {
+  assertBuildIsFresh();
+  work = await mkdtemp(join(tmpdir(), 'gradebox-inspect-test-'));
+  home = join(work, 'home');
+  await mkdir(home);
+  scope = { stateDir: home, idPrefix: runIdPrefix(join(home, 'sandbox')), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] };
+});
+
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+/** An expression the shell computes, so the answer on screen cannot be the typed command's echo. */
+const mark = (n: number): { command: string; shown: RegExp } => ({ command: `echo "M$((${n} * 7))"`, shown: new RegExp(`^M${n * 7}$`, 'm') });
+const PROMPT = /[$#] ?$/;
+
+describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
+  /** Runs `gradebox inspect args…` on a 100×30 terminal, waits for the prompt, and checks for leftovers afterwards. */
+  async function withSession(args: string[], body: (tty: TmuxSession) => Promise<void>): Promise<void> {
+    expect(await leftovers()).toEqual([]);
+    const tty = await TmuxSession.start({
+      dir: work, width: 100, height: 30,
+      command: [process.execPath, GRADEBOX_BIN, 'inspect', ...args],
+      env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', GRADEBOX_OCI_RUNTIME: runtime }),
+    });
+    try {
+      await tty.waitFor(PROMPT, 30_000);
+      await body(tty);
+    } finally {
+      await tty.kill();
+    }
+    // The terminal is closed (SIGHUP) by now if the test did not end the shell; cleanup takes a moment then.
+    for (let i = 0; i < 100 && (await leftovers()).length > 0; i++) await sleep(50);
+    expect(await leftovers()).toEqual([]);
+  }
+
+  it('shows a prompt, edits the line, and exits with the shell\'s exit code', async () => {
+    await withSession([image('coursera-sh')], async (tty) => {
+      const screen = await tty.screen();
+      expect(screen).toMatch(/^gradebox: \/bin\/sh as uid 1000, coursera layout/m);
+      await tty.keys('-l', 'echo hellx');
+      await tty.keys('BSpace', 'o', 'Enter');
+      await tty.waitFor(/^hello$/m);
+      await tty.type('exit 3');
+      expect(await tty.waitForExit()).toBe(3);
+    });
+  });
+
+  it('Ctrl-C interrupts the program in the foreground, and the shell and gradebox carry on', async () => {
+    await withSession([image('coursera-sh')], async (tty) => {
+      await tty.type('sleep 100; echo SLEPT');
+      await sleep(300);
+      const sent = performance.now();
+      await tty.keys('C-c');
+      const { command, shown } = mark(6);
+      await tty.type(command);
+      await tty.waitFor(shown, 5000);
+      expect(performance.now() - sent).toBeLessThan(5000);
+      expect(await tty.screen()).not.toMatch(/^SLEPT$/m);
+      expect(await tty.exitStatus()).toBeUndefined();
+      await tty.type('exit 0');
+      expect(await tty.waitForExit()).toBe(0);
+    });
+  });
+
+  it('the window size is the terminal\'s, and follows it when it is resized', async () => {
+    await withSession([image('coursera-sh')], async (tty) => {
+      await tty.type('stty size');
+      await tty.waitFor(/^30 100$/m);
+      await tty.resize(120, 40);
+      await sleep(300);
+      await tty.type('stty size');
+      await tty.waitFor(/^40 120$/m);
+      await tty.type('exit');
+      expect(await tty.waitForExit()).toBe(0);
+    });
+  });
+
+  it('-d: uid 1000, the submission read-only at /shared/submission inside a writable /shared', async () => {
+    await withSession([image('coursera-sh'), '-d', GOOD_SUMS], async (tty) => {
+      await tty.type('id -u; ls /shared/submission; touch /shared/submission/new || echo "RO$((1+1))"; touch /shared/ok && echo "RW$((1+1))"');
+      const screen = await tty.waitFor(/^RW2$/m);
+      expect(screen).toMatch(/^1000$/m);
+      expect(screen).toMatch(/^answer\.txt$/m);
+      expect(screen).toMatch(/^RO2$/m);
+      await tty.type('exit');
+      expect(await tty.waitForExit()).toBe(0);
+    });
+  });
+
+  it('--super-user: uid 0, yet no capabilities, no_new_privs and seccomp', async () => {
+    await withSession([image('coursera-sh'), '--super-user'], async (tty) => {
+      await tty.type('id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\\t"; echo "D$((1+1))"');
+      const screen = await tty.waitFor(/^D2$/m);
+      expect(screen).toMatch(/^0$/m);
+      expect(screen).toMatch(/^CapEff:0{16}$/m);
+      expect(screen).toMatch(/^CapBnd:0{16}$/m);
+      expect(screen).toMatch(/^NoNewPrivs:1$/m);
+      expect(screen).toMatch(/^Seccomp:2$/m);
+      await tty.type('exit 0');
+      expect(await tty.waitForExit()).toBe(0);
+    });
+  });
+
+  it('a Gradescope image gets bash when it has it, in /autograder with the submission and metadata', async () => {
+    await withSession([image('gradescope-py'), '-d', GOOD_SUMS], async (tty) => {
+      expect(await tty.screen()).toMatch(/^gradebox: \/bin\/bash as uid 1000, gradescope layout, submission at \/autograder\/submission/m);
+      await tty.type('echo "$0 $PWD"; ls /autograder/submission; test -f /autograder/submission_metadata.json && touch /autograder/results/r && echo "GS$((1+1))"');
+      const screen = await tty.waitFor(/^GS2$/m);
+      expect(screen).toMatch(/^\/bin\/bash \/autograder$/m);
+      expect(screen).toMatch(/^answer\.txt$/m);
+      await tty.type('exit 5');
+      expect(await tty.waitForExit()).toBe(5);
+    });
+  });
+
+  it('closing the terminal (SIGHUP) ends the session and cleans up everything', async () => {
+    await withSession([image('coursera-sh')], async (tty) => {
+      await tty.type('sleep 1000');
+      // Running in its cgroup: the session really is there to be cleaned up.
+      for (let i = 0; i < 100 && !(await leftovers()).some((item) => item.includes('sleep 1000') && item.includes('[in a run cgroup]')); i++) await sleep(50);
+      expect((await leftovers()).some((item) => item.includes('sleep 1000'))).toBe(true);
+      const gradebox = await tty.pid();
+      await tty.kill();
+      for (let i = 0; i < 100 && isAlive(gradebox); i++) await sleep(50);
+      expect(isAlive(gradebox), 'gradebox exits after SIGHUP').toBe(false);
+    });
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

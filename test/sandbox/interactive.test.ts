@@ -1,0 +1,159 @@
+/**
+ * `Sandbox.runInteractive` on the oci backend, once per runtime that works here: a run attached
+ * to the caller's descriptors (files here, a tmux terminal for the pty case) with the isolation,
+ * limits, end reasons and cleanup of a grading run. The CLI on top: test/cli/inspect*.test.ts.
+ */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
+import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
+import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
+import type { InteractiveOutcome, InteractiveSpec, PreparedImage } from '../../src/sandbox/sandbox.ts';
+import { busyboxRootfs } from '../support/busybox-rootfs.ts';
+import { snapshotLeftovers } from '../support/leftovers.ts';
+import { TmuxSession } from '../support/tmux.ts';
+import { makeSpec, type SpecOverrides } from './cases/context.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (name: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), name));
+  dirs.push(dir);
+  return dir;
+};
+
+/** What a session wrote on its stdout and stderr (files), and how it ended. */
+interface Attached {
+  outcome: InteractiveOutcome;
+  stdout: string;
+  stderr: string;
+}
+
+for (const name of ['crun', 'runc'] as const) {
+  const stateDir = tempDir(`gradebox-interactive-${name}-`);
+  const sandbox = new OciSandbox({ stateDir, runtime: name });
+  const problem = await sandbox.runtime().then(() => undefined, (error: unknown) => (error as Error).message);
+  if (problem !== undefined) {
+    describe.skip(`interactive runs on oci/${name}: not usable on this host: ${problem}`, () => {
+      it('runs', () => undefined);
+    });
+    continue;
+  }
+  defineInteractiveCases(name, sandbox, stateDir);
+}
+
+function defineInteractiveCases(name: RuntimeName, sandbox: OciSandbox, stateDir: string): void {
+  describe(`interactive runs on oci/${name}`, () => {
+    const leftovers = (): Promise<string[]> => snapshotLeftovers({ stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs', 'trial'] });
+    let image: PreparedImage;
+    let io: string;
+    let before: string[];
+    beforeAll(async () => {
+      image = { id: 'busybox-test', rootfs: await busyboxRootfs() };
+      io = tempDir('gradebox-interactive-io-');
+    });
+    beforeEach(async () => {
+      before = await leftovers();
+    });
+    afterEach(async () => {
+      expect(await leftovers(), 'the run left something behind').toEqual(before);
+    });
+
+    /** Runs `overrides` with `input` on stdin and stdout/stderr going to files, as `echo … | gradebox inspect` would. */
+    async function attached(overrides: SpecOverrides, input = '', signal?: AbortSignal): Promise<Attached> {
+      const { outputs: _outputs, outputFileCapBytes: _cap, ...spec } = makeSpec(image, overrides);
+      const paths = ['stdin', 'stdout', 'stderr'].map((stream) => join(io, stream));
+      writeFileSync(paths[0]!, input);
+      const [stdin, stdout, stderr] = [openSync(paths[0]!, 'r'), openSync(paths[1]!, 'w'), openSync(paths[2]!, 'w')];
+      try {
+        const outcome = await sandbox.runInteractive(spec satisfies InteractiveSpec, { terminal: false, stdin, stdout, stderr }, signal);
+        return { outcome, stdout: readFileSync(paths[1]!, 'utf8'), stderr: readFileSync(paths[2]!, 'utf8') };
+      } finally {
+        for (const fd of [stdin, stdout, stderr]) closeSync(fd);
+      }
+    }
+
+    it('the program reads stdin and writes stdout and stderr directly; its exit status comes back', async () => {
+      const { outcome, stdout, stderr } = await attached({ argv: ['/bin/sh', '-c', 'id -u; echo oops >&2; read line; echo "got $line"; exit 7'] }, 'the line\n');
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 7, signal: null, oomKills: 0 });
+      expect(stdout).toBe('1000\ngot the line\n');
+      expect(stderr).toBe('oops\n');
+      expect(outcome.usage.wallMs).toBeGreaterThan(0);
+    });
+
+    it('may run as root, still without capabilities, under no_new_privs and seccomp; a grading run may not', async () => {
+      const script = 'id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\\t"';
+      const { stdout } = await attached({ argv: ['/bin/sh', '-c', script], user: { uid: 0, gid: 0 } });
+      expect(stdout).toBe('0\nCapEff:0000000000000000\nCapBnd:0000000000000000\nNoNewPrivs:1\nSeccomp:2\n');
+      await expect(sandbox.run(makeSpec(image, { user: { uid: 0, gid: 0 } }))).rejects.toThrow(/needs a non-root uid/);
+    });
+
+    it('a wall-clock timeout kills the whole session', async () => {
+      const { outcome } = await attached({ argv: ['/bin/sh', '-c', 'sleep 60 & sleep 60'], limits: { timeoutSeconds: 1 } });
+      expect(outcome).toMatchObject({ reason: 'timeout', exitCode: null, signal: 'SIGKILL' });
+      expect(outcome.usage.wallMs).toBeLessThan(5000);
+    });
+
+    it('an abort kills it at once', async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const { outcome } = await attached({ argv: ['/bin/sh', '-c', 'sleep 60'] }, '', controller.signal);
+      expect(outcome).toMatchObject({ reason: 'killed', exitCode: null });
+      expect(outcome.usage.wallMs).toBeLessThan(3000);
+    });
+
+    it('the memory limit: a killed child is counted, the killed program ends the session as out-of-memory', async () => {
+      const child = await attached({ argv: ['/bin/sh', '-c', 'tail /dev/zero; echo "tail $?"'], limits: { memoryMiB: 32 } });
+      expect(child.outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(child.outcome.oomKills).toBeGreaterThan(0);
+      expect(child.stdout).toBe('tail 137\n');
+      const program = await attached({ argv: ['/bin/sh', '-c', 'exec tail /dev/zero'], limits: { memoryMiB: 32 } });
+      expect(program.outcome).toMatchObject({ reason: 'out-of-memory', exitCode: null, signal: 'SIGKILL' });
+    });
+
+    it('a program that cannot be executed exits 127, like a shell says', async () => {
+      const { outcome } = await attached({ argv: ['/nonexistent'] });
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 127 });
+    });
+
+    it('keep: the volumes and writable layer are copied out', async () => {
+      const { outcome } = await attached({ argv: ['/bin/sh', '-c', 'echo v > /shared/v; echo r > /root-change'], user: { uid: 0, gid: 0 }, keep: true });
+      expect(outcome.keptAt).toBeDefined();
+      expect(await readFile(join(outcome.keptAt!, 'volumes', 'shared', 'v'), 'utf8')).toBe('v\n');
+      expect(await readFile(join(outcome.keptAt!, 'rootfs-changes', 'root-change'), 'utf8')).toBe('r\n');
+    });
+
+    it('a terminal needs a terminal on stdin: refused before anything is created', async () => {
+      const stdin = openSync('/dev/null', 'r');
+      try {
+        const { outputs: _outputs, outputFileCapBytes: _cap, ...spec } = makeSpec(image);
+        await expect(sandbox.runInteractive(spec, { terminal: true, stdin })).rejects.toThrow(/needs a terminal on its stdin/);
+      } finally {
+        closeSync(stdin);
+      }
+    });
+
+    it('with a terminal: the program gets a pty of its own, the size of the caller\'s', async () => {
+      const tty = await TmuxSession.start({
+        dir: io, width: 90, height: 25, env: process.env,
+        command: [process.execPath, join(import.meta.dirname, 'interactive-child.ts'), stateDir, image.rootfs, name,
+          // With crun the size arrives a few milliseconds after the program starts (see HostTerminal).
+          '/bin/sh', '-c', 'sleep 0.5; tty; stty size; [ -t 0 ] && echo "stdin is a terminal"; exit 6'],
+      });
+      try {
+        expect(await tty.waitForExit(30_000)).toBe(6);
+        const screen = await tty.screen();
+        expect(screen).toMatch(/^\/dev\/pts\/0$/m);
+        expect(screen).toMatch(/^25 90$/m);
+        expect(screen).toMatch(/^stdin is a terminal$/m);
+      } finally {
+        await tty.kill();
+      }
+    });
+  });
+}
