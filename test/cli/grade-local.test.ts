@@ -11,24 +11,19 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { hidingPrograms } from '../support/hide-programs.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, REPO_ROOT, runCli, startCli, type CliResult } from '../support/run-cli.ts';
+import { testImage } from '../support/test-image.ts';
 
 const SUBMISSIONS = join(REPO_ROOT, 'test', 'fixtures', 'submissions');
 const GOOD_SUMS = join(SUBMISSIONS, 'sums', 'good');
 const SLEEPER = join(SUBMISSIONS, 'hostile', 'sleep-past-timeout');
 const ESC = '\u001b';
 
-const images = inject('testImages');
-function image(name: string): string {
-  const path = images[name];
-  if (path === undefined) throw new Error(`no test image ${name} (see scripts/build-test-images.ts)`);
-  return path;
-}
 
 let work: string;
 let home: string;
@@ -40,7 +35,7 @@ function gradebox(args: string[], env: Record<string, string | undefined> = {}):
 }
 
 function grade(imageName: string, submission: string, ...rest: string[]): Promise<CliResult> {
-  return gradebox(['grade', 'local', image(imageName), submission, ...rest]);
+  return gradebox(['grade', 'local', testImage(imageName), submission, ...rest]);
 }
 
 /** stdout of a `--json` run: must be one JSON document and nothing else. */
@@ -138,7 +133,7 @@ describe('usage errors exit 2 with one message and touch nothing', () => {
   ];
 
   it.each(cases)('%s', async (_name, options, message) => {
-    const result = await gradebox(['grade', 'local', image('coursera-sh'), GOOD_SUMS, ...options], { GRADEBOX_HOME: untouchedHome });
+    const result = await gradebox(['grade', 'local', testImage('coursera-sh'), GOOD_SUMS, ...options], { GRADEBOX_HOME: untouchedHome });
     expectUsageError(result, message);
   });
 
@@ -149,7 +144,7 @@ describe('usage errors exit 2 with one message and touch nothing', () => {
     ['a submission path that is a file', ['IMAGE', submissionFile], /submission .*answer\.txt is not a directory/],
     ['an unknown command', null, /unknown command 'frobnicate'/],
   ] as [string, string[] | null, RegExp][])('%s', async (_name, args, message) => {
-    const argv = args === null ? ['frobnicate'] : ['grade', 'local', ...args.map((a) => (a === 'IMAGE' ? image('coursera-sh') : a))];
+    const argv = args === null ? ['frobnicate'] : ['grade', 'local', ...args.map((a) => (a === 'IMAGE' ? testImage('coursera-sh') : a))];
     const result = await gradebox(argv, { GRADEBOX_HOME: untouchedHome });
     expectUsageError(result, message);
   });
@@ -297,7 +292,7 @@ describe('environment errors: exit 3 with the fix', () => {
     await writeFile(blank, '', { mode: 0o644 });
     const command = hidingPrograms(['runc', 'crun'], blank, ['node', join(REPO_ROOT, 'bin', 'gradebox.js')]);
     // --backend oci: `auto` would fall back to a Docker daemon that answers.
-    const result = await runCli(['grade', 'local', image('coursera-sh'), GOOD_SUMS, '--backend', 'oci'], {
+    const result = await runCli(['grade', 'local', testImage('coursera-sh'), GOOD_SUMS, '--backend', 'oci'], {
       env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', PATH: bin }),
       command,
     });
@@ -312,7 +307,7 @@ describe('environment errors: exit 3 with the fix', () => {
 describe('Ctrl-C and SIGTERM: exit 128 + signal, and the sandbox is gone', () => {
   /** Starts grading a submission that sleeps for an hour, and waits until it really runs in its container. */
   async function startSleeper(detached: boolean): Promise<ReturnType<typeof startCli>> {
-    const running = startCli(['grade', 'local', image('run-submission'), SLEEPER, '--timeout', '600'], {
+    const running = startCli(['grade', 'local', testImage('run-submission'), SLEEPER, '--timeout', '600'], {
       env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1' }),
       detached,
       // A gradebox that ignores the signal is SIGKILLed and fails the test well before the test timeout.
@@ -387,7 +382,7 @@ describe('colours', () => {
   const noColourEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined };
 
   it('NO_COLOR unset, output piped: no ANSI escapes on stdout or stderr', async () => {
-    const notGraded = await gradebox(['grade', 'local', image('score-out-of-range'), GOOD_SUMS], noColourEnv);
+    const notGraded = await gradebox(['grade', 'local', testImage('score-out-of-range'), GOOD_SUMS], noColourEnv);
     expect(notGraded.code).toBe(1);
     expect(notGraded.stdout).toMatch(/grader-error/);
     expect(notGraded.stdout).not.toContain(ESC);
@@ -401,7 +396,7 @@ describe('colours', () => {
   });
 
   it('FORCE_COLOR=1 does colour piped output (so the check above can see escapes)', async () => {
-    const result = await gradebox(['grade', 'local', image('score-out-of-range'), GOOD_SUMS], { ...noColourEnv, FORCE_COLOR: '1' });
+    const result = await gradebox(['grade', 'local', testImage('score-out-of-range'), GOOD_SUMS], { ...noColourEnv, FORCE_COLOR: '1' });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(ESC);
   });

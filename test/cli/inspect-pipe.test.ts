@@ -9,20 +9,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSandbox } from '../../src/sandbox/open-sandbox.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, type CliResult } from '../support/run-cli.ts';
+import { testImage } from '../support/test-image.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 const MiB = 1024 * 1024;
-const images = inject('testImages');
-function image(name: string): string {
-  const path = images[name];
-  if (path === undefined) throw new Error(`no test image ${name} (see scripts/build-test-images.ts)`);
-  return path;
-}
 
 let work: string;
 let home: string;
@@ -74,19 +69,19 @@ const MEMORY_LIMIT = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/nul
 
 describe('piped commands', () => {
   it('runs them as uid 1000 and exits with the shell\'s exit code; nothing else on stdout or stderr', async () => {
-    const result = await inspect([image('coursera-sh')], 'id -u; exit 4\n');
+    const result = await inspect([testImage('coursera-sh')], 'id -u; exit 4\n');
     expect(result).toMatchObject({ code: 4, stdout: '1000\n', stderr: '' });
   });
 
   it('without -d: the Coursera layout all the same, an empty submission, the image\'s working directory', async () => {
-    const result = await inspect([image('coursera-sh')], 'pwd; stat -c "%n %u %a" /shared /shared/submission; ls -A /shared/submission | wc -l\n');
+    const result = await inspect([testImage('coursera-sh')], 'pwd; stat -c "%n %u %a" /shared /shared/submission; ls -A /shared/submission | wc -l\n');
     expect(result.stdout).toBe('/grader\n/shared 1000 755\n/shared/submission 1000 755\n0\n');
     expect(result.code).toBe(0);
   });
 
   it('a Gradescope image: /autograder with an empty submission, writable results and the metadata', async () => {
     const script = 'pwd; ls -A /autograder/submission | wc -l; touch /autograder/results/r && echo RW; cat /autograder/submission_metadata.json\n';
-    const result = await inspect([image('gradescope-sh')], script);
+    const result = await inspect([testImage('gradescope-sh')], script);
     expect(result.code, result.stderr).toBe(0);
     const [pwd, count, rw, ...json] = result.stdout.split('\n');
     expect([pwd, count, rw]).toEqual(['/autograder', '0', 'RW']);
@@ -94,63 +89,63 @@ describe('piped commands', () => {
   });
 
   it('-d, --env and --part-id: the environment grading gives (filename from the only file)', async () => {
-    const result = await inspect([image('coursera-sh'), '-d', GOOD_SUMS, '--env', 'GREETING=hi there', '--part-id', 'p7'],
+    const result = await inspect([testImage('coursera-sh'), '-d', GOOD_SUMS, '--env', 'GREETING=hi there', '--part-id', 'p7'],
       'echo "$GREETING|$partId|$userId|$filename|$TERM"; cat /shared/submission/answer.txt | wc -l\n');
     expect(result.stdout).toBe('hi there|p7|local|answer.txt|\n2\n');
   });
 
   it('bash when the image has it, else sh; --shell takes a path or a name on the image\'s PATH', async () => {
-    expect((await inspect([image('coursera-py')], 'echo $0\n')).stdout).toBe('/bin/bash\n');
-    expect((await inspect([image('coursera-sh')], 'echo $0\n')).stdout).toBe('/bin/sh\n');
-    expect((await inspect([image('coursera-py'), '--shell', '/bin/sh'], 'echo $0\n')).stdout).toBe('/bin/sh\n');
-    expect((await inspect([image('coursera-py'), '--shell', 'sh'], 'echo $0\n')).stdout).toMatch(/^\/(usr\/)?(local\/)?s?bin\/sh\n$/);
+    expect((await inspect([testImage('coursera-py')], 'echo $0\n')).stdout).toBe('/bin/bash\n');
+    expect((await inspect([testImage('coursera-sh')], 'echo $0\n')).stdout).toBe('/bin/sh\n');
+    expect((await inspect([testImage('coursera-py'), '--shell', '/bin/sh'], 'echo $0\n')).stdout).toBe('/bin/sh\n');
+    expect((await inspect([testImage('coursera-py'), '--shell', 'sh'], 'echo $0\n')).stdout).toMatch(/^\/(usr\/)?(local\/)?s?bin\/sh\n$/);
   });
 });
 
 describe('isolation and limits', () => {
   it('no network but loopback; --allow-network shares the host\'s, with a warning saying so', async () => {
-    const closed = await inspect([image('coursera-sh')], 'ls /sys/class/net\n');
+    const closed = await inspect([testImage('coursera-sh')], 'ls /sys/class/net\n');
     expect(closed).toMatchObject({ code: 0, stdout: 'lo\n', stderr: '' });
-    const open = await inspect([image('coursera-sh'), '--allow-network'], 'ls /sys/class/net\n');
+    const open = await inspect([testImage('coursera-sh'), '--allow-network'], 'ls /sys/class/net\n');
     expect(open.stdout.split('\n').filter(Boolean).sort()).toEqual(readdirSync('/sys/class/net').sort());
     expect(open.stderr).toMatch(/^warning: --allow-network shares the host's network namespace with the session: .*127\.0\.0\.1\n$/);
   });
 
   it('memory: 1024 MiB by default, --memory, --unlimited-memory the host\'s RAM', async () => {
-    expect((await inspect([image('coursera-sh')], MEMORY_LIMIT)).stdout).toBe(`${1024 * MiB}\n`);
-    expect((await inspect([image('coursera-sh'), '--memory', '64'], MEMORY_LIMIT)).stdout).toBe(`${64 * MiB}\n`);
-    expect((await inspect([image('coursera-sh'), '--unlimited-memory'], MEMORY_LIMIT)).stdout).toBe(`${Math.floor(totalmem() / MiB) * MiB}\n`);
+    expect((await inspect([testImage('coursera-sh')], MEMORY_LIMIT)).stdout).toBe(`${1024 * MiB}\n`);
+    expect((await inspect([testImage('coursera-sh'), '--memory', '64'], MEMORY_LIMIT)).stdout).toBe(`${64 * MiB}\n`);
+    expect((await inspect([testImage('coursera-sh'), '--unlimited-memory'], MEMORY_LIMIT)).stdout).toBe(`${Math.floor(totalmem() / MiB) * MiB}\n`);
   });
 
   it('a process the memory limit kills is reported; the shell lives on', async () => {
-    const result = await inspect([image('coursera-sh'), '--memory', '32'], 'tail /dev/zero; echo "tail: $?"\n');
+    const result = await inspect([testImage('coursera-sh'), '--memory', '32'], 'tail /dev/zero; echo "tail: $?"\n');
     expect(result.stdout).toBe('tail: 137\n');
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^note: the memory limit of 32 MiB killed 1 process\(es\) during the session\n$/m);
   });
 
   it('the shell itself killed by the memory limit: 137 and the reason', async () => {
-    const result = await inspect([image('coursera-sh'), '--memory', '32'], 'exec tail /dev/zero\n');
+    const result = await inspect([testImage('coursera-sh'), '--memory', '32'], 'exec tail /dev/zero\n');
     expect(result.code).toBe(137);
     expect(result.stderr).toMatch(/^error: the shell was killed: the session reached its memory limit of 32 MiB\n/m);
   });
 
   it('--timeout ends the session (exit 124) and says so', async () => {
-    const result = await inspect([image('coursera-sh'), '--timeout', '1'], 'sleep 30\n');
+    const result = await inspect([testImage('coursera-sh'), '--timeout', '1'], 'sleep 30\n');
     expect(result.code).toBe(124);
     expect(result.stderr).toBe('error: the session reached its --timeout of 1 s and was stopped\n');
     expect(result.ms).toBeLessThan(10_000);
   });
 
   it('--no-rm keeps the session\'s files and prints where', async () => {
-    const result = await inspect([image('coursera-sh'), '--no-rm'], 'echo kept > /shared/note\n');
+    const result = await inspect([testImage('coursera-sh'), '--no-rm'], 'echo kept > /shared/note\n');
     const kept = /^session files kept at (.+)$/m.exec(result.stderr)?.[1];
     expect(kept, result.stderr).toBeDefined();
     expect(await readFile(join(kept!, 'volumes', 'shared', 'note'), 'utf8')).toBe('kept\n');
   });
 
   it('SIGTERM to gradebox: the session is killed and cleaned up, exit 143', async () => {
-    const running = start([image('coursera-sh')], 'sleep 1000\n');
+    const running = start([testImage('coursera-sh')], 'sleep 1000\n');
     for (let i = 0; i < 400 && !(await leftovers()).some((item) => item.includes('sleep 1000') && item.includes('[in a run cgroup]')); i++) await sleep(50);
     process.kill(running.pid, 'SIGTERM');
     const result = await running.done;
@@ -175,7 +170,7 @@ describe('errors', () => {
     ['--timeout 0', ['--timeout', '0'], /--timeout takes a positive number, got "0"/],
     ['--memory below the sandbox minimum', ['--memory', '5'], /--memory must be at least 6 MiB, got 5/],
   ])('usage error, exit 2, nothing imported: %s', async (_name, options, message) => {
-    const result = await run([image('coursera-sh'), ...options]);
+    const result = await run([testImage('coursera-sh'), ...options]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
@@ -184,8 +179,8 @@ describe('errors', () => {
 
   it.each([
     ['a missing image', () => [join(work, 'no-such-grader.tar')], /^error: .*no-such-grader\.tar: no such file or directory\n$/],
-    ['a --shell the image lacks', () => [image('coursera-sh'), '--shell', '/nope'], /^error: the image has no \/nope \(--shell\); choose a shell the image has, e\.g\. \/bin\/sh\n$/],
-    ['a --shell name not on the image\'s PATH', () => [image('coursera-sh'), '--shell', 'zsh'], /^error: the image has no zsh \(--shell\) on its PATH \(.+\); choose/],
+    ['a --shell the image lacks', () => [testImage('coursera-sh'), '--shell', '/nope'], /^error: the image has no \/nope \(--shell\); choose a shell the image has, e\.g\. \/bin\/sh\n$/],
+    ['a --shell name not on the image\'s PATH', () => [testImage('coursera-sh'), '--shell', 'zsh'], /^error: the image has no zsh \(--shell\) on its PATH \(.+\); choose/],
   ])('%s: exit 1 with one message', async (_name, args, message) => {
     const result = await inspect(args(), '');
     expect(result.code).toBe(1);
@@ -194,7 +189,7 @@ describe('errors', () => {
   });
 
   it.runIf(docker !== undefined && docker.runInteractive === undefined)('--backend docker, which has no interactive sessions yet: exit 3', async () => {
-    const result = await run([image('coursera-sh'), '--backend', 'docker']);
+    const result = await run([testImage('coursera-sh'), '--backend', 'docker']);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^error: the docker sandbox backend cannot run interactive sessions yet\nfix: use --backend oci\n$/);
   });

@@ -11,21 +11,16 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
 import { TmuxSession } from '../support/tmux.ts';
+import { testImage } from '../support/test-image.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
-const images = inject('testImages');
-function image(name: string): string {
-  const path = images[name];
-  if (path === undefined) throw new Error(`no test image ${name} (see scripts/build-test-images.ts)`);
-  return path;
-}
 
 // Every runtime that works here gets the whole suite; the terminal is where they differ most.
 const runtimes: RuntimeName[] = [];
@@ -77,7 +72,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   }
 
   it('shows a prompt, edits the line, and exits with the shell\'s exit code', async () => {
-    await withSession([image('coursera-sh')], async (tty) => {
+    await withSession([testImage('coursera-sh')], async (tty) => {
       const screen = await tty.screen();
       expect(screen).toMatch(/^gradebox: \/bin\/sh as uid 1000, coursera layout/m);
       await tty.keys('-l', 'echo hellx');
@@ -89,7 +84,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('Ctrl-C interrupts the program in the foreground, and the shell and gradebox carry on', async () => {
-    await withSession([image('coursera-sh')], async (tty) => {
+    await withSession([testImage('coursera-sh')], async (tty) => {
       await tty.type('sleep 100; echo SLEPT');
       await sleep(300);
       const sent = performance.now();
@@ -106,7 +101,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('the window size is the terminal\'s, and follows it when it is resized', async () => {
-    await withSession([image('coursera-sh')], async (tty) => {
+    await withSession([testImage('coursera-sh')], async (tty) => {
       await tty.type('stty size');
       await tty.waitFor(/^30 100$/m);
       await tty.resize(120, 40);
@@ -119,7 +114,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('-d: uid 1000, the submission read-only at /shared/submission inside a writable /shared', async () => {
-    await withSession([image('coursera-sh'), '-d', GOOD_SUMS], async (tty) => {
+    await withSession([testImage('coursera-sh'), '-d', GOOD_SUMS], async (tty) => {
       await tty.type('id -u; ls /shared/submission; touch /shared/submission/new || echo "RO$((1+1))"; touch /shared/ok && echo "RW$((1+1))"');
       const screen = await tty.waitFor(/^RW2$/m);
       expect(screen).toMatch(/^1000$/m);
@@ -131,7 +126,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('--super-user: uid 0, yet no capabilities, no_new_privs and seccomp', async () => {
-    await withSession([image('coursera-sh'), '--super-user'], async (tty) => {
+    await withSession([testImage('coursera-sh'), '--super-user'], async (tty) => {
       await tty.type('id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\\t"; echo "D$((1+1))"');
       const screen = await tty.waitFor(/^D2$/m);
       expect(screen).toMatch(/^0$/m);
@@ -145,7 +140,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('a Gradescope image gets bash when it has it, in /autograder with the submission and metadata', async () => {
-    await withSession([image('gradescope-py'), '-d', GOOD_SUMS], async (tty) => {
+    await withSession([testImage('gradescope-py'), '-d', GOOD_SUMS], async (tty) => {
       expect(await tty.screen()).toMatch(/^gradebox: \/bin\/bash as uid 1000, gradescope layout, submission at \/autograder\/submission/m);
       await tty.type('echo "$0 $PWD"; ls /autograder/submission; test -f /autograder/submission_metadata.json && touch /autograder/results/r && echo "GS$((1+1))"');
       const screen = await tty.waitFor(/^GS2$/m);
@@ -157,7 +152,7 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
   });
 
   it('closing the terminal (SIGHUP) ends the session and cleans up everything', async () => {
-    await withSession([image('coursera-sh')], async (tty) => {
+    await withSession([testImage('coursera-sh')], async (tty) => {
       await tty.type('sleep 1000');
       // Running in its cgroup: the session really is there to be cleaned up.
       for (let i = 0; i < 100 && !(await leftovers()).some((item) => item.includes('sleep 1000') && item.includes('[in a run cgroup]')); i++) await sleep(50);

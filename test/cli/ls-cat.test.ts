@@ -10,19 +10,14 @@ import { mkdir, mkdtemp, readdir, rm, symlink as fsSymlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, PASSWD } from '../../scripts/test-images/base-busybox.ts';
 import { dir, file, makeImage, symlink } from '../image/build-image.ts';
 import { hidingPrograms } from '../support/hide-programs.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult } from '../support/run-cli.ts';
+import { testImage } from '../support/test-image.ts';
 
 const ESC = '\u001b';
-const images = inject('testImages');
-function image(name: string): string {
-  const path = images[name];
-  if (path === undefined) throw new Error(`no test image ${name} (see scripts/build-test-images.ts)`);
-  return path;
-}
 
 let work: string;
 let home: string;
@@ -73,23 +68,23 @@ afterAll(async () => {
 
 describe('gradebox ls', () => {
   it('lists the busybox image /bin: applets, one per line, sorted, nothing on stderr', async () => {
-    const result = await gradebox(['ls', image('busybox'), '/bin']);
+    const result = await gradebox(['ls', testImage('busybox'), '/bin']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toEqual(expect.arrayContaining(['busybox', 'sh', 'ls', 'cat']));
     expect(lines).toEqual([...lines].sort());
-    expect((await gradebox(['ls', image('busybox')])).stdout).toBe('bin\ndev\netc\nhome\nproc\nroot\nsys\ntmp\nusr\nvar\n');
+    expect((await gradebox(['ls', testImage('busybox')])).stdout).toBe('bin\ndev\netc\nhome\nproc\nroot\nsys\ntmp\nusr\nvar\n');
   });
 
   it('-l shows mode, owner names from the image, size, UTC mtime and link targets; -n numbers; --human sizes', async () => {
-    const bin = await gradebox(['ls', '-l', image('busybox'), '/bin']);
+    const bin = await gradebox(['ls', '-l', testImage('busybox'), '/bin']);
     expect(bin.code).toBe(0);
     expect(bin.stdout).toMatch(/^lrwxrwxrwx root root +7 2024-01-01 00:00 sh -> busybox$/m);
     expect(bin.stdout).toMatch(/^-rwxr-xr-x root root +\d{6,} 2024-01-01 00:00 busybox$/m);
-    expect((await gradebox(['ls', '-l', image('busybox'), '/home'])).stdout).toBe('drwxr-xr-x grader grader 0 2024-01-01 00:00 grader\n');
-    expect((await gradebox(['ls', '-ln', image('busybox'), '/home'])).stdout).toBe('drwxr-xr-x 1000 1000 0 2024-01-01 00:00 grader\n');
-    expect((await gradebox(['ls', '-l', image('busybox'), '/'])).stdout).toMatch(/^drwxrwxrwt root root 0 2024-01-01 00:00 tmp$/m);
+    expect((await gradebox(['ls', '-l', testImage('busybox'), '/home'])).stdout).toBe('drwxr-xr-x grader grader 0 2024-01-01 00:00 grader\n');
+    expect((await gradebox(['ls', '-ln', testImage('busybox'), '/home'])).stdout).toBe('drwxr-xr-x 1000 1000 0 2024-01-01 00:00 grader\n');
+    expect((await gradebox(['ls', '-l', testImage('busybox'), '/'])).stdout).toMatch(/^drwxrwxrwt root root 0 2024-01-01 00:00 tmp$/m);
 
     const grader = await gradebox(['ls', '-l', '--human', custom, 'grader']);
     expect(grader.code, grader.stderr).toBe(0);
@@ -107,10 +102,10 @@ describe('gradebox ls', () => {
   });
 
   it('--json: the listing with every field', async () => {
-    const result = await gradebox(['ls', '--json', image('busybox'), '/bin']);
+    const result = await gradebox(['ls', '--json', testImage('busybox'), '/bin']);
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout) as { image: string; id: string; path: string; directory: boolean; entries: Record<string, unknown>[] };
-    expect(doc).toMatchObject({ image: image('busybox'), path: '/bin', directory: true });
+    expect(doc).toMatchObject({ image: testImage('busybox'), path: '/bin', directory: true });
     expect(doc.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(doc.entries.find((e) => e.name === 'sh')).toEqual({
       name: 'sh', type: 'symlink', mode: 0o777, uid: 0, gid: 0, user: 'root', group: 'root', size: 7,
@@ -120,7 +115,7 @@ describe('gradebox ls', () => {
   });
 
   it('follows /bin -> usr/bin in the python image and finds python3', async () => {
-    const result = await gradebox(['ls', image('python'), '/bin']);
+    const result = await gradebox(['ls', testImage('python'), '/bin']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n')).toContain('python3');
     // The merged index is cached per image id under the store.
@@ -130,13 +125,13 @@ describe('gradebox ls', () => {
 
 describe('gradebox cat', () => {
   it('prints /etc/passwd; several files are concatenated in order', async () => {
-    const one = await gradebox(['cat', image('busybox'), '/etc/passwd']);
+    const one = await gradebox(['cat', testImage('busybox'), '/etc/passwd']);
     expect(one.code).toBe(0);
     expect(one.stdout).toBe(PASSWD);
     expect(one.stderr).toBe('');
-    const two = await gradebox(['cat', image('busybox-oci-tar'), 'etc/passwd', '/etc/group', '/etc/passwd']);
+    const two = await gradebox(['cat', testImage('busybox-oci-tar'), 'etc/passwd', '/etc/group', '/etc/passwd']);
     expect(two.stdout).toBe(PASSWD + GROUP + PASSWD);
-    const python = await gradebox(['cat', image('python'), '/etc/os-release']);
+    const python = await gradebox(['cat', testImage('python'), '/etc/os-release']);
     expect(python.stdout).toMatch(/^ID=debian$/m);
   });
 
@@ -213,11 +208,11 @@ describe('help and colours', () => {
   });
 
   it('colours names on request only: NO_COLOR and pipes stay plain', async () => {
-    const forced = await gradebox(['ls', image('busybox'), '/'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    const forced = await gradebox(['ls', testImage('busybox'), '/'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
     expect(forced.stdout).toContain(ESC);
-    const piped = await gradebox(['ls', '-l', image('busybox'), '/'], { NO_COLOR: undefined });
+    const piped = await gradebox(['ls', '-l', testImage('busybox'), '/'], { NO_COLOR: undefined });
     expect(piped.stdout).not.toContain(ESC);
-    const missing = await gradebox(['cat', image('busybox'), '/nope'], { NO_COLOR: undefined });
+    const missing = await gradebox(['cat', testImage('busybox'), '/nope'], { NO_COLOR: undefined });
     expect(missing.stderr).not.toContain(ESC);
   });
 });
@@ -234,10 +229,10 @@ describe('no container runtime needed', () => {
     const command = hidingPrograms(['runc', 'crun'], blank, ['node', join(REPO_ROOT, 'bin', 'gradebox.js')]);
     const env = cliEnv({ GRADEBOX_HOME: join(work, 'fresh-home'), NO_COLOR: '1', PATH: bin });
     // A fresh home: the image is imported and indexed with the runtimes hidden, not just read from a cache.
-    const ls = await runCli(['ls', image('busybox'), '/bin'], { env, command });
+    const ls = await runCli(['ls', testImage('busybox'), '/bin'], { env, command });
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout.split('\n')).toContain('sh');
-    const cat = await runCli(['cat', image('busybox'), '/etc/passwd'], { env, command });
+    const cat = await runCli(['cat', testImage('busybox'), '/etc/passwd'], { env, command });
     expect(cat).toMatchObject({ code: 0, stdout: PASSWD, stderr: '' });
     // The guard works: the runtime really is gone for that command.
     const probe = await runCli(['-c', 'test -s /usr/sbin/runc && echo present || echo hidden'], {
