@@ -7,7 +7,7 @@ import type { RunPlan } from './run-plan.ts';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MiB = 1024 * 1024;
-/** The keeper only waits: `read` blocks on its stdin, which Docker keeps open and nobody writes. */
+/** The keeper only waits: `read` blocks on its terminal, which Docker keeps open and nobody writes. */
 export const KEEPER_COMMAND = ['/bin/sh', '-c', 'read -r _'];
 
 let seccompOption: string | undefined;
@@ -137,7 +137,10 @@ export function keeperContainer(spec: RunSpec, plan: RunPlan, labels: Record<str
     Hostname: 'keeper',
     Labels: { ...labels, [LABELS.role]: 'keeper' },
     OpenStdin: true,
-    Tty: false,
+    // A terminal, not a pipe: with a pipe, `read` was seen to get EOF now and then under load, and a
+    // keeper that exits early fails its start or lets Docker drop the volumes' content. A pty that
+    // nobody writes never ends while the container lives.
+    Tty: true,
     Healthcheck: { Test: ['NONE'] },
     HostConfig: {
       NetworkMode: 'none',
