@@ -118,6 +118,7 @@ export class DockerSandbox implements Sandbox {
       const usage = (await daemon.cgroups?.usage(name, baseline)) ?? { cpuMs: 0, peakMemoryBytes: 0, oomKills: 0 };
       const verdict = classifyExit(exit, state?.OOMKilled === true || usage.oomKills > 0);
       const outputs: Record<string, OutputFile> = {};
+      await requireKeeperRunning(keeper);
       for (const path of spec.outputs) outputs[path] = await readOutput(keeper, plan, path, spec.outputFileCapBytes);
       const outcome: RunOutcome = {
         reason: verdict.reason, exitCode: verdict.exitCode, signal: verdict.signal,
@@ -146,23 +147,45 @@ export class DockerSandbox implements Sandbox {
   }
 }
 
-/** Creates and starts the keeper (recorded in `containers` for cleanup as soon as it exists). */
+/** Daemon errors on start that say the container's init died in the daemon's hands, not a fault of the image. */
+const TRANSIENT_START = /cannot start a stopped process/;
+
+/**
+ * Creates and starts the keeper (recorded in `containers` for cleanup as soon as it exists). Docker
+ * 20.10 under load now and then fails a start with "cannot start a stopped process" (its runtime
+ * lost the container's init between create and start); that gets one retry with a fresh keeper.
+ */
 async function startKeeper(docker: Docker, config: ContainerCreateOptions, containers: Container[]): Promise<Container> {
-  const keeper = await docker.createContainer(config);
-  containers.push(keeper);
-  try {
-    await keeper.start();
-  } catch (error) {
-    const message = daemonMessage(error);
-    if (message.includes(`exec: "${KEEPER_COMMAND[0] ?? ''}"`)) {
-      throw new SandboxError(
-        `the docker backend needs ${KEEPER_COMMAND[0] ?? ''} in the grader image (its keeper container waits in \`${KEEPER_COMMAND.join(' ')}\`): ${message}`,
-        'add a shell to the image, or use the oci backend', { cause: error },
-      );
+  for (let attempt = 1; ; attempt++) {
+    const keeper = await docker.createContainer(attempt === 1 ? config : { ...config, name: `${config.name ?? 'keeper'}-${attempt}` });
+    containers.push(keeper);
+    try {
+      await keeper.start();
+      return keeper;
+    } catch (error) {
+      const message = daemonMessage(error);
+      if (TRANSIENT_START.test(message) && attempt < 2) continue;
+      if (message.includes(`exec: "${KEEPER_COMMAND[0] ?? ''}"`)) {
+        throw new SandboxError(
+          `the docker backend needs ${KEEPER_COMMAND[0] ?? ''} in the grader image (its keeper container waits in \`${KEEPER_COMMAND.join(' ')}\`): ${message}`,
+          'add a shell to the image, or use the oci backend', { cause: error },
+        );
+      }
+      throw new SandboxError(`the Docker daemon could not start the run's keeper container: ${message}`, undefined, { cause: error });
     }
-    throw new SandboxError(`the Docker daemon could not start the run's keeper container: ${message}`, undefined, { cause: error });
   }
-  return keeper;
+}
+
+/**
+ * The volumes live only while the keeper runs: if it ended, what the grader wrote is gone, and a
+ * "not written" result would blame the grader. That is a system fault (the job is retried).
+ */
+async function requireKeeperRunning(keeper: Container | undefined): Promise<void> {
+  if (keeper === undefined) return;
+  const state = (await keeper.inspect()).State as { Running?: boolean; ExitCode?: number };
+  if (state.Running !== true) {
+    throw new SandboxError(`the run's keeper container ended early (exit ${String(state.ExitCode)}), so the grader's output files were lost`);
+  }
 }
 
 /**
