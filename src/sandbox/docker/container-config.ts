@@ -151,7 +151,9 @@ export function keeperContainer(spec: RunSpec, plan: RunPlan, labels: Record<str
       // `read` does: 16 MiB was seen to kill it under load ("cannot start a stopped process").
       Memory: 64 * MiB,
       MemorySwap: 64 * MiB,
-      PidsLimit: 4,
+      // pids.max counts threads, and the runtime's own init (Go, several threads, nsexec clones)
+      // runs in this cgroup before `read` does: 4 killed it under load.
+      PidsLimit: 32,
       LogConfig: { Type: 'none', Config: {} },
       Mounts: plan.volumes.map((volume) => mount({
         Type: 'volume', Source: volume.name, Target: volume.keeperPath,

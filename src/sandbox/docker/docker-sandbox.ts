@@ -148,7 +148,7 @@ export class DockerSandbox implements Sandbox {
 }
 
 /** Daemon errors on start that say the container's init died in the daemon's hands, not a fault of the image. */
-const TRANSIENT_START = /cannot start a stopped process/;
+const TRANSIENT_START = /cannot start a stopped process|container process is already dead/;
 
 /**
  * Creates and starts the keeper (recorded in `containers` for cleanup as soon as it exists). Docker
