@@ -1,34 +1,14 @@
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { keyedValue, readCgroupFile, type CgroupUsage, type Hierarchy } from '../cgroup-files.ts';
+
+export type { CgroupUsage };
 
 /** Parent of every run's cgroup, in every hierarchy (shared with the oci backend, whose names differ). */
 const PARENT = 'gradebox';
 
-interface Hierarchy {
-  mountPoint: string;
-  version: 1 | 2;
-  controllers: string[];
-}
-
-/** What the cgroups of a finished run recorded. */
-export interface CgroupUsage {
-  cpuMs: number;
-  peakMemoryBytes: number;
-  /** OOM kills; only cgroup v2 counts them in the parent (v1 counts in the victim's cgroup, gone by now). */
-  oomKills: number;
-}
-
 const unescape = (field: string): string => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-
-async function readText(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch(() => undefined);
-}
-
-function keyed(text: string | undefined, key: string): number {
-  const match = text?.match(new RegExp(`^${key} (\\d+)$`, 'm'));
-  return match?.[1] === undefined ? 0 : Number(match[1]);
-}
 
 /**
  * Usage of a docker run from this host's cgroups. The grader container gets `CgroupParent`
@@ -58,7 +38,7 @@ export class LocalCgroups {
       if (dash < 6 || fields[3] !== '/' || (fsType !== 'cgroup' && fsType !== 'cgroup2')) continue;
       const mountPoint = unescape(fields[4] ?? '');
       const controllers = fsType === 'cgroup2'
-        ? ((await readText(join(mountPoint, 'cgroup.controllers'))) ?? '').trim().split(/\s+/).filter(Boolean)
+        ? ((await readCgroupFile(join(mountPoint, 'cgroup.controllers'))) ?? '').trim().split(/\s+/).filter(Boolean)
         : (fields[dash + 3] ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro');
       hierarchies.push({ mountPoint, version: fsType === 'cgroup2' ? 2 : 1, controllers });
     }
@@ -94,7 +74,7 @@ export class LocalCgroups {
         for (const parent of [join(memory.mountPoint, PARENT), dir]) await writeFile(join(parent, 'cgroup.subtree_control'), '+memory');
       }
       await mkdir(join(dir, containerId));
-      return Number(await readText(join(dir, memory.version === 1 ? 'memory.usage_in_bytes' : 'memory.current'))) || 0;
+      return Number(await readCgroupFile(join(dir, memory.version === 1 ? 'memory.usage_in_bytes' : 'memory.current'))) || 0;
     } catch {
       return 0;
     }
@@ -106,7 +86,7 @@ export class LocalCgroups {
     const cpuacct = this.#hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpuacct'));
     const unified = this.#hierarchies.find((h) => h.version === 2);
     const file = (h: Hierarchy | undefined, leaf: string): Promise<string | undefined> =>
-      h === undefined ? Promise.resolve(undefined) : readText(join(this.#dir(h, name), leaf));
+      h === undefined ? Promise.resolve(undefined) : readCgroupFile(join(this.#dir(h, name), leaf));
     const v1 = memory?.version === 1;
     const [peak, events, cpu] = await Promise.all([
       file(memory, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak'),
@@ -114,11 +94,11 @@ export class LocalCgroups {
       cpuacct !== undefined ? file(cpuacct, 'cpuacct.usage') : file(unified, 'cpu.stat'),
     ]);
     // cpuacct.usage is in nanoseconds, cgroup v2's usage_usec in microseconds.
-    const cpuMs = cpuacct !== undefined ? Number(cpu ?? 0) / 1e6 : keyed(cpu, 'usage_usec') / 1e3;
+    const cpuMs = cpuacct !== undefined ? Number(cpu ?? 0) / 1e6 : keyedValue(cpu, 'usage_usec') / 1e3;
     return {
       cpuMs: Math.round(cpuMs) || 0,
       peakMemoryBytes: Math.max(0, (Number(peak ?? 0) || 0) - baseline),
-      oomKills: keyed(events, 'oom_kill'),
+      oomKills: keyedValue(events, 'oom_kill'),
     };
   }
 

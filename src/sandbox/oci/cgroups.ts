@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { keyedValue, readCgroupFile, type CgroupUsage, type Hierarchy } from '../cgroup-files.ts';
 import type { MountEntry } from './mountinfo.ts';
+
+export type { CgroupUsage };
 
 /** Every run's cgroup lives in this parent, in every hierarchy: `/gradebox/<run id>`. */
 export const CGROUP_PARENT = 'gradebox';
@@ -13,30 +16,9 @@ export const CGROUP_PARENT = 'gradebox';
  */
 const NESTED_LEAF = 'run';
 
-interface Hierarchy {
-  mountPoint: string;
-  version: 1 | 2;
-  controllers: string[];
-}
-
-/** What the cgroups of a finished run recorded. */
-export interface CgroupUsage {
-  cpuMs: number;
-  peakMemoryBytes: number;
-  oomKills: number;
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Pids in cgroup `dir` and in the cgroups below it. */
 async function procsBelow(dir: string): Promise<number[]> {
-  const text = await readText(join(dir, 'cgroup.procs'));
+  const text = await readCgroupFile(join(dir, 'cgroup.procs'));
   if (text === undefined) return [];
   const children = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory());
   const nested = await Promise.all(children.map((child) => procsBelow(join(dir, child.name))));
@@ -58,12 +40,6 @@ async function removeTree(dir: string): Promise<void> {
     for (const child of children) await removeTree(join(dir, child.name));
   }
   await rmdir(dir);
-}
-
-/** Reads `key value` lines (memory.events, cpu.stat, memory.oom_control) into numbers. */
-function keyed(text: string | undefined, key: string): number {
-  const match = text?.match(new RegExp(`^${key} (\\d+)$`, 'm'));
-  return match?.[1] === undefined ? 0 : Number(match[1]);
 }
 
 function v2Controllers(mountPoint: string): string[] {
@@ -162,7 +138,7 @@ export class CgroupLayout {
     const memory = this.find('memory');
     const cpuacct = this.hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpuacct'));
     const file = (h: Hierarchy | undefined, leaf: string): Promise<string | undefined> =>
-      h === undefined ? Promise.resolve(undefined) : readText(join(h.mountPoint, CGROUP_PARENT, name, leaf));
+      h === undefined ? Promise.resolve(undefined) : readCgroupFile(join(h.mountPoint, CGROUP_PARENT, name, leaf));
     const v1 = memory?.version === 1;
     const [peak, events, cpu] = await Promise.all([
       file(memory, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak'),
@@ -170,8 +146,8 @@ export class CgroupLayout {
       cpuacct !== undefined ? file(cpuacct, 'cpuacct.usage') : file(this.unified, 'cpu.stat'),
     ]);
     // cpuacct.usage is in nanoseconds, cgroup v2's usage_usec in microseconds.
-    const cpuMs = cpuacct !== undefined ? Number(cpu ?? 0) / 1e6 : keyed(cpu, 'usage_usec') / 1e3;
-    return { cpuMs: Math.round(cpuMs) || 0, peakMemoryBytes: Number(peak ?? 0) || 0, oomKills: keyed(events, 'oom_kill') };
+    const cpuMs = cpuacct !== undefined ? Number(cpu ?? 0) / 1e6 : keyedValue(cpu, 'usage_usec') / 1e3;
+    return { cpuMs: Math.round(cpuMs) || 0, peakMemoryBytes: Number(peak ?? 0) || 0, oomKills: keyedValue(events, 'oom_kill') };
   }
 
   /** Pids still in the run's cgroup or below it. */
