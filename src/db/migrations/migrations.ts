@@ -1,0 +1,15 @@
+/**
+ * Every migration, by name; names sort in the order they run. Add `0002-….ts` next to
+ * `0001-initial.ts` and list it here — never edit one that has shipped.
+ */
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { initialMigration } from './0001-initial.ts';
+
+const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': initialMigration,
+});
+
+/** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};

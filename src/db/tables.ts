@@ -1,0 +1,179 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Written for both dialects: ids are app-generated text, times
+ * are ISO-8601 UTC text (`Date#toISOString`, so text order is time order), booleans are integer
+ * 0/1 and JSON is text. Migrations in ./migrations/ create exactly these columns.
+ */
+
+export interface UsersTable {
+  login: string;
+  display_name: string;
+  /** 0 or 1. */
+  is_admin: number;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  /** `tok_…` */
+  id: string;
+  login: string;
+  name: string;
+  /** Hex SHA-256 of the whole token; the token itself is never stored. */
+  token_hash: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CoursesTable {
+  /** The course's slug. */
+  id: string;
+  title: string;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  course_id: string;
+  login: string;
+  role: string;
+  created_at: string;
+}
+
+export interface AssignmentsTable {
+  course_id: string;
+  /** Slug, unique in the course. */
+  id: string;
+  title: string;
+  deadline: string | null;
+  /** Order in the course file. */
+  position: number;
+  created_at: string;
+}
+
+export interface PartsTable {
+  course_id: string;
+  assignment_id: string;
+  /** Slug, unique in the assignment. */
+  id: string;
+  title: string;
+  points: number;
+  position: number;
+}
+
+export interface GraderVersionsTable {
+  /** `gv_…` */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  part_id: string;
+  number: number;
+  status: string;
+  image_id: string;
+  protocol: string | null;
+  cpus: number;
+  memory_mib: number;
+  timeout_seconds: number;
+  uploaded_by: string;
+  uploaded_at: string;
+  published_by: string | null;
+  published_at: string | null;
+}
+
+export interface SubmissionsTable {
+  /** `sub_…` */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  digest: string;
+  submitted_at: string;
+  total_bytes: number;
+  kind: string;
+}
+
+export interface SubmissionFilesTable {
+  submission_id: string;
+  path: string;
+  size: number;
+  digest: string;
+}
+
+export interface GradingJobsTable {
+  /** `job_…`; also the queue's job id. */
+  id: string;
+  submission_id: string;
+  part_id: string;
+  grader_version_id: string;
+  priority: string;
+  phase: string;
+  queued_at: string;
+  preparing_at: string | null;
+  running_at: string | null;
+  reporting_at: string | null;
+  done_at: string | null;
+  attempts: number;
+  system_errors: Generated<number>;
+  last_error: string | null;
+}
+
+export interface ResultsTable {
+  /** Primary key: one result per job, whatever the number of deliveries. */
+  job_id: string;
+  submission_id: string;
+  status: string;
+  score: number | null;
+  /** The whole GradeResult as JSON. */
+  result: string;
+  created_at: string;
+}
+
+export interface QueueJobsTable {
+  /** The grading job's id. */
+  id: string;
+  priority: number;
+  cpus: number;
+  memory_mib: number;
+  enqueued_at: string;
+  /** Not claimable before this time (retry delay). */
+  not_before: string;
+  leased_by: string | null;
+  lease_until: string | null;
+  /** Claims so far. */
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  courses: CoursesTable;
+  memberships: MembershipsTable;
+  assignments: AssignmentsTable;
+  parts: PartsTable;
+  grader_versions: GraderVersionsTable;
+  submissions: SubmissionsTable;
+  submission_files: SubmissionFilesTable;
+  grading_jobs: GradingJobsTable;
+  results: ResultsTable;
+  queue_jobs: QueueJobsTable;
+}
+
+/** Every table, children before parents: the order to empty them in. */
+export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
+  'queue_jobs',
+  'results',
+  'grading_jobs',
+  'submission_files',
+  'submissions',
+  'grader_versions',
+  'parts',
+  'assignments',
+  'memberships',
+  'courses',
+  'api_tokens',
+  'users',
+];

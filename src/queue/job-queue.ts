@@ -1,0 +1,68 @@
+/**
+ * The grading queue, as workers and the submission path see it. The embedded mode keeps it in a
+ * table of the same database (src/queue/sql/), so that enqueueing commits with the submission;
+ * a PostgreSQL deployment can put pg-boss behind the same interface.
+ *
+ * Semantics: at-least-once. A claimed job is leased to one worker until `leaseUntil`; the worker
+ * renews the lease with `heartbeat` while it runs; a lease that runs out (worker died) makes the
+ * job claimable again. Results are made idempotent by the job id, not by the queue.
+ */
+import type { DbExecutor } from '../db/database.ts';
+
+/** What the queue needs to know about a job to order and admit it. */
+export interface EnqueueRequest {
+  /** The grading job's id (the platform's `grading_jobs.id`). */
+  jobId: string;
+  /** 0 student, 1 author test, 2 bulk (see PRIORITY_ORDER); lower is claimed first. */
+  priority: number;
+  /** Reserved while the job runs; admission compares them with the worker's free capacity. */
+  cpus: number;
+  memoryMiB: number;
+}
+
+export interface ClaimedJob extends EnqueueRequest {
+  /** 1 on the first claim, 2 after a retry or an expired lease, … */
+  attempt: number;
+  leaseUntil: Date;
+}
+
+export interface Capacity {
+  cpus: number;
+  memoryMiB: number;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  /** Capacity not reserved by this worker's running jobs. */
+  free: Capacity;
+  /**
+   * The worker's whole capacity: a job asking for more than the machine has is admitted as if it
+   * asked for the whole machine (so it runs alone rather than never).
+   */
+  total: Capacity;
+  leaseMs: number;
+}
+
+export interface JobQueue {
+  /** Adds jobs inside the caller's transaction, so they exist exactly when the submission does. */
+  enqueue(tx: DbExecutor, jobs: readonly EnqueueRequest[]): Promise<void>;
+  /**
+   * Leases the most urgent job that fits: lowest priority number, then oldest, skipping jobs
+   * that do not fit `free` (after clamping to `total`) and jobs not yet due after a retry delay.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedJob | undefined>;
+  /** Extends the lease; false when the worker no longer holds it (expired and claimed again). */
+  heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Removes a finished job; false when the worker no longer held it. */
+  complete(jobId: string, workerId: string): Promise<boolean>;
+  /** Gives a job back after a system error, claimable again after `delayMs`. */
+  retry(jobId: string, workerId: string, delayMs: number, error: string): Promise<boolean>;
+  /** Makes every lease held by a worker of a previous run of this process claimable now (embedded mode start-up). */
+  releaseAll(): Promise<number>;
+  /** Makes expired leases claimable again; returns how many. */
+  releaseExpired(now?: Date): Promise<number>;
+  /** Jobs waiting or leased, for status pages and tests. */
+  size(): Promise<{ waiting: number; leased: number }>;
+  /** Called after jobs were enqueued by this process (wakes idle workers without polling). */
+  onEnqueued(listener: () => void): () => void;
+}
