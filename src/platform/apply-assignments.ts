@@ -1,0 +1,141 @@
+/** `apply`'s assignment half: create, update and (with prune) remove assignments and their parts. */
+import type { Selectable } from 'kysely';
+import type { DbTransaction } from '../db/database.ts';
+import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
+import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
+import { Conflict } from './errors.ts';
+import type { ApplyChange } from './model.ts';
+
+interface Options {
+  prune: boolean;
+  now: string;
+}
+
+/** Names of the fields that differ, for an `update` change's detail. */
+function differences(pairs: Array<[string, unknown, unknown]>): string[] {
+  return pairs.filter(([, a, b]) => a !== b).map(([name]) => name);
+}
+
+function refuse(target: string, what: string, count: number): never {
+  throw new Conflict('conflict', `cannot remove ${what} ${target}: it has ${count} submission(s); list it in the file again`, {
+    target,
+    submissions: count,
+  });
+}
+
+async function assignmentSubmissions(tx: DbTransaction, courseId: string, assignmentId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('submissions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Submissions graded (or being graded) on this part. */
+async function partSubmissions(tx: DbTransaction, courseId: string, assignmentId: string, partId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('grading_jobs')
+    .innerJoin('submissions', 'submissions.id', 'grading_jobs.submission_id')
+    .select((eb) => eb.fn.count<number>('submissions.id').distinct().as('n'))
+    .where('submissions.course_id', '=', courseId)
+    .where('submissions.assignment_id', '=', assignmentId)
+    .where('grading_jobs.part_id', '=', partId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function applyParts(tx: DbTransaction, courseId: string, assignment: CourseFileAssignment, options: Options): Promise<ApplyChange[]> {
+  const current: Array<Selectable<PartsTable>> = await tx
+    .selectFrom('parts')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignment.id)
+    .orderBy('position')
+    .execute();
+  const byId = new Map(current.map((p) => [p.id, p]));
+  const changes: ApplyChange[] = [];
+  for (const [position, part] of assignment.parts.entries()) {
+    const target = `${courseId}/${assignment.id}/${part.id}`;
+    const have = byId.get(part.id);
+    const values = { title: part.title, points: part.points, position };
+    if (!have) {
+      await tx.insertInto('parts').values({ course_id: courseId, assignment_id: assignment.id, id: part.id, ...values }).execute();
+      changes.push({ action: 'create', kind: 'part', target, detail: `${part.points} points` });
+      continue;
+    }
+    const changed = differences([
+      ['title', have.title, part.title],
+      ['points', have.points, part.points],
+      ['order', have.position, position],
+    ]);
+    if (changed.length === 0) {
+      changes.push({ action: 'unchanged', kind: 'part', target });
+      continue;
+    }
+    await tx.updateTable('parts').set(values).where('course_id', '=', courseId).where('assignment_id', '=', assignment.id).where('id', '=', part.id).execute();
+    changes.push({ action: 'update', kind: 'part', target, detail: changed.join(', ') });
+  }
+  if (options.prune) changes.push(...(await pruneParts(tx, courseId, assignment.id, current, assignment.parts)));
+  return changes;
+}
+
+async function pruneParts(
+  tx: DbTransaction,
+  courseId: string,
+  assignmentId: string,
+  current: Array<Selectable<PartsTable>>,
+  listed: CourseFilePart[],
+): Promise<ApplyChange[]> {
+  const keep = new Set(listed.map((p) => p.id));
+  const changes: ApplyChange[] = [];
+  for (const part of current) {
+    if (keep.has(part.id)) continue;
+    const target = `${courseId}/${assignmentId}/${part.id}`;
+    const count = await partSubmissions(tx, courseId, assignmentId, part.id);
+    if (count > 0) refuse(target, 'part', count);
+    // Its grader versions go with it (foreign key cascade).
+    await tx.deleteFrom('parts').where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).where('id', '=', part.id).execute();
+    changes.push({ action: 'remove', kind: 'part', target });
+  }
+  return changes;
+}
+
+export async function applyAssignments(tx: DbTransaction, courseId: string, assignments: CourseFileAssignment[], options: Options): Promise<ApplyChange[]> {
+  const current: Array<Selectable<AssignmentsTable>> = await tx.selectFrom('assignments').selectAll().where('course_id', '=', courseId).orderBy('position').execute();
+  const byId = new Map(current.map((a) => [a.id, a]));
+  const changes: ApplyChange[] = [];
+  for (const [position, assignment] of assignments.entries()) {
+    const target = `${courseId}/${assignment.id}`;
+    const have = byId.get(assignment.id);
+    const values = { title: assignment.title, deadline: assignment.deadline, position };
+    if (!have) {
+      await tx.insertInto('assignments').values({ course_id: courseId, id: assignment.id, created_at: options.now, ...values }).execute();
+      changes.push({ action: 'create', kind: 'assignment', target });
+    } else {
+      const changed = differences([
+        ['title', have.title, assignment.title],
+        ['deadline', have.deadline, assignment.deadline],
+        ['order', have.position, position],
+      ]);
+      if (changed.length > 0) {
+        await tx.updateTable('assignments').set(values).where('course_id', '=', courseId).where('id', '=', assignment.id).execute();
+      }
+      changes.push(changed.length > 0 ? { action: 'update', kind: 'assignment', target, detail: changed.join(', ') } : { action: 'unchanged', kind: 'assignment', target });
+    }
+    changes.push(...(await applyParts(tx, courseId, assignment, options)));
+  }
+  if (!options.prune) return changes;
+
+  const keep = new Set(assignments.map((a) => a.id));
+  for (const assignment of current) {
+    if (keep.has(assignment.id)) continue;
+    const target = `${courseId}/${assignment.id}`;
+    const count = await assignmentSubmissions(tx, courseId, assignment.id);
+    if (count > 0) refuse(target, 'assignment', count);
+    await tx.deleteFrom('assignments').where('course_id', '=', courseId).where('id', '=', assignment.id).execute();
+    changes.push({ action: 'remove', kind: 'assignment', target });
+  }
+  return changes;
+}

@@ -1,0 +1,67 @@
+/**
+ * `gradebox apply course.yaml`: makes a course look like its file, in one transaction.
+ * Idempotent (a second apply reports everything `unchanged`); `dryRun` runs the very same code in
+ * a transaction that is then rolled back, so the changes reported are exactly those a real apply
+ * would make; `prune` removes what the file no longer lists, refusing (and changing nothing) when
+ * that would delete submissions.
+ */
+import type { DbTransaction } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { runInTransaction } from '../db/transaction.ts';
+import { applyAssignments } from './apply-assignments.ts';
+import { applyMembers } from './apply-members.ts';
+import type { PlatformContext } from './context.ts';
+import { parseCourseFile, type NormalizedCourseFile } from './course-file.ts';
+import { Conflict, Forbidden } from './errors.ts';
+import type { Actor, ApplyChange } from './model.ts';
+import { requireCourseRole, requireScope } from './permissions.ts';
+
+/** Thrown to roll a dry run back, carrying what it found. */
+class DryRunDone extends Error {
+  readonly changes: ApplyChange[];
+  constructor(changes: ApplyChange[]) {
+    super('dry run');
+    this.changes = changes;
+  }
+}
+
+async function applyCourse(tx: DbTransaction, actor: Actor, file: NormalizedCourseFile, now: string): Promise<ApplyChange> {
+  const { id, title } = file.course;
+  const existing = await tx.selectFrom('courses').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!existing) {
+    if (!actor.isAdmin) throw new Forbidden(`course '${id}' does not exist, and only admins may create courses; ask an admin to apply this file once`);
+    await tx.insertInto('courses').values({ id, title, created_at: now }).execute();
+    return { action: 'create', kind: 'course', target: id };
+  }
+  await requireCourseRole(tx, actor, id, 'instructor', 'change the course set-up');
+  if (existing.title === title) return { action: 'unchanged', kind: 'course', target: id };
+  await tx.updateTable('courses').set({ title }).where('id', '=', id).execute();
+  return { action: 'update', kind: 'course', target: id, detail: 'title' };
+}
+
+export async function applyCourseFile(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: unknown,
+  options: { dryRun?: boolean; prune?: boolean } = {},
+): Promise<ApplyChange[]> {
+  requireScope(actor, 'manage');
+  const file = parseCourseFile(input);
+  const prune = options.prune === true;
+  const now = ctx.now().toISOString();
+  try {
+    return await runInTransaction(ctx.db, async (tx) => {
+      const changes = [await applyCourse(tx, actor, file, now)];
+      if (file.members) changes.push(...(await applyMembers(tx, actor, file.course.id, file.members, { prune, now })));
+      if (file.assignments) changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now })));
+      if (options.dryRun === true) throw new DryRunDone(changes);
+      return changes;
+    });
+  } catch (error) {
+    if (error instanceof DryRunDone) return error.changes;
+    if (isUniqueViolation(error)) {
+      throw new Conflict('conflict', `another change to ${file.course.id} was made at the same time; nothing was applied: run apply again`);
+    }
+    throw error;
+  }
+}

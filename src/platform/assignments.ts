@@ -1,0 +1,78 @@
+/** Reading assignments with their parts and each part's live grader (and, for staff, its draft). */
+import type { DbExecutor } from '../db/database.ts';
+import type { PlatformContext } from './context.ts';
+import { NotFound } from './errors.ts';
+import type { Actor, Assignment, GraderVersion } from './model.ts';
+import { requireCourseRole, requireScope } from './permissions.ts';
+import { graderVersionFromRow } from './rows.ts';
+
+/** A course's assignments (or one of them), in course-file order. */
+export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string): Promise<Assignment[]> {
+  const assignments = await db
+    .selectFrom('assignments')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .$if(assignmentId !== undefined, (q) => q.where('id', '=', assignmentId ?? ''))
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+  if (assignments.length === 0) return [];
+  const parts = await db
+    .selectFrom('parts')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .$if(assignmentId !== undefined, (q) => q.where('assignment_id', '=', assignmentId ?? ''))
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+  const versions = await db
+    .selectFrom('grader_versions')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .$if(assignmentId !== undefined, (q) => q.where('assignment_id', '=', assignmentId ?? ''))
+    .where('status', 'in', ['published', 'draft'])
+    .orderBy('number')
+    .execute();
+
+  const key = (a: string, p: string): string => `${a}\u0000${p}`;
+  const published = new Map<string, GraderVersion>();
+  const drafts = new Map<string, GraderVersion>();
+  for (const row of versions) {
+    // Ordered by number: the last draft seen is the newest.
+    (row.status === 'published' ? published : drafts).set(key(row.assignment_id, row.part_id), graderVersionFromRow(row));
+  }
+  return assignments.map((a) => ({
+    courseId,
+    id: a.id,
+    title: a.title,
+    deadline: a.deadline,
+    createdAt: a.created_at,
+    parts: parts
+      .filter((p) => p.assignment_id === a.id)
+      .map((p) => {
+        const live = published.get(key(a.id, p.id)) ?? null;
+        const draft = drafts.get(key(a.id, p.id)) ?? null;
+        return {
+          id: p.id,
+          title: p.title,
+          points: p.points,
+          published: live,
+          draft: staff && draft !== null && (live === null || draft.number > live.number) ? draft : null,
+        };
+      }),
+  }));
+}
+
+export async function listAssignments(ctx: PlatformContext, actor: Actor, courseId: string): Promise<Assignment[]> {
+  requireScope(actor, 'read');
+  const access = await requireCourseRole(ctx.db, actor, courseId, 'member', 'read assignments');
+  return loadAssignments(ctx.db, courseId, access.staff);
+}
+
+export async function getAssignment(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<Assignment> {
+  requireScope(actor, 'read');
+  const access = await requireCourseRole(ctx.db, actor, courseId, 'member', 'read assignments');
+  const [assignment] = await loadAssignments(ctx.db, courseId, access.staff, assignmentId);
+  if (!assignment) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
+  return assignment;
+}

@@ -1,0 +1,162 @@
+/**
+ * Checks a course file (`gradebox apply course.yaml`, sent as JSON) and normalises it: defaults
+ * filled in, deadlines as ISO-8601 UTC. Every fault is reported at once, each with its path in the
+ * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
+ */
+import { InvalidInput } from './errors.ts';
+import { ROLES, type Role } from './model.ts';
+import { nameProblem, type NameKind } from './names.ts';
+
+export interface CourseFilePart {
+  id: string;
+  title: string;
+  points: number;
+}
+
+export interface CourseFileAssignment {
+  id: string;
+  title: string;
+  deadline: string | null;
+  parts: CourseFilePart[];
+}
+
+export interface CourseFileMember {
+  login: string;
+  displayName: string | undefined;
+  role: Role;
+}
+
+export interface NormalizedCourseFile {
+  course: { id: string; title: string };
+  /** Undefined when the file has no `members` key: members are then left alone, even with prune. */
+  members: CourseFileMember[] | undefined;
+  /** Undefined when the file has no `assignments` key: assignments are then left alone. */
+  assignments: CourseFileAssignment[] | undefined;
+}
+
+const DEADLINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const MAX_TITLE = 200;
+const MAX_PROBLEMS_IN_MESSAGE = 5;
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly problems: string[] = [];
+
+  fault(path: string, message: string): void {
+    this.problems.push(`${path}: ${message}`);
+  }
+
+  record(value: unknown, path: string, keys: readonly string[]): Rec | undefined {
+    if (!isRecord(value)) {
+      this.fault(path, 'must be a mapping (key: value)');
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) this.fault(`${path}.${key}`, `unknown key; allowed here: ${keys.join(', ')}`);
+    }
+    return value;
+  }
+
+  list(value: unknown, path: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.fault(path, 'must be a list');
+      return [];
+    }
+    return value;
+  }
+
+  name(kind: NameKind, value: unknown, path: string): string {
+    const problem = nameProblem(kind, value);
+    if (problem !== undefined) this.fault(path, problem);
+    return typeof value === 'string' ? value : '';
+  }
+
+  title(value: unknown, path: string, fallback?: string): string {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TITLE) {
+      this.fault(path, `must be a non-empty text of at most ${MAX_TITLE} characters`);
+      return fallback ?? '';
+    }
+    return value.trim();
+  }
+
+  deadline(value: unknown, path: string): string | null {
+    if (value === undefined || value === null) return null;
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    if (typeof value === 'string' && DEADLINE.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
+    this.fault(path, `${JSON.stringify(value)} is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00`);
+    return null;
+  }
+
+  unique(ids: string[], path: string, what: string): void {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (id !== '' && seen.has(id)) this.fault(path, `${what} '${id}' is listed twice`);
+      seen.add(id);
+    }
+  }
+}
+
+function parts(c: Checker, value: unknown, path: string): CourseFilePart[] {
+  if (value === undefined) c.fault(path, 'is required: list the parts (id, points, optional title)');
+  const out = c.list(value, path).map((raw, i) => {
+    const p = c.record(raw, `${path}[${i}]`, ['id', 'title', 'points']) ?? {};
+    const id = c.name('part', p.id, `${path}[${i}].id`);
+    const points = p.points;
+    if (typeof points !== 'number' || !Number.isFinite(points) || points < 0) {
+      c.fault(`${path}[${i}].points`, `must be a number ≥ 0 (got ${JSON.stringify(points) ?? 'nothing'})`);
+    }
+    return { id, title: c.title(p.title, `${path}[${i}].title`, id), points: typeof points === 'number' ? points : 0 };
+  });
+  c.unique(out.map((p) => p.id), path, 'part');
+  return out;
+}
+
+/** The checked, normalised file; InvalidInput listing every fault (in `details.problems`). */
+export function parseCourseFile(input: unknown): NormalizedCourseFile {
+  const c = new Checker();
+  const file = c.record(input, 'file', ['course', 'members', 'assignments']) ?? {};
+  const course = c.record(file.course, 'course', ['id', 'title']) ?? {};
+  const courseId = c.name('course', course.id, 'course.id');
+  const courseTitle = c.title(course.title, 'course.title');
+
+  const members =
+    file.members === undefined
+      ? undefined
+      : c.list(file.members, 'members').map((raw, i) => {
+          const m = c.record(raw, `members[${i}]`, ['login', 'displayName', 'role']) ?? {};
+          const role = m.role as Role;
+          if (!ROLES.includes(role)) c.fault(`members[${i}].role`, `must be one of ${ROLES.join(', ')} (got ${JSON.stringify(m.role) ?? 'nothing'})`);
+          return {
+            login: c.name('login', m.login, `members[${i}].login`),
+            displayName: m.displayName === undefined ? undefined : c.title(m.displayName, `members[${i}].displayName`),
+            role,
+          };
+        });
+  if (members) c.unique(members.map((m) => m.login), 'members', 'member');
+
+  const assignments =
+    file.assignments === undefined
+      ? undefined
+      : c.list(file.assignments, 'assignments').map((raw, i) => {
+          const a = c.record(raw, `assignments[${i}]`, ['id', 'title', 'deadline', 'parts']) ?? {};
+          const id = c.name('assignment', a.id, `assignments[${i}].id`);
+          return {
+            id,
+            title: c.title(a.title, `assignments[${i}].title`),
+            deadline: c.deadline(a.deadline, `assignments[${i}].deadline`),
+            parts: parts(c, a.parts, `assignments[${i}].parts`),
+          };
+        });
+  if (assignments) c.unique(assignments.map((a) => a.id), 'assignments', 'assignment');
+
+  if (c.problems.length > 0) {
+    const shown = c.problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).join('; ');
+    const more = c.problems.length > MAX_PROBLEMS_IN_MESSAGE ? `; and ${c.problems.length - MAX_PROBLEMS_IN_MESSAGE} more` : '';
+    throw new InvalidInput(`invalid course file: ${shown}${more}`, { problems: c.problems });
+  }
+  return { course: { id: courseId, title: courseTitle }, members, assignments };
+}

@@ -1,0 +1,67 @@
+/**
+ * Builds the `Platform` (src/platform/platform.ts) over a database and a job queue. Each
+ * operation lives in a small module of its own; this file only wires them to one context.
+ */
+import type { Db } from '../db/database.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { authenticate, bootstrapAdmin, createUser, listUsers, whoami } from './accounts.ts';
+import { applyCourseFile } from './apply-course-file.ts';
+import { getAssignment, listAssignments } from './assignments.ts';
+import type { PlatformContext } from './context.ts';
+import { getCourse, listCourses, listMembers } from './courses.ts';
+import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish } from './graders.ts';
+import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
+import type { Platform } from './platform.ts';
+import { getJob, getSubmission, listSubmissions } from './submission-reads.ts';
+import { SubmissionEvents } from './submission-events.ts';
+import { submit } from './submissions.ts';
+import { issueToken, listTokens, revokeToken } from './tokens.ts';
+
+export interface PlatformOptions {
+  db: Db;
+  /** Receives the grading jobs, in the submission's transaction (the SQL queue on the same `db`). */
+  queue: JobQueue;
+  /** Grader limits the server allows (default DEFAULT_GRADER_LIMIT_RANGES). */
+  limits?: GraderLimitRanges;
+  /** Shared with the grading store and the server's event stream (default: a new bus). */
+  events?: SubmissionEvents;
+  /** The clock (tests move it); default the system clock. */
+  now?: () => Date;
+}
+
+/** The platform over `db` and `queue`; every method checks the caller's scopes and roles. */
+export function createPlatform(options: PlatformOptions): Platform {
+  const ctx: PlatformContext = {
+    db: options.db,
+    queue: options.queue,
+    limits: options.limits ?? DEFAULT_GRADER_LIMIT_RANGES,
+    events: options.events ?? new SubmissionEvents(),
+    now: options.now ?? (() => new Date()),
+  };
+  return {
+    limits: ctx.limits,
+    authenticate: (token) => authenticate(ctx, token),
+    bootstrapAdmin: () => bootstrapAdmin(ctx),
+    whoami: (actor) => whoami(ctx, actor),
+    createUser: (actor, input) => createUser(ctx, actor, input),
+    listUsers: (actor) => listUsers(ctx, actor),
+    issueToken: (actor, input) => issueToken(ctx, actor, input),
+    listTokens: (actor, login) => listTokens(ctx, actor, login),
+    revokeToken: (actor, tokenId) => revokeToken(ctx, actor, tokenId),
+    listCourses: (actor) => listCourses(ctx, actor),
+    getCourse: (actor, courseId) => getCourse(ctx, actor, courseId),
+    listMembers: (actor, courseId) => listMembers(ctx, actor, courseId),
+    applyCourseFile: (actor, file, applyOptions) => applyCourseFile(ctx, actor, file, applyOptions),
+    listAssignments: (actor, courseId) => listAssignments(ctx, actor, courseId),
+    getAssignment: (actor, courseId, assignmentId) => getAssignment(ctx, actor, courseId, assignmentId),
+    assertCanUpload: (actor, courseId) => assertCanUpload(ctx, actor, courseId),
+    createDraft: (actor, input) => createDraft(ctx, actor, input),
+    listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
+    publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),
+    assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
+    submit: (actor, input, priority) => submit(ctx, actor, input, priority),
+    getSubmission: (actor, submissionId) => getSubmission(ctx, actor, submissionId),
+    listSubmissions: (actor, courseId, assignmentId, filter) => listSubmissions(ctx, actor, courseId, assignmentId, filter),
+    getJob: (actor, jobId) => getJob(ctx, actor, jobId),
+  };
+}

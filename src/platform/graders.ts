@@ -1,0 +1,150 @@
+/** Grader versions: drafts uploaded by staff, published by instructors, one live version per part. */
+import type { DbExecutor } from '../db/database.ts';
+import { dialectOf } from '../db/dialect-of.ts';
+import { runInTransaction } from '../db/transaction.ts';
+import type { PlatformContext } from './context.ts';
+import { Conflict, InvalidInput, NotFound } from './errors.ts';
+import { resolveGraderLimits } from './grader-limits.ts';
+import { newId } from './ids.ts';
+import type { Actor, GraderProtocol, GraderVersion } from './model.ts';
+import { requireCourseRole, requireScope } from './permissions.ts';
+import type { NewGraderVersion, PublishOutcome } from './platform.ts';
+import { graderVersionFromRow } from './rows.ts';
+
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+const PROTOCOLS: readonly GraderProtocol[] = ['coursera', 'gradescope'];
+
+async function requirePart(db: DbExecutor, courseId: string, assignmentId: string, partId: string, options: { lock?: boolean } = {}): Promise<void> {
+  const part = await db
+    .selectFrom('parts')
+    .select('id')
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .where('id', '=', partId)
+    .$if(options.lock === true && dialectOf(db) === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirst();
+  if (!part) throw new NotFound(`no part ${courseId}/${assignmentId}/${partId}`);
+}
+
+/** Staff with `author` may upload images and drafts to the course. */
+export async function assertCanUpload(ctx: PlatformContext, actor: Actor, courseId: string): Promise<void> {
+  requireScope(actor, 'author');
+  await requireCourseRole(ctx.db, actor, courseId, 'staff', 'upload graders');
+}
+
+export async function createDraft(ctx: PlatformContext, actor: Actor, input: NewGraderVersion): Promise<GraderVersion> {
+  requireScope(actor, 'author');
+  await requireCourseRole(ctx.db, actor, input.courseId, 'staff', 'upload graders');
+  await requirePart(ctx.db, input.courseId, input.assignmentId, input.partId);
+  if (typeof input.imageId !== 'string' || !IMAGE_ID.test(input.imageId)) {
+    throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(input.imageId)})`, { field: 'imageId' });
+  }
+  const protocol = input.protocol ?? null;
+  if (protocol !== null && !PROTOCOLS.includes(protocol)) {
+    throw new InvalidInput(`protocol: must be ${PROTOCOLS.join(' or ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOLS });
+  }
+  const limits = resolveGraderLimits(input, ctx.limits);
+  return runInTransaction(ctx.db, async (tx) => {
+    // Locks the part (PostgreSQL; SQLite has one writer anyway) so that concurrent uploads to it
+    // take the next numbers one after the other.
+    await requirePart(tx, input.courseId, input.assignmentId, input.partId, { lock: true });
+    const last = await tx
+      .selectFrom('grader_versions')
+      .select((eb) => eb.fn.max('number').as('n'))
+      .where('course_id', '=', input.courseId)
+      .where('assignment_id', '=', input.assignmentId)
+      .where('part_id', '=', input.partId)
+      .executeTakeFirst();
+    const row = {
+      id: newId('gv'),
+      course_id: input.courseId,
+      assignment_id: input.assignmentId,
+      part_id: input.partId,
+      number: Number(last?.n ?? 0) + 1,
+      status: 'draft',
+      image_id: input.imageId,
+      protocol,
+      cpus: limits.cpus,
+      memory_mib: limits.memoryMiB,
+      timeout_seconds: limits.timeoutSeconds,
+      uploaded_by: actor.login,
+      uploaded_at: ctx.now().toISOString(),
+      published_by: null,
+      published_at: null,
+    };
+    await tx.insertInto('grader_versions').values(row).execute();
+    return graderVersionFromRow(row);
+  });
+}
+
+/** Staff: every version of a part, newest first. */
+export async function listGraderVersions(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string, partId: string): Promise<GraderVersion[]> {
+  requireScope(actor, 'read');
+  await requireCourseRole(ctx.db, actor, courseId, 'staff', 'list grader versions');
+  await requirePart(ctx.db, courseId, assignmentId, partId);
+  const rows = await ctx.db
+    .selectFrom('grader_versions')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .where('part_id', '=', partId)
+    .orderBy('number', 'desc')
+    .execute();
+  return rows.map(graderVersionFromRow);
+}
+
+/**
+ * Instructors with `author`: in one transaction, each part's newest draft goes live, the version
+ * it replaces and any older drafts become `superseded` (so a later publish never revives them).
+ */
+export async function publish(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome> {
+  requireScope(actor, 'author');
+  await requireCourseRole(ctx.db, actor, courseId, 'instructor', 'publish graders');
+  const published = await runInTransaction(ctx.db, async (tx) => {
+    // Locked (PostgreSQL) so that a concurrent publish waits and then finds nothing left to publish.
+    const assignment = await tx
+      .selectFrom('assignments')
+      .select('id')
+      .where('course_id', '=', courseId)
+      .where('id', '=', assignmentId)
+      .$if(dialectOf(tx) === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!assignment) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
+    const drafts = await tx
+      .selectFrom('grader_versions')
+      .selectAll()
+      .where('course_id', '=', courseId)
+      .where('assignment_id', '=', assignmentId)
+      .where('status', '=', 'draft')
+      .orderBy('part_id')
+      .orderBy('number', 'desc')
+      .execute();
+    const newest = drafts.filter((row, i) => i === 0 || drafts[i - 1]?.part_id !== row.part_id);
+    if (newest.length === 0) {
+      throw new Conflict('nothing-to-publish', `no draft to publish in ${courseId}/${assignmentId}: upload a grader draft for a part first`);
+    }
+    const at = ctx.now().toISOString();
+    for (const draft of newest) {
+      await tx
+        .updateTable('grader_versions')
+        .set({ status: 'superseded' })
+        .where('course_id', '=', courseId)
+        .where('assignment_id', '=', assignmentId)
+        .where('part_id', '=', draft.part_id)
+        .where('status', 'in', ['published', 'draft'])
+        .where('id', '!=', draft.id)
+        .execute();
+      await tx.updateTable('grader_versions').set({ status: 'published', published_by: actor.login, published_at: at }).where('id', '=', draft.id).execute();
+    }
+    return newest.map((row) => graderVersionFromRow({ ...row, status: 'published', published_by: actor.login, published_at: at }));
+  });
+  return { courseId, assignmentId, published };
+}
+
+/** Staff with `author` of a course that has a grader version using the image (for `grade remote`). */
+export async function assertCanReadImage(ctx: PlatformContext, actor: Actor, courseId: string, imageId: string): Promise<void> {
+  requireScope(actor, 'author');
+  await requireCourseRole(ctx.db, actor, courseId, 'staff', 'download grader images');
+  const used = await ctx.db.selectFrom('grader_versions').select('id').where('course_id', '=', courseId).where('image_id', '=', imageId).limit(1).executeTakeFirst();
+  if (!used) throw new NotFound(`no grader of ${courseId} uses image ${imageId}`);
+}

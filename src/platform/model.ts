@@ -1,0 +1,224 @@
+/**
+ * The grading service's domain objects, exactly as the HTTP API returns them (JSON: ISO-8601 UTC
+ * strings for times, ids as strings). The server's TypeBox schemas in src/server/schemas/ describe
+ * the same shapes; the CLI's client reads them.
+ */
+import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
+
+export type Role = 'instructor' | 'ta' | 'student';
+export const ROLES: readonly Role[] = ['instructor', 'ta', 'student'];
+
+/**
+ * What a token may do. `read`: GET anything the user may see. `submit`: create submissions.
+ * `author`: upload grader images and drafts, publish, run author tests, download submissions for
+ * `grade remote`. `manage`: course set-up (apply, members, assignments), users and tokens (admins).
+ */
+export type Scope = 'read' | 'submit' | 'author' | 'manage';
+export const SCOPES: readonly Scope[] = ['read', 'submit', 'author', 'manage'];
+
+export interface User {
+  /** Login name: lower-case letters, digits, `.`, `_`, `-`; 1–64 characters. */
+  login: string;
+  displayName: string;
+  isAdmin: boolean;
+  createdAt: string;
+}
+
+export interface ApiToken {
+  id: string;
+  login: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Returned once, when a token is made; only a hash is stored. */
+export interface IssuedToken extends ApiToken {
+  token: string;
+}
+
+/** Who is calling: resolved from a token by `Accounts.authenticate`. */
+export interface Actor {
+  login: string;
+  isAdmin: boolean;
+  scopes: Scope[];
+  tokenId: string;
+}
+
+export interface Course {
+  /** Slug chosen by the instructor, e.g. `cs101-2026`. */
+  id: string;
+  title: string;
+  createdAt: string;
+  /** The caller's role in the course; null for an admin who is no member. */
+  myRole: Role | null;
+}
+
+export interface Member {
+  login: string;
+  displayName: string;
+  role: Role;
+}
+
+export interface Part {
+  /** Slug, unique in its assignment; Coursera's part id (env `partId`). */
+  id: string;
+  title: string;
+  points: number;
+  /** The live grader, if one is published. */
+  published: GraderVersion | null;
+  /** The newest draft not yet published (staff only; null for students). */
+  draft: GraderVersion | null;
+}
+
+export interface Assignment {
+  courseId: string;
+  /** Slug, unique in its course. */
+  id: string;
+  title: string;
+  deadline: string | null;
+  parts: Part[];
+  createdAt: string;
+}
+
+export type GraderStatus = 'draft' | 'published' | 'superseded';
+export type GraderProtocol = 'coursera' | 'gradescope';
+
+export interface GraderVersion {
+  id: string;
+  courseId: string;
+  assignmentId: string;
+  partId: string;
+  /** 1, 2, 3… per part, in upload order. */
+  number: number;
+  status: GraderStatus;
+  /** `sha256:` image id (config digest) in the server's image store. */
+  imageId: string;
+  /** Null: detected from the image at grading time. */
+  protocol: GraderProtocol | null;
+  cpus: number;
+  memoryMiB: number;
+  timeoutSeconds: number;
+  uploadedBy: string;
+  uploadedAt: string;
+  publishedBy: string | null;
+  publishedAt: string | null;
+}
+
+/** Limits a grader version may ask for; the server's configuration sets them. */
+export interface GraderLimitRanges {
+  cpus: { min: number; max: number };
+  memoryMiB: { min: number; max: number };
+  timeoutSeconds: { min: number; max: number; default: number };
+}
+
+export const DEFAULT_GRADER_LIMIT_RANGES: GraderLimitRanges = Object.freeze({
+  cpus: { min: 1, max: 4 },
+  memoryMiB: { min: 1024, max: 4096 },
+  timeoutSeconds: { min: 1, max: 3600, default: 1200 },
+});
+
+/** Student work first, then authors' test runs, then bulk regrades. Lower runs sooner. */
+export type JobPriority = 'student' | 'author-test' | 'bulk';
+export const PRIORITY_ORDER: Readonly<Record<JobPriority, number>> = Object.freeze({ student: 0, 'author-test': 1, bulk: 2 });
+
+export type JobPhase = 'queued' | 'preparing' | 'running' | 'reporting' | 'done';
+
+export interface GradingJob {
+  id: string;
+  submissionId: string;
+  partId: string;
+  graderVersionId: string;
+  priority: JobPriority;
+  phase: JobPhase;
+  /** When each phase began (ISO), for instructors; absent phases not reached yet. */
+  phases: Partial<Record<JobPhase, string>>;
+  attempts: number;
+  /** Last system error that made the job run again (staff only). */
+  lastError: string | null;
+}
+
+export interface SubmissionFile {
+  path: string;
+  size: number;
+  digest: string;
+}
+
+export type SubmissionStatus = 'grading' | 'graded';
+
+export interface Submission {
+  id: string;
+  courseId: string;
+  assignmentId: string;
+  login: string;
+  /** `sha256:` digest of the canonical file manifest: same files, same digest. */
+  digest: string;
+  submittedAt: string;
+  files: SubmissionFile[];
+  totalBytes: number;
+  kind: 'student' | 'author-test';
+  /** `graded` once every part has a result. */
+  status: SubmissionStatus;
+  parts: PartOutcome[];
+}
+
+/** One part of a submission: its newest job and, when done, its result. */
+export interface PartOutcome {
+  partId: string;
+  points: number;
+  /** Staff only (null for students). */
+  job: GradingJob | null;
+  result: PartResult | null;
+}
+
+/**
+ * A stored result. Students get a filtered copy (see `studentView`): score, feedback and the
+ * tests and output the grader marked visible; staff get everything, including `full`.
+ */
+export interface PartResult {
+  jobId: string;
+  status: GradeStatus;
+  /** Fraction in [0,1], null unless graded. */
+  score: number | null;
+  /** score × part points, rounded to 2 decimals; null unless graded. */
+  points: number | null;
+  feedback: GradeResult['feedback'];
+  tests: GradeResult['tests'];
+  /** Captured grader output, when visible to the caller. */
+  output: { stdout: string; stderr: string } | null;
+  createdAt: string;
+  /** The whole normalized result (staff only). */
+  full: GradeResult | null;
+}
+
+/** Declarative course set-up (`gradebox apply course.yaml`). */
+export interface CourseFile {
+  course: { id: string; title: string };
+  members?: Array<{ login: string; displayName?: string; role: Role }>;
+  assignments?: Array<{
+    id: string;
+    title: string;
+    deadline?: string | null;
+    parts: Array<{ id: string; title?: string; points: number }>;
+  }>;
+}
+
+/** One change `apply` made (or, with dryRun, would make). */
+export interface ApplyChange {
+  action: 'create' | 'update' | 'remove' | 'unchanged';
+  kind: 'course' | 'member' | 'assignment' | 'part';
+  /** e.g. `cs101`, `cs101/alice`, `cs101/hw1`, `cs101/hw1/p1`. */
+  target: string;
+  detail?: string;
+}
+
+/** A change to a submission's grading, pushed to waiting clients (SSE). */
+export interface SubmissionEvent {
+  submissionId: string;
+  status: SubmissionStatus;
+  partId: string;
+  phase: JobPhase;
+}

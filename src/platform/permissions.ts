@@ -1,0 +1,65 @@
+/**
+ * The permission rules of src/platform/platform.ts, in one place. Every operation first checks
+ * the token's scope (a fact about the token, so it leaks nothing), then the caller's role in the
+ * course: not a member → 404 (the course's existence is not the caller's business), a role that
+ * may not → 403.
+ */
+import type { DbExecutor } from '../db/database.ts';
+import { Forbidden, NotFound } from './errors.ts';
+import type { Actor, Role, Scope } from './model.ts';
+
+/**
+ * Throws Forbidden unless the token carries `scope`. An admin's `manage` token also stands for
+ * `submit` and `author` (admins may do everything with a `manage` scope for writes).
+ */
+export function requireScope(actor: Actor, scope: Scope): void {
+  if (actor.scopes.includes(scope)) return;
+  if (actor.isAdmin && scope !== 'read' && actor.scopes.includes('manage')) return;
+  throw new Forbidden(`this token lacks the '${scope}' scope; issue one that has it (gradebox token create --scope ${scope})`);
+}
+
+/** Throws Forbidden unless the caller is an admin. */
+export function requireAdmin(actor: Actor, action: string): void {
+  if (!actor.isAdmin) throw new Forbidden(`only admins may ${action}`);
+}
+
+export interface CourseAccess {
+  courseId: string;
+  /** The caller's membership; null for an admin who is no member. */
+  role: Role | null;
+  /** Instructor, TA or admin: sees everything in the course. */
+  staff: boolean;
+  /** Instructor or admin: may change set-up and publish. */
+  instructor: boolean;
+}
+
+/** The caller's access to a course; NotFound when it does not exist or the caller is not in it. */
+export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string): Promise<CourseAccess> {
+  const row = await db
+    .selectFrom('courses')
+    .leftJoin('memberships', (join) => join.onRef('memberships.course_id', '=', 'courses.id').on('memberships.login', '=', actor.login))
+    .select(['courses.id', 'memberships.role'])
+    .where('courses.id', '=', courseId)
+    .executeTakeFirst();
+  const role = (row?.role ?? null) as Role | null;
+  if (!row || (role === null && !actor.isAdmin)) throw new NotFound(`no course '${courseId}' (or you are not a member of it)`);
+  return {
+    courseId,
+    role,
+    staff: actor.isAdmin || role === 'instructor' || role === 'ta',
+    instructor: actor.isAdmin || role === 'instructor',
+  };
+}
+
+export type Need = 'member' | 'staff' | 'instructor';
+
+/**
+ * The caller's access to a course, after checking it is enough for `action` (words that finish
+ * "only … may": e.g. "publish graders").
+ */
+export async function requireCourseRole(db: DbExecutor, actor: Actor, courseId: string, need: Need, action: string): Promise<CourseAccess> {
+  const access = await courseAccess(db, actor, courseId);
+  if (need === 'staff' && !access.staff) throw new Forbidden(`only instructors and TAs of ${courseId} may ${action}`);
+  if (need === 'instructor' && !access.instructor) throw new Forbidden(`only instructors of ${courseId} may ${action}`);
+  return access;
+}

@@ -1,0 +1,111 @@
+/**
+ * The grading service's operations, each checking the caller's role and token scopes. The HTTP
+ * routes (src/server/api/) are thin over these; tests call them directly on SQLite and PostgreSQL.
+ *
+ * Permission rules, in one place:
+ * - admins (users.is_admin) may do everything, in any course, with a `manage` scope for writes;
+ * - instructors: everything in their course (set-up needs `manage`; graders and publish need `author`);
+ * - TAs: read everything in the course, upload grader drafts and run author tests (`author`),
+ *   but not publish, change set-up or members (403);
+ * - students: submit (`submit`) to assignments of their course and read their own submissions and
+ *   results (filtered to what the grader made visible); nothing else (403 in their course,
+ *   404 for courses they are not in).
+ * Every read needs the `read` scope.
+ */
+import type {
+  Actor,
+  ApiToken,
+  ApplyChange,
+  Assignment,
+  Course,
+  CourseFile,
+  GraderLimitRanges,
+  GraderProtocol,
+  GraderVersion,
+  GradingJob,
+  IssuedToken,
+  JobPriority,
+  Member,
+  Role,
+  Scope,
+  Submission,
+  SubmissionFile,
+  User,
+} from './model.ts';
+
+export interface NewGraderVersion {
+  courseId: string;
+  assignmentId: string;
+  partId: string;
+  /** An image already in the server's image store (uploaded with `Images.receive`). */
+  imageId: string;
+  protocol?: GraderProtocol | null;
+  cpus?: number;
+  memoryMiB?: number;
+  /** Default: the configured default (1200 s). */
+  timeoutSeconds?: number;
+}
+
+export interface NewSubmission {
+  courseId: string;
+  assignmentId: string;
+  /** Already stored as blobs by the intake (src/intake/); the platform records them. */
+  files: SubmissionFile[];
+  /** `student` (priority student) or `author-test` (staff only; graded by drafts when `useDrafts`). */
+  kind?: 'student' | 'author-test';
+  /** Author tests: grade with the newest drafts instead of the published versions. */
+  useDrafts?: boolean;
+  /** Only these parts (default: every part with a grader). */
+  parts?: string[];
+}
+
+export interface PublishOutcome {
+  courseId: string;
+  assignmentId: string;
+  /** The versions that became live, one per part that had a draft. */
+  published: GraderVersion[];
+}
+
+export interface Platform {
+  readonly limits: GraderLimitRanges;
+
+  // accounts
+  /** Resolves a bearer token; throws Unauthenticated for unknown, expired or revoked tokens. */
+  authenticate(token: string): Promise<Actor>;
+  /** First start only: creates the `admin` user and returns a one-time token; undefined when users exist. */
+  bootstrapAdmin(): Promise<IssuedToken | undefined>;
+  whoami(actor: Actor): Promise<{ user: User; scopes: Scope[]; courses: Array<{ id: string; role: Role }> }>;
+  createUser(actor: Actor, input: { login: string; displayName?: string; isAdmin?: boolean }): Promise<User>;
+  listUsers(actor: Actor): Promise<User[]>;
+  /** Admins for anyone; users for themselves with at most their own token's scopes. */
+  issueToken(actor: Actor, input: { login: string; name: string; scopes: Scope[]; expiresInDays?: number }): Promise<IssuedToken>;
+  listTokens(actor: Actor, login: string): Promise<ApiToken[]>;
+  revokeToken(actor: Actor, tokenId: string): Promise<void>;
+
+  // courses and set-up
+  listCourses(actor: Actor): Promise<Course[]>;
+  getCourse(actor: Actor, courseId: string): Promise<Course>;
+  listMembers(actor: Actor, courseId: string): Promise<Member[]>;
+  /** Idempotent: creates or updates everything in the file; with `prune`, removes members/assignments/parts not listed (refused for ones with submissions). */
+  applyCourseFile(actor: Actor, file: CourseFile, options?: { dryRun?: boolean; prune?: boolean }): Promise<ApplyChange[]>;
+  listAssignments(actor: Actor, courseId: string): Promise<Assignment[]>;
+  getAssignment(actor: Actor, courseId: string, assignmentId: string): Promise<Assignment>;
+
+  // graders
+  /** Checks the caller may upload to the course (before the image is streamed in). */
+  assertCanUpload(actor: Actor, courseId: string): Promise<void>;
+  createDraft(actor: Actor, input: NewGraderVersion): Promise<GraderVersion>;
+  listGraderVersions(actor: Actor, courseId: string, assignmentId: string, partId: string): Promise<GraderVersion[]>;
+  /** Makes every part's newest draft live in one transaction; Conflict `nothing-to-publish` when there is no draft. */
+  publish(actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome>;
+  /** Staff of a course that has a grader version with this image may read it (for `grade remote`). */
+  assertCanReadImage(actor: Actor, courseId: string, imageId: string): Promise<void>;
+
+  // submissions and results
+  /** Records the submission and enqueues one job per part in the same transaction. */
+  submit(actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission>;
+  getSubmission(actor: Actor, submissionId: string): Promise<Submission>;
+  listSubmissions(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<Submission[]>;
+  /** Staff: the job with its phases and attempts. */
+  getJob(actor: Actor, jobId: string): Promise<GradingJob>;
+}

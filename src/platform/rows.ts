@@ -1,0 +1,73 @@
+/** Database rows → the API's objects (src/platform/model.ts). Pure functions. */
+import type { Selectable } from 'kysely';
+import type { ApiTokensTable, GraderVersionsTable, GradingJobsTable, UsersTable } from '../db/tables.ts';
+import type { ApiToken, GraderProtocol, GraderStatus, GraderVersion, GradingJob, JobPhase, JobPriority, Scope, User } from './model.ts';
+
+export function userFromRow(row: Selectable<UsersTable>): User {
+  return { login: row.login, displayName: row.display_name, isAdmin: row.is_admin === 1, createdAt: row.created_at };
+}
+
+export function parseScopes(json: string): Scope[] {
+  return JSON.parse(json) as Scope[];
+}
+
+export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiToken {
+  return {
+    id: row.id,
+    login: row.login,
+    name: row.name,
+    scopes: parseScopes(row.scopes),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): GraderVersion {
+  return {
+    id: row.id,
+    courseId: row.course_id,
+    assignmentId: row.assignment_id,
+    partId: row.part_id,
+    number: row.number,
+    status: row.status as GraderStatus,
+    imageId: row.image_id,
+    protocol: row.protocol as GraderProtocol | null,
+    cpus: row.cpus,
+    memoryMiB: row.memory_mib,
+    timeoutSeconds: row.timeout_seconds,
+    uploadedBy: row.uploaded_by,
+    uploadedAt: row.uploaded_at,
+    publishedBy: row.published_by,
+    publishedAt: row.published_at,
+  };
+}
+
+/** Each phase and the column holding the time it began. */
+export const PHASE_COLUMNS = {
+  queued: 'queued_at',
+  preparing: 'preparing_at',
+  running: 'running_at',
+  reporting: 'reporting_at',
+  done: 'done_at',
+} as const satisfies Record<JobPhase, keyof GradingJobsTable>;
+
+export function jobFromRow(row: Selectable<GradingJobsTable>): GradingJob {
+  const phases: Partial<Record<JobPhase, string>> = {};
+  for (const [phase, column] of Object.entries(PHASE_COLUMNS) as Array<[JobPhase, (typeof PHASE_COLUMNS)[JobPhase]]>) {
+    const at = row[column];
+    if (at !== null) phases[phase] = at;
+  }
+  return {
+    id: row.id,
+    submissionId: row.submission_id,
+    partId: row.part_id,
+    graderVersionId: row.grader_version_id,
+    priority: row.priority as JobPriority,
+    phase: row.phase as JobPhase,
+    phases,
+    attempts: row.attempts,
+    lastError: row.last_error,
+  };
+}

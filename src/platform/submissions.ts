@@ -1,0 +1,132 @@
+/**
+ * `submit`: records a submission and its grading jobs and enqueues them, all in one transaction,
+ * so a job exists exactly when its submission does (and a failed enqueue leaves nothing behind).
+ */
+import type { Selectable } from 'kysely';
+import type { DbTransaction } from '../db/database.ts';
+import type { GraderVersionsTable, PartsTable } from '../db/tables.ts';
+import { runInTransaction } from '../db/transaction.ts';
+import { manifestDigest } from '../intake/manifest.ts';
+import type { PlatformContext } from './context.ts';
+import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
+import { newId } from './ids.ts';
+import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile } from './model.ts';
+import { requireCourseRole, requireScope } from './permissions.ts';
+import type { NewSubmission } from './platform.ts';
+import { submissionViews } from './submission-views.ts';
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The intake has checked the files thoroughly; these are the facts the database relies on. */
+function checkFiles(files: unknown): SubmissionFile[] {
+  if (!Array.isArray(files) || files.length === 0) throw new InvalidInput('a submission needs at least one file', { field: 'files' });
+  const seen = new Set<string>();
+  for (const [i, file] of (files as SubmissionFile[]).entries()) {
+    const { path, size, digest } = file ?? {};
+    const segments = typeof path === 'string' ? path.split('/') : [];
+    if (typeof path !== 'string' || path === '' || path.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw new InvalidInput(`files[${i}].path: ${JSON.stringify(path)} is not a relative path inside the submission`, { field: `files[${i}].path` });
+    }
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidInput(`files[${i}].size: must be a byte count`, { field: `files[${i}].size` });
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new InvalidInput(`files[${i}].digest: expected sha256:<64 hex digits>`, { field: `files[${i}].digest` });
+    if (seen.has(path)) throw new InvalidInput(`files: '${path}' is listed twice`, { field: 'files' });
+    seen.add(path);
+  }
+  return (files as SubmissionFile[]).map(({ path, size, digest }) => ({ path, size, digest }));
+}
+
+/** The grader each requested part runs with: the published version, or for a draft run the newest draft (else the published one). */
+async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<Array<{ part: Selectable<PartsTable>; grader: Selectable<GraderVersionsTable> | undefined }>> {
+  const assignment = await tx.selectFrom('assignments').select('id').where('course_id', '=', input.courseId).where('id', '=', input.assignmentId).executeTakeFirst();
+  if (!assignment) throw new NotFound(`no assignment ${input.courseId}/${input.assignmentId}`);
+  const parts = await tx.selectFrom('parts').selectAll().where('course_id', '=', input.courseId).where('assignment_id', '=', input.assignmentId).orderBy('position').execute();
+  if (input.parts !== undefined) {
+    const unknown = input.parts.filter((id) => !parts.some((p) => p.id === id));
+    if (unknown.length > 0) {
+      throw new InvalidInput(`parts: ${input.assignmentId} has no part ${unknown.map((u) => `'${u}'`).join(', ')}; its parts: ${parts.map((p) => p.id).join(', ') || 'none'}`, {
+        field: 'parts',
+        allowed: parts.map((p) => p.id),
+      });
+    }
+  }
+  const versions = await tx
+    .selectFrom('grader_versions')
+    .selectAll()
+    .where('course_id', '=', input.courseId)
+    .where('assignment_id', '=', input.assignmentId)
+    .where('status', 'in', useDrafts ? ['published', 'draft'] : ['published'])
+    .orderBy('number')
+    .execute();
+  return parts
+    .filter((part) => input.parts === undefined || input.parts.includes(part.id))
+    .map((part) => {
+      const own = versions.filter((v) => v.part_id === part.id);
+      const draft = own.filter((v) => v.status === 'draft').at(-1);
+      return { part, grader: draft ?? own.find((v) => v.status === 'published') };
+    });
+}
+
+export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
+  const kind = input.kind ?? 'student';
+  if (kind !== 'student' && kind !== 'author-test') throw new InvalidInput(`kind: must be student or author-test (got ${JSON.stringify(kind)})`, { field: 'kind' });
+  requireScope(actor, kind === 'student' ? 'submit' : 'author');
+  const access = await requireCourseRole(ctx.db, actor, input.courseId, 'member', 'submit');
+  if (kind === 'author-test' && !access.staff) throw new Forbidden(`only instructors and TAs of ${input.courseId} may run author tests`);
+  if (input.useDrafts === true && kind !== 'author-test') throw new InvalidInput('useDrafts is for author tests only (kind author-test)', { field: 'useDrafts' });
+  const jobPriority = priority ?? (kind === 'student' ? 'student' : 'author-test');
+  if (!(jobPriority in PRIORITY_ORDER)) throw new InvalidInput(`priority: unknown priority '${jobPriority}'`, { field: 'priority' });
+  const files = checkFiles(input.files);
+  const now = ctx.now().toISOString();
+
+  const row = await runInTransaction(ctx.db, async (tx) => {
+    const planned = await gradersFor(tx, input, input.useDrafts === true);
+    const missing = planned.filter((p) => p.grader === undefined).map((p) => p.part.id);
+    const graded = planned.flatMap(({ part, grader }) => (grader ? [{ part, grader }] : []));
+    if (graded.length === 0 || (input.parts !== undefined && missing.length > 0)) {
+      const which = input.parts !== undefined && missing.length > 0 ? `part ${missing.join(', ')} of ${input.assignmentId} has` : `no part of ${input.assignmentId} has`;
+      throw new Conflict('not-ready', `${which} no ${input.useDrafts === true ? 'grader draft or ' : ''}published grader yet; try again once the staff publish one`, {
+        parts: missing,
+      });
+    }
+    const submission = {
+      id: newId('sub'),
+      course_id: input.courseId,
+      assignment_id: input.assignmentId,
+      login: actor.login,
+      digest: manifestDigest(files),
+      submitted_at: now,
+      total_bytes: files.reduce((sum, f) => sum + f.size, 0),
+      kind,
+    };
+    await tx.insertInto('submissions').values(submission).execute();
+    await tx.insertInto('submission_files').values(files.map((f) => ({ submission_id: submission.id, ...f }))).execute();
+    const jobs = graded.map(({ part, grader }) => ({ id: newId('job'), part, grader }));
+    await tx
+      .insertInto('grading_jobs')
+      .values(
+        jobs.map(({ id, part, grader }) => ({
+          id,
+          submission_id: submission.id,
+          part_id: part.id,
+          grader_version_id: grader.id,
+          priority: jobPriority,
+          phase: 'queued',
+          queued_at: now,
+          attempts: 0,
+        })),
+      )
+      .execute();
+    await ctx.queue.enqueue(
+      tx,
+      jobs.map(({ id, grader }) => ({ jobId: id, priority: PRIORITY_ORDER[jobPriority], cpus: grader.cpus, memoryMiB: grader.memory_mib })),
+    );
+    return submission;
+  });
+  const [view] = await submissionViews(ctx.db, [row], {
+    courseId: input.courseId,
+    assignmentId: input.assignmentId,
+    viewer: access.staff ? 'staff' : 'student',
+    now: ctx.now(),
+  });
+  return view!;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseCourseFile } from '../../src/platform/course-file.ts';
+import { InvalidInput } from '../../src/platform/errors.ts';
+import { courseFile } from './helpers.ts';
+
+function problems(input: unknown): string[] {
+  try {
+    parseCourseFile(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidInput);
+    return (error as InvalidInput).details?.problems as string[];
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('parseCourseFile', () => {
+  it('normalises a valid file: defaults and UTC deadlines', () => {
+    const file = parseCourseFile({
+      course: { id: 'cs101', title: ' Intro ' },
+      members: [{ login: 'sam', role: 'student' }],
+      assignments: [{ id: 'hw1', title: 'HW', deadline: '2026-03-01T23:59:00+01:00', parts: [{ id: 'Lk3bY', points: 1.5 }] }],
+    });
+    expect(file).toEqual({
+      course: { id: 'cs101', title: 'Intro' },
+      members: [{ login: 'sam', displayName: undefined, role: 'student' }],
+      assignments: [{ id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }] }],
+    });
+  });
+
+  it('leaves members and assignments alone when the file has no such key', () => {
+    expect(parseCourseFile({ course: { id: 'cs101', title: 'T' } })).toEqual({ course: { id: 'cs101', title: 'T' }, members: undefined, assignments: undefined });
+  });
+
+  it('reports every fault with its path', () => {
+    expect(
+      problems({
+        course: { id: 'CS 101', title: '' },
+        members: [{ login: 'sam', role: 'teacher' }, { login: 'sam', role: 'student' }],
+        assignments: [
+          { id: 'hw1', title: 'HW', deadline: '2026-03-01 23:59', parts: [{ id: 'p1', points: -1 }, { id: 'p1', points: 'ten' }] },
+          { id: 'hw1', title: 'Again', parts: [] },
+          { id: 'hw3', title: 'No parts' },
+        ],
+        extra: true,
+      }),
+    ).toEqual([
+      'file.extra: unknown key; allowed here: course, members, assignments',
+      expect.stringMatching(/^course\.id: 'CS 101' is not a valid course id: use lower-case letters/),
+      'course.title: must be a non-empty text of at most 200 characters',
+      'members[0].role: must be one of instructor, ta, student (got "teacher")',
+      "members: member 'sam' is listed twice",
+      'assignments[0].deadline: "2026-03-01 23:59" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
+      'assignments[0].parts[0].points: must be a number ≥ 0 (got -1)',
+      'assignments[0].parts[1].points: must be a number ≥ 0 (got "ten")',
+      "assignments[0].parts: part 'p1' is listed twice",
+      'assignments[2].parts: is required: list the parts (id, points, optional title)',
+      "assignments: assignment 'hw1' is listed twice",
+    ]);
+  });
+
+  it('says what is wrong in the message itself', () => {
+    expect(() => parseCourseFile({ course: { id: 'cs101' } })).toThrow('invalid course file: course.title: must be a non-empty text of at most 200 characters');
+    expect(() => parseCourseFile('course: x')).toThrow(/file: must be a mapping/);
+    expect(() => parseCourseFile(courseFile({ members: [{ login: 'x', role: 'student', nickname: 'y' } as never] }))).toThrow(
+      /members\[0\]\.nickname: unknown key; allowed here: login, displayName, role/,
+    );
+  });
+});
