@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { BlobStore } from '../image/blob-store.ts';
+import type { ImageStore } from '../image/image-store.ts';
+import type { Capacity, JobQueue } from '../queue/job-queue.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { Admission, machineCapacity } from './capacity.ts';
+import type { GradingStore } from './grading-store.ts';
+import { runJob, type JobEnd, type JobRunnerDeps } from './run-job.ts';
+import { removeStaleJobFolders } from './stale-job-folders.ts';
+import { SILENT_LOG, type WorkerLog } from './worker-log.ts';
+
+export interface WorkerPoolOptions {
+  queue: JobQueue;
+  store: GradingStore;
+  /** Where submissions' files are. */
+  blobs: BlobStore;
+  /** Where grader images are. */
+  images: ImageStore;
+  sandbox: Sandbox;
+  /** Per-job folders (submission files) live here while a job runs. */
+  workDir: string;
+  /** What jobs may reserve in total; default every CPU and 80% of the memory (`machineCapacity`). */
+  capacity?: Capacity;
+  /** Jobs run at once, at most; default the capacity's CPUs (at least 1). */
+  slots?: number;
+  /** Lease length; renewed every third of it while a job runs. Default 60 s. */
+  leaseMs?: number;
+  /** System errors tolerated per job before it gets a `grader-error` result. Default 3. */
+  maxAttempts?: number;
+  /** Backoff after the 1st, 2nd, … system error (the last repeats). Default 1 s, 5 s, 25 s. */
+  retryDelaysMs?: readonly number[];
+  /** How often to look for due work besides being woken by `onEnqueued`. Default 1 s. */
+  pollMs?: number;
+  /** Names this worker in leases; default `<hostname>-<pid>-<random>`. */
+  workerId?: string;
+  log?: WorkerLog;
+}
+
+/**
+ * Runs grading jobs from the queue, as many at once as slots and capacity allow. Each claimed job
+ * reserves its grader's CPUs and memory (clamped to the total, so an oversize grader runs alone);
+ * the queue only hands out jobs that fit what is free. The pool claims when woken by the queue
+ * (`onEnqueued`), on a poll timer (retries coming due, other processes' jobs, expired leases) and
+ * whenever a job ends. See runJob for one job's life.
+ */
+export class WorkerPool {
+  readonly workerId: string;
+  readonly #queue: JobQueue;
+  readonly #admission: Admission;
+  readonly #slots: number;
+  readonly #pollMs: number;
+  readonly #deps: JobRunnerDeps;
+  readonly #log: WorkerLog;
+  // Keyed by run, not job: a job whose lease this pool lost may be claimed by it again.
+  readonly #running = new Map<number, Promise<JobEnd>>();
+  #runs = 0;
+  readonly #stopController = new AbortController();
+  #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #filling: Promise<void> | undefined;
+  #fillAgain = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    const capacity = options.capacity ?? machineCapacity();
+    this.#admission = new Admission(capacity);
+    this.#slots = Math.max(1, Math.floor(options.slots ?? capacity.cpus));
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#queue = options.queue;
+    this.#log = options.log ?? SILENT_LOG;
+    this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.#deps = {
+      queue: options.queue,
+      store: options.store,
+      blobs: options.blobs,
+      images: options.images,
+      sandbox: options.sandbox,
+      workDir: options.workDir,
+      workerId: this.workerId,
+      leaseMs: options.leaseMs ?? 60_000,
+      maxAttempts,
+      retryDelaysMs: options.retryDelaysMs ?? [1000, 5000, 25_000],
+      // Workers dying or stopping mid-run are not the job's fault, but a job that kills its worker
+      // every time must end some day.
+      maxClaims: maxAttempts + 10,
+      log: this.#log,
+    };
+  }
+
+  /** Starts claiming jobs. Calling it again, or after stop, does nothing. */
+  start(): void {
+    if (this.#state !== 'new') return;
+    this.#state = 'started';
+    // Submission copies of jobs whose worker died; not in the way of anything, so in the background.
+    removeStaleJobFolders(this.#deps.workDir).then(
+      (removed) => removed > 0 && this.#log.info({ removed }, 'removed job folders of dead workers'),
+      (err: unknown) => this.#log.warn({ err }, 'could not clean the work folder'),
+    );
+    this.#unsubscribe = this.#queue.onEnqueued(() => this.#wake());
+    this.#timer = setInterval(() => this.#wake(), this.#pollMs);
+    this.#wake();
+  }
+
+  /**
+   * Stops claiming. With `drain`, running jobs finish normally; without, their gradings are aborted
+   * and the jobs given back to the queue at once (not counted as attempts) for another worker or
+   * the next start. Resolves when no job of this pool runs any more.
+   */
+  async stop({ drain }: { drain: boolean }): Promise<void> {
+    if (this.#state === 'new') this.#state = 'stopped';
+    if (!drain) this.#stopController.abort(new Error('the worker pool is stopping'));
+    this.#stopping ??= this.#shutDown();
+    await this.#stopping;
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Resolves once this pool runs nothing and the queue holds no job, waiting or leased (for tests:
+   * retries coming due and expired leases are waited for). After stop, once nothing runs.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.#state === 'started') await this.#fill();
+      if (this.#running.size > 0) {
+        await Promise.race(this.#running.values());
+        continue;
+      }
+      if (this.#state !== 'started') return;
+      const { waiting, leased } = await this.#queue.size();
+      if (waiting + leased === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#pollMs, 50)));
+    }
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#state = 'stopping';
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#unsubscribe?.();
+    await this.#filling;
+    await Promise.all(this.#running.values());
+    this.#state = 'stopped';
+  }
+
+  #wake(): void {
+    this.#fill().catch((err: unknown) => this.#log.error({ err }, 'claiming jobs failed'));
+  }
+
+  /** One claiming pass at a time; a wake-up during a pass makes it go round once more. */
+  #fill(): Promise<void> {
+    if (this.#filling) {
+      this.#fillAgain = true;
+      return this.#filling;
+    }
+    this.#filling = this.#claimWhileRoom().finally(() => {
+      this.#filling = undefined;
+    });
+    return this.#filling;
+  }
+
+  async #claimWhileRoom(): Promise<void> {
+    do {
+      this.#fillAgain = false;
+      while (this.#state === 'started' && this.#running.size < this.#slots && this.#admission.hasRoom()) {
+        let job;
+        try {
+          job = await this.#queue.claim({
+            workerId: this.workerId,
+            free: this.#admission.free,
+            total: { ...this.#admission.total },
+            leaseMs: this.#deps.leaseMs,
+          });
+        } catch (err) {
+          // The database may be back by the next poll.
+          this.#log.error({ err }, 'claiming a job failed');
+          return;
+        }
+        if (job === undefined) break;
+        if (this.#state !== 'started') {
+          // Claimed while stop() began: hand it straight back.
+          await this.#queue.retry(job.jobId, this.workerId, 0, 'the worker stopped before the job started').catch(() => undefined);
+          break;
+        }
+        const release = this.#admission.reserve(job);
+        const key = ++this.#runs;
+        const run = runJob(job, this.#deps, this.#stopController.signal).finally(() => {
+          release();
+          this.#running.delete(key);
+          this.#wake();
+        });
+        this.#running.set(key, run);
+      }
+    } while (this.#fillAgain && this.#state === 'started');
+  }
+}
