@@ -1,16 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { grade } from '../grader/grade.ts';
 import type { GradeResult, Protocol } from '../grader/grade-result.ts';
-import { dockerArchiveStream } from '../image/docker-archive-export.ts';
-import { ImageError, type ImageRecord } from '../image/image.ts';
 import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
-import { LayerView } from '../image/layer-view.ts';
 import type { Limits } from '../sandbox/limits.ts';
-import { openSandbox, type SandboxBackend } from '../sandbox/open-sandbox.ts';
+import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
-import { layerViewTree } from './image-tree.ts';
+import { openStoreSandbox } from './store-sandbox.ts';
 
 export interface GradeLocalOptions {
   /** Tarball, OCI layout or daemon image name. */
@@ -47,17 +43,7 @@ export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResul
   const image = await store.import(options.image, progress);
   const rootfs = await store.rootfs(image, progress);
   options.onProgress?.({ phase: 'grading', done: 0 });
-  const stored = async (id: string): Promise<ImageRecord> => {
-    const record = await store.get(id);
-    if (record === undefined) throw new ImageError(`image ${id} is not in the image store`);
-    return record;
-  };
-  const sandbox = await openSandbox(options.backend, sandboxStateDir(home), {
-    // The docker backend runs the image the store imported; a daemon without it loads it from the store.
-    imageArchive: async (id) => dockerArchiveStream(store.blobs, await stored(id)),
-    // Owners and modes from the layers themselves: an unpacking done without root has lost them.
-    imageTree: async ({ id }) => layerViewTree(await LayerView.open(await stored(id), store.blobs, { cacheDir: join(store.root, 'views') })),
-  });
+  const sandbox = await openStoreSandbox(store, options.backend, sandboxStateDir(home));
   return grade(
     {
       image,
