@@ -1,0 +1,79 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { BlobStore } from '../image/blob-store.ts';
+import type { ImageStore } from '../image/image-store.ts';
+import type { SubmissionIntakeLimits } from '../intake/intake-limits.ts';
+import type { Platform } from '../platform/platform.ts';
+import type { SubmissionEvents } from '../platform/submission-events.ts';
+import { accountRoutes } from './api/accounts.ts';
+import { courseRoutes } from './api/courses.ts';
+import { graderRoutes } from './api/graders.ts';
+import { submissionRoutes } from './api/submissions.ts';
+import { installAuthentication } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import type { TypedApp } from './typed-app.ts';
+
+export interface AppDeps {
+  platform: Platform;
+  events: SubmissionEvents;
+  /** Submission files. */
+  blobs: BlobStore;
+  /** Grader images. */
+  images: ImageStore;
+  intakeLimits: SubmissionIntakeLimits;
+  maxImageBytes: number;
+  version: string;
+  /** pino options, or false for no request log (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Largest JSON body (a course file with thousands of members fits easily). */
+const JSON_BODY_LIMIT = 1024 * 1024;
+
+/** The HTTP API as a fastify instance, not yet listening (tests use `inject` or `listen`). */
+export async function buildApp(deps: AppDeps): Promise<TypedApp> {
+  registerAjvFormats();
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Our error handler answers every failure as JSON; no framework text leaks.
+    return503OnClosing: true,
+    requestTimeout: 0,
+  })
+    .setValidatorCompiler(TypeBoxValidatorCompiler)
+    .withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'gradebox', version: deps.version, description: 'Self-hosted autograding: courses, graders, submissions, results.' },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'a gbx_ API token' } } },
+      security: [{ token: [] }],
+    },
+  });
+  await app.register(multipart, {
+    // Keep `notes/readme.md` as the client named it: the intake validates relative paths itself.
+    preservePath: true,
+    limits: {
+      fileSize: deps.intakeLimits.maxUploadBytes,
+      files: deps.intakeLimits.maxFiles,
+      fields: 100,
+      fieldSize: 4096,
+      parts: deps.intakeLimits.maxFiles + 100,
+      headerPairs: 100,
+    },
+  });
+  installAuthentication(app, deps.platform);
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/api/health', { schema: { tags: ['service'], summary: 'Liveness', security: [] } }, () => ({ ok: true, version: deps.version }));
+  accountRoutes(app, deps.platform);
+  courseRoutes(app, deps.platform);
+  graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });
+  submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
+  await app.ready();
+  return app;
+}

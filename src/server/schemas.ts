@@ -1,0 +1,94 @@
+/**
+ * TypeBox schemas of what the API accepts (params, query strings, JSON bodies). They validate
+ * requests before a route runs and describe them in /openapi.json.
+ */
+import { Type } from 'typebox';
+
+const SLUG = '^[a-z0-9][a-z0-9._-]{0,63}$';
+
+export const Slug = Type.String({ pattern: SLUG, description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters' });
+export const Login = Type.String({ pattern: SLUG, description: 'login name' });
+export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_:-]+$' });
+export const ScopeName = Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('author'), Type.Literal('manage')]);
+export const RoleName = Type.Union([Type.Literal('instructor'), Type.Literal('ta'), Type.Literal('student')]);
+export const ProtocolName = Type.Union([Type.Literal('coursera'), Type.Literal('gradescope')]);
+
+export const CourseParams = Type.Object({ course: Slug });
+export const AssignmentParams = Type.Object({ course: Slug, assignment: Slug });
+export const PartParams = Type.Object({ course: Slug, assignment: Slug, part: Slug });
+export const ImageParams = Type.Object({ course: Slug, imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }) });
+export const LoginParams = Type.Object({ login: Login });
+export const IdParams = Type.Object({ id: Id });
+
+export const NewUserBody = Type.Object(
+  {
+    login: Login,
+    displayName: Type.Optional(Type.String({ maxLength: 200 })),
+    isAdmin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const NewTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    scopes: Type.Array(ScopeName, { minItems: 1, uniqueItems: true }),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CourseFileBody = Type.Object(
+  {
+    course: Type.Object({ id: Slug, title: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+    members: Type.Optional(
+      Type.Array(
+        Type.Object({ login: Login, displayName: Type.Optional(Type.String({ maxLength: 200 })), role: RoleName }, { additionalProperties: false }),
+        { maxItems: 10000 },
+      ),
+    ),
+    assignments: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Slug,
+            title: Type.String({ minLength: 1, maxLength: 200 }),
+            deadline: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+            parts: Type.Array(
+              Type.Object(
+                {
+                  id: Slug,
+                  title: Type.Optional(Type.String({ maxLength: 200 })),
+                  points: Type.Number({ minimum: 0, maximum: 1e6 }),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 100 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 1000 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ApplyQuery = Type.Object({
+  dryRun: Type.Optional(Type.Boolean()),
+  prune: Type.Optional(Type.Boolean()),
+});
+
+export const NewGraderBody = Type.Object(
+  {
+    imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
+    protocol: Type.Optional(Type.Union([ProtocolName, Type.Null()])),
+    cpus: Type.Optional(Type.Number()),
+    memoryMiB: Type.Optional(Type.Integer()),
+    timeoutSeconds: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+export const SubmissionListQuery = Type.Object({ login: Type.Optional(Login) });

@@ -1,0 +1,119 @@
+import { availableParallelism, totalmem } from 'node:os';
+import type { FastifyServerOptions } from 'fastify';
+import { openDatabase } from '../db/database.ts';
+import { BlobStore } from '../image/blob-store.ts';
+import { ImageStore } from '../image/image-store.ts';
+import { resolveIntakeLimits, type SubmissionIntakeLimits } from '../intake/intake-limits.ts';
+import { createPlatform } from '../platform/create-platform.ts';
+import { createGradingStore } from '../platform/grading-store.ts';
+import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges, type IssuedToken } from '../platform/model.ts';
+import { SubmissionEvents } from '../platform/submission-events.ts';
+import { SqlJobQueue } from '../queue/sql/sql-job-queue.ts';
+import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
+import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
+import { WorkerPool } from '../worker/worker-pool.ts';
+import { buildApp } from './app.ts';
+import { claimDataDir, dataDirLayout } from './data-dir.ts';
+
+export interface ServeOptions {
+  /** The data directory (database, blobs, images, sandbox state). */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Concurrent gradings in this process; `auto` = one per CPU; 0 = API only. */
+  workers?: number | 'auto';
+  /** A PostgreSQL URL instead of the embedded SQLite file. */
+  databaseUrl?: string;
+  /** PostgreSQL: the schema holding gradebox's tables (created when missing). */
+  databaseSchema?: string;
+  backend?: SandboxBackend;
+  graderLimits?: GraderLimitRanges;
+  intakeLimits?: Partial<SubmissionIntakeLimits>;
+  maxImageBytes?: number;
+  version: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface RunningServer {
+  url: string;
+  /** Set on the first start only: the one-time admin token. */
+  adminToken: IssuedToken | undefined;
+  /** Stops taking requests, drains running gradings (or gives them back), closes the database. */
+  close(options?: { drain?: boolean }): Promise<void>;
+}
+
+/** How often expired leases are looked for. */
+const LEASE_REAP_MS = 10_000;
+
+/** 20 GiB: a large grader image with toolchains fits; override with --max-image-size. */
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 ** 3;
+
+/**
+ * Starts the grading service: database (embedded SQLite in the data directory unless a
+ * PostgreSQL URL is given), job queue, platform, worker pool and HTTP API.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const dir = dataDirLayout(options.dataDir);
+  const release = await claimDataDir(dir);
+  const cleanups: Array<() => Promise<void>> = [release];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const database = await openDatabase(options.databaseUrl ?? dir.database, options.databaseSchema === undefined ? {} : { schema: options.databaseSchema });
+    cleanups.push(() => database.close());
+    const queue = new SqlJobQueue(database.db);
+    // This process owns the data directory: whatever was leased belonged to a dead predecessor.
+    if (database.dialect === 'sqlite') await queue.releaseAll();
+    // Leases of workers that died (another machine, a hung run) run out; their jobs are handed out again.
+    const reaper = setInterval(() => void queue.releaseExpired().catch(() => undefined), LEASE_REAP_MS);
+    reaper.unref();
+    cleanups.push(async () => clearInterval(reaper));
+    const events = new SubmissionEvents();
+    const platform = createPlatform({ db: database.db, queue, events, limits: options.graderLimits ?? DEFAULT_GRADER_LIMIT_RANGES });
+    const adminToken = await platform.bootstrapAdmin();
+
+    const blobs = new BlobStore(dir.blobs);
+    const images = new ImageStore(dir.images);
+    const workers = options.workers ?? 'auto';
+    if (workers !== 0) {
+      const sandbox = await openStoreSandbox(images, options.backend ?? 'auto', dir.sandbox);
+      await sandbox.cleanupStale();
+      const cpus = availableParallelism();
+      const pool = new WorkerPool({
+        queue,
+        store: createGradingStore({ db: database.db, events }),
+        blobs,
+        images,
+        sandbox,
+        workDir: dir.work,
+        capacity: { cpus, memoryMiB: Math.floor((totalmem() / 1024 / 1024) * 0.8) },
+        slots: workers === 'auto' ? cpus : workers,
+      });
+      pool.start();
+      cleanups.push(() => pool.stop({ drain: false }));
+    }
+
+    const app = await buildApp({
+      platform,
+      events,
+      blobs,
+      images,
+      intakeLimits: resolveIntakeLimits(options.intakeLimits),
+      maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
+      version: options.version,
+      logger: options.logger,
+    });
+    cleanups.push(() => app.close());
+    const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+    return {
+      url,
+      adminToken,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
