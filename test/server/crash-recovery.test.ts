@@ -53,7 +53,7 @@ async function serve(): Promise<Served> {
   return { cli, ...parsed };
 }
 
-async function call<T = any>(url: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+async function call<T = unknown>(url: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
   if (body instanceof FormData || body instanceof Uint8Array) init.body = body as NonNullable<RequestInit['body']>;
   else if (body !== undefined) {

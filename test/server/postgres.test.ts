@@ -48,7 +48,7 @@ it('grades a submission end to end with its state in PostgreSQL', async () => {
 
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
   await client.connect();
-  const rows = await client.query(`SELECT count(*)::int AS n FROM "${schema}".results`);
+  const rows = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".results`);
   await client.end();
-  expect(rows.rows[0].n).toBe(1);
+  expect(rows.rows[0]?.n).toBe(1);
 }, 60_000);

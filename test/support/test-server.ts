@@ -14,7 +14,12 @@ export interface ApiAnswer<T = unknown> {
   headers: Headers;
 }
 
-export type ApiCall = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiAnswer<T>>;
+/** The body of an error answer (docs/api.md "Errors"); the default body type of a call. */
+export interface ErrorAnswerBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export type ApiCall = <T = ErrorAnswerBody>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiAnswer<T>>;
 
 export interface TestServer {
   url: string;

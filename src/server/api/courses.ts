@@ -1,4 +1,3 @@
-import type { CourseFile } from '../../platform/model.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { actorOf } from '../auth.ts';
 import { ApplyQuery, AssignmentParams, CourseFileBody, CourseParams } from '../schemas.ts';
@@ -10,7 +9,7 @@ export function courseRoutes(app: TypedApp, platform: Platform): void {
     '/api/apply',
     { schema: { tags: ['courses'], summary: 'Apply a course file (idempotent)', body: CourseFileBody, querystring: ApplyQuery } },
     async (request) => ({
-      changes: await platform.applyCourseFile(actorOf(request), request.body as CourseFile, {
+      changes: await platform.applyCourseFile(actorOf(request), request.body, {
         dryRun: request.query.dryRun ?? false,
         prune: request.query.prune ?? false,
       }),
