@@ -81,7 +81,11 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   request.raw.on('close', finish);
   send(first);
   if (closed) return;
-  unsubscribe = deps.events.subscribe(deps.submissionId, () => void reload());
+  // Students see no phases, only results: for them only a finished job changes anything.
+  const staff = first.parts.some((part) => part.job !== null);
+  unsubscribe = deps.events.subscribe(deps.submissionId, (event) => {
+    if (staff || event.phase === 'done') void reload();
+  });
   timers.push(setInterval(() => void reload(), POLL_MS));
   timers.push(setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
 }
