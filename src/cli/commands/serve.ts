@@ -1,14 +1,19 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
+import { DEFAULT_SUBMISSION_INTAKE_LIMITS } from '../../intake/intake-limits.ts';
+import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from '../../platform/model.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { DataDirBusy } from '../../server/data-dir.ts';
 import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
 import { gradeboxVersion } from '../../version.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { oneOf, positiveInteger } from '../option-parsers.ts';
+import { rangeOption, type NumberRange } from '../range-option.ts';
 import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
 import { UsageError } from '../usage-error.ts';
+
+const MIB = 1024 * 1024;
 
 interface ServeFlags {
   data?: string;
@@ -19,6 +24,12 @@ interface ServeFlags {
   databaseSchema?: string;
   backend: (typeof SANDBOX_BACKENDS)[number];
   log: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  graderCpus: NumberRange;
+  graderMemory: NumberRange;
+  graderTimeout: NumberRange;
+  defaultTimeout: number;
+  maxSubmissionSize: number;
+  maxSubmissionFiles: number;
   json?: boolean;
 }
 
@@ -34,6 +45,12 @@ export function serveCommand(): Command {
     .option('--database-schema <name>', 'PostgreSQL schema for gradebox\'s tables (created when missing)')
     .addOption(new Option('--backend <backend>', 'sandbox backend for the workers').argParser(oneOf('--backend', SANDBOX_BACKENDS)).default('auto'))
     .addOption(new Option('--log <level>', 'request log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
+    .option('--grader-cpus <min-max>', 'CPUs a grader version may reserve', rangeOption('--grader-cpus', false), rangeOf(DEFAULT_GRADER_LIMIT_RANGES.cpus))
+    .option('--grader-memory <min-max>', 'memory (MiB) a grader version may reserve', rangeOption('--grader-memory', true), rangeOf(DEFAULT_GRADER_LIMIT_RANGES.memoryMiB))
+    .option('--grader-timeout <min-max>', 'timeout (s) a grader version may set', rangeOption('--grader-timeout', true), rangeOf(DEFAULT_GRADER_LIMIT_RANGES.timeoutSeconds))
+    .option('--default-timeout <s>', 'timeout of grader versions that set none', positiveInteger('--default-timeout'), DEFAULT_GRADER_LIMIT_RANGES.timeoutSeconds.default)
+    .option('--max-submission-size <MiB>', 'largest submission upload', positiveInteger('--max-submission-size'), DEFAULT_SUBMISSION_INTAKE_LIMITS.maxUploadBytes / MIB)
+    .option('--max-submission-files <n>', 'most files in one submission', positiveInteger('--max-submission-files'), DEFAULT_SUBMISSION_INTAKE_LIMITS.maxFiles)
     .option('--json', 'print the address (and a first start\'s admin token) as one JSON line')
     .addHelpText('after', `
 On the first start with an empty data directory, the server creates the user "admin" and prints a
@@ -63,6 +80,13 @@ async function serve(signal: AbortSignal, flags: ServeFlags): Promise<number> {
       ...(flags.database !== undefined ? { databaseUrl: flags.database } : {}),
       ...(flags.databaseSchema !== undefined ? { databaseSchema: flags.databaseSchema } : {}),
       backend: flags.backend,
+      graderLimits: graderLimits(flags),
+      intakeLimits: {
+        maxUploadBytes: flags.maxSubmissionSize * MIB,
+        maxFiles: flags.maxSubmissionFiles,
+        // Unpacked archives may be larger than the upload, but not without bound.
+        maxUnpackedBytes: Math.max(DEFAULT_SUBMISSION_INTAKE_LIMITS.maxUnpackedBytes, 2 * flags.maxSubmissionSize * MIB),
+      },
       version: gradeboxVersion(),
       // stdout carries the address and token (scripts read it); the log goes to stderr.
       logger: flags.log === 'silent' ? false : { level: flags.log, stream: process.stderr },
@@ -87,6 +111,18 @@ async function serve(signal: AbortSignal, flags: ServeFlags): Promise<number> {
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close({ drain: false });
   return ExitCode.ok;
+}
+
+function graderLimits(flags: ServeFlags): GraderLimitRanges {
+  const { min, max } = flags.graderTimeout;
+  if (flags.defaultTimeout < min || flags.defaultTimeout > max) {
+    throw new UsageError(`--default-timeout ${flags.defaultTimeout} is outside --grader-timeout ${min}-${max}`);
+  }
+  return { cpus: flags.graderCpus, memoryMiB: flags.graderMemory, timeoutSeconds: { min, max, default: flags.defaultTimeout } };
+}
+
+function rangeOf(range: NumberRange): NumberRange {
+  return { min: range.min, max: range.max };
 }
 
 function port(value: string): number {
