@@ -8,13 +8,14 @@ import { checkSubmission } from '../grader/submission-check.ts';
 import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../sandbox/limits.ts';
-import { openSandbox, type SandboxBackend } from '../sandbox/open-sandbox.ts';
+import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type RunUser, type Volume,
 } from '../sandbox/sandbox.ts';
 import { SubmissionPathError } from './grade-local.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { pickShell } from './image-shell.ts';
+import { openStoreSandbox } from './store-sandbox.ts';
 
 export interface InspectOptions {
   /** Tarball, OCI layout or daemon image name, as for `grade local`. */
@@ -86,13 +87,14 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     ...(options.unlimitedMemory ? { memoryMiB: Math.floor(totalmem() / 1024 / 1024) } : {}),
   });
   const home = options.home ?? gradeboxHome();
-  const sandbox = await openSandbox(options.backend, sandboxStateDir(home));
+  const store = new ImageStore(imageStoreDir(home));
+  // As for `grade local`: the docker backend gets the image (and its files' owners) from the store.
+  const sandbox = await openStoreSandbox(store, options.backend, sandboxStateDir(home));
   const runInteractive = sandbox.runInteractive?.bind(sandbox);
   if (runInteractive === undefined) {
-    throw new SandboxError(`the ${sandbox.name} sandbox backend cannot run interactive sessions yet`, 'use --backend oci');
+    throw new SandboxError(`the ${sandbox.name} sandbox backend cannot run interactive sessions`, 'choose another --backend');
   }
 
-  const store = new ImageStore(imageStoreDir(home));
   const progress = { signal: options.signal, onProgress: options.onProgress };
   const image = await store.import(options.image, progress);
   const rootfs = await store.rootfs(image, progress);
@@ -124,9 +126,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     imageId: image.id, protocol, shell, user, cwd: plan.cwd, limits,
     volumes: volumes.map((v) => v.target),
     ...(options.submissionDir !== undefined ? { submissionAt: plan.volumes.find((v) => v.copyFrom !== undefined)?.target } : {}),
-    warnings: options.network && sandbox.name === 'oci'
-      ? ["--allow-network shares the host's network namespace with the session: it sees every host interface and can reach services listening on the host's 127.0.0.1"]
-      : [],
+    warnings: sessionWarnings(sandbox.name, options),
   };
   options.signal?.throwIfAborted();
   options.onStart?.(session);
@@ -136,6 +136,18 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   };
   const outcome = await runInteractive(spec, options.io, options.signal);
   return { ...outcome, session };
+}
+
+/** What a session on `backend` does differently from a grading run that the user should know. */
+function sessionWarnings(backend: string, options: InspectOptions): string[] {
+  const warnings: string[] = [];
+  if (options.network && backend === 'oci') {
+    warnings.push("--allow-network shares the host's network namespace with the session: it sees every host interface and can reach services listening on the host's 127.0.0.1");
+  }
+  if (options.superUser && backend === 'docker') {
+    warnings.push("--super-user on the docker backend: what root writes outside the volumes and /tmp goes to Docker's writable layer, which has no size limit and which --no-rm does not keep");
+  }
+  return warnings;
 }
 
 /** Checks the folder as grading would; what grading calls not-gradable is refused here too. */

@@ -1,7 +1,8 @@
 /**
  * `gradebox inspect` without a terminal (commands piped to the shell), its flags and its errors:
- * the real command (bin/gradebox.js over dist/, so build first) with real images and runtimes.
- * The terminal itself is tested with tmux in inspect.test.ts.
+ * the real command (bin/gradebox.js over dist/, so build first) with real images, on the oci
+ * backend and, when a daemon answers, the docker backend. The terminal itself is tested with tmux
+ * in inspect.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,9 +10,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSandbox } from '../../src/sandbox/open-sandbox.ts';
+import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
+import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
@@ -19,17 +22,32 @@ import { testImage } from '../support/test-image.ts';
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 const MiB = 1024 * 1024;
 
+const daemon = await testDocker();
+const docker: Docker | undefined = 'docker' in daemon ? daemon.docker : undefined;
+/** The backends sessions run on here, by the `--backend` flag that chooses them. */
+const backends = [{ name: 'oci' }, ...(docker !== undefined ? [{ name: 'docker' }] : [])];
+if (docker === undefined) describe.skip(`inspect on the docker backend: ${'reason' in daemon ? daemon.reason : ''}`, () => it('runs', () => undefined));
+
 let work: string;
 let home: string;
-let scope: LeftoverScope;
-const leftovers = (): Promise<string[]> => snapshotLeftovers(scope);
+let scopes: LeftoverScope[];
+/** What sessions of either backend left: processes, mounts, cgroups and runtime state, and the docker runs' containers and volumes. */
+async function leftovers(): Promise<string[]> {
+  const found = await Promise.all(scopes.map((scope) => snapshotLeftovers(scope)));
+  if (docker !== undefined) found.push(await dockerLeftovers(docker, join(home, 'sandbox')));
+  return found.flat();
+}
 
 beforeAll(async () => {
   assertBuildIsFresh();
   work = await mkdtemp(join(tmpdir(), 'gradebox-inspect-pipe-test-'));
   home = join(work, 'home');
   await mkdir(home);
-  scope = { stateDir: home, idPrefix: runIdPrefix(join(home, 'sandbox')), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] };
+  const stateDir = join(home, 'sandbox');
+  scopes = [
+    { stateDir: home, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] },
+    { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
+  ];
 });
 afterEach(async () => {
   expect(await leftovers()).toEqual([]);
@@ -39,7 +57,7 @@ afterAll(async () => {
 });
 
 /** Starts `gradebox inspect args…` with `input` on its stdin (a pipe, closed after it). */
-function start(args: string[], input: string, env: Record<string, string | undefined> = {}): { pid: number; done: Promise<CliResult> } {
+function startSession(args: string[], input: string, env: Record<string, string | undefined> = {}): { pid: number; done: Promise<CliResult> } {
   const started = performance.now();
   const child = spawn(process.execPath, [GRADEBOX_BIN, 'inspect', ...args], {
     cwd: REPO_ROOT, env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', ...env }), stdio: ['pipe', 'pipe', 'pipe'],
@@ -62,12 +80,18 @@ function start(args: string[], input: string, env: Record<string, string | undef
   return { pid: child.pid ?? 0, done };
 }
 
-const inspect = (args: string[], input: string, env?: Record<string, string | undefined>): Promise<CliResult> => start(args, input, env).done;
-// Whether the docker backend lacks interactive sessions (it is being written; this test goes when it has them).
-const docker = await openSandbox('docker', join(tmpdir(), 'gradebox-inspect-docker-probe')).catch(() => undefined);
+const inspect = (args: string[], input: string, env?: Record<string, string | undefined>): Promise<CliResult> => startSession(args, input, env).done;
+
+/** startSession and inspect on backend `name` (`--backend name` added). */
+function onBackend(name: string): { start: typeof startSession; inspect: typeof inspect } {
+  const start = (args: string[], input: string): ReturnType<typeof startSession> => startSession([...args, '--backend', name], input);
+  return { start, inspect: (args, input) => start(args, input).done };
+}
 const MEMORY_LIMIT = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max';
 
-describe('piped commands', () => {
+describe.each(backends)('piped commands ($name)', ({ name }) => {
+  const { inspect } = onBackend(name);
+
   it('runs them as uid 1000 and exits with the shell\'s exit code; nothing else on stdout or stderr', async () => {
     const result = await inspect([testImage('coursera-sh')], 'id -u; exit 4\n');
     expect(result).toMatchObject({ code: 4, stdout: '1000\n', stderr: '' });
@@ -102,13 +126,28 @@ describe('piped commands', () => {
   });
 });
 
-describe('isolation and limits', () => {
-  it('no network but loopback; --allow-network shares the host\'s, with a warning saying so', async () => {
+describe.each(backends)('isolation and limits ($name)', ({ name }) => {
+  const { start, inspect } = onBackend(name);
+
+  it.runIf(name === 'oci')('no network but loopback; --allow-network shares the host\'s, with a warning saying so', async () => {
     const closed = await inspect([testImage('coursera-sh')], 'ls /sys/class/net\n');
     expect(closed).toMatchObject({ code: 0, stdout: 'lo\n', stderr: '' });
     const open = await inspect([testImage('coursera-sh'), '--allow-network'], 'ls /sys/class/net\n');
     expect(open.stdout.split('\n').filter(Boolean).sort()).toEqual(readdirSync('/sys/class/net').sort());
     expect(open.stderr).toMatch(/^warning: --allow-network shares the host's network namespace with the session: .*127\.0\.0\.1\n$/);
+  });
+
+  it.runIf(name === 'docker')('no network but loopback; --allow-network gives Docker\'s bridge, no warning', async () => {
+    const closed = await inspect([testImage('coursera-sh')], 'ls /sys/class/net\n');
+    expect(closed).toMatchObject({ code: 0, stdout: 'lo\n', stderr: '' });
+    const open = await inspect([testImage('coursera-sh'), '--allow-network'], 'ls /sys/class/net\n');
+    expect(open).toMatchObject({ code: 0, stdout: 'eth0\nlo\n', stderr: '' });
+  });
+
+  it.runIf(name === 'docker')('--super-user: uid 0 without capabilities, and a warning that root writes to Docker\'s unbounded layer', async () => {
+    const result = await inspect([testImage('coursera-sh'), '--super-user'], 'id -u; grep CapEff /proc/self/status | tr -d "\\t"; echo x > /grader/by-root && echo wrote\n');
+    expect(result).toMatchObject({ code: 0, stdout: '0\nCapEff:0000000000000000\nwrote\n' });
+    expect(result.stderr).toMatch(/^warning: --super-user on the docker backend: what root writes outside the volumes and \/tmp goes to Docker's writable layer, which has no size limit/);
   });
 
   it('memory: 1024 MiB by default, --memory, --unlimited-memory the host\'s RAM', async () => {
@@ -186,12 +225,6 @@ describe('errors', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
-  });
-
-  it.runIf(docker !== undefined && docker.runInteractive === undefined)('--backend docker, which has no interactive sessions yet: exit 3', async () => {
-    const result = await run([testImage('coursera-sh'), '--backend', 'docker']);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^error: the docker sandbox backend cannot run interactive sessions yet\nfix: use --backend oci\n$/);
   });
 
   it('--help lists every option README documents for inspect', async () => {

@@ -1,7 +1,8 @@
 /**
  * `gradebox inspect` on a real terminal: the real command (bin/gradebox.js over dist/, so build
  * first) in a tmux session, driven with send-keys and read with capture-pane, once per OCI
- * runtime that works here (GRADEBOX_OCI_RUNTIME). Checks what a user at a terminal gets: the
+ * runtime that works here (GRADEBOX_OCI_RUNTIME) and once on the docker backend when a daemon
+ * answers. Checks what a user at a terminal gets: the
  * prompt, line editing, Ctrl-C reaching the shell, the window size following the terminal, the
  * production layout, the exit code, and nothing left behind, also when the terminal is closed.
  * Piped stdin, flags and errors: inspect-pipe.test.ts.
@@ -12,9 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
-import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
+import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
 import { TmuxSession } from '../support/tmux.ts';
@@ -22,25 +25,47 @@ import { testImage } from '../support/test-image.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 
-// Every runtime that works here gets the whole suite; the terminal is where they differ most.
-const runtimes: RuntimeName[] = [];
+/** A way to run sessions: the flags and environment that choose it. */
+interface Backend {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+// Every runtime that works here, and the docker backend, get the whole suite; the terminal is where they differ most.
+const backends: Backend[] = [];
 for (const name of ['crun', 'runc'] as const) {
   const dir = mkdtempSync(join(tmpdir(), `gradebox-inspect-probe-${name}-`));
-  if (await new OciSandbox({ stateDir: dir, runtime: name }).runtime().then(() => true, () => false)) runtimes.push(name);
+  if (await new OciSandbox({ stateDir: dir, runtime: name }).runtime().then(() => true, () => false)) {
+    backends.push({ name: `oci/${name}`, args: ['--backend', 'oci'], env: { GRADEBOX_OCI_RUNTIME: name } });
+  }
   rmSync(dir, { recursive: true, force: true });
 }
+const daemon = await testDocker();
+const docker: Docker | undefined = 'docker' in daemon ? daemon.docker : undefined;
+if (docker !== undefined) backends.push({ name: 'docker', args: ['--backend', 'docker'], env: {} });
+else describe.skip(`gradebox inspect on a terminal (docker): ${'reason' in daemon ? daemon.reason : ''}`, () => it('runs', () => undefined));
 
 let work: string;
 let home: string;
-let scope: LeftoverScope;
-const leftovers = (): Promise<string[]> => snapshotLeftovers(scope);
+let scopes: LeftoverScope[];
+/** What sessions of either backend left: processes, mounts, cgroups and runtime state, and the docker runs' containers and volumes. */
+async function leftovers(): Promise<string[]> {
+  const found = await Promise.all(scopes.map((scope) => snapshotLeftovers(scope)));
+  if (docker !== undefined) found.push(await dockerLeftovers(docker, join(home, 'sandbox')));
+  return found.flat();
+}
 
 beforeAll(async () => {
   assertBuildIsFresh();
   work = await mkdtemp(join(tmpdir(), 'gradebox-inspect-test-'));
   home = join(work, 'home');
   await mkdir(home);
-  scope = { stateDir: home, idPrefix: runIdPrefix(join(home, 'sandbox')), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] };
+  const stateDir = join(home, 'sandbox');
+  scopes = [
+    { stateDir: home, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] },
+    { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
+  ];
 });
 
 afterAll(async () => {
@@ -51,23 +76,25 @@ afterAll(async () => {
 const mark = (n: number): { command: string; shown: RegExp } => ({ command: `echo "M$((${n} * 7))"`, shown: new RegExp(`^M${n * 7}$`, 'm') });
 const PROMPT = /[$#] ?$/;
 
-describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
+describe.each(backends)('gradebox inspect on a terminal ($name)', (backend) => {
   /** Runs `gradebox inspect args…` on a 100×30 terminal, waits for the prompt, and checks for leftovers afterwards. */
   async function withSession(args: string[], body: (tty: TmuxSession) => Promise<void>): Promise<void> {
     expect(await leftovers()).toEqual([]);
     const tty = await TmuxSession.start({
       dir: work, width: 100, height: 30,
-      command: [process.execPath, GRADEBOX_BIN, 'inspect', ...args],
-      env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', GRADEBOX_OCI_RUNTIME: runtime }),
+      command: [process.execPath, GRADEBOX_BIN, 'inspect', ...backend.args, ...args],
+      env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', ...backend.env }),
     });
     try {
       await tty.waitFor(PROMPT, 30_000);
       await body(tty);
     } finally {
       await tty.kill();
+      // The terminal is closed (SIGHUP) by now if the test did not end the shell; cleanup takes a
+      // moment then (a docker session removes two containers and their volumes). Waited for even
+      // when the test failed, so the next one starts clean.
+      for (let i = 0; i < 200 && (await leftovers()).length > 0; i++) await sleep(50);
     }
-    // The terminal is closed (SIGHUP) by now if the test did not end the shell; cleanup takes a moment then.
-    for (let i = 0; i < 100 && (await leftovers()).length > 0; i++) await sleep(50);
     expect(await leftovers()).toEqual([]);
   }
 
@@ -94,6 +121,21 @@ describe.each(runtimes)('gradebox inspect on a terminal (%s)', (runtime) => {
       await tty.waitFor(shown, 5000);
       expect(performance.now() - sent).toBeLessThan(5000);
       expect(await tty.screen()).not.toMatch(/^SLEPT$/m);
+      expect(await tty.exitStatus()).toBeUndefined();
+      await tty.type('exit 0');
+      expect(await tty.waitForExit()).toBe(0);
+    });
+  });
+
+  it('every key reaches the shell: Ctrl-P recalls the last line, Ctrl-P Ctrl-Q does not detach (Docker\'s default sequence)', async () => {
+    await withSession([testImage('coursera-sh')], async (tty) => {
+      const { command, shown } = mark(11);
+      await tty.type(command);
+      await tty.waitFor(shown);
+      await tty.keys('C-p', 'C-q', 'Enter');
+      // The recalled line ran again: the answer is on the screen twice.
+      const twice = /^M77$[\s\S]*^M77$/m;
+      await tty.waitFor(twice, 5000);
       expect(await tty.exitStatus()).toBeUndefined();
       await tty.type('exit 0');
       expect(await tty.waitForExit()).toBe(0);

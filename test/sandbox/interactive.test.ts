@@ -1,18 +1,21 @@
 /**
- * `Sandbox.runInteractive` on the oci backend, once per runtime that works here: a run attached
- * to the caller's descriptors (files here, a tmux terminal for the pty case) with the isolation,
- * limits, end reasons and cleanup of a grading run. The CLI on top: test/cli/inspect*.test.ts.
+ * `Sandbox.runInteractive` on the oci backend, once per runtime that works here, and on the docker
+ * backend when a daemon answers: a run attached to the caller's descriptors (files here, a tmux
+ * terminal for the pty case) with the isolation, limits, end reasons and cleanup of a grading
+ * run. The CLI on top: test/cli/inspect*.test.ts.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DockerSandbox } from '../../src/sandbox/docker/docker-sandbox.ts';
+import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
-import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
-import type { InteractiveOutcome, InteractiveSpec, PreparedImage } from '../../src/sandbox/sandbox.ts';
+import type { InteractiveOutcome, InteractiveSpec, PreparedImage, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { busyboxRootfs } from '../support/busybox-rootfs.ts';
+import { busyboxImage, dockerLeftovers, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers } from '../support/leftovers.ts';
 import { TmuxSession } from '../support/tmux.ts';
 import { makeSpec, type SpecOverrides } from './cases/context.ts';
@@ -34,27 +37,59 @@ interface Attached {
   stderr: string;
 }
 
-for (const name of ['crun', 'runc'] as const) {
-  const stateDir = tempDir(`gradebox-interactive-${name}-`);
-  const sandbox = new OciSandbox({ stateDir, runtime: name });
+/** A backend under test: its sandbox, the busybox image as it runs there, and what its runs may leave behind. */
+interface Backend {
+  /** `oci/<runtime>` or `docker`, as interactive-child.ts takes it. */
+  name: string;
+  sandbox: Required<Sandbox>;
+  stateDir: string;
+  image: () => Promise<PreparedImage>;
+  leftovers: () => Promise<string[]>;
+}
+
+for (const runtime of ['crun', 'runc'] as const) {
+  const stateDir = tempDir(`gradebox-interactive-${runtime}-`);
+  const sandbox = new OciSandbox({ stateDir, runtime });
   const problem = await sandbox.runtime().then(() => undefined, (error: unknown) => (error as Error).message);
   if (problem !== undefined) {
-    describe.skip(`interactive runs on oci/${name}: not usable on this host: ${problem}`, () => {
+    describe.skip(`interactive runs on oci/${runtime}: not usable on this host: ${problem}`, () => {
       it('runs', () => undefined);
     });
     continue;
   }
-  defineInteractiveCases(name, sandbox, stateDir);
+  defineInteractiveCases({
+    name: `oci/${runtime}`, sandbox, stateDir,
+    image: async () => ({ id: 'busybox-test', rootfs: await busyboxRootfs() }),
+    leftovers: () => snapshotLeftovers({ stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs', 'trial'] }),
+  });
 }
 
-function defineInteractiveCases(name: RuntimeName, sandbox: OciSandbox, stateDir: string): void {
-  describe(`interactive runs on oci/${name}`, () => {
-    const leftovers = (): Promise<string[]> => snapshotLeftovers({ stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs', 'trial'] });
+const daemon = await testDocker();
+if ('reason' in daemon) {
+  describe.skip(`interactive runs on docker: ${daemon.reason}`, () => {
+    it('runs', () => undefined);
+  });
+} else {
+  const { docker } = daemon;
+  const stateDir = tempDir('gradebox-interactive-docker-');
+  defineInteractiveCases({
+    name: 'docker', sandbox: new DockerSandbox({ stateDir, docker }), stateDir,
+    image: () => busyboxImage(docker),
+    // Processes in a run's cgroup, its cgroups, and the containers and volumes of this state directory.
+    leftovers: async () => [
+      ...(await snapshotLeftovers({ stateDir, idPrefix: runPrefix(stateDir), stateSubdirs: [] })),
+      ...(await dockerLeftovers(docker, stateDir)),
+    ],
+  });
+}
+
+function defineInteractiveCases({ name, sandbox, stateDir, leftovers, ...backend }: Backend): void {
+  describe(`interactive runs on ${name}`, () => {
     let image: PreparedImage;
     let io: string;
     let before: string[];
     beforeAll(async () => {
-      image = { id: 'busybox-test', rootfs: await busyboxRootfs() };
+      image = await backend.image();
       io = tempDir('gradebox-interactive-io-');
     });
     beforeEach(async () => {
@@ -84,6 +119,12 @@ function defineInteractiveCases(name: RuntimeName, sandbox: OciSandbox, stateDir
       expect(stdout).toBe('1000\ngot the line\n');
       expect(stderr).toBe('oops\n');
       expect(outcome.usage.wallMs).toBeGreaterThan(0);
+    });
+
+    it('the end of the caller\'s input closes the program\'s stdin', async () => {
+      const { outcome, stdout } = await attached({ argv: ['/bin/sh', '-c', 'wc -c; echo "after the end"'] }, 'four\n');
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(stdout.replace(/^ +/, '')).toBe('5\nafter the end\n');
     });
 
     it('may run as root, still without capabilities, under no_new_privs and seccomp; a grading run may not', async () => {
@@ -116,16 +157,23 @@ function defineInteractiveCases(name: RuntimeName, sandbox: OciSandbox, stateDir
       expect(program.outcome).toMatchObject({ reason: 'out-of-memory', exitCode: null, signal: 'SIGKILL' });
     });
 
-    it('a program that cannot be executed exits 127, like a shell says', async () => {
-      const { outcome } = await attached({ argv: ['/nonexistent'] });
+    it('a program that cannot be executed exits 127, like a shell, and stderr says why', async () => {
+      const { outcome, stderr } = await attached({ argv: ['/nonexistent'] });
       expect(outcome).toMatchObject({ reason: 'exited', exitCode: 127 });
+      expect(stderr).toMatch(/exec: "\/nonexistent": stat \/nonexistent: no such file or directory\n$/);
     });
 
-    it('keep: the volumes and writable layer are copied out', async () => {
+    it('keep: the volumes and the writable places are copied out', async () => {
       const { outcome } = await attached({ argv: ['/bin/sh', '-c', 'echo v > /shared/v; echo r > /root-change'], user: { uid: 0, gid: 0 }, keep: true });
       expect(outcome.keptAt).toBeDefined();
       expect(await readFile(join(outcome.keptAt!, 'volumes', 'shared', 'v'), 'utf8')).toBe('v\n');
-      expect(await readFile(join(outcome.keptAt!, 'rootfs-changes', 'root-change'), 'utf8')).toBe('r\n');
+      if (name === 'docker') {
+        // Root writes to Docker's layer, which is not kept (see docs/sandbox.md); the containers' configuration is.
+        const configs = JSON.parse(await readFile(join(outcome.keptAt!, 'containers.json'), 'utf8')) as { Labels: Record<string, string>; OpenStdin?: boolean }[];
+        expect(configs.map((c) => [c.Labels['io.gradebox.role'], c.OpenStdin])).toEqual([['keeper', true], ['grader', true]]);
+      } else {
+        expect(await readFile(join(outcome.keptAt!, 'rootfs-changes', 'root-change'), 'utf8')).toBe('r\n');
+      }
     });
 
     it('a terminal needs a terminal on stdin: refused before anything is created', async () => {
@@ -141,8 +189,8 @@ function defineInteractiveCases(name: RuntimeName, sandbox: OciSandbox, stateDir
     it('with a terminal: the program gets a pty of its own, the size of the caller\'s', async () => {
       const tty = await TmuxSession.start({
         dir: io, width: 90, height: 25, env: process.env,
-        command: [process.execPath, join(import.meta.dirname, 'interactive-child.ts'), stateDir, image.rootfs, name,
-          // With crun the size arrives a few milliseconds after the program starts (see HostTerminal).
+        command: [process.execPath, join(import.meta.dirname, 'interactive-child.ts'), name, stateDir, image.id, image.rootfs,
+          // With crun (and Docker) the size arrives a few milliseconds after the program starts (see HostTerminal).
           '/bin/sh', '-c', 'sleep 0.5; tty; stty size; [ -t 0 ] && echo "stdin is a terminal"; exit 6'],
       });
       try {

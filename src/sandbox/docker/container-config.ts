@@ -37,17 +37,28 @@ function environment(spec: RunSpec): string[] {
 }
 
 /**
- * Checks the process part of `spec` (non-root user, a program, environment, working directory)
- * and returns it as the grader container gets it; throws a RangeError naming the fault.
+ * Checks the process part of `spec` (non-root user unless `allowRoot`, a program, environment,
+ * working directory) and returns it as the grader container gets it; throws a RangeError naming
+ * the fault. Only interactive sessions may be root (see InteractiveSpec).
  */
-export function checkProcess(spec: RunSpec): { program: string; args: string[]; env: string[]; cwd: string } {
+export function checkProcess(spec: RunSpec, allowRoot = false): { program: string; args: string[]; env: string[]; cwd: string } {
   const { user } = spec;
-  if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid) || user.uid <= 0 || user.gid <= 0) {
-    throw new RangeError(`a sandboxed run needs a non-root uid and gid, got ${user.uid}:${user.gid}`);
+  const lowest = allowRoot ? 0 : 1;
+  if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid) || user.uid < lowest || user.gid < lowest) {
+    throw new RangeError(`a sandboxed run needs a ${allowRoot ? 'valid' : 'non-root'} uid and gid, got ${user.uid}:${user.gid}`);
   }
   const [program, ...args] = spec.argv;
   if (program === undefined || program === '') throw new RangeError('argv must name a program');
   return { program, args, env: environment(spec), cwd: workingDirectory(spec.cwd) };
+}
+
+/**
+ * An interactive session's container (`gradebox inspect`): stdin open and attached; with
+ * `terminal` a pty of its own (Tty), else plain pipes whose stdin closes when the caller's input
+ * ends (StdinOnce, as `docker run -i`).
+ */
+export interface SessionOptions {
+  terminal: boolean;
 }
 
 // The typings demand every VolumeOptions field; the Engine API takes any subset.
@@ -61,11 +72,14 @@ const mount = (settings: Omit<MountSettings, 'VolumeOptions'> & { VolumeOptions?
  * default seccomp profile, Docker's masked and read-only /proc paths, memory with swap equal to
  * it, a CPU quota, a pids limit, rlimits as in the oci backend, hostname `grader`, no log file
  * (output is read from the attach stream, so a flood never reaches the daemon's disk), no
- * health check, and the run's volumes, spec volumes fresh and spots filled from the image.
+ * health check, and the run's volumes, spec volumes fresh and spots filled from the image. With
+ * `session`, the same container for an interactive session (see SessionOptions), which may be root.
  */
-export function graderContainer(spec: RunSpec, plan: RunPlan, labels: Record<string, string>, cgroupParent?: string): ContainerCreateOptions {
+export function graderContainer(
+  spec: RunSpec, plan: RunPlan, labels: Record<string, string>, cgroupParent?: string, session?: SessionOptions,
+): ContainerCreateOptions {
   const { limits, user } = spec;
-  const { program, args, env, cwd } = checkProcess(spec);
+  const { program, args, env, cwd } = checkProcess(spec, session !== undefined);
   const memory = limits.memoryMiB * MiB;
   // Backstop if the supervisor dies: no single process may burn more CPU than the run could.
   const cpuSeconds = Math.ceil(limits.timeoutSeconds * limits.cpus) + 5;
@@ -79,11 +93,12 @@ export function graderContainer(spec: RunSpec, plan: RunPlan, labels: Record<str
     User: `${user.uid}:${user.gid}`,
     Hostname: 'grader',
     Labels: { ...labels, [LABELS.role]: 'grader' },
-    AttachStdin: false,
+    AttachStdin: session !== undefined,
     AttachStdout: true,
     AttachStderr: true,
-    OpenStdin: false,
-    Tty: false,
+    OpenStdin: session !== undefined,
+    StdinOnce: session !== undefined && !session.terminal,
+    Tty: session?.terminal === true,
     Healthcheck: { Test: ['NONE'] },
     HostConfig: {
       NetworkMode: spec.network ? 'bridge' : 'none',

@@ -1,17 +1,21 @@
+import { writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Container, ContainerCreateOptions } from 'dockerode';
-import { locateInVolume } from '../container-path.ts';
+import type { Container } from 'dockerode';
 import { scanTree, type TreeEntry } from '../copy-tree.ts';
-import { SandboxError, type OutputFile, type PreparedImage, type RunOutcome, type RunSpec, type Sandbox } from '../sandbox.ts';
-import { checkProcess, graderContainer, KEEPER_COMMAND, keeperContainer } from './container-config.ts';
-import { createDockerClient, daemonMessage, readDaemonFacts, statusOf, type DaemonFacts } from './docker-client.ts';
+import { HostTerminal } from '../host-terminal.ts';
+import {
+  SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type OutputFile, type PreparedImage, type RunOutcome,
+  type RunSpec, type Sandbox,
+} from '../sandbox.ts';
+import { checkProcess, graderContainer, keeperContainer, type SessionOptions } from './container-config.ts';
+import { createDockerClient, readDaemonFacts, type DaemonFacts } from './docker-client.ts';
 import { ensureImageLoaded, type ImageArchiveSource } from './image-loading.ts';
-import { inputArchive } from './input-archive.ts';
 import { keepRunFiles } from './kept-files.ts';
-import { LocalCgroups } from './local-cgroups.ts';
-import { readOutputFile } from './output-files.ts';
+import { LocalCgroups, type CgroupUsage } from './local-cgroups.ts';
+import { readOutput } from './output-files.ts';
+import { runAttachedContainer } from './run-attached.ts';
+import { placeInputs, removeRun, requireKeeperRunning, startKeeper } from './run-containers.ts';
 import { runGraderContainer } from './run-grader.ts';
 import { activeRuns, newRunName, runLabels } from './run-name.ts';
 import { classifyExit, notStarted } from './run-outcome.ts';
@@ -52,7 +56,8 @@ interface Daemon {
  * `sh -c read` container: Docker's local driver unmounts (and empties) a tmpfs volume whenever no
  * running container uses it, so the keeper is what lets inputs go in before the grader starts and
  * outputs come out after it is gone. Both, their volumes and the grader's cgroup are removed on
- * every path. See docs/sandbox.md, "docker backend", for how this differs from `oci`.
+ * every path. Interactive sessions (`runInteractive`) are the same grader container with stdin
+ * attached. See docs/sandbox.md, "docker backend", for how this differs from `oci`.
  */
 export class DockerSandbox implements Sandbox {
   readonly name = 'docker';
@@ -88,18 +93,83 @@ export class DockerSandbox implements Sandbox {
   async run(spec: RunSpec, signal?: AbortSignal): Promise<RunOutcome> {
     // Everything about the spec is checked before the daemon is asked for anything.
     checkProcess(spec);
-    const trees = new Map<number, TreeEntry[]>();
-    for (const [index, volume] of spec.volumes.entries()) if (volume.copyFrom !== undefined) trees.set(index, await scanTree(volume.copyFrom));
-    planRun(spec, 'check', [], trees);
+    const trees = await checkVolumes(spec);
     const daemon = await this.#connect();
     if (signal?.aborted) return notStarted(spec);
+    return this.#lifecycle(daemon, spec, trees, undefined, async ({ grader, keeper, plan, baseline }): Promise<RunOutcome> => {
+      const exit = await runGraderContainer(daemon.docker, grader, {
+        timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
+        limitBytes: spec.limits.outputLimitBytes, signal,
+      });
+      const { oomKilled, usage } = await endFacts(daemon, grader, plan.name, baseline, exit.status !== null);
+      const verdict = classifyExit(exit, oomKilled || usage.oomKills > 0);
+      const outputs: Record<string, OutputFile> = {};
+      await requireKeeperRunning(keeper);
+      for (const path of spec.outputs) outputs[path] = await readOutput(keeper, plan, path, spec.outputFileCapBytes);
+      return {
+        reason: verdict.reason, exitCode: verdict.exitCode, signal: verdict.signal,
+        stdout: exit.stdout, stderr: verdict.stderr ?? exit.stderr, outputs,
+        usage: { wallMs: exit.wallMs, cpuMs: usage.cpuMs, peakMemoryBytes: usage.peakMemoryBytes },
+      };
+    });
+  }
+
+  /**
+   * The program runs attached to this process's stdin, stdout and stderr (`io` may name other
+   * descriptors), like `docker run -it` with `io.terminal` and `docker run -i` without (see
+   * runAttachedContainer). Same containers, volumes, limits and cleanup as `run`; a uid of 0 is
+   * allowed (still without capabilities), and then no writable places of the image are searched:
+   * root owns the image's directories, `/` among them, and writes to Docker's layer (see docs/sandbox.md).
+   */
+  async runInteractive(spec: InteractiveSpec, io: InteractiveIo, signal?: AbortSignal): Promise<InteractiveOutcome> {
+    const full: RunSpec = { ...spec, outputs: [], outputFileCapBytes: 0 };
+    checkProcess(full, true);
+    const trees = await checkVolumes(full);
+    const attached = { terminal: io.terminal, stdin: io.stdin ?? 0, stdout: io.stdout ?? 1, stderr: io.stderr ?? 2 };
+    // Refused before anything exists when stdin is no terminal; its mode is restored on every path.
+    const terminal = io.terminal ? HostTerminal.attach(attached.stdin) : undefined;
+    try {
+      const daemon = await this.#connect();
+      if (signal?.aborted) return { reason: 'killed', exitCode: null, signal: null, usage: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0 }, oomKills: 0 };
+      return await this.#lifecycle(daemon, full, trees, { terminal: io.terminal }, async ({ grader, plan, baseline }): Promise<InteractiveOutcome> => {
+        const exit = await runAttachedContainer(daemon.docker, grader, { io: attached, terminal, timeoutMs: spec.limits.timeoutSeconds * 1000, signal });
+        const { oomKilled, usage } = await endFacts(daemon, grader, plan.name, baseline, exit.status !== null);
+        // cgroup v1 counts kills only in the container's own cgroup, gone by now: Docker's flag says at least one.
+        const oomKills = Math.max(usage.oomKills, oomKilled ? 1 : 0);
+        // A shell outlives a killed child: out-of-memory only when the program itself died of SIGKILL.
+        const verdict = classifyExit(exit, oomKills > 0 && exit.status === 128 + 9);
+        if (verdict.reason === 'output-limit') throw new Error('an attached run has no output limit');
+        // The daemon's reason a program could not be executed, where runc would have printed it.
+        if (verdict.stderr !== undefined) writeQuietly(attached.stderr, verdict.stderr.text);
+        return {
+          reason: verdict.reason, exitCode: verdict.exitCode, signal: verdict.signal, oomKills,
+          usage: { wallMs: exit.wallMs, cpuMs: usage.cpuMs, peakMemoryBytes: usage.peakMemoryBytes },
+        };
+      });
+    } finally {
+      terminal?.restore();
+    }
+  }
+
+  /**
+   * One run from image to cleanup: loads the image, plans the volumes (the spec was checked by
+   * the caller), creates the keeper and the grader container (its cgroup prepared, its inputs
+   * placed), lets `body` run the grader, keeps the run's files if asked, and removes everything
+   * whatever happened.
+   */
+  async #lifecycle<T extends { keptAt?: string }>(
+    daemon: Daemon, spec: RunSpec, trees: ReadonlyMap<number, TreeEntry[]>, session: SessionOptions | undefined,
+    body: (run: { grader: Container; keeper: Container | undefined; plan: RunPlan; baseline: number }) => Promise<T>,
+  ): Promise<T> {
     const { docker } = daemon;
     await ensureImageLoaded(docker, spec.image.id, this.#imageArchive);
-    const spots = await cachedWritableSpots(join(this.#stateDir, 'docker', 'writable-spots'), spec.image.id, spec.user, () => this.#imageTree(spec.image));
+    const spots = spec.user.uid === 0
+      ? []
+      : await cachedWritableSpots(join(this.#stateDir, 'docker', 'writable-spots'), spec.image.id, spec.user, () => this.#imageTree(spec.image));
     const name = newRunName(this.#stateDir);
     const plan = planRun(spec, name, spots, trees);
     const labels = runLabels(this.#stateDir, name);
-    const graderConfig = graderContainer(spec, plan, labels, daemon.cgroups?.cgroupParent(name));
+    const graderConfig = graderContainer(spec, plan, labels, daemon.cgroups?.cgroupParent(name), session);
     // Without volumes nothing needs holding: no keeper.
     const keeperConfig = plan.volumes.length > 0 ? keeperContainer(spec, plan, labels) : undefined;
     const containers: Container[] = [];
@@ -110,26 +180,13 @@ export class DockerSandbox implements Sandbox {
       containers.push(grader);
       const baseline = (await daemon.cgroups?.prepare(name, grader.id)) ?? 0;
       await placeInputs(grader, keeper, plan);
-      const exit = await runGraderContainer(docker, grader, {
-        timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
-        limitBytes: spec.limits.outputLimitBytes, signal,
-      });
-      const state = exit.status === null ? undefined : ((await grader.inspect()).State as { OOMKilled?: boolean });
-      const usage = (await daemon.cgroups?.usage(name, baseline)) ?? { cpuMs: 0, peakMemoryBytes: 0, oomKills: 0 };
-      const verdict = classifyExit(exit, state?.OOMKilled === true || usage.oomKills > 0);
-      const outputs: Record<string, OutputFile> = {};
-      await requireKeeperRunning(keeper);
-      for (const path of spec.outputs) outputs[path] = await readOutput(keeper, plan, path, spec.outputFileCapBytes);
-      const outcome: RunOutcome = {
-        reason: verdict.reason, exitCode: verdict.exitCode, signal: verdict.signal,
-        stdout: exit.stdout, stderr: verdict.stderr ?? exit.stderr, outputs,
-        usage: { wallMs: exit.wallMs, cpuMs: usage.cpuMs, peakMemoryBytes: usage.peakMemoryBytes },
-      };
+      const result = await body({ grader, keeper, plan, baseline });
       if (spec.keep) {
-        outcome.keptAt = join(this.#stateDir, 'kept', name);
-        await keepRunFiles(keeper, plan, outcome.keptAt, keeperConfig === undefined ? [graderConfig] : [keeperConfig, graderConfig]);
+        result.keptAt = join(this.#stateDir, 'kept', name);
+        await requireKeeperRunning(keeper);
+        await keepRunFiles(keeper, plan, result.keptAt, keeperConfig === undefined ? [graderConfig] : [keeperConfig, graderConfig]);
       }
-      return outcome;
+      return result;
     } finally {
       const problems = await removeRun(daemon, name, containers, plan);
       activeRuns.delete(name);
@@ -147,89 +204,26 @@ export class DockerSandbox implements Sandbox {
   }
 }
 
-/** Daemon errors on start that say the container's init died in the daemon's hands, not a fault of the image. */
-const TRANSIENT_START = /cannot start a stopped process|container process is already dead/;
-
-/**
- * Creates and starts the keeper (recorded in `containers` for cleanup as soon as it exists). Docker
- * 20.10 under load now and then fails a start with "cannot start a stopped process" (its runtime
- * lost the container's init between create and start); that gets one retry with a fresh keeper.
- */
-async function startKeeper(docker: Docker, config: ContainerCreateOptions, containers: Container[]): Promise<Container> {
-  for (let attempt = 1; ; attempt++) {
-    const keeper = await docker.createContainer(attempt === 1 ? config : { ...config, name: `${config.name ?? 'keeper'}-${attempt}` });
-    containers.push(keeper);
-    try {
-      await keeper.start();
-      return keeper;
-    } catch (error) {
-      const message = daemonMessage(error);
-      if (TRANSIENT_START.test(message) && attempt < 2) continue;
-      if (message.includes(`exec: "${KEEPER_COMMAND[0] ?? ''}"`)) {
-        throw new SandboxError(
-          `the docker backend needs ${KEEPER_COMMAND[0] ?? ''} in the grader image (its keeper container waits in \`${KEEPER_COMMAND.join(' ')}\`): ${message}`,
-          'add a shell to the image, or use the oci backend', { cause: error },
-        );
-      }
-      throw new SandboxError(`the Docker daemon could not start the run's keeper container: ${message}`, undefined, { cause: error });
-    }
-  }
+/** What the daemon and this host's cgroups know about a finished grader: Docker's OOM flag (when it exited) and the run's usage. */
+async function endFacts(daemon: Daemon, grader: Container, name: string, baseline: number, exited: boolean): Promise<{ oomKilled: boolean; usage: CgroupUsage }> {
+  const state = exited ? ((await grader.inspect()).State as { OOMKilled?: boolean }) : undefined;
+  const usage = (await daemon.cgroups?.usage(name, baseline)) ?? { cpuMs: 0, peakMemoryBytes: 0, oomKills: 0 };
+  return { oomKilled: state?.OOMKilled === true, usage };
 }
 
-/**
- * The volumes live only while the keeper runs: if it ended, what the grader wrote is gone, and a
- * "not written" result would blame the grader. That is a system fault (the job is retried).
- */
-async function requireKeeperRunning(keeper: Container | undefined): Promise<void> {
-  if (keeper === undefined) return;
-  const state = (await keeper.inspect()).State as { Running?: boolean; ExitCode?: number };
-  if (state.Running !== true) {
-    throw new SandboxError(`the run's keeper container ended early (exit ${String(state.ExitCode)}), so the grader's output files were lost`);
-  }
+/** Scans the volumes' source folders and checks the volumes and files of `spec` (planRun without the image). */
+async function checkVolumes(spec: RunSpec): Promise<Map<number, TreeEntry[]>> {
+  const trees = new Map<number, TreeEntry[]>();
+  for (const [index, volume] of spec.volumes.entries()) if (volume.copyFrom !== undefined) trees.set(index, await scanTree(volume.copyFrom));
+  planRun(spec, 'check', [], trees);
+  return trees;
 }
 
-/**
- * Copies the files of the grader's layer in through the grader, and every volume's inputs in
- * through the keeper, one archive each, both at once. Both are extracted at `/` (see inputArchive).
- */
-async function placeInputs(grader: Container, keeper: Container | undefined, plan: RunPlan): Promise<void> {
-  const puts: Promise<unknown>[] = [];
-  if (plan.layerFiles.length > 0) puts.push(grader.putArchive(Readable.from(inputArchive([{ prefix: '', content: { files: plan.layerFiles } }])), { path: '/' }));
-  const parts = plan.volumes
-    .filter((volume) => volume.input.tree !== undefined || volume.input.files.length > 0)
-    .map((volume) => ({ prefix: volume.keeperPath.slice(1), content: volume.input }));
-  if (keeper !== undefined && parts.length > 0) puts.push(keeper.putArchive(Readable.from(inputArchive(parts)), { path: '/' }));
-  const results = await Promise.allSettled(puts);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw new SandboxError(`cannot copy the run's inputs in: ${daemonMessage(failed.reason)}`, undefined, { cause: failed.reason });
-}
-
-async function readOutput(keeper: Container | undefined, plan: RunPlan, path: string, capBytes: number): Promise<OutputFile> {
-  let located;
+/** Writes `text` to descriptor `fd`; a descriptor that is gone (a closed terminal) is not worth an error. */
+function writeQuietly(fd: number, text: string): void {
   try {
-    located = locateInVolume(path, plan.ordered);
-  } catch (error) {
-    return { ok: false, missing: false, error: (error as Error).message };
+    writeSync(fd, text);
+  } catch {
+    // Nowhere to say it.
   }
-  const volume = plan.volumes.find((v) => v.source === 'spec' && v.index === located?.volume.index);
-  if (located === undefined || volume === undefined || keeper === undefined) {
-    return { ok: false, missing: false, error: `${path}: not inside a volume; outputs must be written to a volume` };
-  }
-  try {
-    return await readOutputFile(keeper, volume.keeperPath, located.relative, path, capBytes);
-  } catch (error) {
-    return { ok: false, missing: false, error: `${path}: cannot read: ${daemonMessage(error)}` };
-  }
-}
-
-/** Removes the run's containers, then its volumes and cgroups; returns what could not be removed. */
-async function removeRun(daemon: Daemon, name: string, containers: readonly Container[], plan: RunPlan): Promise<string[]> {
-  const problems: string[] = [];
-  const note = (what: string) => (error: unknown): void => {
-    if (statusOf(error) !== 404) problems.push(`${what}: ${daemonMessage(error)}`);
-  };
-  await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(note(`container ${c.id.slice(0, 12)}`))));
-  await Promise.all(plan.volumes.map((v) => daemon.docker.getVolume(v.name).remove({ force: true }).catch(note(`volume ${v.name}`))));
-  await daemon.cgroups?.remove(name).catch((error: unknown) => problems.push((error as Error).message));
-  return problems;
 }

@@ -1,8 +1,10 @@
 import type { Container } from 'dockerode';
 import tar from 'tar-stream';
+import { locateInVolume } from '../container-path.ts';
 import { outputFileErrors, type FileKind } from '../safe-read.ts';
 import type { OutputFile } from '../sandbox.ts';
-import { statusOf } from './docker-client.ts';
+import { daemonMessage, statusOf } from './docker-client.ts';
+import type { RunPlan } from './run-plan.ts';
 
 // Go's os.FileMode type bits, as `X-Docker-Container-Path-Stat` reports them.
 const GO_MODE = {
@@ -94,4 +96,23 @@ export async function readOutputFile(keeper: Container, volumePath: string, rela
   if (stat.size > capBytes) return fail(outputFileErrors.tooLarge(stat.size, capBytes));
   const data = await readArchivedFile(keeper, `${volumePath}/${parts.join('/')}`, capBytes);
   return data === undefined ? fail('changed while being read') : { ok: true, data };
+}
+
+/** Reads output `path` of a finished run through its keeper, with the rules of `safe-read`; a path outside the volumes is an error. */
+export async function readOutput(keeper: Container | undefined, plan: RunPlan, path: string, capBytes: number): Promise<OutputFile> {
+  let located;
+  try {
+    located = locateInVolume(path, plan.ordered);
+  } catch (error) {
+    return { ok: false, missing: false, error: (error as Error).message };
+  }
+  const volume = plan.volumes.find((v) => v.source === 'spec' && v.index === located?.volume.index);
+  if (located === undefined || volume === undefined || keeper === undefined) {
+    return { ok: false, missing: false, error: `${path}: not inside a volume; outputs must be written to a volume` };
+  }
+  try {
+    return await readOutputFile(keeper, volume.keeperPath, located.relative, path, capBytes);
+  } catch (error) {
+    return { ok: false, missing: false, error: `${path}: cannot read: ${daemonMessage(error)}` };
+  }
 }

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import { OutputCapture } from '../output-capture.ts';
 import type { CapturedOutput, EndReason } from '../sandbox.ts';
-import { daemonMessage } from './docker-client.ts';
+import { ContainerSupervisor } from './container-supervisor.ts';
 
 export interface GraderRunOptions {
   timeoutMs: number;
@@ -25,9 +25,6 @@ export interface GraderExit {
   stderr: CapturedOutput;
 }
 
-// SIGKILL again at this pace until the container is gone: a kill sent while the daemon was
-// still starting it may have found nothing to signal.
-const KILL_RETRY_MS = 250;
 // The attach stream ends as the container exits; this only guards against one that never does.
 const DRAIN_MS = 2000;
 
@@ -39,21 +36,8 @@ const DRAIN_MS = 2000;
  * start request, as the oci backend's runs from spawning its runtime.
  */
 export async function runGraderContainer(docker: Docker, container: Container, options: GraderRunOptions): Promise<GraderExit> {
-  let stoppedFor: GraderExit['stoppedFor'];
-  let started = false;
-  let exited = false;
-  let killer: NodeJS.Timeout | undefined;
-  const kill = (): void => {
-    if (started && !exited) void container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
-  };
-  const stop = (reason: NonNullable<GraderExit['stoppedFor']>): void => {
-    if (stoppedFor !== undefined || exited) return;
-    stoppedFor = reason;
-    kill();
-    killer = setInterval(kill, KILL_RETRY_MS);
-  };
-
-  const capture = new OutputCapture({ capBytes: options.capBytes, limitBytes: options.limitBytes, onLimit: () => stop('output-limit') });
+  const supervisor = new ContainerSupervisor<'output-limit'>(container);
+  const capture = new OutputCapture({ capBytes: options.capBytes, limitBytes: options.limitBytes, onLimit: () => supervisor.stop('output-limit') });
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   capture.attach(stdout, 'stdout');
@@ -68,36 +52,7 @@ export async function runGraderContainer(docker: Docker, container: Container, o
   });
   docker.modem.demuxStream(attached, stdout, stderr);
 
-  const onAbort = (): void => stop('killed');
-  if (options.signal?.aborted) stop('killed');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const startedAt = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  let status: number | null = null;
-  let startError: string | undefined;
-  try {
-    if (stoppedFor === undefined) {
-      timer = setTimeout(() => stop('timeout'), options.timeoutMs);
-      try {
-        await container.start();
-        started = true;
-      } catch (error) {
-        startError = daemonMessage(error);
-      }
-    }
-    if (started) {
-      // Stopped while the start request was on its way: the kill then found nothing to signal.
-      if (stoppedFor !== undefined) kill();
-      const result = (await container.wait()) as { StatusCode?: number };
-      status = typeof result.StatusCode === 'number' ? result.StatusCode : null;
-    }
-  } finally {
-    exited = true;
-    clearTimeout(timer);
-    clearInterval(killer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  const wallMs = started ? Math.max(1, Math.round(performance.now() - startedAt)) : 0;
+  const { status, startError, started, wallMs } = await supervisor.startAndWait({ timeoutMs: options.timeoutMs, signal: options.signal });
   let drainTimer: NodeJS.Timeout | undefined;
   if (started) await Promise.race([ended, new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, DRAIN_MS)))]);
   clearTimeout(drainTimer);
@@ -106,5 +61,5 @@ export async function runGraderContainer(docker: Docker, container: Container, o
   stderr.end();
   // Chunks still buffered in the pass-throughs reach the capture before it is read.
   await Promise.all([finished(stdout), finished(stderr)]).catch(() => undefined);
-  return { status, stoppedFor, startError, wallMs, ...capture.result() };
+  return { status, stoppedFor: supervisor.reason, startError, wallMs, ...capture.result() };
 }

@@ -27,8 +27,8 @@ function execFailure(message: string): ExitVerdict | undefined {
   return { reason: 'exited', exitCode, signal: null, stderr: { text, bytes: Buffer.byteLength(text), truncated: false } };
 }
 
-/** How the run ended, from the grader container's exit and whether the kernel OOM-killed anything in it. */
-export function classifyExit(exit: GraderExit, oomKilled: boolean): ExitVerdict {
+/** How the run ended, from the grader container's exit (grading or attached) and whether the kernel's OOM kill counts as its end. */
+export function classifyExit(exit: Pick<GraderExit, 'status' | 'stoppedFor' | 'startError'>, oomKilled: boolean): ExitVerdict {
   if (exit.stoppedFor !== undefined) return { reason: exit.stoppedFor, exitCode: null, signal: 'SIGKILL' };
   if (exit.startError !== undefined) {
     const failure = execFailure(exit.startError);

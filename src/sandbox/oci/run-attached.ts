@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile, readlink } from 'node:fs/promises';
+import { HostTerminal } from '../host-terminal.ts';
 import type { InteractiveIo } from '../sandbox.ts';
-import { HostTerminal } from './host-terminal.ts';
 import type { ContainerExit } from './run-container.ts';
 import type { OciRuntime } from './runtime.ts';
 import { RunStopper, runtimeError, runtimeExit } from './runtime-process.ts';
@@ -45,7 +46,12 @@ export async function runAttached(options: AttachedOptions): Promise<AttachedExi
   ], { stdio: [io.stdin, io.stdout, io.stderr] });
 
   const stopper = new RunStopper<'timeout' | 'killed'>(child, pidFile, options.kill);
-  const unfollow = terminal?.followWindowSize(pidFile);
+  // runc sets the size and follows SIGWINCH itself, crun 1.8 does neither; the same size again is harmless.
+  const unfollow = terminal?.followWindowSize(async (size) => {
+    // Looked up each time: the pty is checked to still be the program's stdin.
+    const target = await runTerminal(pidFile);
+    if (target !== undefined) await terminal.setSizeOf(target, size);
+  }, async () => (await runTerminal(pidFile)) !== undefined);
   const timer = setTimeout(() => stopper.stop('timeout'), options.timeoutMs);
   const onAbort = (): void => stopper.stop('killed');
   if (options.signal?.aborted) onAbort();
@@ -66,4 +72,17 @@ export async function runAttached(options: AttachedOptions): Promise<AttachedExi
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The run's pty as the host reaches it: the program's stdin through /proc (a magic link, so it
+ * cannot be redirected by what the run does to its file system), but only while that stdin is
+ * a pty, so a program that reopened its stdin elsewhere gets no ioctl sent there.
+ */
+async function runTerminal(pidFile: string): Promise<string | undefined> {
+  const pid = (await readFile(pidFile, 'utf8').catch(() => '')).trim();
+  if (!/^\d+$/.test(pid)) return undefined;
+  const path = `/proc/${pid}/fd/0`;
+  const link = await readlink(path).catch(() => '');
+  return /^\/dev\/pts\/\d+$/.test(link) ? path : undefined;
 }
