@@ -10,14 +10,15 @@ export function tempPath(dir: string, prefix: string): string {
 /**
  * Writes `data` to `file` so that readers see either the old or the new content, never a torn one:
  * write a temporary sibling, then rename over. No fsync: a crash may lose the write, which every
- * caller treats as "not cached yet".
+ * caller treats as "not cached yet". `mode` applies from the moment the temporary file exists (so a
+ * secret is never readable by others, not even briefly); the umask may only take bits away.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = tempPath(dir, `.${path.basename(file)}`);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, options.mode === undefined ? {} : { mode: options.mode, flag: 'wx' });
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
