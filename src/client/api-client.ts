@@ -1,0 +1,268 @@
+/**
+ * A typed client of the gradebox HTTP API (docs/api.md) over the global fetch: bearer token, JSON
+ * in and out, error answers turned into ApiError, no answer at all into ServerUnreachable. Bodies
+ * that can be large (grader images, submissions, archives) are streamed, never buffered.
+ */
+import type { Readable } from 'node:stream';
+import type { PublishOutcome } from '../platform/platform.ts';
+import type {
+  ApplyChange, Assignment, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion, Role, Scope, Submission, User,
+} from '../platform/model.ts';
+import { ApiError, ServerUnreachable } from './client-errors.ts';
+
+export interface ApiClientOptions {
+  /** Normalized base URL (see `normalizeServerUrl`). */
+  server: string;
+  /** Bearer token; only `health` works without one. */
+  token?: string;
+  /** e.g. `gradebox-cli/0.1.0 (node v24.21.0; linux)`. */
+  userAgent: string;
+  /** Aborts every request (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface WhoAmI {
+  user: User;
+  scopes: Scope[];
+  courses: Array<{ id: string; role: Role }>;
+}
+
+export interface UploadedImage {
+  imageId: string;
+  archiveDigest: string;
+  size: number;
+}
+
+export interface NewDraft {
+  imageId: string;
+  protocol?: GraderProtocol | null;
+  cpus?: number;
+  memoryMiB?: number;
+  timeoutSeconds?: number;
+}
+
+/** A body sent as it is read: a stream for a known number of bytes whose sha256 is already known. */
+export interface StreamedBody {
+  stream: Readable;
+  size: number;
+  /** Lower-case hex sha256 of exactly the bytes `stream` yields. */
+  sha256: string;
+}
+
+interface RequestOptions {
+  json?: unknown;
+  body?: RequestInit['body'];
+  headers?: Record<string, string>;
+  /** Statuses answered without throwing (e.g. 404 when probing). */
+  accept?: readonly number[];
+  signal?: AbortSignal;
+}
+
+export class ApiClient {
+  readonly server: string;
+  readonly #token: string | undefined;
+  readonly #userAgent: string;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(options: ApiClientOptions) {
+    this.server = options.server;
+    this.#token = options.token;
+    this.#userAgent = options.userAgent;
+    this.#signal = options.signal;
+  }
+
+  health(): Promise<{ ok: boolean; version: string }> {
+    return this.#json('GET', '/api/health');
+  }
+
+  whoami(): Promise<WhoAmI> {
+    return this.#json('GET', '/api/whoami');
+  }
+
+  limits(): Promise<GraderLimitRanges> {
+    return this.#json('GET', '/api/limits');
+  }
+
+  async courses(): Promise<Course[]> {
+    return (await this.#json<{ courses: Course[] }>('GET', '/api/courses')).courses;
+  }
+
+  async assignments(course: string): Promise<Assignment[]> {
+    return (await this.#json<{ assignments: Assignment[] }>('GET', `/api/courses/${seg(course)}/assignments`)).assignments;
+  }
+
+  assignment(course: string, assignment: string): Promise<Assignment> {
+    return this.#json('GET', `/api/courses/${seg(course)}/assignments/${seg(assignment)}`);
+  }
+
+  async apply(file: CourseFile, options: { dryRun: boolean; prune: boolean }): Promise<ApplyChange[]> {
+    const query = `?dryRun=${String(options.dryRun)}&prune=${String(options.prune)}`;
+    return (await this.#json<{ changes: ApplyChange[] }>('POST', `/api/apply${query}`, { json: file })).changes;
+  }
+
+  /** Streams a `docker save` tar to the course's image store; the server checks the digest. */
+  uploadImage(course: string, body: StreamedBody): Promise<UploadedImage> {
+    return this.#json('POST', `/api/courses/${seg(course)}/images`, {
+      body: body.stream,
+      headers: { 'content-type': 'application/x-tar', 'content-length': String(body.size), 'x-content-sha256': body.sha256 },
+    });
+  }
+
+  /** The image as a `docker save` tar: a response whose body the caller streams. */
+  downloadImage(course: string, imageId: string): Promise<Response> {
+    return this.#fetch('GET', `/api/courses/${seg(course)}/images/${seg(imageId)}`);
+  }
+
+  createDraft(course: string, assignment: string, part: string, draft: NewDraft): Promise<GraderVersion> {
+    return this.#json('POST', `${partPath(course, assignment, part)}/graders`, { json: draft });
+  }
+
+  async graderVersions(course: string, assignment: string, part: string): Promise<GraderVersion[]> {
+    return (await this.#json<{ versions: GraderVersion[] }>('GET', `${partPath(course, assignment, part)}/graders`)).versions;
+  }
+
+  publish(course: string, assignment: string): Promise<PublishOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/publish`);
+  }
+
+  /** `form`: `file` fields (name = path in the submission) or one `archive`, plus `kind`, `useDrafts`, `part`. */
+  submit(course: string, assignment: string, form: FormData): Promise<Submission> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/submissions`, { body: form });
+  }
+
+  submission(id: string, signal?: AbortSignal): Promise<Submission> {
+    return this.#json('GET', `/api/submissions/${seg(id)}`, signal ? { signal } : {});
+  }
+
+  /** The submission's files as a tar: a response whose body the caller streams. */
+  submissionArchive(id: string): Promise<Response> {
+    return this.#fetch('GET', `/api/submissions/${seg(id)}/archive`);
+  }
+
+  /** The live event stream of a submission (`text/event-stream`); 404/405/501 come back as answers, not errors. */
+  submissionEvents(id: string, signal?: AbortSignal): Promise<Response> {
+    return this.#fetch('GET', `/api/submissions/${seg(id)}/events`, {
+      headers: { accept: 'text/event-stream' },
+      accept: [404, 405, 406, 501],
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#fetch(method, path, options);
+    const text = await readBody(response, this.server);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(response.status, 'bad-response', `the server at ${this.server} answered ${method} ${path} with something that is not JSON; is it a gradebox server?`, { server: this.server });
+    }
+  }
+
+  async #fetch(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: 'application/json', ...options.headers };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    }
+    const signal = anySignal(options.signal, this.#signal);
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        // A streamed request body (an image) needs half duplex.
+        ...(isStream(body) ? { duplex: 'half' } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw unreachable(this.server, error);
+    }
+    if (response.ok || options.accept?.includes(response.status)) return response;
+    throw await apiError(response, this.server);
+  }
+}
+
+/** Reads a whole (small) body; a connection cut mid-body is ServerUnreachable. */
+async function readBody(response: Response, server: string): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    throw unreachable(server, error);
+  }
+}
+
+/** Turns an error answer into ApiError: gradebox's JSON error body when there is one, else a summary of what came. */
+export async function apiError(response: Response, server: string): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  const text = await response.text().catch(() => '');
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+      const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : undefined;
+      return new ApiError(response.status, error.code, error.message, { ...(details ? { details } : {}), ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}), server });
+    }
+  } catch {
+    // Not JSON: a proxy's or another server's page.
+  }
+  const snippet = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+  const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  return new ApiError(response.status, `http-${response.status}`, `the server at ${server} answered ${status}${snippet ? `: ${snippet}` : ''}`, {
+    ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+    server,
+  });
+}
+
+/** `Retry-After` as seconds: a number of seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? undefined : Math.max(0, Math.ceil((when - now) / 1000));
+}
+
+const FATAL_CONNECT_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_SSL_|ERR_INVALID_URL)/;
+
+/** Describes fetch's failure (`TypeError: fetch failed` with the socket error as its cause). */
+export function unreachable(server: string, error: unknown): ServerUnreachable {
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the server running, and is the port right?)',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved just now',
+    ECONNRESET: 'the connection was reset',
+    ETIMEDOUT: 'the connection timed out',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+    EPIPE: 'the connection was closed while sending',
+    UND_ERR_SOCKET: 'the connection was closed unexpectedly',
+    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+    UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+    UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+  };
+  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  if (message === 'bad port') return new ServerUnreachable(server, 'fetch never connects to that port (a browser-blocked one); use another', false, { cause: error });
+  const reason = (code !== undefined ? reasons[code] : undefined) ?? (message === 'terminated' ? 'the connection was closed mid-answer' : message);
+  return new ServerUnreachable(server, reason, !(code !== undefined && FATAL_CONNECT_CODES.test(code)), { cause: error });
+}
+
+function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  return present.length <= 1 ? present[0] : AbortSignal.any(present);
+}
+
+function isStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function partPath(course: string, assignment: string, part: string): string {
+  return `/api/courses/${seg(course)}/assignments/${seg(assignment)}/parts/${seg(part)}`;
+}
