@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { catCommand } from './commands/cat.ts';
@@ -8,29 +7,40 @@ import { inspectCommand } from './commands/inspect.ts';
 import { lsCommand } from './commands/ls.ts';
 import { sanityCommand } from './commands/sanity.ts';
 import { UsageError } from './usage-error.ts';
+import { gradeboxVersion } from '../version.ts';
+import { serveCommand } from './commands/serve.ts';
+import { applyCommand } from './commands/apply.ts';
+import { assignmentsCommand } from './commands/assignments.ts';
+import { coursesCommand } from './commands/courses.ts';
+import { loginCommand } from './commands/login.ts';
+import { logoutCommand } from './commands/logout.ts';
+import { publishCommand } from './commands/publish.ts';
+import { submitCommand } from './commands/submit.ts';
+import { uploadCommand } from './commands/upload.ts';
+import { whoamiCommand } from './commands/whoami.ts';
 
 /** The `gradebox` program: one file per command under commands/, each thin over library code. */
 export function buildProgram(): Command {
   const program = new Command('gradebox')
     .description('Write, test and ship autograders; run the gradebox grading service.')
-    .version(packageVersion())
+    .version(gradeboxVersion())
+    // Program options only before a command: `grade remote --version 3` is the command's own option.
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error, 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).')
+    .addHelpText('after', '\nExit codes: 0 ok/graded, 1 grader error or refused by the server, 2 usage error or server busy/unreachable (retry later), 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).')
     .exitOverride();
   program.addCommand(gradeCommand());
   program.addCommand(inspectCommand());
   program.addCommand(lsCommand());
   program.addCommand(catCommand());
   program.addCommand(sanityCommand());
+  program.addCommand(serveCommand());
+  // Server commands (src/client/): talk to a gradebox server over its HTTP API.
+  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), coursesCommand(), assignmentsCommand(), applyCommand(), uploadCommand(), publishCommand(), submitCommand()]) {
+    program.addCommand(command);
+  }
   for (const command of program.commands) applyExitOverride(command);
   return program;
-}
-
-// From our own package.json (two levels up from both src/cli and dist/cli): npm_package_version
-// would be the version of whichever package's npm script happens to run gradebox.
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
 }
 
 // Commander exits with 1 on its own usage errors; gradebox documents 2 for those.

@@ -1,6 +1,7 @@
 import { ImageError } from '../image/image.ts';
 import { SandboxError } from '../sandbox/sandbox.ts';
 import { SubmissionPathError } from '../toolkit/grade-local.ts';
+import { describeClientFailure } from './client-failures.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
 import { paint } from './terminal.ts';
@@ -18,7 +19,9 @@ export function runAction<A extends unknown[]>(
     try {
       process.exitCode = await action(signal, ...args);
     } catch (error) {
-      process.exitCode = signal.reason instanceof Interrupted ? signal.reason.exitCode : reportError(error);
+      // An Interrupted thrown directly: Ctrl-C read as a key (a raw-mode prompt), not as a signal.
+      const interrupted = signal.reason instanceof Interrupted ? signal.reason : error instanceof Interrupted ? error : undefined;
+      process.exitCode = interrupted ? interrupted.exitCode : reportError(error);
     } finally {
       dispose();
     }
@@ -35,6 +38,13 @@ function reportError(error: unknown): number {
     process.stderr.write(`${err} ${error.message}\n`);
     if (error.hint) process.stderr.write(`fix: ${error.hint}\n`);
     return ExitCode.environment;
+  }
+  const failure = describeClientFailure(error);
+  if (failure) {
+    process.stderr.write(`${err} ${failure.message.replaceAll('\n', '\n  ')}\n`);
+    if (failure.usage) process.stderr.write('(see --help)\n');
+    if (failure.hint) process.stderr.write(`hint: ${failure.hint}\n`);
+    return failure.exitCode;
   }
   if (error instanceof ImageError) {
     process.stderr.write(`${err} ${error.message}\n`);

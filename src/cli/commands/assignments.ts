@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import type { Assignment, Part } from '../../platform/model.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatTime, table, versionLabel } from '../format-server.ts';
+import { runAction } from '../run-action.ts';
+import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
+import { paint } from '../terminal.ts';
+
+interface AssignmentsFlags extends ServerFlags {
+  json?: boolean;
+}
+
+/** `gradebox assignments COURSE`: assignments, their parts, points and graders. */
+export function assignmentsCommand(): Command {
+  return withServerOption(new Command('assignments'))
+    .description("List a course's assignments: deadline, parts with points, and each part's published and draft grader")
+    .argument('<course>', 'course id, as `gradebox courses` lists it')
+    .option('--json', 'print {assignments: Assignment[]} as JSON on stdout')
+    .addHelpText('after', `
+Students see no drafts. ${SERVER_ENVIRONMENT_HELP.trim()}
+
+Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is unreachable or busy.`)
+    .action(runAction(async (signal, course: string, flags: AssignmentsFlags) => {
+      const assignments = await (await connect(flags, signal)).assignments(course);
+      if (flags.json) printJson({ assignments });
+      else if (assignments.length === 0) process.stderr.write(`course ${course} has no assignments yet: add them to its course file and run \`gradebox apply\`\n`);
+      else process.stdout.write(assignments.map(formatAssignment).join('\n'));
+      return ExitCode.ok;
+    }));
+}
+
+function formatAssignment(assignment: Assignment): string {
+  const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
+  const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}\n`;
+  return head + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)]));
+}
+
+function graders(part: Part): string {
+  const live = part.published ? `published ${versionLabel(part.published).replace(/ \(published\)$/, '')}` : paint('yellow', 'no published grader');
+  return part.draft ? `${live}, draft ${versionLabel(part.draft).replace(/ \(draft\)$/, '')}` : live;
+}

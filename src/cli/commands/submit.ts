@@ -1,0 +1,101 @@
+import { Command } from 'commander';
+import { collectSubmission, submissionForm } from '../../client/submission-files.ts';
+import { waitForGrading } from '../../client/wait-for-grading.ts';
+import type { Submission } from '../../platform/model.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatSubmission, gradingPhases, humanBytes } from '../format-server.ts';
+import { positiveNumber } from '../option-parsers.ts';
+import { progressReporter } from '../progress.ts';
+import { runAction } from '../run-action.ts';
+import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
+import { paint } from '../terminal.ts';
+import { UsageError } from '../usage-error.ts';
+
+interface SubmitFlags extends ServerFlags {
+  wait?: boolean;
+  timeout?: number;
+  authorTest?: boolean;
+  drafts?: boolean;
+  part?: string[];
+  json?: boolean;
+}
+
+// Node timers hold at most 2^31-1 ms (~24.8 days).
+const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** `gradebox submit COURSE ASSIGNMENT PATH...`: send files for grading, optionally wait for the result. */
+export function submitCommand(): Command {
+  return withServerOption(new Command('submit'))
+    .description('Submit files for grading: files, folders, or one zip/tar archive; --wait for the result')
+    .argument('<course>', 'course id')
+    .argument('<assignment>', 'assignment id')
+    .argument('<path...>', 'files and folders to submit (a folder\'s files keep their paths inside it), or one .zip, .tar, .tar.gz')
+    .option('--wait', 'wait until every part is graded and print status, score and feedback')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long (grading goes on)', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS))
+    .option('--author-test', 'an author test run (staff): graded at author-test priority, not counted as a student submission')
+    .option('--drafts', 'with --author-test: grade with the newest draft graders instead of the published ones')
+    .option('--part <part>', 'grade only this part (repeatable; default: every part with a grader)', collect)
+    .option('--json', 'print the Submission (with --wait, once graded) as JSON on stdout')
+    .addHelpText('after', `
+\`submit c a main.py util.py\` sends two files; \`submit c a ./work\` sends the files under ./work
+with their paths inside it (./work/src/x.py as src/x.py); symbolic links to files are followed.
+The first line on stdout is the submission id. With --wait the result of each part follows,
+as the server streams it (server-sent events; polled every second when events are unavailable).
+${SERVER_ENVIRONMENT_HELP}
+
+Examples:
+  gradebox submit cs101 hw1 ./solution --wait
+  gradebox submit cs101 hw1 solution.zip
+  gradebox submit cs101 hw1 ./tests/good --author-test --drafts --wait --timeout 600 --json | jq .parts
+
+Exit codes: 0 submitted (with --wait: every part graded, whatever the score), 1 refused (no such
+assignment, too large, not allowed) or, with --wait, a part not graded (grader error, timeout,
+out of memory, output limit, not gradable), 2 usage error (e.g. a missing PATH) or the server is
+unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
+    .action(runAction(async (signal, course: string, assignment: string, paths: string[], flags: SubmitFlags) => {
+      if (flags.drafts && !flags.authorTest) throw new UsageError('--drafts needs --author-test (students are always graded by the published graders)');
+      if (flags.timeout !== undefined && !flags.wait) throw new UsageError('--timeout needs --wait');
+      const content = await collectSubmission(paths);
+      const form = await submissionForm(content, {
+        ...(flags.authorTest ? { kind: 'author-test' as const } : {}),
+        ...(flags.drafts ? { useDrafts: true } : {}),
+        ...(flags.part ? { parts: flags.part } : {}),
+      });
+      const client = await connect(flags, signal);
+      const submitted = await client.submit(course, assignment, form);
+      if (!flags.json) process.stdout.write(`${submitted.id}\n`);
+      const what = content.kind === 'archive' ? `archive ${content.file}` : `${submitted.files.length} ${submitted.files.length === 1 ? 'file' : 'files'}`;
+      process.stderr.write(`submitted ${what} (${humanBytes(submitted.totalBytes)}) to ${course}/${assignment} as ${submitted.id}\n`);
+      if (!flags.wait) {
+        if (flags.json) printJson(submitted);
+        return ExitCode.ok;
+      }
+      const final = await waitFor(submitted, flags, signal, client);
+      if (flags.json) printJson(final);
+      else process.stdout.write(formatSubmission(final));
+      const notGraded = final.parts.filter((p) => p.result?.status !== 'graded');
+      if (notGraded.length > 0) {
+        process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded: ${notGraded.map((p) => `${p.partId} (${p.result?.status ?? 'no result'})`).join(', ')}\n`);
+        return ExitCode.failed;
+      }
+      return ExitCode.ok;
+    }));
+}
+
+async function waitFor(submission: Submission, flags: SubmitFlags, signal: AbortSignal, client: Awaited<ReturnType<typeof connect>>): Promise<Submission> {
+  if (submission.status === 'graded') return submission;
+  const progress = flags.json ? undefined : progressReporter();
+  try {
+    return await waitForGrading(client, submission.id, {
+      signal,
+      ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
+      onUpdate: (s) => progress?.update({ phase: `grading: ${gradingPhases(s)}`, done: 0 }),
+    });
+  } finally {
+    progress?.stop();
+  }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,107 @@
+import { Command, Option } from 'commander';
+import type { LimitNames } from '../../client/grader-limits.ts';
+import { prepareImageArchive } from '../../client/image-archive.ts';
+import { checkUploadPlan, uploadGrader, type PartTarget, type UploadPlan } from '../../client/upload-grader.ts';
+import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { humanBytes } from '../format-server.ts';
+import { oneOf, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { progressReporter } from '../progress.ts';
+import { runAction } from '../run-action.ts';
+import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
+import { UsageError } from '../usage-error.ts';
+
+interface UploadFlags extends ServerFlags {
+  additionalPart?: string[];
+  graderCpu?: number;
+  graderMemoryLimit?: number;
+  gradingTimeout?: number;
+  protocol?: 'coursera' | 'gradescope';
+  json?: boolean;
+}
+
+const LIMIT_NAMES: LimitNames = { cpus: '--grader-cpu', memoryMiB: '--grader-memory-limit', timeoutSeconds: '--grading-timeout' };
+
+/** `gradebox upload IMAGE COURSE ASSIGNMENT PART`: a grader image to the server, as a draft for each part. */
+export function uploadCommand(): Command {
+  return withServerOption(new Command('upload'))
+    .description('Upload a grader image and make it the draft grader of one or more assignment parts')
+    .argument('<image>', 'docker save tarball, OCI layout (dir or tar), or an image name in the local Docker daemon')
+    .argument('<course>', 'course id')
+    .argument('<assignment>', 'assignment id')
+    .argument('<part>', 'part id')
+    .option('--additional-part <assignment-part...>', 'one more ASSIGNMENT PART pair to get the same grader (repeatable)', collect)
+    .option('--grader-cpu <n>', 'CPUs reserved for each grading, fractions allowed (default: the server\'s)', positiveNumber('--grader-cpu'))
+    .option('--grader-memory-limit <MiB>', 'memory limit of each grading, swap included (default: the server\'s)', positiveInteger('--grader-memory-limit'))
+    .option('--grading-timeout <seconds>', 'wall-clock limit of each grading (default: the server\'s, 1200)', positiveInteger('--grading-timeout'))
+    .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)))
+    .option('--json', 'print {image: {imageId, archiveDigest, size}, drafts: GraderVersion[]} as JSON on stdout')
+    .addHelpText('after', `
+Before reading the image, the server is asked whether the upload can work: the token's author
+scope and your role, each part, and the limits against the server's allowed ranges (GET
+/api/limits); a limit outside them is a usage error naming the range. A plain \`docker save\` tar is
+streamed as it is; anything else is imported into the local image store ($GRADEBOX_HOME) and sent
+from there. The image is read twice (its sha256 first, then the upload), never held in memory.
+Drafts grade nothing until \`gradebox publish\`; try them first with \`gradebox submit --author-test --drafts\`.
+${SERVER_ENVIRONMENT_HELP}
+
+Examples:
+  gradebox upload grader.tar cs101 hw1 sums
+  gradebox upload my-grader:1.0 cs101 hw1 sums --additional-part hw2 sums --grader-memory-limit 2048
+  gradebox upload ./oci-layout cs101 hw1 sums --grading-timeout 300 --json | jq -r '.drafts[].id'
+
+Exit codes: 0 uploaded and drafts created, 1 refused (no such part, not allowed, bad image),
+2 usage error (including limits outside the server's ranges) or the server is unreachable or busy.`)
+    .action(runAction(async (signal, image: string, course: string, assignment: string, part: string, flags: UploadFlags) => {
+      const plan: UploadPlan = {
+        course,
+        targets: [{ assignment, part }, ...pairs(flags.additionalPart ?? [])],
+        limits: {
+          ...(flags.graderCpu !== undefined ? { cpus: flags.graderCpu } : {}),
+          ...(flags.graderMemoryLimit !== undefined ? { memoryMiB: flags.graderMemoryLimit } : {}),
+          ...(flags.gradingTimeout !== undefined ? { timeoutSeconds: flags.gradingTimeout } : {}),
+        },
+        ...(flags.protocol ? { protocol: flags.protocol } : {}),
+      };
+      const seen = new Set<string>();
+      for (const t of plan.targets) {
+        const key = `${t.assignment}/${t.part}`;
+        if (seen.has(key)) throw new UsageError(`part ${key} is named twice`);
+        seen.add(key);
+      }
+      const client = await connect(flags, signal);
+      await checkUploadPlan(client, plan, LIMIT_NAMES);
+      const progress = flags.json ? undefined : progressReporter();
+      try {
+        const archive = await prepareImageArchive(image, { home: gradeboxHome(), signal, ...(progress ? { onProgress: progress.update } : {}) });
+        const outcome = await uploadGrader(client, plan, archive, progress?.update);
+        progress?.stop();
+        if (flags.json) {
+          printJson(outcome);
+          return ExitCode.ok;
+        }
+        process.stdout.write(`uploaded ${image} (${humanBytes(outcome.image.size)}) to ${course} as image ${outcome.image.imageId}\n`);
+        for (const draft of outcome.drafts) process.stdout.write(`draft v${draft.number} for ${draft.assignmentId}/${draft.partId}: ${draft.id}\n`);
+        const assignments = [...new Set(plan.targets.map((t) => t.assignment))];
+        const more = assignments.length > 1 ? ` --additional-assignments ${assignments.slice(1).join(' ')}` : '';
+        process.stderr.write(`publish with: gradebox publish ${course} ${assignments[0] ?? assignment}${more}\n`);
+        return ExitCode.ok;
+      } finally {
+        progress?.stop();
+      }
+    }));
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--additional-part hw2 p1 --additional-part hw3 p2` → pairs; an odd count is a usage error. */
+export function pairs(values: readonly string[]): PartTarget[] {
+  if (values.length % 2 !== 0) {
+    throw new UsageError(`--additional-part takes two values, ASSIGNMENT and PART (e.g. --additional-part hw2 sums); got ${values.map((v) => `"${v}"`).join(' ')}`);
+  }
+  const targets: PartTarget[] = [];
+  for (let i = 0; i < values.length; i += 2) targets.push({ assignment: values[i] as string, part: values[i + 1] as string });
+  return targets;
+}
