@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Makes a fresh Debian 12 machine ready for gradebox: system packages (runc for the sandbox,
-# busybox-static and debootstrap for test images, docker.io for the docker backend and baselines),
+# Makes a fresh Debian 12 machine ready for gradebox: system packages (runc and crun for the
+# sandbox — crun starts runs faster where it works —, busybox-static and debootstrap for test
+# images, docker.io for the docker backend and baselines),
 # then Node.js 24 and the npm dependencies (npm ci; Node 24 comes from the pinned `node` package).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc busybox-static debootstrap docker.io tmux iproute2)
+packages=(runc crun busybox-static debootstrap docker.io tmux iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
