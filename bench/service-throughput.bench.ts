@@ -3,9 +3,10 @@
  *
  *   engine alone   grade() called in-process, as many at once as the service runs workers: the
  *                  ceiling the service can reach on this machine
- *   service        `gradebox serve` in-process on a fresh data directory (embedded SQLite):
- *                  N submissions POSTed over HTTP (multipart) by C concurrent clients, each
- *                  waiting for its result over server-sent events
+ *   service        `gradebox serve` (the real command, its own process) on a fresh data
+ *                  directory (embedded SQLite): N submissions POSTed over HTTP (multipart) by C
+ *                  concurrent clients in this process, each waiting for its result over
+ *                  server-sent events
  *
  * Reports gradings per second and submit→result latency percentiles, and the service's
  * throughput as a fraction of the engine's. Target (issue 4): ≥ 40 trivial gradings/s on 2 cores.
@@ -18,7 +19,8 @@ import { join } from 'node:path';
 import { buildTestImages } from '../scripts/build-test-images.ts';
 import { grade } from '../src/grader/grade.ts';
 import { ImageStore } from '../src/image/image-store.ts';
-import { startServer } from '../src/server/start-server.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { openStoreSandbox } from '../src/toolkit/store-sandbox.ts';
 import { fmt, median, percentile } from './stats.ts';
 
@@ -55,11 +57,18 @@ await inParallel(SUBMISSIONS, WORKERS, async () => {
 const engineSeconds = (performance.now() - engineStart) / 1000;
 
 // --- the service ------------------------------------------------------------------------------
-const server = await startServer({ dataDir: join(work, 'server'), port: 0, workers: 'auto', version: 'bench' });
+// e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof to profile the server.
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...serverNodeArgs, join(import.meta.dirname, '..', 'bin', 'gradebox.js'), 'serve', '--data', join(work, 'server'), '--port', '0', '--json'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, GRADEBOX_HOME: join(work, 'home') },
+});
 try {
-  const admin = server.adminToken?.token;
+  const [firstLine] = (await once(server.stdout, 'data')) as [Buffer];
+  const { url, adminToken: admin } = JSON.parse(firstLine.toString().split('\n')[0] ?? '') as { url: string; adminToken: string | null };
   if (!admin) throw new Error('no admin token on a fresh data directory');
-  const api = client(server.url, admin);
+  const serverUrl = url;
+  const api = client(serverUrl, admin);
   await api('POST', '/api/apply', {
     course: { id: 'bench', title: 'Benchmark' },
     members: [{ login: 'student', role: 'student' }],
@@ -73,7 +82,7 @@ try {
   await api('POST', '/api/courses/bench/assignments/hw/parts/p1/graders', { imageId: uploaded.imageId, cpus: 1, memoryMiB: 1024, timeoutSeconds: 60 });
   await api('POST', '/api/courses/bench/assignments/hw/publish');
   const issued = (await api('POST', '/api/users/student/tokens', { name: 'bench', scopes: ['read', 'submit'] })) as { token: string };
-  const student = client(server.url, issued.token);
+  const student = client(serverUrl, issued.token);
 
   process.stderr.write(`service: ${SUBMISSIONS} submissions over HTTP from ${CLIENTS} clients…\n`);
   const latencies: number[] = [];
@@ -83,7 +92,7 @@ try {
     const form = new FormData();
     form.append('file', new Blob([`${i}\n`]), 'answer.txt');
     const submission = (await student('POST', '/api/courses/bench/assignments/hw/submissions', form)) as { id: string };
-    await waitForDone(server.url, issued.token, submission.id);
+    await waitForDone(serverUrl, issued.token, submission.id);
     latencies.push(performance.now() - start);
   });
   const serviceSeconds = (performance.now() - serviceStart) / 1000;
@@ -97,7 +106,8 @@ try {
   row('engine alone', engineRate, engineLatencies);
   row('service (HTTP)', serviceRate, latencies);
 } finally {
-  await server.close();
+  server.kill('SIGTERM');
+  await once(server, 'exit');
   await rm(work, { recursive: true, force: true });
 }
 

@@ -23,7 +23,9 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
   const now = options.now ?? (() => new Date());
 
   async function tell(submissionId: string, partId: string, phase: JobPhase): Promise<void> {
-    events.emit({ submissionId, partId, phase, status: await submissionStatus(db, submissionId) });
+    // Only a finished job can finish its submission; before that it is grading for sure.
+    const status = phase === 'done' ? await submissionStatus(db, submissionId) : 'grading';
+    events.emit({ submissionId, partId, phase, status });
   }
 
   return {
