@@ -147,6 +147,14 @@ export interface QueueJobsTable {
   last_error: string | null;
 }
 
+/** Grader images by the course they were uploaded to (drafts may only use their course's images). */
+export interface CourseImagesTable {
+  course_id: string;
+  image_id: string;
+  uploaded_by: string;
+  uploaded_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -155,6 +163,7 @@ export interface Database {
   assignments: AssignmentsTable;
   parts: PartsTable;
   grader_versions: GraderVersionsTable;
+  course_images: CourseImagesTable;
   submissions: SubmissionsTable;
   submission_files: SubmissionFilesTable;
   grading_jobs: GradingJobsTable;
@@ -170,6 +179,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'submission_files',
   'submissions',
   'grader_versions',
+  'course_images',
   'parts',
   'assignments',
   'memberships',

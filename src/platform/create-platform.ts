@@ -9,7 +9,7 @@ import { applyCourseFile } from './apply-course-file.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { PlatformContext } from './context.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
-import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish } from './graders.ts';
+import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, listSubmissions } from './submission-reads.ts';
@@ -55,6 +55,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     listAssignments: (actor, courseId) => listAssignments(ctx, actor, courseId),
     getAssignment: (actor, courseId, assignmentId) => getAssignment(ctx, actor, courseId, assignmentId),
     assertCanUpload: (actor, courseId) => assertCanUpload(ctx, actor, courseId),
+    recordImageUpload: (actor, courseId, imageId) => recordImageUpload(ctx, actor, courseId, imageId),
     createDraft: (actor, input) => createDraft(ctx, actor, input),
     listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
     publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),

@@ -32,12 +32,37 @@ export async function assertCanUpload(ctx: PlatformContext, actor: Actor, course
   await requireCourseRole(ctx.db, actor, courseId, 'staff', 'upload graders');
 }
 
+/** Notes that an image was uploaded to the course, so that its drafts may use it. */
+export async function recordImageUpload(ctx: PlatformContext, actor: Actor, courseId: string, imageId: string): Promise<void> {
+  await assertCanUpload(ctx, actor, courseId);
+  checkImageId(imageId);
+  await ctx.db
+    .insertInto('course_images')
+    .values({ course_id: courseId, image_id: imageId, uploaded_by: actor.login, uploaded_at: ctx.now().toISOString() })
+    .onConflict((oc) => oc.columns(['course_id', 'image_id']).doNothing())
+    .execute();
+}
+
+function checkImageId(imageId: unknown): void {
+  if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
+    throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(imageId)})`, { field: 'imageId' });
+  }
+}
+
 export async function createDraft(ctx: PlatformContext, actor: Actor, input: NewGraderVersion): Promise<GraderVersion> {
   requireScope(actor, 'author');
   await requireCourseRole(ctx.db, actor, input.courseId, 'staff', 'upload graders');
   await requirePart(ctx.db, input.courseId, input.assignmentId, input.partId);
-  if (typeof input.imageId !== 'string' || !IMAGE_ID.test(input.imageId)) {
-    throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(input.imageId)})`, { field: 'imageId' });
+  checkImageId(input.imageId);
+  // Image ids are public digests: only an image uploaded to this course may grade in it.
+  const uploaded = await ctx.db
+    .selectFrom('course_images')
+    .select('image_id')
+    .where('course_id', '=', input.courseId)
+    .where('image_id', '=', input.imageId)
+    .executeTakeFirst();
+  if (!uploaded) {
+    throw new NotFound(`image ${input.imageId} was not uploaded to ${input.courseId}; upload it to this course first (gradebox upload)`);
   }
   const protocol = input.protocol ?? null;
   if (protocol !== null && !PROTOCOLS.includes(protocol)) {

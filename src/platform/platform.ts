@@ -37,7 +37,7 @@ export interface NewGraderVersion {
   courseId: string;
   assignmentId: string;
   partId: string;
-  /** An image already in the server's image store (uploaded with `Images.receive`). */
+  /** An image uploaded to this course (`recordImageUpload`); others are refused with 404. */
   imageId: string;
   protocol?: GraderProtocol | null;
   cpus?: number;
@@ -94,6 +94,8 @@ export interface Platform {
   // graders
   /** Checks the caller may upload to the course (before the image is streamed in). */
   assertCanUpload(actor: Actor, courseId: string): Promise<void>;
+  /** Records an image received for the course; drafts of the course may only use such images. */
+  recordImageUpload(actor: Actor, courseId: string, imageId: string): Promise<void>;
   createDraft(actor: Actor, input: NewGraderVersion): Promise<GraderVersion>;
   listGraderVersions(actor: Actor, courseId: string, assignmentId: string, partId: string): Promise<GraderVersion[]>;
   /** Makes every part's newest draft live in one transaction; Conflict `nothing-to-publish` when there is no draft. */

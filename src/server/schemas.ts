@@ -3,10 +3,13 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
+import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
 
-const SLUG = '^[a-z0-9][a-z0-9._-]{0,63}$';
+const SLUG = SLUG_PATTERN.source;
 
 export const Slug = Type.String({ pattern: SLUG, description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters' });
+/** Part ids may be mixed-case: Coursera's are, and graders compare `partId` exactly. */
+export const PartId = Type.String({ pattern: PART_ID_PATTERN.source, description: 'letters, digits, ".", "_", "-"; 1–64 characters' });
 export const Login = Type.String({ pattern: SLUG, description: 'login name' });
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_:-]+$' });
 export const ScopeName = Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('author'), Type.Literal('manage')]);
@@ -15,7 +18,7 @@ export const ProtocolName = Type.Union([Type.Literal('coursera'), Type.Literal('
 
 export const CourseParams = Type.Object({ course: Slug });
 export const AssignmentParams = Type.Object({ course: Slug, assignment: Slug });
-export const PartParams = Type.Object({ course: Slug, assignment: Slug, part: Slug });
+export const PartParams = Type.Object({ course: Slug, assignment: Slug, part: PartId });
 export const ImageParams = Type.Object({ course: Slug, imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }) });
 export const LoginParams = Type.Object({ login: Login });
 export const IdParams = Type.Object({ id: Id });
@@ -57,7 +60,7 @@ export const CourseFileBody = Type.Object(
             parts: Type.Array(
               Type.Object(
                 {
-                  id: Slug,
+                  id: PartId,
                   title: Type.Optional(Type.String({ maxLength: 200 })),
                   points: Type.Number({ minimum: 0, maximum: 1e6 }),
                 },

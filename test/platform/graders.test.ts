@@ -27,6 +27,15 @@ describe.each(databases)('assignments and grader versions on $name', (factory) =
     await h.platform.applyCourseFile(h.admin, courseFile());
   });
 
+  it('refuses a draft naming an image not uploaded to the course (404), and records uploads once', async () => {
+    await expect(h.platform.createDraft(h.admin, draft('p1', 999))).rejects.toThrow(/was not uploaded to cs101/);
+    const sam = await h.actor('sam');
+    await expect(h.platform.recordImageUpload(sam, COURSE, imageId(999))).rejects.toBeInstanceOf(Forbidden);
+    await h.platform.recordImageUpload(h.admin, COURSE, imageId(999));
+    await h.platform.recordImageUpload(h.admin, COURSE, imageId(999));
+    expect((await h.platform.createDraft(h.admin, draft('p1', 999))).imageId).toBe(imageId(999));
+  });
+
   it('creates numbered drafts with default limits', async () => {
     const tara = await h.actor('tara', ['read', 'author']);
     const v1 = await h.platform.createDraft(tara, draft('p1', 1));

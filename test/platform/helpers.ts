@@ -33,17 +33,32 @@ export async function harness(t: TestDatabase, options: { queue?: SqlJobQueue } 
   const now = (): Date => clock.now;
   const queue = options.queue ?? new SqlJobQueue(t.db, { now });
   const events = new SubmissionEvents();
-  const platform = createPlatform({ db: t.db, queue, events, now });
+  const real = createPlatform({ db: t.db, queue, events, now });
+  // A fixture: every course a test applies has the images imageId(1…20) uploaded to it.
+  const platform: Platform = {
+    ...real,
+    applyCourseFile: async (actor, file, options) => {
+      const changes = await real.applyCourseFile(actor, file, options);
+      if (options?.dryRun !== true && admin !== undefined) {
+        for (let n = 1; n <= UPLOADED_IMAGES; n++) await real.recordImageUpload(admin, file.course.id, imageId(n)).catch(() => undefined);
+      }
+      return changes;
+    },
+  };
   const store = createGradingStore({ db: t.db, events, now });
+  let admin: Actor | undefined;
   const issued = await platform.bootstrapAdmin();
   if (!issued) throw new Error('the test database was not empty');
-  const admin = await platform.authenticate(issued.token);
+  admin = await platform.authenticate(issued.token);
   const actor = async (login: string, scopes: Scope[] = [...SCOPES]): Promise<Actor> => {
     const token = await platform.issueToken(admin, { login, name: 'test', scopes });
     return platform.authenticate(token.token);
   };
   return { platform, queue, events, store, admin, clock, actor };
 }
+
+/** How many of imageId(1), imageId(2), … count as uploaded to every course a test applies. */
+export const UPLOADED_IMAGES = 20;
 
 export const COURSE = 'cs101';
 export const ASSIGNMENT = 'hw1';

@@ -141,6 +141,16 @@ describe('permissions across roles and courses', () => {
     expect(outsider.status).toBe(404);
   });
 
+  it("staff of another course cannot use this course's image by its digest, nor download it", async () => {
+    const olga = { course: { id: 'elsewhere', title: 'Elsewhere' }, members: [{ login: 'olga', role: 'instructor' }], assignments: [{ id: 'x', title: 'X', parts: [{ id: 'p', points: 1 }] }] };
+    expect((await t.admin('POST', '/api/apply', olga)).status).toBe(200);
+    const olgaToken = await t.tokenFor('olga', ['read', 'author']);
+    const draft = await t.as(olgaToken)('POST', '/api/courses/elsewhere/assignments/x/parts/p/graders', { imageId });
+    expect(draft.status).toBe(404);
+    expect(draft.body.error.message).toMatch(/not uploaded to elsewhere/);
+    expect((await t.as(olgaToken)('GET', `/api/courses/elsewhere/images/${imageId}`)).status).toBe(404);
+  });
+
   it('a TA may upload drafts but not publish (403)', async () => {
     const draft = await t.as(tokens.tom)('POST', '/api/courses/cs101/assignments/hw1/parts/p1/graders', { imageId });
     expect(draft.status).toBe(201);
@@ -158,6 +168,17 @@ describe('permissions across roles and courses', () => {
   it('students cannot apply course files or list members (403)', async () => {
     expect((await t.as(tokens.sam)('POST', '/api/apply', COURSE)).status).toBe(403);
     expect((await t.as(tokens.sam)('GET', '/api/courses/cs101/members')).status).toBe(403);
+  });
+});
+
+describe('Coursera part ids', () => {
+  it('keeps a mixed-case part id (graders compare partId exactly) through apply and grader upload', async () => {
+    const course = { course: { id: 'coursera', title: 'Imported' }, assignments: [{ id: 'week1', title: 'Week 1', parts: [{ id: 'Lk3bY', points: 1 }] }] };
+    expect((await t.admin('POST', '/api/apply', course)).status).toBe(200);
+    const own = await t.uploadImage(t.adminToken, 'coursera', testImage('coursera-sh'));
+    const draft = await t.admin<{ partId: string }>('POST', '/api/courses/coursera/assignments/week1/parts/Lk3bY/graders', { imageId: own });
+    expect(draft.status).toBe(201);
+    expect(draft.body.partId).toBe('Lk3bY');
   });
 });
 
@@ -241,6 +262,12 @@ describe('hostile and malformed requests', () => {
   it('a submission to an assignment that does not exist gets 404', async () => {
     const answer = await t.as(tokens.sam)('POST', '/api/courses/cs101/assignments/nope/submissions', submissionForm({ 'a.txt': 'x' }));
     expect(answer.status).toBe(404);
+  });
+
+  it('a file part named with .. is refused with 400 and nothing stored', async () => {
+    const answer = await t.as(tokens.sam)('POST', '/api/courses/cs101/assignments/hw1/submissions', submissionForm({ '../escape.txt': 'x' }));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/\.\./);
   });
 
   it('path parameters that are no slugs are refused', async () => {

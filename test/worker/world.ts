@@ -135,11 +135,13 @@ export async function openWorld(shared: Shared): Promise<World> {
         assignments: [{ id, title: `Assignment ${id}`, deadline: deadline ?? null, parts: parts.map((p) => ({ id: p.id, points: p.points ?? 10 })) }],
       });
       for (const part of parts) {
+        const image = part.imageId ?? (await shared.image(part.image));
+        await platform.recordImageUpload(admin, 'cs101', image);
         await platform.createDraft(admin, {
           courseId: 'cs101',
           assignmentId: id,
           partId: part.id,
-          imageId: part.imageId ?? (await shared.image(part.image)),
+          imageId: image,
           cpus: part.cpus ?? 1,
           memoryMiB: part.memoryMiB ?? 1024,
           timeoutSeconds: part.timeoutSeconds ?? 30,

@@ -45,6 +45,7 @@ export function graderRoutes(app: TypedApp, { platform, images, maxImageBytes }:
       }
       if (!isStream(request.body)) throw new InvalidInput('send the image as a raw body with Content-Type: application/x-tar');
       const received = await receiveImageArchive(request.body, expected, images, { maxBytes: maxImageBytes });
+      await platform.recordImageUpload(actor, request.params.course, received.imageId);
       reply.status(201);
       return received;
     },
