@@ -34,22 +34,21 @@ export async function harness(t: TestDatabase, options: { queue?: SqlJobQueue } 
   const queue = options.queue ?? new SqlJobQueue(t.db, { now });
   const events = new SubmissionEvents();
   const real = createPlatform({ db: t.db, queue, events, now });
+  const store = createGradingStore({ db: t.db, events, now });
+  const issued = await real.bootstrapAdmin();
+  if (!issued) throw new Error('the test database was not empty');
+  const admin = await real.authenticate(issued.token);
   // A fixture: every course a test applies has the images imageId(1…20) uploaded to it.
   const platform: Platform = {
     ...real,
     applyCourseFile: async (actor, file, options) => {
       const changes = await real.applyCourseFile(actor, file, options);
-      if (options?.dryRun !== true && admin !== undefined) {
+      if (options?.dryRun !== true) {
         for (let n = 1; n <= UPLOADED_IMAGES; n++) await real.recordImageUpload(admin, file.course.id, imageId(n)).catch(() => undefined);
       }
       return changes;
     },
   };
-  const store = createGradingStore({ db: t.db, events, now });
-  let admin: Actor | undefined;
-  const issued = await platform.bootstrapAdmin();
-  if (!issued) throw new Error('the test database was not empty');
-  admin = await platform.authenticate(issued.token);
   const actor = async (login: string, scopes: Scope[] = [...SCOPES]): Promise<Actor> => {
     const token = await platform.issueToken(admin, { login, name: 'test', scopes });
     return platform.authenticate(token.token);
