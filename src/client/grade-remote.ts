@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { grade } from '../grader/grade.ts';
+import { serviceGradeRequest } from '../grader/service-grade-request.ts';
 import type { GradeResult } from '../grader/grade-result.ts';
 import { ImageError, type ImageRecord } from '../image/image.ts';
 import type { ImportProgress } from '../image/image-source.ts';
@@ -86,17 +87,15 @@ export async function gradeRemote(client: ApiClient, options: GradeRemoteOptions
           image,
           rootfs,
           submissionDir,
-          partId: plan.outcome.partId,
-          userId: submission.login,
-          submission: { id: submission.id, createdAt: new Date(submission.submittedAt) },
-          assignment: {
-            id: assignment.id,
-            title: assignment.title,
-            totalPoints: assignment.parts.reduce((sum, part) => sum + part.points, 0),
-            ...(assignment.deadline ? { dueDate: new Date(assignment.deadline) } : {}),
-          },
-          ...(plan.version.protocol ? { protocol: plan.version.protocol } : {}),
-          limits: { cpus: plan.version.cpus, memoryMiB: plan.version.memoryMiB, timeoutSeconds: plan.version.timeoutSeconds },
+          ...serviceGradeRequest({
+            partId: plan.outcome.partId,
+            login: submission.login,
+            submissionId: submission.id,
+            submittedAt: new Date(submission.submittedAt),
+            assignment: { id: assignment.id, title: assignment.title, deadline: assignment.deadline ? new Date(assignment.deadline) : null },
+            partPoints: plan.outcome.points,
+            grader: plan.version,
+          }),
           keep: options.keep ?? false,
         },
         { sandbox },

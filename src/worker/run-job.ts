@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { grade } from '../grader/grade.ts';
+import { serviceGradeRequest } from '../grader/service-grade-request.ts';
 import type { GradeResult } from '../grader/grade-result.ts';
 import type { BlobStore } from '../image/blob-store.ts';
 import { ImageError } from '../image/image.ts';
@@ -109,18 +110,16 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
         image,
         rootfs,
         submissionDir,
-        partId: context.partId,
-        userId: context.login,
-        student: { name: context.displayName },
-        submission: { id: context.submissionId, createdAt: context.submittedAt },
-        assignment: {
-          id: context.assignmentId,
-          title: context.assignmentTitle,
-          totalPoints: context.points,
-          ...(context.deadline !== null ? { dueDate: context.deadline } : {}),
-        },
-        ...(grader.protocol !== null ? { protocol: grader.protocol } : {}),
-        limits: { cpus: grader.cpus, memoryMiB: grader.memoryMiB, timeoutSeconds: grader.timeoutSeconds },
+        ...serviceGradeRequest({
+          partId: context.partId,
+          login: context.login,
+          displayName: context.displayName,
+          submissionId: context.submissionId,
+          submittedAt: context.submittedAt,
+          assignment: { id: context.assignmentId, title: context.assignmentTitle, deadline: context.deadline },
+          partPoints: context.points,
+          grader,
+        }),
       },
       { sandbox: deps.sandbox },
       signal,
