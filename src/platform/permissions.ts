@@ -15,7 +15,7 @@ import type { Actor, Role, Scope } from './model.ts';
 export function requireScope(actor: Actor, scope: Scope): void {
   if (actor.scopes.includes(scope)) return;
   if (actor.isAdmin && scope !== 'read' && actor.scopes.includes('manage')) return;
-  throw new Forbidden(`this token lacks the '${scope}' scope; issue one that has it (gradebox token create --scope ${scope})`);
+  throw new Forbidden(`this token lacks the '${scope}' scope; ask for a token that has it (gradebox tokens issue LOGIN --scopes read,${scope})`);
 }
 
 /** Throws Forbidden unless the caller is an admin. */
