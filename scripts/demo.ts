@@ -1,37 +1,276 @@
 /**
- * The Quick start demo: builds the sample grader images offline (busybox-based, no registry
- * needed) and grades sample submissions with the real `gradebox grade local` command, the way an
- * author would. Run through `npm run demo`, which sets the machine up first.
+ * The Quick start demo: a whole course on a real gradebox server, driven by the real `gradebox`
+ * command the way its people would use it. It builds the sample grader images offline (busybox
+ * based, no registry needed), starts `gradebox serve` on a free port with an empty data folder,
+ * and then: the administrator logs in, sets the course up from examples/demo-course.yaml and
+ * issues tokens; the instructor uploads a Coursera-style and a Gradescope-style grader and
+ * publishes them; the student submits two answers and waits for the grades; the instructor
+ * reproduces one grading on this machine (`grade remote`). Everything lives in a temporary folder
+ * (server data, GRADEBOX_HOME, XDG_CONFIG_HOME: your own credentials are untouched) that is removed
+ * at the end. Exits 0 when every step worked, 1 when one failed (130/143 when interrupted).
+ * Run through `npm run demo`, which sets the machine up (and builds dist/) first.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { styleText } from 'node:util';
+import { inspect, styleText } from 'node:util';
 import { buildTestImages } from './build-test-images.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const GRADEBOX = path.join(ROOT, 'bin/gradebox.js');
+const COURSE_FILE = path.join(ROOT, 'examples/demo-course.yaml');
 const SUBMISSIONS = path.join(ROOT, 'test/fixtures/submissions/sums');
+const COURSE = 'demo';
+const ASSIGNMENT = 'hw1';
+/** No single command of the demo takes near this long; a stuck one is killed. */
+const COMMAND_TIMEOUT_MS = 5 * 60_000;
+
+class StepFailed extends Error {
+  override name = 'StepFailed';
+}
+
+/** Who runs a command: the administrator (logged in with `gradebox login`), or someone with a token in the environment. */
+interface Persona {
+  name: string;
+  /** GRADEBOX_SERVER and GRADEBOX_TOKEN for this person; none for the logged-in administrator. */
+  env: Record<string, string>;
+  /** How the shell line that switches to this person reads. */
+  switchLine: string;
+}
+
+const started = Date.now();
+const children = new Set<ChildProcess>();
+let stopping: NodeJS.Signals | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // Ctrl-C reaches the children through the terminal's process group; SIGTERM is passed on.
+    stopping ??= signal;
+    if (signal === 'SIGTERM') for (const child of children) child.kill('SIGTERM');
+  });
+}
+
+if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
+  process.stderr.write('error: dist/ is not built: run `npm run demo` (or `npx tsc -p tsconfig.json` first)\n');
+  process.exit(1);
+}
 
 process.stderr.write('Building the sample grader images (cached after the first run)…\n');
 const images = await buildTestImages({ only: ['coursera-sh', 'gradescope-sh'] });
 
-const runs: { title: string; image: string; submission: string }[] = [
-  { title: 'A Coursera-style grader on a correct submission', image: 'coursera-sh', submission: 'good' },
-  { title: 'The same grader on a half-right submission', image: 'coursera-sh', submission: 'partial' },
-  { title: 'A Gradescope-style grader (run_autograder, results.json) on the half-right submission', image: 'gradescope-sh', submission: 'partial' },
-];
+const work = await mkdtemp(path.join(tmpdir(), 'gradebox-demo-'));
+const baseEnv: NodeJS.ProcessEnv = { ...process.env, GRADEBOX_HOME: path.join(work, 'home'), XDG_CONFIG_HOME: path.join(work, 'config') };
+delete baseEnv.GRADEBOX_SERVER;
+delete baseEnv.GRADEBOX_TOKEN;
 
-let failed = false;
-for (const run of runs) {
-  const image = images[run.image];
-  if (!image) throw new Error(`sample image ${run.image} was not built`);
-  const args = ['grade', 'local', image, path.join(SUBMISSIONS, run.submission)];
-  process.stdout.write(`\n${styleText('bold', `▶ ${run.title}`)}\n${styleText('dim', `$ gradebox ${args.map(shortPath).join(' ')}`)}\n\n`);
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'bin/gradebox.js'), ...args], { stdio: 'inherit' });
-  if (result.status !== 0) failed = true;
+const admin: Persona = { name: 'admin', env: {}, switchLine: 'unset GRADEBOX_SERVER GRADEBOX_TOKEN' };
+let current: Persona = admin;
+let server: { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } | undefined;
+let failed: unknown;
+
+try {
+  section('Start a gradebox server on a free port, with an empty data folder');
+  const data = path.join(work, 'server');
+  command(`gradebox serve --data ${shortPath(data)} --port 0 --json &`);
+  server = startServer(data);
+  const { url, adminToken } = await firstLine(server.child).then((line) => {
+    process.stdout.write(`${line}\n`);
+    return JSON.parse(line) as { url: string; adminToken: string };
+  });
+  note(`the first start created the user admin and printed a token with every scope (shown once): $ADMIN_TOKEN`);
+
+  section('The administrator logs in with that token');
+  await gradebox(['login', '--server', url, '--token', adminToken], { show: ['login', '--server', url, '--token', '$ADMIN_TOKEN'] });
+
+  section('Set the course up from a course file: an instructor, a student, an assignment with two parts');
+  await gradebox(['apply', COURSE_FILE]);
+
+  section('Issue API tokens for the instructor (ada) and the student (alan); each is shown once');
+  const adaToken = (await gradebox(['tokens', 'issue', 'ada', '--scopes', 'read,submit,author', '--name', 'demo'], { capture: 'ADA_TOKEN' })).stdout.trim();
+  const alanToken = (await gradebox(['tokens', 'issue', 'alan', '--scopes', 'read,submit', '--name', 'demo'], { capture: 'ALAN_TOKEN' })).stdout.trim();
+  const ada = persona('ada', url, adaToken, '$ADA_TOKEN');
+  const alan = persona('alan', url, alanToken, '$ALAN_TOKEN');
+
+  section('Ada, the instructor, uploads the sample graders as drafts: Coursera-style for part "sum", Gradescope-style for "tests"');
+  await gradebox(['upload', imagePath('coursera-sh'), COURSE, ASSIGNMENT, 'sum'], { as: ada });
+  await gradebox(['upload', imagePath('gradescope-sh'), COURSE, ASSIGNMENT, 'tests'], { as: ada });
+
+  section('Ada publishes the assignment: its drafts now grade students');
+  await gradebox(['publish', COURSE, ASSIGNMENT], { as: ada });
+
+  section('Alan, a student, submits a correct answer and waits for the grades');
+  await gradebox(['submit', COURSE, ASSIGNMENT, path.join(SUBMISSIONS, 'good'), '--wait'], { as: alan });
+
+  section('Alan submits a half-right answer (students do not see the grader\'s hidden tests)');
+  await gradebox(['submit', COURSE, ASSIGNMENT, path.join(SUBMISSIONS, 'partial'), '--wait'], { as: alan });
+  const submissionId = await newestSubmission(url, alanToken);
+
+  section('Ada reproduces the grading of that submission on this machine, with the same graders and limits');
+  await gradebox(['grade', 'remote', submissionId], { as: ada });
+} catch (error) {
+  failed = error;
+} finally {
+  if (server) {
+    const running = server.child.exitCode === null && server.child.signalCode === null;
+    if (running) {
+      section('Stop the server');
+      command(`kill -TERM ${String(server.child.pid)}`);
+    }
+    const code = await stopServer(server.child, server.exited);
+    if (code === 0) {
+      if (running) process.stdout.write('the server stopped cleanly (exit 0)\n');
+    } else {
+      failed ??= new StepFailed(`the server exited with ${String(code)}`);
+    }
+    if (failed !== undefined && !stopping) {
+      const log = server.stderr().trim();
+      if (log) process.stderr.write(`\n${styleText('dim', `the server's log:\n${log}`, { stream: process.stderr })}\n`);
+    }
+  }
+  await rm(work, { recursive: true, force: true }).catch((error: Error) => process.stderr.write(`warning: could not remove ${work}: ${error.message}\n`));
 }
-process.stdout.write(`\nTry it on your own grader: gradebox grade local IMAGE SUBMISSION_DIR (see README.md).\n`);
-process.exitCode = failed ? 1 : 0;
+
+if (stopping) {
+  process.stderr.write(`\ndemo interrupted (${stopping}); the server was stopped and its files removed\n`);
+  process.exitCode = stopping === 'SIGINT' ? 130 : 143;
+} else if (failed !== undefined) {
+  const message = failed instanceof StepFailed ? failed.message : failed instanceof Error ? (failed.stack ?? failed.message) : inspect(failed);
+  process.stderr.write(`\n${styleText('red', 'demo failed:', { stream: process.stderr })} ${message}\n`);
+  process.exitCode = 1;
+} else {
+  process.stdout.write(`
+${styleText('bold', `Done in ${Math.round((Date.now() - started) / 1000)} s.`)} What next (README.md):
+  • your own grader: gradebox grade local IMAGE SUBMISSION_DIR, gradebox inspect, gradebox sanity -f Dockerfile
+  • your own server: gradebox serve (docs/service.md), a course file like examples/demo-course.yaml, gradebox apply
+  • graders and students: gradebox upload, gradebox publish, gradebox users add, gradebox tokens issue
+  • the HTTP API: docs/api.md; how graders are run and isolated: docs/grader-contract.md, docs/sandbox.md
+`);
+  process.exitCode = 0;
+}
+
+function persona(name: string, url: string, token: string, shownToken: string): Persona {
+  return {
+    name,
+    env: { GRADEBOX_SERVER: url, GRADEBOX_TOKEN: token },
+    switchLine: `export GRADEBOX_SERVER=${url} GRADEBOX_TOKEN=${shownToken}   # ${name}'s token, as in CI`,
+  };
+}
+
+/**
+ * Runs `gradebox args…` as `as` (default: the administrator), after printing the command, on this
+ * terminal (its colours and progress lines as they would be); with `capture`, stdout is kept and
+ * returned instead, as `NAME=$(gradebox …)` would. A non-zero exit is a StepFailed.
+ */
+async function gradebox(args: string[], options: { as?: Persona; show?: string[]; capture?: string } = {}): Promise<{ stdout: string }> {
+  if (stopping) throw new StepFailed('interrupted');
+  const who = options.as ?? admin;
+  if (who !== current) {
+    command(who.switchLine);
+    current = who;
+  }
+  const shown = `gradebox ${(options.show ?? args).map(shortPath).join(' ')}`;
+  command(options.capture ? `${options.capture}=$(${shown})` : shown);
+  const child = spawn(process.execPath, [GRADEBOX, ...args], {
+    cwd: ROOT, env: { ...baseEnv, ...who.env }, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+  });
+  children.add(child);
+  const out: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve(status));
+  }).finally(() => {
+    clearTimeout(timer);
+    children.delete(child);
+  });
+  if (code !== 0) throw new StepFailed(`\`${shown}\` exited with ${String(code)}`);
+  return { stdout: Buffer.concat(out).toString() };
+}
+
+/**
+ * The id of the student's newest submission, which `submit` printed first on the terminal (the
+ * student would copy it from there): read back through the API (docs/api.md), newest first.
+ */
+async function newestSubmission(url: string, token: string): Promise<string> {
+  const response = await fetch(`${url}/api/courses/${COURSE}/assignments/${ASSIGNMENT}/submissions`, { headers: { authorization: `Bearer ${token}` } });
+  const { submissions } = (await response.json()) as { submissions?: Array<{ id: string }> };
+  const id = submissions?.[0]?.id;
+  if (!response.ok || id === undefined) throw new StepFailed(`could not read back the submission's id (HTTP ${response.status})`);
+  return id;
+}
+
+/** `gradebox serve` in the background; its stderr (the request log) is kept to show if something fails. */
+function startServer(data: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [GRADEBOX, 'serve', '--data', data, '--port', '0', '--json'], {
+    cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-64 * 1024);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (code) => {
+      children.delete(child);
+      resolve(code);
+    });
+  });
+  return { child, exited, stderr: () => log };
+}
+
+/** The server's first stdout line: `{"url", "adminToken"}`. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new StepFailed('the server did not start within 60 s')), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const end = out.indexOf('\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, end));
+      }
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new StepFailed(`\`gradebox serve\` exited with ${String(code)} before it was ready`));
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function imagePath(name: string): string {
+  const image = images[name];
+  if (image === undefined) throw new StepFailed(`sample image ${name} was not built`);
+  return image;
+}
+
+function section(title: string): void {
+  process.stdout.write(`\n${styleText('bold', `▶ ${title}`)}\n`);
+}
+
+function command(line: string): void {
+  process.stdout.write(`${styleText('dim', `$ ${line}`)}\n`);
+}
+
+function note(line: string): void {
+  process.stdout.write(`${styleText('dim', `  ${line}`)}\n`);
+}
 
 function shortPath(arg: string): string {
-  return arg.startsWith(ROOT) ? path.relative(ROOT, arg) : arg.replace(process.env.HOME ?? '~', '~');
+  if (arg.startsWith(`${ROOT}/`)) return path.relative(ROOT, arg);
+  const home = process.env.HOME;
+  return home && arg.startsWith(`${home}/`) ? `~${arg.slice(home.length)}` : arg;
 }

@@ -18,6 +18,8 @@ import { publishCommand } from './commands/publish.ts';
 import { submitCommand } from './commands/submit.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { whoamiCommand } from './commands/whoami.ts';
+import { tokensCommand } from './commands/tokens.ts';
+import { usersCommand } from './commands/users.ts';
 
 /** The `gradebox` program: one file per command under commands/, each thin over library code. */
 export function buildProgram(): Command {
@@ -36,7 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(sanityCommand());
   program.addCommand(serveCommand());
   // Server commands (src/client/): talk to a gradebox server over its HTTP API.
-  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), coursesCommand(), assignmentsCommand(), applyCommand(), uploadCommand(), publishCommand(), submitCommand()]) {
+  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), usersCommand(), tokensCommand(), coursesCommand(), assignmentsCommand(), applyCommand(), uploadCommand(), publishCommand(), submitCommand()]) {
     program.addCommand(command);
   }
   for (const command of program.commands) applyExitOverride(command);

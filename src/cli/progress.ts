@@ -8,13 +8,15 @@ const BAR_WIDTH = 24;
 
 /**
  * A progress line on stderr: a bar when the total is known, a spinner otherwise. Silent when stderr
- * is not a terminal (CI logs, pipes), so machine output stays clean.
+ * is not a terminal (CI logs, pipes) or one with no width, so machine output stays clean.
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; stop: () => void } {
   let spinner: Ora | undefined;
   let stopped = false;
   let latest: Progress | undefined;
-  const enabled = stream.isTTY === true && !process.env.CI;
+  // A terminal of width 0 (a pty nobody sized, e.g. `script` run without a terminal) would make ora
+  // count its lines as Infinity and clear them forever: draw nothing there.
+  const enabled = stream.isTTY === true && !process.env.CI && stream.columns > 0;
   // ora costs ~60 ms to load, so it is loaded only when a terminal will show it.
   const loading = enabled
     ? import('ora').then(({ default: ora }) => {

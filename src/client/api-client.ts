@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
-  ApplyChange, Assignment, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion, Role, Scope, Submission, User,
+  ApiToken, ApplyChange, Assignment, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion, IssuedToken, Role, Scope, Submission, User,
 } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
 
@@ -25,6 +25,18 @@ export interface WhoAmI {
   user: User;
   scopes: Scope[];
   courses: Array<{ id: string; role: Role }>;
+}
+
+export interface NewUser {
+  login: string;
+  displayName?: string;
+  isAdmin?: boolean;
+}
+
+export interface NewToken {
+  name: string;
+  scopes: Scope[];
+  expiresInDays?: number;
 }
 
 export interface UploadedImage {
@@ -81,6 +93,32 @@ export class ApiClient {
 
   limits(): Promise<GraderLimitRanges> {
     return this.#json('GET', '/api/limits');
+  }
+
+  /** Every user (admins only). */
+  async users(): Promise<User[]> {
+    return (await this.#json<{ users: User[] }>('GET', '/api/users')).users;
+  }
+
+  /** Creates a user (admins only); 409 `conflict` when the login is taken. */
+  createUser(user: NewUser): Promise<User> {
+    return this.#json('POST', '/api/users', { json: user });
+  }
+
+  /** Issues a token for `login` (admins, or the user for themselves); its value is in the answer only. */
+  issueToken(login: string, token: NewToken): Promise<IssuedToken> {
+    return this.#json('POST', `/api/users/${seg(login)}/tokens`, { json: token });
+  }
+
+  /** The user's tokens, newest first, without their values. */
+  async tokens(login: string): Promise<ApiToken[]> {
+    return (await this.#json<{ tokens: ApiToken[] }>('GET', `/api/users/${seg(login)}/tokens`)).tokens;
+  }
+
+  /** Revokes a token (its user, or an admin); revoking a revoked token again is no error. */
+  async revokeToken(id: string): Promise<void> {
+    const response = await this.#fetch('DELETE', `/api/tokens/${seg(id)}`);
+    await readBody(response, this.server);
   }
 
   async courses(): Promise<Course[]> {

@@ -32,12 +32,15 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-const COMMANDS = ['login', 'logout', 'whoami', 'courses', 'assignments', 'apply', 'upload', 'publish', 'submit', 'grade remote'];
+const COMMANDS = [
+  'login', 'logout', 'whoami', 'users', 'users add', 'tokens', 'tokens issue', 'tokens list', 'tokens revoke',
+  'courses', 'assignments', 'apply', 'upload', 'publish', 'submit', 'grade remote',
+];
 
 describe('help', () => {
   it('gradebox --help lists every server command', async () => {
     const { stdout } = await gradebox(['--help']);
-    for (const command of COMMANDS.filter((c) => c !== 'grade remote')) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of COMMANDS.filter((c) => !c.includes(' '))) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect((await gradebox(['grade', '--help'])).stdout).toMatch(/^ {2}remote \[options\] <submission-id>/m);
   });
 
@@ -45,7 +48,7 @@ describe('help', () => {
     const result = await gradebox([...command.split(' '), '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Exit codes(, for CI scripts)?:\s+0 /);
-    if (!['login', 'logout'].includes(command)) expect(result.stdout).toContain('--server <url>');
+    if (!['login', 'logout', 'tokens'].includes(command)) expect(result.stdout).toContain('--server <url>');
   });
 
   it("publish --help documents the CI exit codes 0, 1 and 2", async () => {
@@ -86,6 +89,21 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     ['grade remote with --version and --draft', ['grade', 'remote', 'sub_1', '--version', '2', '--draft'], /^error: --version and --draft name different versions; give one\n/],
     ['grade remote with an unknown backend', ['grade', 'remote', 'sub_1', '--backend', 'podman'], /^error: --backend takes one of auto, oci, docker, got "podman"\n/],
     ['an unknown option', ['whoami', '--frobnicate'], /error: unknown option '--frobnicate'/],
+    ['users with an argument', ['users', 'ada'], /^error: too many arguments for 'users'/],
+    ['users add without a login', ['users', 'add'], /error: missing required argument 'login'/],
+    ['users add with an invalid login', ['users', 'add', 'Ada Lovelace'], /^error: LOGIN: 'Ada Lovelace' is not a valid login id: use lower-case letters, digits/],
+    ['tokens without a subcommand', ['tokens'], /^Usage: gradebox tokens \[options\] \[command\]\n/],
+    ['tokens issue without --scopes', ['tokens', 'issue', 'alan'], /^error: required option '--scopes <list>' not specified\n/],
+    ['tokens issue with an unknown scope', ['tokens', 'issue', 'alan', '--scopes', 'read,write'], /^error: --scopes: unknown scope "write"; allowed: read, submit, author, manage \(comma-separated, e\.g\. --scopes read,submit\)\n\(see --help\)\n$/],
+    ['tokens issue with scopes in one word', ['tokens', 'issue', 'alan', '--scopes', 'read submit'], /^error: --scopes: unknown scope "read submit"; allowed: read, submit, author, manage/],
+    ['tokens issue with no scope', ['tokens', 'issue', 'alan', '--scopes', ','], /^error: --scopes takes at least one scope; allowed: read, submit, author, manage/],
+    ['tokens issue with --expires-days 0', ['tokens', 'issue', 'alan', '--scopes', 'read', '--expires-days', '0'], /^error: --expires-days takes a whole number of days from 1 to 3650, got "0"\n/],
+    ['tokens issue with --expires-days 9999', ['tokens', 'issue', 'alan', '--scopes', 'read', '--expires-days', '9999'], /^error: --expires-days takes a whole number of days from 1 to 3650, got "9999"\n/],
+    ['tokens issue with an empty --name', ['tokens', 'issue', 'alan', '--scopes', 'read', '--name', ' '], /^error: --name takes 1 to 100 characters\n/],
+    ['tokens issue for an invalid login', ['tokens', 'issue', 'Alan', '--scopes', 'read'], /^error: LOGIN: 'Alan' is not a valid login id/],
+    ['tokens list for an invalid login', ['tokens', 'list', 'a/b'], /^error: LOGIN: 'a\/b' is not a valid login id/],
+    ['tokens revoke without an id', ['tokens', 'revoke'], /error: missing required argument 'id'/],
+    ['tokens revoke given the token itself', ['tokens', 'revoke', 'gbx_secret'], /^error: give the token's id \(tok_…, from `gradebox tokens list`\), not the token itself\n/],
   ])('%s', async (_what, args, message, env = {}) => {
     const result = await gradebox(args, { ...NOWHERE, ...env });
     expect(result.stderr).toMatch(message);
@@ -108,7 +126,7 @@ describe('before anything is sent', () => {
   });
 
   it('not logged in anywhere: exit 1, saying how to log in', async () => {
-    for (const args of [['whoami'], ['courses'], ['assignments', 'cs101'], ['publish', 'cs101', 'hw1'], ['submit', 'cs101', 'hw1', join(work, 'sub')], ['grade', 'remote', 'sub_1']]) {
+    for (const args of [['whoami'], ['users'], ['users', 'add', 'ada'], ['tokens', 'issue', 'ada', '--scopes', 'read'], ['tokens', 'list'], ['tokens', 'revoke', 'tok_1'], ['courses'], ['assignments', 'cs101'], ['publish', 'cs101', 'hw1'], ['submit', 'cs101', 'hw1', join(work, 'sub')], ['grade', 'remote', 'sub_1']]) {
       const result = await gradebox(args);
       expect(result.stderr, args.join(' ')).toBe('error: no gradebox server given: run `gradebox login --server URL` once, or pass --server URL, or set GRADEBOX_SERVER (and GRADEBOX_TOKEN)\n');
       expect(result.code).toBe(1);

@@ -38,6 +38,13 @@ describe('parseCourseFile', () => {
     expect(await loadCourseFile(json)).toEqual(file);
   });
 
+  it("accepts examples/demo-course.yaml (the Quick start demo's course): the two parts scripts/demo.ts grades", async () => {
+    const file = await loadCourseFile(join(REPO_ROOT, 'examples', 'demo-course.yaml'));
+    expect(file.course.id).toBe('demo');
+    expect(file.members?.map((m) => [m.login, m.role])).toEqual([['ada', 'instructor'], ['alan', 'student']]);
+    expect(file.assignments?.map((a) => [a.id, a.parts.map((p) => [p.id, p.points])])).toEqual([['hw1', [['sum', 10], ['tests', 10]]]]);
+  });
+
   it('reports every schema problem at its line and column, in file order', () => {
     const text = [
       'course:', //                 1

@@ -15,7 +15,7 @@ export function logoutCommand(): Command {
     .description('Forget the token saved for a server (it stays valid on the server until revoked)')
     .option('--server <url>', 'the server to forget (default: $GRADEBOX_SERVER, else the default server)')
     .addHelpText('after', `
-Only the local copy is removed; revoke the token itself with DELETE /api/tokens/:id (docs/api.md).
+Only the local copy is removed; revoke the token itself with \`gradebox tokens revoke ID\`.
 When another server is saved, it becomes the default.
 
 Exit codes: 0 forgotten (or nothing was saved), 1 the credentials file cannot be used, 2 usage error.`)
