@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiToken, IssuedToken, User } from '../../src/platform/model.ts';
-import { assertBuildIsFresh, cliEnv, runCli, startCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
+import { assertBuildIsFresh, cliEnv, runCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
+import { startServeCli } from '../support/serve-cli.ts';
 
 let work: string;
 let server: RunningCli;
@@ -37,19 +38,13 @@ function json<T>(result: CliResult): T {
 beforeAll(async () => {
   assertBuildIsFresh();
   work = await mkdtemp(join(tmpdir(), 'gradebox-account-cli-'));
-  server = startCli(['serve', '--data', join(work, 'server'), '--port', '0', '--workers', '0', '--json'], {
+  const served = await startServeCli(['--data', join(work, 'server'), '--port', '0', '--workers', '0'], {
     env: cliEnv({ GRADEBOX_HOME: join(work, 'server-home'), NO_COLOR: '1' }),
     timeoutMs: 10 * 60_000,
   });
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-    });
-    server.done.then((r) => reject(new Error(`gradebox serve exited (${String(r.code)}): ${r.stderr}`)), reject);
-  });
-  ({ url, adminToken } = JSON.parse(first) as { url: string; adminToken: string });
+  server = served.cli;
+  url = served.url;
+  adminToken = served.adminToken ?? '';
   const login = await gradebox(['login', '--server', url, '--token', adminToken]);
   expect(login.code, login.stderr).toBe(0);
 }, 120_000);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyChange, GraderVersion, Submission } from '../../src/platform/model.ts';
-import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, startCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
+import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
+import { startServeCli } from '../support/serve-cli.ts';
 import { testImage } from '../support/test-image.ts';
 import { TmuxSession } from '../support/tmux.ts';
 
@@ -54,19 +55,13 @@ async function closedPort(): Promise<number> {
 
 /** Starts `gradebox serve --json` and reads the first line: `{url, adminToken}`. */
 async function startServer(): Promise<void> {
-  server = startCli(['serve', '--data', join(work, 'server'), '--port', '0', '--workers', '1', '--json'], {
+  const served = await startServeCli(['--data', join(work, 'server'), '--port', '0', '--workers', '1'], {
     env: cliEnv({ GRADEBOX_HOME: join(work, 'server-home'), NO_COLOR: '1' }),
     timeoutMs: 30 * 60_000,
   });
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-    });
-    server.done.then((r) => reject(new Error(`gradebox serve exited (${String(r.code)}): ${r.stderr}`)), reject);
-  });
-  ({ url, adminToken } = JSON.parse(first) as { url: string; adminToken: string });
+  server = served.cli;
+  url = served.url;
+  adminToken = served.adminToken ?? '';
 }
 
 beforeAll(async () => {

@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { snapshotLeftovers } from '../support/leftovers.ts';
-import { assertBuildIsFresh, cliEnv, runCli, startCli, type RunningCli } from '../support/run-cli.ts';
+import { assertBuildIsFresh, cliEnv, runCli } from '../support/run-cli.ts';
+import { startServeCli, type ServedCli } from '../support/serve-cli.ts';
 import { testImage } from '../support/test-image.ts';
 
 let home: string;
@@ -31,26 +32,9 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-interface Served {
-  cli: RunningCli;
-  url: string;
-  adminToken: string | null;
-}
-
-/** Starts `gradebox serve --json` and reads its first line (address and, on a first start, the admin token). */
-async function serve(): Promise<Served> {
-  const cli = startCli(['serve', '--data', dataDir, '--port', '0', '--workers', '1', '--json'], { env, timeoutMs: 120_000 });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    cli.child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(out.slice(0, newline));
-    });
-    cli.done.then((r) => reject(new Error(`serve exited early (${r.code}): ${r.stderr}`)), reject);
-  });
-  const parsed = JSON.parse(line) as { url: string; adminToken: string | null };
-  return { cli, ...parsed };
+/** Starts `gradebox serve --json` on the test's data directory. */
+function serve(): Promise<ServedCli> {
+  return startServeCli(['--data', dataDir, '--port', '0', '--workers', '1'], { env, timeoutMs: 120_000 });
 }
 
 async function call<T = unknown>(url: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
