@@ -108,7 +108,9 @@ try {
 } finally {
   server.kill('SIGTERM');
   await once(server, 'exit');
-  await rm(work, { recursive: true, force: true });
+  // BENCH_KEEP=1 keeps the data folder, e.g. to read the jobs' phase times from its database.
+  if (process.env.BENCH_KEEP) process.stderr.write(`kept ${work}\n`);
+  else await rm(work, { recursive: true, force: true });
 }
 
 /** Runs `count` tasks with at most `width` at once. */
