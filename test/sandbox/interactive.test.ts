@@ -160,7 +160,9 @@ function defineInteractiveCases({ name, sandbox, stateDir, leftovers, ...backend
     it('a program that cannot be executed exits 127, like a shell, and stderr says why', async () => {
       const { outcome, stderr } = await attached({ argv: ['/nonexistent'] });
       expect(outcome).toMatchObject({ reason: 'exited', exitCode: 127 });
-      expect(stderr).toMatch(/exec: "\/nonexistent": stat \/nonexistent: no such file or directory\n$/);
+      // runc: `exec: "/nonexistent": stat /nonexistent: no such file or directory`; crun:
+      // `executable file `/nonexistent` not found in $PATH: No such file or directory`.
+      expect(stderr).toMatch(/\/nonexistent.*: no such file or directory\n$/i);
     });
 
     it('keep: the volumes and the writable places are copied out', async () => {

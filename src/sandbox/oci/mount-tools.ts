@@ -1,17 +1,17 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
-import { which } from './which.ts';
+import { fitsOneLine, refHelperShell, shellQuote, spawnHelperShell, type HelperShell } from './helper-shell.ts';
 
 /**
- * Runs mount(8) and umount(8) for scratch areas through one long-lived shell per process, instead
- * of spawning each: Node's spawn costs ~2 ms here (it forks an ~80 MB process), a shell's fork
- * ~0.2 ms, and a run has up to three of these on its critical path (mount the scratch tmpfs, the
- * overlay, unmount both). The shell is busybox's when installed, whose mount applets also skip
- * the exec (util-linux's mount takes ~1.7 ms to load libmount, libblkid and libselinux), else
- * /bin/sh with util-linux. It takes one command per line on stdin and answers with the command's
- * output and a marker line with its exit status; commands run one at a time. The shell exits at
- * the supervisor's exit (end of stdin) and is restarted if it dies or a command hangs.
+ * Runs mount(8) and umount(8) for scratch areas through one long-lived helper shell per process
+ * (see helper-shell.ts), instead of spawning each: Node's spawn forks the whole supervisor (~2 ms
+ * from a fresh Node, ~20 ms with a server's few hundred MB resident, blocking its event loop), a
+ * shell's fork ~0.2 ms, and a run has up to three of these on its critical path (mount the
+ * scratch tmpfs, the overlay, unmount both). busybox's mount applets also skip the exec
+ * (util-linux's mount takes ~1.7 ms to load libmount, libblkid and libselinux); without busybox,
+ * /bin/sh runs util-linux's. The shell takes one command per line on stdin and answers with the
+ * command's output and a marker line with its exit status; commands run one at a time. It exits
+ * at the supervisor's exit (end of stdin) and is restarted if it dies or a command hangs. The OCI
+ * runtime itself is started the same way, by another shell (runtime-launcher.ts).
  */
 
 export interface ToolResult {
@@ -20,38 +20,25 @@ export interface ToolResult {
   output: string;
 }
 
-type Shell = ChildProcessByStdio<Writable, Readable, null>;
-
 const TIMEOUT_MS = 30_000;
-const quote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 
-let shell: Shell | undefined;
+let shell: HelperShell | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
-function start(): Shell {
-  // busybox's shell prefers its own mount and umount applets (Debian's is built so), no exec needed.
-  const busybox = which('busybox');
-  const child = spawn(busybox ?? '/bin/sh', busybox === undefined ? [] : ['sh'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  child.once('exit', () => {
+function start(): HelperShell | undefined {
+  const child = spawnHelperShell();
+  child?.once('exit', () => {
     if (shell === child) shell = undefined;
   });
-  child.on('error', () => undefined);
-  child.stdin.on('error', () => undefined);
-  idle(child, true);
+  // An idle shell must not keep the supervisor's event loop alive.
+  if (child !== undefined) refHelperShell(child, false);
   return child;
 }
 
-/** An idle shell must not keep the supervisor's event loop alive. */
-function idle(child: Shell, yes: boolean): void {
-  for (const handle of [child, child.stdout, child.stdin] as { ref(): void; unref(): void }[]) {
-    if (yes) handle.unref();
-    else handle.ref();
-  }
-}
-
 function runInShell(args: readonly string[]): Promise<ToolResult> {
-  if (args.some((arg) => arg.includes('\n') || arg.includes('\0'))) throw new RangeError('mount arguments cannot hold newlines');
+  if (!args.every(fitsOneLine)) throw new RangeError('mount arguments cannot hold newlines');
   const child = (shell ??= start());
+  if (child === undefined) return Promise.resolve({ code: null, output: 'cannot start a shell for mount(8)' });
   const marker = `gradebox-${randomBytes(8).toString('hex')}`;
   return new Promise<ToolResult>((resolve) => {
     let output = '';
@@ -59,7 +46,7 @@ function runInShell(args: readonly string[]): Promise<ToolResult> {
       clearTimeout(timer);
       child.stdout.off('data', onData);
       child.off('exit', onExit);
-      idle(child, true);
+      refHelperShell(child, false);
       resolve(result);
     };
     const onData = (chunk: Buffer): void => {
@@ -72,10 +59,10 @@ function runInShell(args: readonly string[]): Promise<ToolResult> {
       child.kill('SIGKILL');
       finish({ code: null, output: `${output}\n(timed out after ${TIMEOUT_MS} ms)` });
     }, TIMEOUT_MS);
-    idle(child, false);
+    refHelperShell(child, true);
     child.stdout.on('data', onData);
     child.once('exit', onExit);
-    child.stdin.write(`${args.map(quote).join(' ')} </dev/null 2>&1; s=$?; echo; echo ${marker}:$s\n`);
+    child.stdin.write(`${args.map(shellQuote).join(' ')} </dev/null 2>&1; s=$?; echo; echo ${marker}:$s\n`);
   });
 }
 

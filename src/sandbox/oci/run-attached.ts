@@ -45,7 +45,7 @@ export async function runAttached(options: AttachedOptions): Promise<AttachedExi
     'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
   ], { stdio: [io.stdin, io.stdout, io.stderr] });
 
-  const stopper = new RunStopper<'timeout' | 'killed'>(child, pidFile, options.kill);
+  const stopper = new RunStopper<'timeout' | 'killed'>(() => child.kill('SIGKILL'), pidFile, options.kill);
   // runc sets the size and follows SIGWINCH itself, crun 1.8 does neither; the same size again is harmless.
   const unfollow = terminal?.followWindowSize(async (size) => {
     // Looked up each time: the pty is checked to still be the program's stdin.

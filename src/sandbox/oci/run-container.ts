@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { OutputCapture } from '../output-capture.ts';
 import type { CapturedOutput, EndReason } from '../sandbox.ts';
 import type { OciRuntime } from './runtime.ts';
-import { RunStopper, runtimeError, runtimeExit } from './runtime-process.ts';
+import { startRuntime } from './runtime-launcher.ts';
+import { RunStopper, runtimeError } from './runtime-process.ts';
 
 export interface ContainerOptions {
   runtime: OciRuntime;
@@ -37,7 +37,7 @@ export interface ContainerExit {
   stderr: CapturedOutput;
 }
 
-// After the runtime exits its pipes close at once (the pid namespace is gone); this only guards
+// After the runtime exits its output closes at once (the pid namespace is gone); this only guards
 // against a wedged pipe holding the supervisor forever.
 const DRAIN_MS = 2000;
 
@@ -46,44 +46,35 @@ const DRAIN_MS = 2000;
  * and stops the whole run on timeout, output flood or abort. Where the runtime has it, `--keep`
  * leaves the stopped container (and so its cgroups, with their usage counters) for the caller to
  * read and delete; other runtimes delete their own cgroup, below the run's (see OciRuntime.keep).
+ * The runtime is started by the launcher shell, not by Node's spawn (see runtime-launcher.ts),
+ * with its output through FIFOs in the bundle directory.
  */
 export async function runContainer(options: ContainerOptions): Promise<ContainerExit> {
   const { runtime, root, id, bundle, pidFile, logFile } = options;
   const startedAt = performance.now();
-  const child = spawn(runtime.path, [
-    '--root', root, '--log', logFile, '--log-format', 'json',
-    'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-
-  const stopper = new RunStopper<NonNullable<ContainerExit['stoppedFor']>>(child, pidFile, options.kill);
+  const stopper = new RunStopper<NonNullable<ContainerExit['stoppedFor']>>(() => child.kill(), pidFile, options.kill);
   const stop = (reason: NonNullable<ContainerExit['stoppedFor']>): void => stopper.stop(reason);
-
   const capture = new OutputCapture({
     capBytes: options.capBytes,
     limitBytes: options.limitBytes,
     onLimit: () => stop('output-limit'),
   });
-  capture.attach(child.stdout, 'stdout');
-  capture.attach(child.stderr, 'stderr');
+  const child = startRuntime(runtime.path, [
+    '--root', root, '--log', logFile, '--log-format', 'json',
+    'run', ...(runtime.keep ? ['--keep'] : []), '--bundle', bundle, '--pid-file', pidFile, id,
+  ], bundle, ({ stdout, stderr }) => {
+    capture.attach(stdout, 'stdout');
+    capture.attach(stderr, 'stderr');
+  });
   const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
   const onAbort = (): void => stop('killed');
   if (options.signal?.aborted) stop('killed');
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const { status, runtimeSignal } = await runtimeExit(child, runtime.path, () => {
-      stopper.exited();
-      return new Promise((resolve) => {
-        const drain = setTimeout(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-        }, DRAIN_MS);
-        child.once('close', () => {
-          clearTimeout(drain);
-          resolve();
-        });
-      });
-    });
+    const { status, runtimeSignal } = await child.exit;
+    stopper.exited();
+    await child.drain(DRAIN_MS);
     const wallMs = Math.round(performance.now() - startedAt);
     const started = existsSync(pidFile);
     const error = status === 0 && started ? undefined : await runtimeError(logFile);

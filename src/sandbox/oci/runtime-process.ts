@@ -25,12 +25,16 @@ export class RunStopper<Reason extends string> {
   #exited = false;
   #retry: NodeJS.Timeout | undefined;
   #escalation: NodeJS.Timeout | undefined;
-  private readonly child: ChildProcess;
+  private readonly killRuntime: () => void;
   private readonly pidFile: string;
   private readonly kill: () => Promise<void>;
 
-  constructor(child: ChildProcess, pidFile: string, kill: () => Promise<void>) {
-    this.child = child;
+  /**
+   * `killRuntime` SIGKILLs the runtime process itself; `kill` kills every process of the run (its
+   * cgroup).
+   */
+  constructor(killRuntime: () => void, pidFile: string, kill: () => Promise<void>) {
+    this.killRuntime = killRuntime;
     this.pidFile = pidFile;
     this.kill = kill;
   }
@@ -46,7 +50,7 @@ export class RunStopper<Reason extends string> {
     this.#killOnce();
     // Keep at it until the runtime exits: the first try may come before the container exists.
     this.#retry = setInterval(() => this.#killOnce(), KILL_RETRY_MS);
-    this.#escalation = setTimeout(() => this.child.kill('SIGKILL'), RUNTIME_KILL_MS);
+    this.#escalation = setTimeout(() => this.killRuntime(), RUNTIME_KILL_MS);
   }
 
   /** The runtime has exited: stop trying. */
