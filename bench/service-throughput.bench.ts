@@ -10,7 +10,10 @@
  *
  * Reports gradings per second and submit→result latency percentiles, and the service's
  * throughput as a fraction of the engine's. Target (issue 4): ≥ 40 trivial gradings/s on 2 cores.
- * Usage: node bench/service-throughput.bench.ts [--submissions N] [--clients C]
+ * `--grader-cpus X` sets the CPUs the trivial grader reserves (default 1, the issue's minimum): the
+ * server is started with `--grader-cpus X-4` and one worker slot per X of the machine's CPUs, the
+ * engine-alone baseline with as many at once.
+ * Usage: node bench/service-throughput.bench.ts [--submissions N] [--clients C] [--grader-cpus X]
  */
 import { createHash } from 'node:crypto';
 import { readFile, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -30,7 +33,9 @@ const arg = (name: string, fallback: number): number => {
 };
 const SUBMISSIONS = arg('--submissions', 400);
 const CLIENTS = arg('--clients', 16);
-const WORKERS = availableParallelism();
+const GRADER_CPUS = arg('--grader-cpus', 1);
+// Gradings the service admits at once: the machine's CPUs over what each grader reserves.
+const WORKERS = Math.max(1, Math.floor(availableParallelism() / GRADER_CPUS));
 
 const images = await buildTestImages({ only: ['echo-busybox'] });
 const tar = images['echo-busybox'];
@@ -50,7 +55,7 @@ const engineLatencies: number[] = [];
 const engineStart = performance.now();
 await inParallel(SUBMISSIONS, WORKERS, async () => {
   const start = performance.now();
-  const result = await grade({ image, rootfs, submissionDir, limits: { timeoutSeconds: 60 } }, { sandbox });
+  const result = await grade({ image, rootfs, submissionDir, limits: { cpus: GRADER_CPUS, timeoutSeconds: 60 } }, { sandbox });
   if (result.status !== 'graded') throw new Error(`engine grading failed: ${result.status} ${result.errors.join('; ')}`);
   engineLatencies.push(performance.now() - start);
 });
@@ -59,7 +64,8 @@ const engineSeconds = (performance.now() - engineStart) / 1000;
 // --- the service ------------------------------------------------------------------------------
 // e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof to profile the server.
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(process.execPath, [...serverNodeArgs, join(import.meta.dirname, '..', 'bin', 'gradebox.js'), 'serve', '--data', join(work, 'server'), '--port', '0', '--json'], {
+const server = spawn(process.execPath, [...serverNodeArgs, join(import.meta.dirname, '..', 'bin', 'gradebox.js'), 'serve', '--data', join(work, 'server'), '--port', '0', '--json',
+  '--workers', String(WORKERS), '--grader-cpus', `${Math.min(GRADER_CPUS, 1)}-4`], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, GRADEBOX_HOME: join(work, 'home') },
 });
@@ -79,13 +85,15 @@ try {
     'content-type': 'application/x-tar',
     'x-content-sha256': createHash('sha256').update(archive).digest('hex'),
   })) as { imageId: string };
-  await api('POST', '/api/courses/bench/assignments/hw/parts/p1/graders', { imageId: uploaded.imageId, cpus: 1, memoryMiB: 1024, timeoutSeconds: 60 });
+  await api('POST', '/api/courses/bench/assignments/hw/parts/p1/graders', { imageId: uploaded.imageId, cpus: GRADER_CPUS, memoryMiB: 1024, timeoutSeconds: 60 });
   await api('POST', '/api/courses/bench/assignments/hw/publish');
   const issued = (await api('POST', '/api/users/student/tokens', { name: 'bench', scopes: ['read', 'submit'] })) as { token: string };
   const student = client(serverUrl, issued.token);
 
   process.stderr.write(`service: ${SUBMISSIONS} submissions over HTTP from ${CLIENTS} clients…\n`);
   const latencies: number[] = [];
+  const clientCpuStart = process.cpuUsage();
+  const serverCpuStart = await processCpuMs(server.pid);
   const serviceStart = performance.now();
   await inParallel(SUBMISSIONS, CLIENTS, async (i) => {
     const start = performance.now();
@@ -96,21 +104,35 @@ try {
     latencies.push(performance.now() - start);
   });
   const serviceSeconds = (performance.now() - serviceStart) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  const serverCpuMs = (await processCpuMs(server.pid)) - serverCpuStart;
 
   const engineRate = SUBMISSIONS / engineSeconds;
   const serviceRate = SUBMISSIONS / serviceSeconds;
-  console.log(`\n${SUBMISSIONS} trivial gradings, ${WORKERS} workers, ${CLIENTS} HTTP clients; latency in ms`);
+  console.log(`\n${SUBMISSIONS} trivial gradings reserving ${GRADER_CPUS} CPU each, ${WORKERS} at a time, ${CLIENTS} HTTP clients; latency in ms`);
   console.log(`${'method'.padEnd(16)}${'per s'.padStart(8)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'p99'.padStart(8)}  vs engine`);
   const row = (name: string, rate: number, samples: number[]): void =>
     console.log(`${name.padEnd(16)}${rate.toFixed(1).padStart(8)}${fmt(median(samples))}${fmt(percentile(samples, 90))}${fmt(percentile(samples, 99))}  ${(rate / engineRate).toFixed(2)}`);
   row('engine alone', engineRate, engineLatencies);
   row('service (HTTP)', serviceRate, latencies);
+  console.log(
+    `CPU per grading: server process ${(serverCpuMs / SUBMISSIONS).toFixed(1)} ms (its runtimes and graders not included), ` +
+      `HTTP clients ${((clientCpu.user + clientCpu.system) / 1000 / SUBMISSIONS).toFixed(1)} ms`,
+  );
 } finally {
   server.kill('SIGTERM');
   await once(server, 'exit');
   // BENCH_KEEP=1 keeps the data folder, e.g. to read the jobs' phase times from its database.
   if (process.env.BENCH_KEEP) process.stderr.write(`kept ${work}\n`);
   else await rm(work, { recursive: true, force: true });
+}
+
+/** CPU time (user + system) a process has used so far, from /proc. */
+async function processCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat(5); here 0-based after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** Runs `count` tasks with at most `width` at once. */
