@@ -16,6 +16,7 @@ import { loginCommand } from './commands/login.ts';
 import { logoutCommand } from './commands/logout.ts';
 import { publishCommand } from './commands/publish.ts';
 import { submitCommand } from './commands/submit.ts';
+import { submissionCommand } from './commands/submission.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { whoamiCommand } from './commands/whoami.ts';
 import { tokensCommand } from './commands/tokens.ts';
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(sanityCommand());
   program.addCommand(serveCommand());
   // Server commands (src/client/): talk to a gradebox server over its HTTP API.
-  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), usersCommand(), tokensCommand(), coursesCommand(), assignmentsCommand(), applyCommand(), uploadCommand(), publishCommand(), submitCommand()]) {
+  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), usersCommand(), tokensCommand(), coursesCommand(), assignmentsCommand(), applyCommand(), uploadCommand(), publishCommand(), submitCommand(), submissionCommand()]) {
     program.addCommand(command);
   }
   for (const command of program.commands) applyExitOverride(command);

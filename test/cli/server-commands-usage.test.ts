@@ -34,7 +34,7 @@ afterAll(async () => {
 
 const COMMANDS = [
   'login', 'logout', 'whoami', 'users', 'users add', 'tokens', 'tokens issue', 'tokens list', 'tokens revoke',
-  'courses', 'assignments', 'apply', 'upload', 'publish', 'submit', 'grade remote',
+  'courses', 'assignments', 'apply', 'upload', 'publish', 'submit', 'submission', 'grade remote',
 ];
 
 describe('help', () => {
@@ -85,6 +85,9 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     ['submit --drafts without --author-test', ['submit', 'cs101', 'hw1', '.', '--drafts'], /^error: --drafts needs --author-test/],
     ['submit --timeout without --wait', ['submit', 'cs101', 'hw1', '.', '--timeout', '10'], /^error: --timeout needs --wait\n/],
     ['submit --wait --timeout -1', ['submit', 'cs101', 'hw1', '.', '--wait', '--timeout', '-1'], /error: --timeout takes a positive number, got "-1"/],
+    ['submission without an id', ['submission'], /error: missing required argument 'id'/],
+    ['submission --timeout without --wait', ['submission', 'sub_1', '--timeout', '10'], /^error: --timeout needs --wait\n/],
+    ['submission of a malformed id', ['submission', '../etc/passwd'], /^error: "\.\.\/etc\/passwd" is not a submission id/],
     ['grade remote without an id', ['grade', 'remote'], /error: missing required argument 'submission-id'/],
     ['grade remote with --version and --draft', ['grade', 'remote', 'sub_1', '--version', '2', '--draft'], /^error: --version and --draft name different versions; give one\n/],
     ['grade remote with an unknown backend', ['grade', 'remote', 'sub_1', '--backend', 'podman'], /^error: --backend takes one of auto, oci, docker, got "podman"\n/],
@@ -126,7 +129,7 @@ describe('before anything is sent', () => {
   });
 
   it('not logged in anywhere: exit 1, saying how to log in', async () => {
-    for (const args of [['whoami'], ['users'], ['users', 'add', 'ada'], ['tokens', 'issue', 'ada', '--scopes', 'read'], ['tokens', 'list'], ['tokens', 'revoke', 'tok_1'], ['courses'], ['assignments', 'cs101'], ['publish', 'cs101', 'hw1'], ['submit', 'cs101', 'hw1', join(work, 'sub')], ['grade', 'remote', 'sub_1']]) {
+    for (const args of [['whoami'], ['users'], ['users', 'add', 'ada'], ['tokens', 'issue', 'ada', '--scopes', 'read'], ['tokens', 'list'], ['tokens', 'revoke', 'tok_1'], ['courses'], ['assignments', 'cs101'], ['publish', 'cs101', 'hw1'], ['submit', 'cs101', 'hw1', join(work, 'sub')], ['submission', 'sub_1'], ['grade', 'remote', 'sub_1']]) {
       const result = await gradebox(args);
       expect(result.stderr, args.join(' ')).toBe('error: no gradebox server given: run `gradebox login --server URL` once, or pass --server URL, or set GRADEBOX_SERVER (and GRADEBOX_TOKEN)\n');
       expect(result.code).toBe(1);

@@ -194,6 +194,17 @@ asRoot('gradebox against a running server', () => {
     expect(result.stderr).toBe(`submitted 1 file (7 B) to cs101-2026/hw1 as ${submissionId}\n`);
   });
 
+  it('submission ID shows a submission again; --wait on a graded one returns at once; an unknown id exits 1', async () => {
+    const shown = await gradebox(['submission', submissionId]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toBe('sums  graded 50% (5/10 points)\n  Line 1 is right; line 2 should be the sum of the squares of 1 to 10.\n');
+    const waited = json<Submission>(await gradebox(['submission', submissionId, '--wait', '--json']));
+    expect(waited).toMatchObject({ id: submissionId, status: 'graded' });
+    const missing = await gradebox(['submission', 'sub_doesnotexist']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/sub_doesnotexist/);
+  });
+
   it("submit --json keeps a folder's subfolders; without --wait it returns at once", async () => {
     const queued = json<Submission>(await gradebox(['submit', 'cs101-2026', 'hw1', join(work, 'answers', 'nested'), '--json']));
     expect(queued.files.map((f) => f.path)).toEqual(['answer.txt', 'src/deep/notes.md']);

@@ -1,14 +1,11 @@
 import { Command } from 'commander';
 import { collectSubmission, submissionForm } from '../../client/submission-files.ts';
-import { waitForGrading } from '../../client/wait-for-grading.ts';
-import type { Submission } from '../../platform/model.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { formatSubmission, gradingPhases, humanBytes } from '../format-server.ts';
+import { humanBytes } from '../format-server.ts';
 import { positiveNumber } from '../option-parsers.ts';
-import { progressReporter } from '../progress.ts';
+import { reportSubmission } from '../report-submission.ts';
 import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
-import { paint } from '../terminal.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface SubmitFlags extends ServerFlags {
@@ -70,30 +67,8 @@ unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
         if (flags.json) printJson(submitted);
         return ExitCode.ok;
       }
-      const final = await waitFor(submitted, flags, signal, client);
-      if (flags.json) printJson(final);
-      else process.stdout.write(formatSubmission(final));
-      const notGraded = final.parts.filter((p) => p.result?.status !== 'graded');
-      if (notGraded.length > 0) {
-        process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded: ${notGraded.map((p) => `${p.partId} (${p.result?.status ?? 'no result'})`).join(', ')}\n`);
-        return ExitCode.failed;
-      }
-      return ExitCode.ok;
+      return reportSubmission(client, submitted, flags, signal);
     }));
-}
-
-async function waitFor(submission: Submission, flags: SubmitFlags, signal: AbortSignal, client: Awaited<ReturnType<typeof connect>>): Promise<Submission> {
-  if (submission.status === 'graded') return submission;
-  const progress = flags.json ? undefined : progressReporter();
-  try {
-    return await waitForGrading(client, submission.id, {
-      signal,
-      ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
-      onUpdate: (s) => progress?.update({ phase: `grading: ${gradingPhases(s)}`, done: 0 }),
-    });
-  } finally {
-    progress?.stop();
-  }
 }
 
 function collect(value: string, previous: string[] = []): string[] {
