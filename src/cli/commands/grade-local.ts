@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { gradeLocal } from '../../toolkit/grade-local.ts';
 import type { GradeResult } from '../../grader/grade-result.ts';
-import { resolveLimits, type Limits } from '../../sandbox/limits.ts';
+import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/limits.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
@@ -11,8 +11,6 @@ import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
 import { UsageError } from '../usage-error.ts';
 
-// Node timers hold at most 2^31-1 ms (~24.8 days); a longer timeout would fire after 1 ms.
-const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 interface GradeLocalFlags {
   partId?: string;

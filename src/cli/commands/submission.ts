@@ -4,11 +4,10 @@ import { reportSubmission, type ReportFlags } from '../report-submission.ts';
 import { runAction } from '../run-action.ts';
 import { connect, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
 import { UsageError } from '../usage-error.ts';
+import { MAX_TIMEOUT_SECONDS } from '../../sandbox/limits.ts';
 
 type SubmissionFlags = ServerFlags & ReportFlags;
 
-// Node timers hold at most 2^31-1 ms (~24.8 days).
-const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** `gradebox submission ID`: a submission's state and results, e.g. after `submit --wait --timeout` gave up. */
 export function submissionCommand(): Command {

@@ -7,6 +7,7 @@ import { reportSubmission } from '../report-submission.ts';
 import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
 import { UsageError } from '../usage-error.ts';
+import { MAX_TIMEOUT_SECONDS } from '../../sandbox/limits.ts';
 
 interface SubmitFlags extends ServerFlags {
   wait?: boolean;
@@ -17,8 +18,6 @@ interface SubmitFlags extends ServerFlags {
   json?: boolean;
 }
 
-// Node timers hold at most 2^31-1 ms (~24.8 days).
-const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** `gradebox submit COURSE ASSIGNMENT PATH...`: send files for grading, optionally wait for the result. */
 export function submitCommand(): Command {
