@@ -11,7 +11,6 @@ import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
 import { UsageError } from '../usage-error.ts';
 
-
 interface GradeLocalFlags {
   partId?: string;
   env?: Record<string, string>;

@@ -8,7 +8,6 @@ import { MAX_TIMEOUT_SECONDS } from '../../sandbox/limits.ts';
 
 type SubmissionFlags = ServerFlags & ReportFlags;
 
-
 /** `gradebox submission ID`: a submission's state and results, e.g. after `submit --wait --timeout` gave up. */
 export function submissionCommand(): Command {
   return withServerOption(new Command('submission'))

@@ -18,7 +18,6 @@ interface SubmitFlags extends ServerFlags {
   json?: boolean;
 }
 
-
 /** `gradebox submit COURSE ASSIGNMENT PATH...`: send files for grading, optionally wait for the result. */
 export function submitCommand(): Command {
   return withServerOption(new Command('submit'))
