@@ -1,22 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated } from '../../src/platform/errors.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
-import { harness, type Harness } from './helpers.ts';
+import { useHarness, type Harness } from './helpers.ts';
 
 describe.each(databases)('accounts and tokens on $name', (factory) => {
   let t: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
-  beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
-  });
+  useHarness(factory, (world) => ({ t, h } = world));
 
   it('bootstraps the admin once, with every scope', async () => {
     expect(h.admin).toMatchObject({ login: 'admin', isAdmin: true, scopes: ['read', 'submit', 'author', 'manage'] });

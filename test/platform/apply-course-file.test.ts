@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../src/platform/errors.ts';
 import type { ApplyChange, CourseFile } from '../../src/platform/model.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
-import { ASSIGNMENT, COURSE, course, courseFile, file, harness, type Harness } from './helpers.ts';
+import { ASSIGNMENT, COURSE, course, courseFile, file, type Harness, useHarness } from './helpers.ts';
 
 const actions = (changes: ApplyChange[]): string[] => changes.map((c) => `${c.action} ${c.kind} ${c.target}`);
 
 describe.each(databases)('applyCourseFile on $name', (factory) => {
   let t: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
-  beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
-  });
+  useHarness(factory, (world) => ({ t, h } = world));
 
   it('creates everything, then is idempotent', async () => {
     const first = await h.platform.applyCourseFile(h.admin, courseFile());

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../src/platform/errors.ts';
 import type { NewGraderVersion } from '../../src/platform/platform.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
-import { ASSIGNMENT, COURSE, courseFile, harness, imageId, type Harness } from './helpers.ts';
+import { ASSIGNMENT, COURSE, courseFile, imageId, type Harness, useHarness } from './helpers.ts';
 
 const draft = (partId: string, n: number, extra: Partial<NewGraderVersion> = {}): NewGraderVersion => ({
   courseId: COURSE,
@@ -15,15 +15,8 @@ const draft = (partId: string, n: number, extra: Partial<NewGraderVersion> = {})
 describe.each(databases)('assignments and grader versions on $name', (factory) => {
   let t: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  useHarness(factory, (world) => ({ t, h } = world));
   beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
     await h.platform.applyCourseFile(h.admin, courseFile());
   });
 

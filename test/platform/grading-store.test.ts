@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Submission, SubmissionEvent } from '../../src/platform/model.ts';
 import { SubmissionEvents } from '../../src/platform/submission-events.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
-import { ASSIGNMENT, COURSE, course, file, gradeResult, harness, imageId, type Harness } from './helpers.ts';
+import { ASSIGNMENT, COURSE, course, file, gradeResult, imageId, type Harness, useHarness } from './helpers.ts';
 
 describe.each(databases)('GradingStore on $name', (factory) => {
   let t: TestDatabase;
   let h: Harness;
   let submission: Submission;
   let jobs: string[];
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  useHarness(factory, (world) => ({ t, h } = world));
   beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
     await course(h, { bothParts: true });
     submission = await h.platform.submit(await h.actor('sam'), { courseId: COURSE, assignmentId: ASSIGNMENT, files: [file('b.py'), file('a.py')] });
     jobs = (await h.platform.getSubmission(h.admin, submission.id)).parts.map((p) => p.job!.id);

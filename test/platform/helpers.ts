@@ -9,7 +9,7 @@ import type { Platform } from '../../src/platform/platform.ts';
 import { SubmissionEvents } from '../../src/platform/submission-events.ts';
 import type { GradingStore } from '../../src/worker/grading-store.ts';
 import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
-import type { TestDatabase } from '../support/databases.ts';
+import { useEmptyDatabase, type DatabaseFactory, type TestDatabase } from '../support/databases.ts';
 
 export interface Harness {
   platform: Platform;
@@ -127,4 +127,11 @@ export function gradeResult(overrides: Partial<GradeResult> = {}): GradeResult {
     limits: { cpus: 1, memoryMiB: 1024, pids: 256, timeoutSeconds: 60, writableMiB: 256, tmpMiB: 64, outputCapBytes: 65536, outputLimitBytes: 1048576 },
     ...overrides,
   };
+}
+
+/** A suite on one database of `factory`: emptied, with a fresh harness, before each test. */
+export function useHarness(factory: DatabaseFactory, ready: (world: { t: TestDatabase; h: Harness }) => void): void {
+  useEmptyDatabase(factory, async (t) => {
+    ready({ t, h: await harness(t) });
+  });
 }

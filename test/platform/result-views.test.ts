@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Selectable } from 'kysely';
 import type { ResultsTable } from '../../src/db/tables.ts';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
 import { HIDDEN_RESULT_FEEDBACK, pointsFor, staffResultView, studentResultView, visibleToStudents } from '../../src/platform/result-views.ts';
-import { databases, type TestDatabase } from '../support/databases.ts';
-import { ASSIGNMENT, COURSE, course, file, gradeResult, harness, type Harness } from './helpers.ts';
+import { databases } from '../support/databases.ts';
+import { ASSIGNMENT, COURSE, course, file, gradeResult, type Harness, useHarness } from './helpers.ts';
 
 const BEFORE = new Date('2029-12-31T00:00:00Z');
 const AFTER = new Date('2030-01-02T00:00:00Z');
@@ -69,17 +69,9 @@ describe('result views', () => {
 });
 
 describe.each(databases)('results through the platform on $name', (factory) => {
-  let t: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  useHarness(factory, (world) => ({ h } = world));
   beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
     await course(h);
   });
 

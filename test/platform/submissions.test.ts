@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbExecutor } from '../../src/db/database.ts';
 import { manifestDigest } from '../../src/intake/manifest.ts';
 import { createPlatform } from '../../src/platform/create-platform.ts';
@@ -6,7 +6,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from '../../src/platform/
 import type { EnqueueRequest } from '../../src/queue/job-queue.ts';
 import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
-import { ASSIGNMENT, COURSE, course, courseFile, file, harness, imageId, type Harness } from './helpers.ts';
+import { ASSIGNMENT, COURSE, course, courseFile, file, imageId, type Harness, useHarness } from './helpers.ts';
 
 /** A real queue whose enqueue writes its rows and then fails, as a broken queue would mid-transaction. */
 class FailingQueue extends SqlJobQueue {
@@ -20,16 +20,7 @@ describe.each(databases)('submissions on $name', (factory) => {
   let t: TestDatabase;
   let h: Harness;
   const target = { courseId: COURSE, assignmentId: ASSIGNMENT };
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
-  beforeEach(async () => {
-    await t.empty();
-    h = await harness(t);
-  });
+  useHarness(factory, (world) => ({ t, h } = world));
 
   it('records the submission, one job per graded part and the queue entries together', async () => {
     await course(h, { bothParts: true });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInTransaction } from '../../src/db/transaction.ts';
 import type { Capacity, ClaimRequest, EnqueueRequest } from '../../src/queue/job-queue.ts';
 import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
-import { databases, type TestDatabase } from '../support/databases.ts';
+import { databases, type TestDatabase, useEmptyDatabase } from '../support/databases.ts';
 
 const MACHINE: Capacity = { cpus: 4, memoryMiB: 8192 };
 const LEASE_MS = 30_000;
@@ -23,14 +23,8 @@ describe.each(databases)('SqlJobQueue on $name', (factory) => {
     clock = new Date(clock.getTime() + ms);
   };
 
-  beforeAll(async () => {
-    t = await factory.create();
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
-  beforeEach(async () => {
-    await t.empty();
+  useEmptyDatabase(factory, (ready) => {
+    t = ready;
     clock = new Date('2030-01-01T00:00:00.000Z');
     queue = new SqlJobQueue(t.db, { now: () => clock });
   });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type DialectName, type OpenedDatabase } from '../../src/db/database.ts';
 import { TABLES_CHILD_FIRST } from '../../src/db/tables.ts';
 
@@ -86,3 +87,22 @@ const postgresFactory: DatabaseFactory = {
 };
 
 export const databases: readonly DatabaseFactory[] = [sqliteFactory, postgresFactory];
+
+/**
+ * The hooks most store suites repeat: one database of `factory` for the suite (dropped after it),
+ * emptied before each test; `ready` gets it before each test, before the suite's own beforeEach.
+ */
+export function useEmptyDatabase(factory: DatabaseFactory, ready: (t: TestDatabase) => void | Promise<void>): void {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await factory.create();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+  beforeEach(async () => {
+    if (t === undefined) throw new Error('the test database was not created');
+    await t.empty();
+    await ready(t);
+  });
+}
