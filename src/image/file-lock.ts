@@ -2,6 +2,7 @@ import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPath } from '../util/atomic-file.ts';
+import { isAlive } from '../util/is-alive.ts';
 
 const POLL_MS = 100;
 
@@ -20,16 +21,6 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, signal
   }
 }
 
-/** True when a process with this pid exists on this host. */
-export function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function acquire(file: string, signal?: AbortSignal): Promise<void> {
   const mine = tempPath(path.dirname(file), `.${path.basename(file)}`);

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlive } from '../image/file-lock.ts';
+import { isAlive } from '../util/is-alive.ts';
 
 /** Where a server keeps everything: one folder, movable and backed up as a whole. */
 export interface DataDir {

@@ -22,6 +22,7 @@ import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
 import { TmuxSession } from '../support/tmux.ts';
 import { testImage } from '../support/test-image.ts';
+import { isAlive } from '../../src/util/is-alive.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 
@@ -206,12 +207,3 @@ describe.each(backends)('gradebox inspect on a terminal ($name)', (backend) => {
     });
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/sandbox/oci/run-id.ts';
+import { isAlive } from '../../src/util/is-alive.ts';
 import { startRuntime, type RuntimeOutput } from '../../src/sandbox/oci/runtime-launcher.ts';
 
 // The launcher starts any program; /bin/sh stands in for the OCI runtime here.

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { isAlive } from '../../util/is-alive.ts';
 
 /**
  * Names of one run's containers, volumes and cgroup look like
@@ -83,14 +84,6 @@ export function stateFilters(stateDir: string): string[] {
   return [`${LABELS.sandbox}=docker`, `${LABELS.state}=${stateTag(stateDir)}`];
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether run `name` (with its owner label, when known) was left behind by a supervisor that is

@@ -32,12 +32,3 @@ export function runOwner(id: string): number | undefined {
   return match?.[1] === undefined ? undefined : parseInt(match[1], 36);
 }
 
-/** Whether process `pid` exists (a supervisor that is still running its runs). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError } from '../sandbox.ts';
 import { fitsOneLine, refHelperShell, shellQuote, spawnHelperShell, type HelperShell } from './helper-shell.ts';
-import { isAlive } from './run-id.ts';
+import { isAlive } from '../../util/is-alive.ts';
 import { runtimeExit, type RuntimeExit } from './runtime-process.ts';
 
 /**
