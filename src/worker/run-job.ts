@@ -18,10 +18,12 @@ import type { WorkerLog } from './worker-log.ts';
 export interface JobRunnerDeps {
   queue: JobQueue;
   store: GradingStore;
+  /** Where submissions' files are. */
   blobs: BlobStore;
+  /** Where grader images are. */
   images: ImageStore;
   sandbox: Sandbox;
-  /** Per-job folders are made (and always removed) under it. */
+  /** Per-job folders (the submission's files) are made, and always removed, under it. */
   workDir: string;
   workerId: string;
   leaseMs: number;

@@ -1,5 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isAlive } from '../util/is-alive.ts';
 
 // tempPath(workDir, `job-<id>`) names folders `job-<id>-<pid>-<12 hex>`.
 const JOB_FOLDER = /^job-.+-(\d+)-[0-9a-f]{12}$/;
@@ -20,12 +21,3 @@ export async function removeStaleJobFolders(workDir: string): Promise<number> {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { BlobStore } from '../image/blob-store.ts';
-import type { ImageStore } from '../image/image-store.ts';
 import type { Capacity, JobQueue } from '../queue/job-queue.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
 import { Admission, machineCapacity } from './capacity.ts';
-import type { GradingStore } from './grading-store.ts';
 import { runJob, type JobEnd, type JobRunnerDeps } from './run-job.ts';
 import { removeStaleJobFolders } from './stale-job-folders.ts';
 import { SILENT_LOG, type WorkerLog } from './worker-log.ts';
 
-export interface WorkerPoolOptions {
-  queue: JobQueue;
-  store: GradingStore;
-  /** Where submissions' files are. */
-  blobs: BlobStore;
-  /** Where grader images are. */
-  images: ImageStore;
-  sandbox: Sandbox;
-  /** Per-job folders (submission files) live here while a job runs. */
-  workDir: string;
+/** What the pool hands to every job as it is, plus how the pool itself runs. */
+export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store' | 'blobs' | 'images' | 'sandbox' | 'workDir'> {
   /** What jobs may reserve in total; default every CPU and 80% of the memory (`machineCapacity`). */
   capacity?: Capacity;
   /** Jobs run at once, at most; default the capacity's CPUs (at least 1). */
