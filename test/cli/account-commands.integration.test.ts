@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiToken, IssuedToken, User } from '../../src/platform/model.ts';
-import { assertBuildIsFresh, cliEnv, runCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
-import { startServeCli } from '../support/serve-cli.ts';
+import { assertBuildIsFresh, cliEnv, runCli, type CliResult, jsonOutput } from '../support/run-cli.ts';
+import { startServeCli, type ServedCli } from '../support/serve-cli.ts';
 
 let work: string;
-let server: RunningCli;
+let server: ServedCli | undefined;
 let url: string;
 let adminToken: string;
 
@@ -30,10 +30,6 @@ function as(token: string): Record<string, string> {
   return { GRADEBOX_SERVER: url, GRADEBOX_TOKEN: token };
 }
 
-function json<T>(result: CliResult): T {
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
 
 beforeAll(async () => {
   assertBuildIsFresh();
@@ -42,7 +38,7 @@ beforeAll(async () => {
     env: cliEnv({ GRADEBOX_HOME: join(work, 'server-home'), NO_COLOR: '1' }),
     timeoutMs: 10 * 60_000,
   });
-  server = served.cli;
+  server = served;
   url = served.url;
   adminToken = served.adminToken ?? '';
   const login = await gradebox(['login', '--server', url, '--token', adminToken]);
@@ -50,10 +46,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.done.catch(() => undefined);
-  }
+  await server?.stop();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
@@ -66,12 +59,12 @@ describe('users and tokens against a running server', () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toBe('created user alan (Alan Turing)\n');
     expect(added.stderr).toBe('give them a token: gradebox tokens issue alan --scopes read,submit\n');
-    expect(json<User>(await gradebox(['users', 'add', 'grace', '--admin', '--json']))).toMatchObject({ login: 'grace', displayName: 'grace', isAdmin: true });
+    expect(jsonOutput<User>(await gradebox(['users', 'add', 'grace', '--admin', '--json']))).toMatchObject({ login: 'grace', displayName: 'grace', isAdmin: true });
 
     const list = await gradebox(['users']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^LOGIN +NAME +ADMIN +CREATED\nadmin +Administrator +yes +\d{4}-\d\d-\d\d \d\d:\d\d UTC\nalan +Alan Turing +no +.*\ngrace +grace +yes +.*\n$/);
-    expect(json<{ users: User[] }>(await gradebox(['users', '--json'])).users.map((u) => u.login)).toEqual(['admin', 'alan', 'grace']);
+    expect(jsonOutput<{ users: User[] }>(await gradebox(['users', '--json'])).users.map((u) => u.login)).toEqual(['admin', 'alan', 'grace']);
 
     const again = await gradebox(['users', 'add', 'alan']);
     expect(again.code).toBe(1);
@@ -87,7 +80,7 @@ describe('users and tokens against a running server', () => {
     expect(issued.stderr).toContain('the token above is shown only this once');
     studentTokenId = /^issued token (tok_\S+)/.exec(issued.stderr)?.[1] ?? '';
 
-    const asJson = json<IssuedToken>(await gradebox(['tokens', 'issue', 'alan', '--scopes', 'read', '--json']));
+    const asJson = jsonOutput<IssuedToken>(await gradebox(['tokens', 'issue', 'alan', '--scopes', 'read', '--json']));
     expect(asJson).toMatchObject({ login: 'alan', scopes: ['read'], expiresAt: null, revokedAt: null });
     expect(asJson.token).toMatch(/^gbx_/);
     expect(asJson.name).toMatch(/^issued \d{4}-\d\d-\d\d$/);
@@ -111,7 +104,7 @@ describe('users and tokens against a running server', () => {
     expect(list.stdout).not.toContain(studentToken);
     expect(list.stdout).not.toContain('gbx_');
 
-    const own = json<{ login: string; tokens: ApiToken[] }>(await gradebox(['tokens', 'list', '--json'], as(studentToken)));
+    const own = jsonOutput<{ login: string; tokens: ApiToken[] }>(await gradebox(['tokens', 'list', '--json'], as(studentToken)));
     expect(own.login).toBe('alan');
     expect(own.tokens.map((t) => t.id)).toContain(studentTokenId);
     expect(own.tokens.every((t) => !('token' in t))).toBe(true);

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyChange, GraderVersion, Submission } from '../../src/platform/model.ts';
-import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult, type RunningCli } from '../support/run-cli.ts';
-import { startServeCli } from '../support/serve-cli.ts';
+import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult, jsonOutput } from '../support/run-cli.ts';
+import { startServeCli, type ServedCli } from '../support/serve-cli.ts';
 import { testImage } from '../support/test-image.ts';
 import { TmuxSession } from '../support/tmux.ts';
 
 let work: string;
-let server: RunningCli;
+let server: ServedCli | undefined;
 let url: string;
 let adminToken: string;
 const asRoot = process.getuid?.() === 0 ? describe : describe.skip;
@@ -39,10 +39,6 @@ function gradeboxWithInput(input: string, args: string[]): Promise<CliResult> {
   });
 }
 
-function json<T>(result: CliResult): T {
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -59,7 +55,7 @@ async function startServer(): Promise<void> {
     env: cliEnv({ GRADEBOX_HOME: join(work, 'server-home'), NO_COLOR: '1' }),
     timeoutMs: 30 * 60_000,
   });
-  server = served.cli;
+  server = served;
   url = served.url;
   adminToken = served.adminToken ?? '';
 }
@@ -76,10 +72,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.done.catch(() => undefined);
-  }
+  await server?.stop();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
@@ -99,7 +92,7 @@ asRoot('gradebox against a running server', () => {
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(whoami.stdout).toMatch(/^admin \(Administrator\), administrator on http:\/\/127\.0\.0\.1:\d+\nscopes: read, submit, author, manage\n/);
     expect(whoami.stdout).toContain('token from: credentials file');
-    expect(json<{ server: string; user: { login: string } }>(await gradebox(['whoami', '--json']))).toMatchObject({ server: url, user: { login: 'admin' } });
+    expect(jsonOutput<{ server: string; user: { login: string } }>(await gradebox(['whoami', '--json']))).toMatchObject({ server: url, user: { login: 'admin' } });
   });
 
   it('a refused token: login saves nothing (exit 1); any command says to log in again (exit 1)', async () => {
@@ -123,7 +116,7 @@ asRoot('gradebox against a running server', () => {
     expect(first.stdout).toMatch(/^\+ create {4}course {5}cs101-2026\n/);
     expect(first.stdout).toContain('+ create    part       cs101-2026/hw1/sums (10 points)\n');
     expect(first.stderr).toBe('10 created, 0 updated, 0 removed, 0 unchanged\n');
-    const second = json<{ changes: ApplyChange[] }>(await gradebox(['apply', join(REPO_ROOT, 'examples', 'course.yaml'), '--json']));
+    const second = jsonOutput<{ changes: ApplyChange[] }>(await gradebox(['apply', join(REPO_ROOT, 'examples', 'course.yaml'), '--json']));
     expect(second.changes).toHaveLength(10);
     expect(second.changes.every((c) => c.action === 'unchanged')).toBe(true);
     const human = await gradebox(['apply', join(REPO_ROOT, 'examples', 'course.yaml')]);
@@ -152,7 +145,7 @@ asRoot('gradebox against a running server', () => {
     expect(part.code).toBe(1);
     expect(part.stderr).toBe('error: assignment cs101-2026/hw1 has no part "nope" (its parts: sums, averages); add it to the course file and run `gradebox apply`\n');
 
-    const upload = json<{ image: { imageId: string; size: number }; drafts: GraderVersion[] }>(await gradebox([
+    const upload = jsonOutput<{ image: { imageId: string; size: number }; drafts: GraderVersion[] }>(await gradebox([
       'upload', testImage('coursera-sh'), 'cs101-2026', 'hw1', 'sums', '--additional-part', 'hw2', 'reverse', '--grading-timeout', '60', '--json',
     ]));
     expect(upload.image.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -198,7 +191,7 @@ asRoot('gradebox against a running server', () => {
     const shown = await gradebox(['submission', submissionId]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toBe('sums  graded 50% (5/10 points)\n  Line 1 is right; line 2 should be the sum of the squares of 1 to 10.\n');
-    const waited = json<Submission>(await gradebox(['submission', submissionId, '--wait', '--json']));
+    const waited = jsonOutput<Submission>(await gradebox(['submission', submissionId, '--wait', '--json']));
     expect(waited).toMatchObject({ id: submissionId, status: 'graded' });
     const missing = await gradebox(['submission', 'sub_doesnotexist']);
     expect(missing.code).toBe(1);
@@ -206,9 +199,9 @@ asRoot('gradebox against a running server', () => {
   });
 
   it("submit --json keeps a folder's subfolders; without --wait it returns at once", async () => {
-    const queued = json<Submission>(await gradebox(['submit', 'cs101-2026', 'hw1', join(work, 'answers', 'nested'), '--json']));
+    const queued = jsonOutput<Submission>(await gradebox(['submit', 'cs101-2026', 'hw1', join(work, 'answers', 'nested'), '--json']));
     expect(queued.files.map((f) => f.path)).toEqual(['answer.txt', 'src/deep/notes.md']);
-    const graded = json<Submission>(await gradebox(['submit', 'cs101-2026', 'hw1', join(work, 'answers', 'nested'), '--part', 'sums', '--wait', '--json'], {}, 150_000));
+    const graded = jsonOutput<Submission>(await gradebox(['submit', 'cs101-2026', 'hw1', join(work, 'answers', 'nested'), '--part', 'sums', '--wait', '--json'], {}, 150_000));
     expect(graded.status).toBe('graded');
     expect(graded.parts.find((p) => p.partId === 'sums')?.result).toMatchObject({ status: 'graded', score: 1, points: 10 });
   });
@@ -227,7 +220,7 @@ asRoot('gradebox against a running server', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^part sums: grader v1 \(published\) \S+, chosen as job; 1 CPU, 1024 MiB, 60 s, protocol detected\n/);
     expect(result.stdout).toContain('same result (status, score and feedback)');
-    const both = json<{ parts: Array<{ partId: string; chosenBy: string; stored: { score: number }; local: { status: string; score: number; limits: { timeoutSeconds: number } } }> }>(
+    const both = jsonOutput<{ parts: Array<{ partId: string; chosenBy: string; stored: { score: number }; local: { status: string; score: number; limits: { timeoutSeconds: number } } }> }>(
       await gradebox(['grade', 'remote', submissionId, '--json'], {}, 300_000),
     );
     expect(both.parts).toHaveLength(1);

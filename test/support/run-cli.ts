@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const GRADEBOX_BIN = join(REPO_ROOT, 'bin', 'gradebox.js');
@@ -115,4 +116,10 @@ export function assertBuildIsFresh(): void {
     throw new Error(`dist/ is older than ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ` and ${stale.length - 5} more` : ''}: ` +
       'build first with `npx tsc -p tsconfig.json`');
   }
+}
+
+/** The JSON a successful `--json` run printed; fails the test with the stderr otherwise. */
+export function jsonOutput<T>(result: CliResult): T {
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
 }

@@ -10,6 +10,8 @@ export interface ServedCli {
   url: string;
   /** Only on a first start with an empty data directory. */
   adminToken: string | null;
+  /** SIGTERM, then waits for the exit (a server that already ended is fine). */
+  stop(): Promise<void>;
 }
 
 export async function startServeCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ServedCli> {
@@ -23,5 +25,9 @@ export async function startServeCli(args: readonly string[], options: { env: Nod
     cli.done.then((r) => reject(new Error(`gradebox serve exited (${String(r.code)}): ${r.stderr}`)), reject);
   });
   const parsed = JSON.parse(first) as { url: string; adminToken: string | null };
-  return { cli, ...parsed };
+  const stop = async (): Promise<void> => {
+    cli.child.kill('SIGTERM');
+    await cli.done.catch(() => undefined);
+  };
+  return { cli, ...parsed, stop };
 }
