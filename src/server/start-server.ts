@@ -39,8 +39,11 @@ export interface RunningServer {
   url: string;
   /** Set on the first start only: the one-time admin token. */
   adminToken: IssuedToken | undefined;
-  /** Stops taking requests, drains running gradings (or gives them back), closes the database. */
-  close(options?: { drain?: boolean }): Promise<void>;
+  /**
+   * Stops taking requests, gives running gradings back to the queue (they run again at the next
+   * start), closes the database and frees the data directory. Calling it again does nothing.
+   */
+  close(): Promise<void>;
 }
 
 /** How often expired leases are looked for. */
@@ -57,8 +60,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const dir = dataDirLayout(options.dataDir);
   const release = await claimDataDir(dir);
   const cleanups: Array<() => Promise<void>> = [release];
+  // Last opened, first closed; each cleanup runs once however often close is called.
   const closeAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (let cleanup = cleanups.pop(); cleanup !== undefined; cleanup = cleanups.pop()) await cleanup().catch(() => undefined);
   };
   try {
     const database = await openDatabase(options.databaseUrl ?? dir.database, options.databaseSchema === undefined ? {} : { schema: options.databaseSchema });

@@ -109,7 +109,7 @@ async function serve(signal: AbortSignal, flags: ServeFlags): Promise<number> {
     }
   }
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  await server.close({ drain: false });
+  await server.close();
   return ExitCode.ok;
 }
 
