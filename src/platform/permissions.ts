@@ -13,9 +13,13 @@ import type { Actor, Role, Scope } from './model.ts';
  * `submit` and `author` (admins may do everything with a `manage` scope for writes).
  */
 export function requireScope(actor: Actor, scope: Scope): void {
-  if (actor.scopes.includes(scope)) return;
-  if (actor.isAdmin && scope !== 'read' && actor.scopes.includes('manage')) return;
+  if (hasScope(actor, scope)) return;
   throw new Forbidden(`this token lacks the '${scope}' scope; ask for a token that has it (gradebox tokens issue LOGIN --scopes read,${scope})`);
+}
+
+/** Whether the token allows `scope` (see requireScope for the admin rule). */
+export function hasScope(actor: Actor, scope: Scope): boolean {
+  return actor.scopes.includes(scope) || (actor.isAdmin && scope !== 'read' && actor.scopes.includes('manage'));
 }
 
 /** Throws Forbidden unless the caller is an admin. */

@@ -4,6 +4,7 @@ import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
 import { receiveSubmission, type IncomingPart } from '../../intake/receive-submission.ts';
 import { submissionArchive } from '../../intake/submission-archive.ts';
 import { Forbidden, InvalidInput } from '../../platform/errors.ts';
+import { hasScope, requireScope } from '../../platform/permissions.ts';
 import type { NewSubmission, Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import { actorOf } from '../auth.ts';
@@ -44,7 +45,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
       const { course, assignment } = request.params;
       // Refuse strangers before a byte of their files is stored.
       await platform.getAssignment(actor, course, assignment);
-      if (!actor.scopes.includes('submit')) throw new Forbidden('this token lacks the `submit` scope');
+      requireScope(actor, 'submit');
       if (!request.isMultipart()) throw new InvalidInput('send the files as multipart/form-data (`file` fields or one `archive` field)');
       const fields: SubmissionFields = { parts: [] };
       const files = await receiveSubmission(fileParts(request.parts(), fields), blobs, intakeLimits);
@@ -77,7 +78,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
     async (request, reply) => {
       const actor = actorOf(request);
       const submission = await platform.getSubmission(actor, request.params.id);
-      if (actor.login !== submission.login && !actor.scopes.includes('author')) {
+      if (actor.login !== submission.login && !hasScope(actor, 'author')) {
         throw new Forbidden("downloading another user's submission needs a token with the `author` scope");
       }
       return reply
