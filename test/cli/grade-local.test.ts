@@ -18,6 +18,7 @@ import { hidingPrograms } from '../support/hide-programs.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, REPO_ROOT, runCli, startCli, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
+import { liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
 
 const SUBMISSIONS = join(REPO_ROOT, 'test', 'fixtures', 'submissions');
 const GOOD_SUMS = join(SUBMISSIONS, 'sums', 'good');
@@ -344,7 +345,7 @@ describe('Ctrl-C and SIGTERM: exit 128 + signal, and the sandbox is gone', () =>
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`\n${signal} received: stopping and cleaning up (press Ctrl-C again to exit now)\n`);
     expect(await leftovers()).toEqual([]);
-    expect(await readdir(join(home, 'sandbox', 'runs'))).toEqual([]);
+    expect(await readdir(join(liveStateDir(join(home, 'sandbox')), 'runs'))).toEqual([]);
   });
 });
 
@@ -405,6 +406,6 @@ describe('colours', () => {
 describe('after every run above', () => {
   it('nothing of any run is left: no processes, mounts, cgroups or runtime state', async () => {
     expect(await leftovers()).toEqual([]);
-    expect(await readdir(join(home, 'sandbox', 'runs'))).toEqual([]);
+    expect(await readdir(join(liveStateDir(join(home, 'sandbox')), 'runs'))).toEqual([]);
   });
 });

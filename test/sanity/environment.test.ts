@@ -20,6 +20,7 @@ import { hybridCrunProblem, ociRuntimeCheck } from '../../src/sanity/environment
 import { rootUserCheck } from '../../src/sanity/environment/root-user.ts';
 import { sandboxTrialCheck } from '../../src/sanity/environment/sandbox-trial.ts';
 import { sandboxStateDir } from '../../src/toolkit/gradebox-home.ts';
+import { liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
 
 const asRoot = process.getuid?.() === 0 ? it : it.skip;
 let home: string;
@@ -90,8 +91,8 @@ describe('the sandbox', () => {
   asRoot('sandbox trial: a real run with the runtime the sandbox picks; nothing left in the state directory', async () => {
     const report = await run(sandboxTrialCheck(stateDir));
     expect(report.status, report.detail).toBe('pass');
-    expect(existsSync(join(stateDir, 'runs'))).toBe(true);
-    expect(await readdir(join(stateDir, 'runs'))).toEqual([]);
+    expect(existsSync(join(liveStateDir(stateDir), 'runs'))).toBe(true);
+    expect(await readdir(join(liveStateDir(stateDir), 'runs'))).toEqual([]);
   });
 });
 

@@ -1,15 +1,22 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
 
 /** What a sandbox backend under test may leave behind, and where to look for it. */
 export interface LeftoverScope {
-  /** The backend's state directory: mounts under it, processes naming it, runtime state in it. */
+  /**
+   * The backend's state directory: mounts under it or its live state directory (liveStateDir),
+   * processes naming either, runtime state in either.
+   */
   stateDir: string;
   /** Prefix of the backend's run ids (cgroup names, container ids). */
   idPrefix: string;
   /** Subdirectories of `stateDir` whose entries are per-run state (e.g. `runc`, `runs`). */
   stateSubdirs: string[];
 }
+
+/** The state directory and, where it differs, its live state directory. */
+const homes = (scope: LeftoverScope): string[] => [...new Set([scope.stateDir, liveStateDir(scope.stateDir)])];
 
 const unescape = (field: string): string => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
@@ -22,7 +29,7 @@ async function processes(scope: LeftoverScope): Promise<string[]> {
       readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
     ]);
     const args = cmdline.split('\0').join(' ').trim();
-    if (cgroup.includes(`/${scope.idPrefix}`) || args.includes(scope.stateDir) || args.includes(scope.idPrefix)) {
+    if (cgroup.includes(`/${scope.idPrefix}`) || homes(scope).some((home) => args.includes(home)) || args.includes(scope.idPrefix)) {
       found.push(`process ${entry}: ${args || '(no command line)'} ${cgroup.includes(scope.idPrefix) ? '[in a run cgroup]' : ''}`.trim());
     }
   }
@@ -37,7 +44,7 @@ async function mounts(scope: LeftoverScope): Promise<string[]> {
     if (dash < 0) continue;
     const point = unescape(fields[4] ?? '');
     const rest = fields.slice(dash + 1).join(' ');
-    if (point.startsWith(scope.stateDir) || rest.includes(scope.stateDir)) found.push(`mount ${point} (${rest})`);
+    if (homes(scope).some((home) => point.startsWith(home) || rest.includes(home))) found.push(`mount ${point} (${rest})`);
   }
   return found;
 }
@@ -59,8 +66,10 @@ async function cgroups(scope: LeftoverScope): Promise<string[]> {
 
 async function state(scope: LeftoverScope): Promise<string[]> {
   const found: string[] = [];
-  for (const sub of scope.stateSubdirs) {
-    for (const name of await readdir(join(scope.stateDir, sub)).catch(() => [])) found.push(`state ${sub}/${name}`);
+  for (const home of homes(scope)) {
+    for (const sub of scope.stateSubdirs) {
+      for (const name of await readdir(join(home, sub)).catch(() => [])) found.push(`state ${sub}/${name}`);
+    }
   }
   return found;
 }

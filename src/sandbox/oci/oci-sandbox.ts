@@ -15,10 +15,15 @@ import { runContainer } from './run-container.ts';
 import { activeRuns, newRunId } from './run-id.ts';
 import { runtimePreference, selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
 import { keepScratch, type Scratch } from './scratch.ts';
+import { liveStateDir } from './live-dir.ts';
 import { cleanupStaleRuns } from './stale.ts';
 
 export interface OciSandboxOptions {
-  /** Directory for runtime state, run scratch mounts and kept runs; created if missing. */
+  /**
+   * Directory for the runtime verdict and kept runs; created if missing. What lives only as long
+   * as a run (bundles, scratch mounts, the runtime's state) goes to its live state directory,
+   * on a tmpfs where there is one (see liveStateDir).
+   */
   stateDir: string;
   /**
    * Which OCI runtime to use; `auto` (default) prefers crun when it works, else runc, unless
@@ -50,18 +55,21 @@ interface RunContext {
 export class OciSandbox implements Sandbox {
   readonly name = 'oci';
   private readonly stateDir: string;
+  /** Where runs' bundles and the runtime's state live (liveStateDir of stateDir). */
+  readonly liveDir: string;
   private readonly preference: 'auto' | RuntimeName;
   private host: Promise<OciHost> | undefined;
 
   constructor(options: OciSandboxOptions) {
     this.stateDir = resolve(options.stateDir);
+    this.liveDir = liveStateDir(this.stateDir);
     this.preference = runtimePreference(options.runtime ?? 'auto');
   }
 
   /** Detects the cgroup layout and a working runtime, once per sandbox. */
   private prepare(): Promise<OciHost> {
     this.host ??= (async () => {
-      await mkdir(join(this.stateDir, 'runs'), { recursive: true, mode: 0o700 });
+      await mkdir(join(this.liveDir, 'runs'), { recursive: true, mode: 0o700 });
       const cgroups = new CgroupLayout(await readMounts());
       const runtime = await selectRuntime(this.preference, this.stateDir, cgroups);
       return { runtime, cgroups };
@@ -131,8 +139,8 @@ export class OciSandbox implements Sandbox {
     const id = newRunId(this.stateDir);
     // The run directory holds the bundle (config, pid file, runtime log); the scratch tmpfs,
     // which the run can fill, is mounted below it.
-    const dir = join(this.stateDir, 'runs', id);
-    const root = runtimeRoot(this.stateDir, host.runtime.name);
+    const dir = join(this.liveDir, 'runs', id);
+    const root = runtimeRoot(this.liveDir, host.runtime.name);
     const bundle = planBundle(host, spec, id, dir, { session });
     activeRuns.add(id);
     try {

@@ -15,10 +15,14 @@ export const RUN_ID_PREFIX = 'gradebox-';
  */
 export const activeRuns = new Set<string>();
 
+/** A short hash naming one state directory (in run ids and live state directories). */
+export function stateTag(stateDir: string): string {
+  return createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8);
+}
+
 /** The id prefix shared by all runs of one state directory. */
 export function runIdPrefix(stateDir: string): string {
-  const tag = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8);
-  return `${RUN_ID_PREFIX}${tag}-`;
+  return `${RUN_ID_PREFIX}${stateTag(stateDir)}-`;
 }
 
 /** A fresh run id for a run started by this process. */

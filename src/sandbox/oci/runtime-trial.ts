@@ -10,6 +10,7 @@ import type { OciMount } from './oci-spec.ts';
 import { activeRuns, newRunId } from './run-id.ts';
 import { createBundle, destroyBundle, planBundle, runtimeRoot } from './run-bundle.ts';
 import type { OciRuntime, RuntimeName } from './runtime.ts';
+import { liveStateDir } from './live-dir.ts';
 
 // The trial's program: succeeds only if a seccomp filter is in force (a runtime that ignores a
 // way of passing the profile must not pass), using nothing but shell builtins.
@@ -23,8 +24,9 @@ const SECCOMP_CHECK = 'while read -r key value; do [ "$key" = Seccomp: ] && [ "$
  */
 async function trial(runtime: OciRuntime, stateDir: string, cgroups: CgroupLayout): Promise<string | undefined> {
   const id = newRunId(stateDir, 'trial');
-  const base = join(stateDir, 'trial', id);
-  const root = runtimeRoot(stateDir, runtime.name);
+  const live = liveStateDir(stateDir);
+  const base = join(live, 'trial', id);
+  const root = runtimeRoot(live, runtime.name);
   const host = { runtime, cgroups };
   const binds: OciMount[] = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32']
     .filter((dir) => existsSync(dir))

@@ -9,6 +9,7 @@ import { isAlive } from '../../util/is-alive.ts';
 import { runtimeRoot } from './run-bundle.ts';
 import type { OciRuntime, RuntimeName } from './runtime.ts';
 import { unmountBelow } from './scratch.ts';
+import { liveStateDir } from './live-dir.ts';
 
 export interface StaleContext {
   stateDir: string;
@@ -39,7 +40,8 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 }
 
 /**
- * Removes what supervisors killed with SIGKILL left behind in this state directory: running or
+ * Removes what supervisors killed with SIGKILL left behind for this state directory (in its live
+ * state directory, and in itself, where older versions kept runs): running or
  * stopped containers and their orphaned runtime processes, cgroups, scratch mounts and trial
  * bundles. A run is stale when the supervisor pid in its id is dead (or is this process, and the
  * run is not in progress here), so several live supervisors may share one state directory.
@@ -47,16 +49,16 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 export async function cleanupStaleRuns(context: StaleContext): Promise<void> {
   const { stateDir, runtime, cgroups } = context;
   const prefix = runIdPrefix(stateDir);
-  const runsDir = join(stateDir, 'runs');
-  const trialDir = join(stateDir, 'trial');
+  // The live state directory, and the state directory itself where older versions kept runs.
+  const homes = [...new Set([liveStateDir(stateDir), stateDir])];
+  const runDirs = homes.flatMap((home) => [join(home, 'runs'), join(home, 'trial')]);
+  const roots = homes.flatMap((home) => RUNTIMES.map((name) => ({ name, root: runtimeRoot(home, name) })));
   const found = new Set<string>([
-    ...await names(runsDir),
-    ...await names(trialDir),
-    ...(await Promise.all(RUNTIMES.map((name) => names(runtimeRoot(stateDir, name))))).flat(),
+    ...(await Promise.all([...runDirs, ...roots.map((r) => r.root)].map(names))).flat(),
     ...await cgroups.list(prefix),
   ]);
   for (const mount of await readMounts()) {
-    for (const dir of [runsDir, trialDir]) {
+    for (const dir of runDirs) {
       if (mount.mountPoint.startsWith(`${dir}/`)) found.add(mount.mountPoint.slice(dir.length + 1).split('/')[0] ?? '');
     }
   }
@@ -78,14 +80,13 @@ export async function cleanupStaleRuns(context: StaleContext): Promise<void> {
       }
     }
     await until(async () => (await processesNaming(id)).length === 0, 5000);
-    for (const name of RUNTIMES) {
-      const root = runtimeRoot(stateDir, name);
+    for (const { name, root } of roots) {
       if (!(await names(root)).includes(id)) continue;
       if (name === runtime.name) await execFile(runtime.path, ['--root', root, 'delete', '--force', id]);
       await rm(join(root, id), { recursive: true, force: true });
     }
     await cgroups.remove(id);
-    for (const dir of [join(runsDir, id), join(trialDir, id)]) {
+    for (const dir of runDirs.map((parent) => join(parent, id))) {
       await unmountBelow(dir);
       await rm(dir, { recursive: true, force: true });
     }
