@@ -49,9 +49,11 @@ export type JobEnd = 'completed' | 'retried' | 'failed' | 'given-back' | 'lease-
  *   until the `maxAttempts`-th, which saves a `grader-error` result saying why;
  * - `stop` aborting (the pool stops without draining) gives the job back at once, uncounted;
  * - a lost lease aborts the run and saves nothing: another worker owns the job now.
- * The job's folder is removed on every path. Never throws.
+ * The job's folder is removed on every path. Never throws. `graded` is called once the grader's
+ * sandbox is gone and the job is `reporting`, before the result is saved, so the pool can give its CPUs and memory to the
+ * next job while this one reports; the pool calls it itself on every other path.
  */
-export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSignal): Promise<JobEnd> {
+export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSignal, graded: () => void = () => undefined): Promise<JobEnd> {
   const { queue, store, workerId, log } = deps;
   const lease = new LeaseHeartbeat(queue, job.jobId, workerId, deps.leaseMs, log);
   const signal = AbortSignal.any([stop, lease.signal]);
@@ -70,6 +72,7 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
         : await prepareAndGrade(context, deps, signal, folder);
     signal.throwIfAborted();
     await store.setPhase(job.jobId, 'reporting');
+    graded();
     await store.saveResult(job.jobId, result);
     await queue.complete(job.jobId, workerId);
     log.info({ jobId: job.jobId, attempt: job.attempt, status: result.status }, 'job graded');

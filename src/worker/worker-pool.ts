@@ -10,7 +10,7 @@ import { SILENT_LOG, type WorkerLog } from './worker-log.ts';
 export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store' | 'blobs' | 'images' | 'sandbox' | 'workDir'> {
   /** What jobs may reserve in total; default every CPU and 80% of the memory (`machineCapacity`). */
   capacity?: Capacity;
-  /** Jobs run at once, at most; default the capacity's CPUs (at least 1). */
+  /** Jobs grading at once (claimed and not yet graded), at most; default the capacity's CPUs (at least 1). */
   slots?: number;
   /** Lease length; renewed every third of it while a job runs. Default 60 s. */
   leaseMs?: number;
@@ -27,8 +27,9 @@ export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store'
 
 /**
  * Runs grading jobs from the queue, as many at once as slots and capacity allow. Each claimed job
- * reserves its grader's CPUs and memory (clamped to the total, so an oversize grader runs alone);
- * the queue only hands out jobs that fit what is free. The pool claims when woken by the queue
+ * reserves its grader's CPUs and memory (clamped to the total, so an oversize grader runs alone)
+ * and a slot until its grader has finished; saving the result happens outside both, so the next
+ * job's grader starts meanwhile. The queue only hands out jobs that fit what is free. The pool claims when woken by the queue
  * (`onEnqueued`), on a poll timer (retries coming due, other processes' jobs, expired leases) and
  * whenever a job ends. See runJob for one job's life.
  */
@@ -42,6 +43,8 @@ export class WorkerPool {
   readonly #log: WorkerLog;
   // Keyed by run, not job: a job whose lease this pool lost may be claimed by it again.
   readonly #running = new Map<number, Promise<JobEnd>>();
+  // Jobs holding a slot and their reservation: claimed and not yet graded (see runJob's `graded`).
+  #admitted = 0;
   #runs = 0;
   readonly #stopController = new AbortController();
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -155,7 +158,7 @@ export class WorkerPool {
   async #claimWhileRoom(): Promise<void> {
     do {
       this.#fillAgain = false;
-      while (this.#state === 'started' && this.#running.size < this.#slots && this.#admission.hasRoom()) {
+      while (this.#state === 'started' && this.#admitted < this.#slots && this.#admission.hasRoom()) {
         let job;
         try {
           job = await this.#queue.claim({
@@ -176,9 +179,19 @@ export class WorkerPool {
           break;
         }
         const release = this.#admission.reserve(job);
-        const key = ++this.#runs;
-        const run = runJob(job, this.#deps, this.#stopController.signal).finally(() => {
+        this.#admitted++;
+        let admitted = true;
+        // The grader is done with the machine: the next job may start while this one reports.
+        const graded = (): void => {
+          if (!admitted) return;
+          admitted = false;
           release();
+          this.#admitted--;
+          this.#wake();
+        };
+        const key = ++this.#runs;
+        const run = runJob(job, this.#deps, this.#stopController.signal, graded).finally(() => {
+          graded();
           this.#running.delete(key);
           this.#wake();
         });
