@@ -27,11 +27,11 @@ export class Admission {
     return { cpus: this.total.cpus - this.#used.cpus, memoryMiB: this.total.memoryMiB - this.#used.memoryMiB };
   }
 
-  /** True while some capacity is left, i.e. a claim could succeed. */
-  hasRoom(): boolean {
+  /** Whether a job's share (clamped to the total, as reserved) fits what is free. */
+  fits(job: Capacity): boolean {
     const free = this.free;
-    // Fractional CPUs add up with rounding errors; a sliver is no room.
-    return free.cpus > 1e-9 && free.memoryMiB > 1e-9;
+    // Fractional CPUs add up with rounding errors.
+    return Math.min(job.cpus, this.total.cpus) <= free.cpus + 1e-9 && Math.min(job.memoryMiB, this.total.memoryMiB) <= free.memoryMiB + 1e-9;
   }
 
   /** Reserves a claimed job's share (clamped to the total); returns the function that gives it back. */

@@ -36,6 +36,16 @@ export interface JobRunnerDeps {
   log: WorkerLog;
 }
 
+/** How the pool lets a job's grader start, and learns that it has finished. */
+export interface JobGate {
+  /** Resolves once the pool has reserved the grader's share; until then the job only prepares. */
+  admitted: Promise<void>;
+  /** Called once the grader's sandbox is gone and the job is `reporting`, before the result is saved. */
+  graded(): void;
+}
+
+const OPEN_GATE: JobGate = { admitted: Promise.resolve(), graded: () => undefined };
+
 /** How a run ended for the pool: only `given-back` is not the job's own outcome. */
 export type JobEnd = 'completed' | 'retried' | 'failed' | 'given-back' | 'lease-lost' | 'abandoned';
 
@@ -49,11 +59,11 @@ export type JobEnd = 'completed' | 'retried' | 'failed' | 'given-back' | 'lease-
  *   until the `maxAttempts`-th, which saves a `grader-error` result saying why;
  * - `stop` aborting (the pool stops without draining) gives the job back at once, uncounted;
  * - a lost lease aborts the run and saves nothing: another worker owns the job now.
- * The job's folder is removed on every path. Never throws. `graded` is called once the grader's
- * sandbox is gone and the job is `reporting`, before the result is saved, so the pool can give its CPUs and memory to the
- * next job while this one reports; the pool calls it itself on every other path.
+ * The job's folder is removed on every path. Never throws. The grader starts only once `gate`
+ * admits it, and `gate.graded` frees its share for the next job while this one reports (the pool
+ * frees it itself on every other path).
  */
-export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSignal, graded: () => void = () => undefined): Promise<JobEnd> {
+export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSignal, gate: JobGate = OPEN_GATE): Promise<JobEnd> {
   const { queue, store, workerId, log } = deps;
   const lease = new LeaseHeartbeat(queue, job.jobId, workerId, deps.leaseMs, log);
   const signal = AbortSignal.any([stop, lease.signal]);
@@ -69,10 +79,10 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
     const result =
       job.attempt > deps.maxClaims
         ? failureResult(context, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`)
-        : await prepareAndGrade(context, deps, signal, folder);
+        : await prepareAndGrade(context, deps, signal, folder, gate.admitted);
     signal.throwIfAborted();
     await store.setPhase(job.jobId, 'reporting');
-    graded();
+    gate.graded();
     await store.saveResult(job.jobId, result);
     await queue.complete(job.jobId, workerId);
     log.info({ jobId: job.jobId, attempt: job.attempt, status: result.status }, 'job graded');
@@ -92,8 +102,8 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
   }
 }
 
-/** Phases `preparing` and `running`: everything up to the grader's result. */
-async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, folder: { path?: string }): Promise<GradeResult> {
+/** Phases `preparing` and (once admitted) `running`: everything up to the grader's result. */
+async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, folder: { path?: string }, admitted: Promise<void>): Promise<GradeResult> {
   const { store, images } = deps;
   await store.setPhase(context.jobId, 'preparing');
   const image = await images.get(context.grader.imageId);
@@ -105,7 +115,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
   folder.path = tempPath(deps.workDir, `job-${context.jobId.replace(/[^\w-]/g, '_')}`);
   const submissionDir = path.join(folder.path, 'submission');
   await materializeSubmission(deps.blobs, context.files, submissionDir);
-  signal.throwIfAborted();
+  await untilAdmitted(admitted, signal);
 
   await store.setPhase(context.jobId, 'running');
   const { grader } = context;
@@ -136,6 +146,21 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
       return failureResult(context, `the grader cannot run: ${error.message}`);
     }
     throw error;
+  }
+}
+
+/** Waits for the pool to admit the job; throws the abort reason if the run is aborted first. */
+async function untilAdmitted(admitted: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([admitted, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

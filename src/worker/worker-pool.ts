@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { Capacity, JobQueue } from '../queue/job-queue.ts';
+import type { Capacity, ClaimedJob, JobQueue } from '../queue/job-queue.ts';
 import { Admission, machineCapacity } from './capacity.ts';
 import { runJob, type JobEnd, type JobRunnerDeps } from './run-job.ts';
 import { removeStaleJobFolders } from './stale-job-folders.ts';
@@ -26,10 +26,14 @@ export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store'
 }
 
 /**
- * Runs grading jobs from the queue, as many at once as slots and capacity allow. Each claimed job
- * reserves its grader's CPUs and memory (clamped to the total, so an oversize grader runs alone)
- * and a slot until its grader has finished; saving the result happens outside both, so the next
- * job's grader starts meanwhile. The queue only hands out jobs that fit what is free. The pool claims when woken by the queue
+ * Runs grading jobs from the queue in the queue's order, as many graders at once as slots and
+ * capacity allow. A job's grader reserves its CPUs and memory (clamped to the total, so an
+ * oversize grader runs alone) and a slot until it has finished; loading the job and laying out
+ * its files before, and saving the result after, are host work outside the reservation. The pool
+ * claims the head of the queue whenever it has no job waiting for room: if the job fits beside
+ * the running graders it starts, else it is prepared meanwhile and starts the moment they leave
+ * room, before any later job (so a big grader is never starved by small ones, and while every
+ * slot is busy the next job is always ready to go). The pool claims when woken by the queue
  * (`onEnqueued`), on a poll timer (retries coming due, other processes' jobs, expired leases) and
  * whenever a job ends. See runJob for one job's life.
  */
@@ -43,8 +47,10 @@ export class WorkerPool {
   readonly #log: WorkerLog;
   // Keyed by run, not job: a job whose lease this pool lost may be claimed by it again.
   readonly #running = new Map<number, Promise<JobEnd>>();
-  // Jobs holding a slot and their reservation: claimed and not yet graded (see runJob's `graded`).
+  // Jobs holding a slot and their reservation: admitted and not yet graded (see JobGate).
   #admitted = 0;
+  // The job claimed and being prepared while every slot was busy; admitted first when room frees.
+  #ahead: PoolRun | undefined;
   #runs = 0;
   readonly #stopController = new AbortController();
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -132,6 +138,8 @@ export class WorkerPool {
 
   async #shutDown(): Promise<void> {
     this.#state = 'stopping';
+    // The job prepared ahead has not started: it goes back, drained or not.
+    this.#ahead?.cancel.abort(new Error('the worker pool is stopping'));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#unsubscribe?.();
     await this.#filling;
@@ -158,45 +166,84 @@ export class WorkerPool {
   async #claimWhileRoom(): Promise<void> {
     do {
       this.#fillAgain = false;
-      while (this.#state === 'started' && this.#admitted < this.#slots && this.#admission.hasRoom()) {
-        let job;
-        try {
-          job = await this.#queue.claim({
-            workerId: this.workerId,
-            free: this.#admission.free,
-            total: { ...this.#admission.total },
-            leaseMs: this.#deps.leaseMs,
-          });
-        } catch (err) {
-          // The database may be back by the next poll.
-          this.#log.error({ err }, 'claiming a job failed');
-          return;
+      for (;;) {
+        if (this.#state !== 'started') break;
+        // The job prepared ahead goes first: no later job may take the room it waits for.
+        if (this.#ahead !== undefined) {
+          if (!this.#canAdmit(this.#ahead.job)) break;
+          this.#admit(this.#ahead);
         }
+        // The head of the queue (any job that fits the machine): its grader starts now if it fits
+        // beside those running, else it is prepared ahead and starts once they leave room.
+        const job = await this.#claim();
         if (job === undefined) break;
         if (this.#state !== 'started') {
           // Claimed while stop() began: hand it straight back.
           await this.#queue.retry(job.jobId, this.workerId, 0, 'the worker stopped before the job started').catch(() => undefined);
           break;
         }
-        const release = this.#admission.reserve(job);
-        this.#admitted++;
-        let admitted = true;
-        // The grader is done with the machine: the next job may start while this one reports.
-        const graded = (): void => {
-          if (!admitted) return;
-          admitted = false;
-          release();
-          this.#admitted--;
-          this.#wake();
-        };
-        const key = ++this.#runs;
-        const run = runJob(job, this.#deps, this.#stopController.signal, graded).finally(() => {
-          graded();
-          this.#running.delete(key);
-          this.#wake();
-        });
-        this.#running.set(key, run);
+        const run = this.#start(job);
+        if (this.#canAdmit(job)) this.#admit(run);
+        else this.#ahead = run;
       }
     } while (this.#fillAgain && this.#state === 'started');
   }
+
+  #canAdmit(job: Capacity): boolean {
+    return this.#admitted < this.#slots && this.#admission.fits(job);
+  }
+
+  async #claim(): Promise<ClaimedJob | undefined> {
+    const total = { ...this.#admission.total };
+    try {
+      return await this.#queue.claim({ workerId: this.workerId, free: total, total, leaseMs: this.#deps.leaseMs });
+    } catch (err) {
+      // The database may be back by the next poll.
+      this.#log.error({ err }, 'claiming a job failed');
+      return undefined;
+    }
+  }
+
+  /** Starts a claimed job; its grader waits until the pool admits it (#admit). */
+  #start(job: ClaimedJob): PoolRun {
+    const key = ++this.#runs;
+    let admit!: () => void;
+    const admitted = new Promise<void>((resolve) => (admit = resolve));
+    const run: PoolRun = { job, admit, release: undefined, cancel: new AbortController() };
+    // Released as soon as the grader is done with the machine: the next job starts while this one reports.
+    const graded = (): void => {
+      if (this.#ahead === run) this.#ahead = undefined;
+      if (run.release === undefined) return;
+      run.release();
+      run.release = undefined;
+      this.#admitted--;
+      this.#wake();
+    };
+    const signal = AbortSignal.any([this.#stopController.signal, run.cancel.signal]);
+    const ended = runJob(job, this.#deps, signal, { admitted, graded }).finally(() => {
+      graded();
+      this.#running.delete(key);
+      this.#wake();
+    });
+    this.#running.set(key, ended);
+    return run;
+  }
+
+  /** Reserves the job's share and a slot, and lets its grader start. */
+  #admit(run: PoolRun): void {
+    if (this.#ahead === run) this.#ahead = undefined;
+    run.release = this.#admission.reserve(run.job);
+    this.#admitted++;
+    run.admit();
+  }
+}
+
+/** A job this pool runs: whether it is admitted (holds a reservation) and how to admit it. */
+interface PoolRun {
+  job: ClaimedJob;
+  admit: () => void;
+  /** Gives back the job's reservation and slot; set while it holds them. */
+  release: (() => void) | undefined;
+  /** Gives the job back before it was admitted (the pool stops). */
+  cancel: AbortController;
 }

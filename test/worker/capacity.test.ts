@@ -10,22 +10,27 @@ describe('Admission', () => {
     const admission = new Admission({ cpus: 2, memoryMiB: 4096 });
     const small = admission.reserve({ cpus: 0.5, memoryMiB: 1024 });
     expect(admission.free).toEqual({ cpus: 1.5, memoryMiB: 3072 });
-    expect(admission.hasRoom()).toBe(true);
+    expect(admission.fits({ cpus: 1.5, memoryMiB: 3072 })).toBe(true);
+    expect(admission.fits({ cpus: 2, memoryMiB: 1024 })).toBe(false);
+    expect(admission.fits({ cpus: 1, memoryMiB: 4096 })).toBe(false);
     small();
     small();
     expect(admission.free).toEqual({ cpus: 2, memoryMiB: 4096 });
     // Bigger than the machine: reserves the machine, so it runs alone.
     const huge = admission.reserve({ cpus: 8, memoryMiB: 65536 });
     expect(admission.free).toEqual({ cpus: 0, memoryMiB: 0 });
-    expect(admission.hasRoom()).toBe(false);
+    expect(admission.fits({ cpus: 0.1, memoryMiB: 1 })).toBe(false);
     huge();
-    expect(admission.hasRoom()).toBe(true);
+    // Clamped like the reservation: a grader bigger than the machine fits an idle machine.
+    expect(admission.fits({ cpus: 8, memoryMiB: 65536 })).toBe(true);
   });
 
-  it('sees fractional CPUs used up despite rounding', () => {
+  it('adds fractional CPUs up despite rounding', () => {
     const admission = new Admission({ cpus: 0.3, memoryMiB: 100 });
-    for (let i = 0; i < 3; i++) admission.reserve({ cpus: 0.1, memoryMiB: 1 });
-    expect(admission.hasRoom()).toBe(false);
+    for (let i = 0; i < 2; i++) admission.reserve({ cpus: 0.1, memoryMiB: 1 });
+    expect(admission.fits({ cpus: 0.1, memoryMiB: 1 })).toBe(true);
+    admission.reserve({ cpus: 0.1, memoryMiB: 1 });
+    expect(admission.fits({ cpus: 0.1, memoryMiB: 1 })).toBe(false);
   });
 
   it('refuses a capacity of nothing', () => {

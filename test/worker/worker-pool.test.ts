@@ -151,12 +151,13 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     pool.start();
     await pool.idle();
     const submission = await world.submission(submitted.id);
-    const [first, second] = [jobOf(submission, 'a'), jobOf(submission, 'b')].sort((x, y) => time(x, 'preparing') - time(y, 'preparing'));
+    const [first, second] = [jobOf(submission, 'a'), jobOf(submission, 'b')].sort((x, y) => time(x, 'running') - time(y, 'running'));
     expect(part(submission, 'a').result?.status).toBe('graded');
     expect(part(submission, 'b').result?.status).toBe('graded');
-    // The second grader started only after the first had finished (its result may still have been
-    // being saved: reporting holds no reservation).
-    expect(time(second!, 'preparing')).toBeGreaterThanOrEqual(time(first!, 'reporting'));
+    // The second grader started only after the first had finished. The second job was prepared
+    // meanwhile, and the first's result may still have been being saved: neither holds the CPUs.
+    expect(time(second!, 'running')).toBeGreaterThanOrEqual(time(first!, 'reporting'));
+    expect(time(second!, 'preparing')).toBeLessThan(time(first!, 'reporting'));
   });
 
   it('runs two 1-cpu graders at once on a 2-cpu worker', async () => {
@@ -173,6 +174,49 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     expect(jobs.map((j) => part(submission, j.partId).result?.status)).toEqual(['graded', 'graded']);
     // Both were running before either was done.
     expect(Math.max(...jobs.map((j) => time(j, 'running')))).toBeLessThan(Math.min(...jobs.map((j) => time(j, 'done'))));
+  });
+
+  it('prepares the head of the queue while every slot is busy, and gives it back unstarted when stopped with drain', async () => {
+    await world.assignment('hw5b', [
+      { id: 'a', image: 'run-submission', cpus: 1 },
+      { id: 'b', image: 'run-submission', cpus: 1 },
+    ]);
+    const submitted = await world.submit('hw5b', { 'main.sh': 'sleep 1\n' });
+    const pool = world.pool({ capacity: { cpus: 1, memoryMiB: 8192 }, slots: 1 });
+    pool.start();
+    const phases = async (): Promise<string[]> => (await world.submission(submitted.id)).parts.map((p) => p.job?.phase ?? '').sort();
+    await waitFor(async () => (await phases()).join() === 'preparing,running');
+    await pool.stop({ drain: true });
+    const submission = await world.submission(submitted.id);
+    const [ran, ahead] = [jobOf(submission, 'a'), jobOf(submission, 'b')].sort((x, y) => (x.phases.running === undefined ? 1 : 0) - (y.phases.running === undefined ? 1 : 0));
+    expect(part(submission, ran!.partId).result?.status).toBe('graded');
+    expect(part(submission, ahead!.partId).result).toBeNull();
+    expect(ahead!.phases.running).toBeUndefined();
+    expect(ahead!.lastError).toBeNull();
+    expect(await world.queue.size()).toEqual({ waiting: 1, leased: 0 });
+
+    const second = world.pool();
+    second.start();
+    await second.idle();
+    expect(part(await world.submission(submitted.id), ahead!.partId).result?.status).toBe('graded');
+  });
+
+  it('lets no later job overtake a bigger one waiting for room (head of the queue first)', async () => {
+    await world.assignment('hw5c', [{ id: 'small', image: 'run-submission', cpus: 1 }]);
+    await world.assignment('hw5d', [{ id: 'big', image: 'run-submission', cpus: 2 }]);
+    await world.assignment('hw5e', [{ id: 'later', image: 'run-submission', cpus: 1 }]);
+    const first = await world.submit('hw5c', { 'main.sh': 'sleep 1\n' });
+    const big = await world.submit('hw5d', { 'main.sh': 'true\n' });
+    const later = await world.submit('hw5e', { 'main.sh': 'true\n' });
+    const pool = world.pool({ capacity: { cpus: 2, memoryMiB: 8192 }, slots: 2 });
+    pool.start();
+    await pool.idle();
+    const [a, b, c] = await Promise.all([first, big, later].map(async (s) => (await world.submission(s.id)).parts[0]!));
+    expect([a, b, c].map((p) => p?.result?.status)).toEqual(['graded', 'graded', 'graded']);
+    // The 2-cpu grader waited for the first to finish, and the later 1-cpu one for the 2-cpu one,
+    // although it would have fitted beside the first.
+    expect(time(b!.job!, 'running')).toBeGreaterThanOrEqual(time(a!.job!, 'reporting'));
+    expect(time(c!.job!, 'running')).toBeGreaterThanOrEqual(time(b!.job!, 'reporting'));
   });
 
   it('gives a job back when stopped without draining, and another pool finishes it', async () => {
