@@ -33,7 +33,11 @@ export interface Capacity {
 
 export interface ClaimRequest {
   workerId: string;
-  /** Capacity not reserved by this worker's running jobs. */
+  /**
+   * The room the job must fit in: what the worker's running jobs leave free, to fill it, or its
+   * whole capacity, to take the head of the queue whatever its size (the WorkerPool does that,
+   * and starts the job once room frees).
+   */
   free: Capacity;
   /**
    * The worker's whole capacity: a job asking for more than the machine has is admitted as if it
