@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { isatty } from 'node:tty';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { which } from './oci/which.ts';
+import { findProgram } from '../util/find-program.ts';
 import { SandboxError } from './sandbox.ts';
 
 const READY_POLL_MS = 10;
@@ -45,7 +45,7 @@ export class HostTerminal {
   /** Saves the mode of terminal `fd`; throws if `fd` is no terminal or stty is missing. */
   static attach(fd: number): HostTerminal {
     if (!isatty(fd)) throw new RangeError(`a run with a terminal needs a terminal on its stdin (fd ${fd})`);
-    const path = which('stty');
+    const path = findProgram('stty');
     if (path === undefined) throw new SandboxError('stty is missing; interactive sessions with a terminal need it', 'apt-get install coreutils');
     const saved = spawnSync(path, ['-g'], { stdio: [fd, 'pipe', 'ignore'], encoding: 'utf8' });
     if (saved.status !== 0) throw new SandboxError(`cannot read the terminal's mode: stty -g exited ${saved.status ?? saved.signal ?? '?'}`);

@@ -6,16 +6,16 @@ import { CgroupLayout } from '../../src/sandbox/oci/cgroups.ts';
 import { readMounts } from '../../src/sandbox/oci/mountinfo.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
 import { RuntimeVerdictCache } from '../../src/sandbox/oci/runtime-verdict-cache.ts';
-import { which } from '../../src/sandbox/oci/which.ts';
+import { findProgram } from '../../src/util/find-program.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'gradebox-verdict-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe('runtime verdict cache', () => {
-  it.runIf(process.getuid?.() === 0 && which('runc') !== undefined)('does not reuse a verdict saved by an older gradebox', async () => {
+  it.runIf(process.getuid?.() === 0 && findProgram('runc') !== undefined)('does not reuse a verdict saved by an older gradebox', async () => {
     // The key an older gradebox computed (no format tag, no seccomp program), with its verdict.
     const cache = new RuntimeVerdictCache<object>(stateDir);
-    const oldKey = await cache.key(['runc'], [which('runc')], new CgroupLayout(await readMounts()));
+    const oldKey = await cache.key(['runc'], [findProgram('runc')], new CgroupLayout(await readMounts()));
     await cache.set(oldKey, { name: 'runc', path: '/old/runc', cgroupNamespace: true });
 
     const runtime = await new OciSandbox({ stateDir, runtime: 'runc' }).runtime();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { which } from './which.ts';
+import { findProgram } from '../../util/find-program.ts';
 
 /**
  * A long-lived shell that gradebox feeds commands on stdin, so that it forks instead of Node:
@@ -19,7 +19,7 @@ export type HelperShell = ChildProcessByStdio<Writable, Readable, null>;
  */
 export function spawnHelperShell(options: { detached?: boolean } = {}): HelperShell | undefined {
   // busybox's shell prefers its own applets (Debian's is built so), no exec needed.
-  const busybox = which('busybox');
+  const busybox = findProgram('busybox');
   const child = spawn(busybox ?? '/bin/sh', busybox === undefined ? [] : ['sh'], {
     stdio: ['pipe', 'pipe', 'ignore'], detached: options.detached ?? false,
   });

@@ -4,7 +4,7 @@ import { defaultSeccompBpf } from '../seccomp-bpf.ts';
 import type { CgroupLayout } from './cgroups.ts';
 import { RuntimeVerdictCache } from './runtime-verdict-cache.ts';
 import { trialRuntimes } from './runtime-trial.ts';
-import { which } from './which.ts';
+import { findProgram } from '../../util/find-program.ts';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -72,7 +72,7 @@ const VERDICT_FORMAT = 'verdict-format-2';
 
 async function probe(preference: 'auto' | RuntimeName, stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
   const names: RuntimeName[] = preference === 'auto' ? ['crun', 'runc'] : [preference];
-  const candidates = names.map((name) => ({ name, path: which(name) }));
+  const candidates = names.map((name) => ({ name, path: findProgram(name) }));
   const cache = new RuntimeVerdictCache<OciRuntime>(stateDir);
   const bpf = createHash('sha256').update(defaultSeccompBpf() ?? 'none').digest('hex');
   const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], candidates.map((c) => c.path), cgroups);

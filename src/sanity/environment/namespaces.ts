@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Check } from './check.ts';
-import { findProgram } from './find-program.ts';
+import { findProgram } from '../../util/find-program.ts';
 import { runProgram } from './run-program.ts';
 
 // Every run gets fresh ones of these (docs/sandbox.md); /proc/self/ns names the mount one `mnt`.

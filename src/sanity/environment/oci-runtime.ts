@@ -3,7 +3,7 @@ import { selectRuntime, type OciRuntime, type RuntimeName } from '../../sandbox/
 import { SandboxError } from '../../sandbox/sandbox.ts';
 import type { Check, CheckResult } from './check.ts';
 import { hostCgroups } from './cgroups.ts';
-import { findProgram } from './find-program.ts';
+import { findProgram } from '../../util/find-program.ts';
 import { runProgram } from './run-program.ts';
 
 const INSTALL_RUNC = 'apt-get install runc';

@@ -6,7 +6,7 @@ import { OciSandbox } from '../../sandbox/oci/oci-sandbox.ts';
 import type { RuntimeName } from '../../sandbox/oci/runtime.ts';
 import { SandboxError, type RunSpec } from '../../sandbox/sandbox.ts';
 import type { Check } from './check.ts';
-import { findProgram } from './find-program.ts';
+import { findProgram } from '../../util/find-program.ts';
 
 const GRADER_USER = { uid: 1000, gid: 1000 };
 

@@ -1,8 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-// Where programs live on Debian and friends even when PATH lacks the sbin directories
-// (src/sandbox/oci/runtime.ts looks in the same places for runc and crun).
+// Where programs live on Debian and friends even when PATH lacks the sbin directories (runc,
+// crun and mount helpers are found there by the sandbox, and by `gradebox sanity`).
 const USUAL_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /** Absolute path of an executable `name` on PATH or in the usual directories, or undefined. */
