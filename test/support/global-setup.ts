@@ -6,6 +6,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildTestImages } from '../../scripts/build-test-images.ts';
+import { LIVE_BASES } from '../../src/sandbox/oci/live-dir.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,7 +14,6 @@ declare module 'vitest' {
   }
 }
 
-const LIVE_BASES = ['/run/gradebox', `/dev/shm/gradebox-${process.geteuid?.() ?? 'user'}`];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const before = new Map(await Promise.all(LIVE_BASES.map(async (base) => [base, new Set(await readdir(base).catch(() => undefined))] as const)));

@@ -1,11 +1,12 @@
 import { lstatSync, mkdirSync, statfsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stateTag } from './run-id.ts';
 
 /** statfs f_type of tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
 
-const isTmpfs = (path: string): boolean => {
+/** Whether `path` is on a tmpfs (false when it cannot be looked at). */
+export const isTmpfs = (path: string): boolean => {
   try {
     return statfsSync(path).type === TMPFS_MAGIC;
   } catch {
@@ -34,6 +35,9 @@ function privateDir(path: string): boolean {
 
 const chosen = new Map<string, string>();
 
+/** Where live state directories go, best first; each is used only where its parent is a tmpfs. */
+export const LIVE_BASES: readonly string[] = [join('/run', 'gradebox'), join('/dev/shm', `gradebox-${process.geteuid?.() ?? 'user'}`)];
+
 /**
  * Where a sandbox state directory keeps what lives only as long as a run: each run's bundle,
  * output FIFOs and scratch mount point, and the runtime's own state (its `--root`), as runc and
@@ -42,28 +46,28 @@ const chosen = new Map<string, string>();
  * must skip every inode freed in the last five seconds, which at 50 runs/s cost a fifth of the
  * CPU (measured, bench/README.md).
  *
- * The first that works of: the state directory itself if it is on a tmpfs; `/run/gradebox/<tag>`
- * where /run is a tmpfs (root only, the usual case); `/dev/shm/gradebox-<uid>/<tag>` (checked
- * to be this user's own, see privateDir); else the state directory. `<tag>` is the state
- * directory's tag, as in run ids, so each state directory has its own and a later process finds
- * what an earlier one left. The same answer for the life of the process.
+ * The first that works of: the state directory itself if it is on a tmpfs; `<base>/<tag>` for
+ * each of `bases` whose parent is a tmpfs and which is this user's own (see privateDir):
+ * `/run/gradebox`, the usual case for root, then `/dev/shm/gradebox-<uid>`; else the state
+ * directory. `<tag>` is the state directory's tag, as in run ids, so each state directory has
+ * its own and a later process finds what an earlier one left. The same answer for the life of
+ * the process.
  */
-export function liveStateDir(stateDir: string): string {
+export function liveStateDir(stateDir: string, bases: readonly string[] = LIVE_BASES): string {
   const dir = resolve(stateDir);
-  let live = chosen.get(dir);
+  const key = [dir, ...bases].join('\0');
+  let live = chosen.get(key);
   if (live === undefined) {
-    live = pick(dir);
-    chosen.set(dir, live);
+    live = pick(dir, bases);
+    chosen.set(key, live);
   }
   return live;
 }
 
-function pick(stateDir: string): string {
+function pick(stateDir: string, bases: readonly string[]): string {
   if (isTmpfs(stateDir)) return stateDir;
-  const tag = stateTag(stateDir);
-  const bases = [join('/run', 'gradebox'), join('/dev/shm', `gradebox-${process.geteuid?.() ?? 'user'}`)];
   for (const base of bases) {
-    if (isTmpfs(join(base, '..')) && privateDir(base)) return join(base, tag);
+    if (isTmpfs(dirname(base)) && privateDir(base)) return join(base, stateTag(stateDir));
   }
   return stateDir;
 }

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLimits } from '../../sandbox/limits.ts';
+import { isTmpfs } from '../../sandbox/oci/live-dir.ts';
 import { OciSandbox } from '../../sandbox/oci/oci-sandbox.ts';
 import type { RuntimeName } from '../../sandbox/oci/runtime.ts';
 import { SandboxError, type RunSpec } from '../../sandbox/sandbox.ts';
@@ -41,10 +42,17 @@ export function sandboxTrialCheck(stateDir: string, runtime: 'auto' | RuntimeNam
           limits: resolveLimits({ memoryMiB: 64, pids: 16, timeoutSeconds: 10, tmpMiB: 1, writableMiB: 1 }),
         };
         const started = performance.now();
-        const outcome = await new OciSandbox({ stateDir, runtime }).run(spec);
+        const sandbox = new OciSandbox({ stateDir, runtime });
+        const outcome = await sandbox.run(spec);
         const ms = Math.round(performance.now() - started);
         if (outcome.reason === 'exited' && outcome.exitCode === 0 && outcome.stdout.text === 'ok\n') {
-          return { status: 'pass', detail: `sh -c 'echo ok' ran as uid ${GRADER_USER.uid} in a fresh sandbox in ${ms} ms` };
+          const ran = `sh -c 'echo ok' ran as uid ${GRADER_USER.uid} in a fresh sandbox in ${ms} ms`;
+          if (isTmpfs(sandbox.liveDir)) return { status: 'pass', detail: `${ran}; runs live on a tmpfs (${sandbox.liveDir})` };
+          return {
+            status: 'warn',
+            detail: `${ran}, but runs' transient files go to ${sandbox.liveDir}, not a tmpfs: every run costs disk work`,
+            fix: 'mount a tmpfs on /run (or give root a /dev/shm); docs/sandbox.md, "Where runs live"',
+          };
         }
         const said = outcome.stderr.text.trim().split('\n').at(-1) ?? '';
         return {

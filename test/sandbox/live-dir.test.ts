@@ -1,0 +1,67 @@
+/**
+ * Where runs' transient files go (liveStateDir): a tmpfs base that is this user's own, never one
+ * that someone else made first in a world-writable /dev/shm. Bases under a private folder of
+ * /dev/shm stand in for /run/gradebox and /dev/shm/gradebox-<uid>.
+ */
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isTmpfs, liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
+import { stateTag } from '../../src/sandbox/oci/run-id.ts';
+
+const onShm = isTmpfs('/dev/shm');
+
+describe.skipIf(!onShm)('liveStateDir', () => {
+  let shm: string;
+  let disk: string;
+  let stateDir: string;
+
+  beforeEach(() => {
+    shm = mkdtempSync('/dev/shm/gradebox-live-test-');
+    disk = mkdtempSync(join(tmpdir(), 'gradebox-live-test-'));
+    stateDir = join(disk, 'state');
+  });
+  afterEach(() => {
+    rmSync(shm, { recursive: true, force: true });
+    rmSync(disk, { recursive: true, force: true });
+  });
+
+  it('makes the first base on a tmpfs, private, and names the state directory by its tag', () => {
+    const base = join(shm, 'gradebox');
+    expect(liveStateDir(stateDir, [join(disk, 'not-a-tmpfs', 'gradebox'), base])).toBe(join(base, stateTag(stateDir)));
+    const stats = lstatSync(base);
+    expect(stats.isDirectory() && (stats.mode & 0o777) === 0o700).toBe(true);
+  });
+
+  it('skips a base that is a link, open to others, or (as root) someone else\'s', () => {
+    const target = join(shm, 'elsewhere');
+    mkdirSync(target, { mode: 0o700 });
+    symlinkSync(target, join(shm, 'link'));
+    mkdirSync(join(shm, 'open'), { mode: 0o700 });
+    chmodSync(join(shm, 'open'), 0o777);
+    const bases = [join(shm, 'link'), join(shm, 'open')];
+    if (process.geteuid?.() === 0) {
+      mkdirSync(join(shm, 'theirs'), { mode: 0o700 });
+      chownSync(join(shm, 'theirs'), 1000, 1000);
+      bases.push(join(shm, 'theirs'));
+    }
+    const fallback = join(shm, 'mine');
+    expect(liveStateDir(stateDir, [...bases, fallback])).toBe(join(fallback, stateTag(stateDir)));
+    // Each of them alone is refused, and left as it was.
+    expect(liveStateDir(join(disk, 'other'), bases)).toBe(join(disk, 'other'));
+    expect(lstatSync(join(shm, 'open')).mode & 0o777).toBe(0o777);
+  });
+
+  it('keeps a state directory that is itself on a tmpfs', () => {
+    const onTmpfs = join(shm, 'state');
+    mkdirSync(onTmpfs);
+    expect(liveStateDir(onTmpfs, [join(shm, 'gradebox')])).toBe(onTmpfs);
+  });
+
+  it.runIf(!isTmpfs(tmpdir()))('falls back to the state directory when no base is on a tmpfs', () => {
+    // A base whose parent is a plain disk folder is never used (nor made), though it could be.
+    expect(liveStateDir(stateDir, [join(disk, 'gradebox')])).toBe(stateDir);
+    expect(() => lstatSync(join(disk, 'gradebox'))).toThrow();
+  });
+});
