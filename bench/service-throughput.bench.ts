@@ -26,6 +26,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openStoreSandbox } from '../src/toolkit/store-sandbox.ts';
 import { fmt, median, percentile } from './stats.ts';
+import { removeLiveStateDir } from '../src/sandbox/oci/live-dir.ts';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -124,7 +125,10 @@ try {
   await once(server, 'exit');
   // BENCH_KEEP=1 keeps the data folder, e.g. to read the jobs' phase times from its database.
   if (process.env.BENCH_KEEP) process.stderr.write(`kept ${work}\n`);
-  else await rm(work, { recursive: true, force: true });
+  else {
+    await rm(work, { recursive: true, force: true });
+    for (const side of ['engine', 'server']) await removeLiveStateDir(join(work, side, 'sandbox'));
+  }
 }
 
 /** CPU time (user + system) a process has used so far, from /proc. */

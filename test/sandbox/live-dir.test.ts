@@ -3,11 +3,11 @@
  * that someone else made first in a world-writable /dev/shm. Bases under a private folder of
  * /dev/shm stand in for /run/gradebox and /dev/shm/gradebox-<uid>.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isTmpfs, liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
+import { isTmpfs, liveStateDir, removeLiveStateDir } from '../../src/sandbox/oci/live-dir.ts';
 import { stateTag } from '../../src/sandbox/oci/run-id.ts';
 
 const onShm = isTmpfs('/dev/shm');
@@ -63,5 +63,26 @@ describe.skipIf(!onShm)('liveStateDir', () => {
     // A base whose parent is a plain disk folder is never used (nor made), though it could be.
     expect(liveStateDir(stateDir, [join(disk, 'gradebox')])).toBe(stateDir);
     expect(() => lstatSync(join(disk, 'gradebox'))).toThrow();
+  });
+});
+
+describe.skipIf(!onShm)('removeLiveStateDir', () => {
+  it('removes empty folders only, keeping whatever a run has in there', async () => {
+    const disk = mkdtempSync(join(tmpdir(), 'gradebox-live-test-'));
+    try {
+      const stateDir = join(disk, 'state');
+      const live = liveStateDir(stateDir);
+      mkdirSync(join(live, 'runs', 'busy'), { recursive: true });
+      mkdirSync(join(live, 'crun'), { recursive: true });
+      writeFileSync(join(live, 'runs', 'busy', 'config.json'), '{}');
+      await removeLiveStateDir(stateDir);
+      expect(existsSync(join(live, 'crun'))).toBe(false);
+      expect(readFileSync(join(live, 'runs', 'busy', 'config.json'), 'utf8')).toBe('{}');
+      rmSync(join(live, 'runs', 'busy', 'config.json'));
+      await removeLiveStateDir(stateDir);
+      expect(existsSync(live)).toBe(false);
+    } finally {
+      rmSync(disk, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { lstatSync, mkdirSync, statfsSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stateTag } from './run-id.ts';
 
@@ -70,4 +71,23 @@ function pick(stateDir: string, bases: readonly string[]): string {
     if (isTmpfs(dirname(base)) && privateDir(base)) return join(base, stateTag(stateDir));
   }
   return stateDir;
+}
+
+/**
+ * Removes a state directory's live state directory as far as it holds nothing but empty folders
+ * (no run in progress, nothing left behind), e.g. when a temporary state directory is thrown
+ * away. Folder by folder with rmdir, so whatever a run puts there meanwhile stays (and a run
+ * starting later makes its folders again: createBundle and the runtime create them).
+ */
+export async function removeLiveStateDir(stateDir: string): Promise<void> {
+  const live = liveStateDir(stateDir);
+  if (live !== resolve(stateDir)) await removeEmptyFolders(live);
+}
+
+/** Removes `dir` and the folders below it that are (or become) empty; anything else stays. */
+export async function removeEmptyFolders(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory()) await removeEmptyFolders(join(dir, entry.name));
+  // Not empty (a file, or a run arrived): it stays.
+  await rmdir(dir).catch(() => undefined);
 }
