@@ -60,6 +60,7 @@ function v2Controllers(mountPoint: string): string[] {
  */
 export class CgroupLayout {
   readonly hierarchies: Hierarchy[];
+  #swapLimit: boolean | undefined;
 
   constructor(mounts: readonly MountEntry[]) {
     this.hierarchies = mounts
@@ -126,11 +127,16 @@ export class CgroupLayout {
     if (this.swapLimit) await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), String(memoryBytes));
   }
 
-  /** Whether memory+swap can be limited (v1 needs swap accounting; runc skips it gracefully on v2). */
+  /**
+   * Whether memory+swap can be limited (v1 needs swap accounting; runc skips it gracefully on v2).
+   * Looked up once: swap accounting is a boot option, and every run asks twice.
+   */
   get swapLimit(): boolean {
-    const memory = this.find('memory');
-    if (memory === undefined) return false;
-    return memory.version === 2 || existsSync(join(memory.mountPoint, 'memory.memsw.limit_in_bytes'));
+    if (this.#swapLimit === undefined) {
+      const memory = this.find('memory');
+      this.#swapLimit = memory !== undefined && (memory.version === 2 || existsSync(join(memory.mountPoint, 'memory.memsw.limit_in_bytes')));
+    }
+    return this.#swapLimit;
   }
 
   /** Reads CPU time, peak memory and OOM kills of a stopped but not yet deleted run. */
