@@ -76,7 +76,7 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
     });
 
     it('cleanupStale removes what a supervisor killed with SIGKILL left behind', async () => {
-      const child = spawn(process.execPath, [join(import.meta.dirname, 'docker-crash-child.ts'), stateDir, busybox.id, busybox.rootfs], { stdio: 'inherit' });
+      const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), 'docker', stateDir, busybox.rootfs, busybox.id], { stdio: 'inherit' });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         // Wait until the run is really going: the grader's processes are in its cgroup.

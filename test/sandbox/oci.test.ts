@@ -63,7 +63,7 @@ function defineRuntimeCases(name: RuntimeName, runtime: OciRuntime, sandbox: Oci
   describe(`oci/${name} backend`, () => {
     it('cleanupStale removes what a supervisor killed with SIGKILL left behind', async () => {
       const before = await leftovers();
-      const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), stateDir, await busyboxRootfs(), name], { stdio: 'inherit' });
+      const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), 'oci', stateDir, await busyboxRootfs(), name], { stdio: 'inherit' });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         // Wait until the run is really going: its processes are in its cgroup.
