@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
-import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { hidingPrograms } from '../support/hide-programs.ts';
-import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, REPO_ROOT, runCli, startCli, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
 import { liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
@@ -28,7 +27,7 @@ const ESC = '\u001b';
 
 let work: string;
 let home: string;
-let scope: LeftoverScope;
+let scopes: LeftoverScope[];
 
 /** `gradebox args…` with this file's GRADEBOX_HOME and NO_COLOR=1, plus `env` (undefined removes a variable). */
 function gradebox(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
@@ -50,7 +49,7 @@ function feedbackLines(result: GradeResult): string[] {
   return result.feedback.text.split('\n').filter(Boolean);
 }
 
-const leftovers = (): Promise<string[]> => snapshotLeftovers(scope);
+const leftovers = async (): Promise<string[]> => (await Promise.all(scopes.map(snapshotLeftovers))).flat();
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 beforeAll(async () => {
@@ -58,9 +57,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'gradebox-cli-test-'));
   home = join(work, 'home');
   await mkdir(home);
-  // The whole home: runtime state, run scratch mounts, cgroups and processes of its runs.
-  const stateDir = join(home, 'sandbox');
-  scope = { stateDir: home, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] };
+  // The whole home and its sandbox's live state: runtime state, run scratch mounts, cgroups and processes of its runs.
+  scopes = ociHomeScopes(home);
 });
 
 afterAll(async () => {

@@ -13,9 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
-import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
-import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
 
@@ -45,7 +44,7 @@ beforeAll(async () => {
   await mkdir(home);
   const stateDir = join(home, 'sandbox');
   scopes = [
-    { stateDir: home, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] },
+    ...ociHomeScopes(home),
     { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
   ];
 });

@@ -16,9 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
-import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
-import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
 import { TmuxSession } from '../support/tmux.ts';
 import { testImage } from '../support/test-image.ts';
@@ -64,7 +63,7 @@ beforeAll(async () => {
   await mkdir(home);
   const stateDir = join(home, 'sandbox');
   scopes = [
-    { stateDir: home, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] },
+    ...ociHomeScopes(home),
     { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
   ];
 });

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { liveStateDir } from '../../src/sandbox/oci/live-dir.ts';
+import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 
 /** What a sandbox backend under test may leave behind, and where to look for it. */
 export interface LeftoverScope {
@@ -88,4 +89,18 @@ export async function snapshotLeftovers(scope: LeftoverScope): Promise<string[]>
 export function newLeftovers(before: readonly string[], after: readonly string[]): string[] {
   const old = new Set(before);
   return after.filter((item) => !old.has(item));
+}
+
+/**
+ * The oci backend's leftover scopes for a gradebox home (`$GRADEBOX_HOME`, whose sandbox state
+ * directory is `<home>/sandbox`): anything under the home, and the sandbox's runs wherever they
+ * live (its live state directory, see liveStateDir).
+ */
+export function ociHomeScopes(home: string): LeftoverScope[] {
+  const stateDir = join(home, 'sandbox');
+  const idPrefix = runIdPrefix(stateDir);
+  return [
+    { stateDir: home, idPrefix, stateSubdirs: ['sandbox/runc', 'sandbox/crun', 'sandbox/runs', 'sandbox/trial'] },
+    { stateDir, idPrefix, stateSubdirs: ['runc', 'crun', 'runs', 'trial'] },
+  ];
 }
