@@ -34,7 +34,7 @@ describe('CgroupLayout', () => {
     const pids = layout.hierarchies.find((h) => h.controllers.includes('pids')) ?? layout.hierarchies[0];
     if (pids === undefined) return;
     const name = `gradebox-test-${randomBytes(4).toString('hex')}`;
-    await layout.createNested(name);
+    layout.createNested(name);
     const leaf = join(pids.mountPoint, CGROUP_PARENT, name, 'run');
     await mkdir(leaf);
     const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });

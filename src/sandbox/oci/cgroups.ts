@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keyedValue, readCgroupFile, type CgroupUsage, type Hierarchy } from '../cgroup-files.ts';
+import { keyedValue, readCgroupFile, readCgroupFileSync, type CgroupUsage, type Hierarchy } from '../cgroup-files.ts';
 import type { MountEntry } from './mountinfo.ts';
 
 export type { CgroupUsage };
@@ -110,21 +110,23 @@ export class CgroupLayout {
   }
 
   /**
-   * Creates a nested run's own cgroup in every hierarchy, all at once, so the runtime only has to
-   * add its cgroup below (cpuset is left to the runtime, which fills in its CPUs and memory
-   * nodes). With `memoryBytes`, also sets the memory (and memory+swap) limit there (v1 only).
+   * Creates a nested run's own cgroup in every hierarchy, so the runtime only has to add its
+   * cgroup below (cpuset is left to the runtime, which fills in its CPUs and memory nodes). With
+   * `memoryBytes`, also sets the memory (and memory+swap) limit there (v1 only). Synchronous, like
+   * the rest of a run's cgroup file work here: cgroupfs lives in memory, and a thread-pool round
+   * trip per file (a wake-up on each side) cost more CPU than the call itself.
    */
-  async createNested(name: string, memoryBytes?: number): Promise<void> {
-    await Promise.all(this.hierarchies
-      .filter((h) => !(h.version === 1 && h.controllers.includes('cpuset')))
-      .map((h) => mkdir(join(h.mountPoint, CGROUP_PARENT, name), { recursive: true })));
+  createNested(name: string, memoryBytes?: number): void {
+    for (const h of this.hierarchies) {
+      if (!(h.version === 1 && h.controllers.includes('cpuset'))) mkdirSync(join(h.mountPoint, CGROUP_PARENT, name), { recursive: true });
+    }
     if (memoryBytes === undefined) return;
     const memory = this.find('memory');
     if (memory?.version !== 1) throw new Error('a nested run\'s memory limit is set by the supervisor only on cgroup v1');
     const dir = join(memory.mountPoint, CGROUP_PARENT, name);
     // The plain limit first: the kernel refuses a memory+swap limit below it.
-    await writeFile(join(dir, 'memory.limit_in_bytes'), String(memoryBytes));
-    if (this.swapLimit) await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), String(memoryBytes));
+    writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memoryBytes));
+    if (this.swapLimit) writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), String(memoryBytes));
   }
 
   /**
@@ -139,18 +141,16 @@ export class CgroupLayout {
     return this.#swapLimit;
   }
 
-  /** Reads CPU time, peak memory and OOM kills of a stopped but not yet deleted run. */
-  async usage(name: string): Promise<CgroupUsage> {
+  /** Reads CPU time, peak memory and OOM kills of a stopped but not yet deleted run (synchronously, see createNested). */
+  usage(name: string): CgroupUsage {
     const memory = this.find('memory');
     const cpuacct = this.hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpuacct'));
-    const file = (h: Hierarchy | undefined, leaf: string): Promise<string | undefined> =>
-      h === undefined ? Promise.resolve(undefined) : readCgroupFile(join(h.mountPoint, CGROUP_PARENT, name, leaf));
+    const file = (h: Hierarchy | undefined, leaf: string): string | undefined =>
+      h === undefined ? undefined : readCgroupFileSync(join(h.mountPoint, CGROUP_PARENT, name, leaf));
     const v1 = memory?.version === 1;
-    const [peak, events, cpu] = await Promise.all([
-      file(memory, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak'),
-      file(memory, v1 ? 'memory.oom_control' : 'memory.events'),
-      cpuacct !== undefined ? file(cpuacct, 'cpuacct.usage') : file(this.unified, 'cpu.stat'),
-    ]);
+    const peak = file(memory, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak');
+    const events = file(memory, v1 ? 'memory.oom_control' : 'memory.events');
+    const cpu = cpuacct !== undefined ? file(cpuacct, 'cpuacct.usage') : file(this.unified, 'cpu.stat');
     // cpuacct.usage is in nanoseconds, cgroup v2's usage_usec in microseconds.
     const cpuMs = cpuacct !== undefined ? Number(cpu ?? 0) / 1e6 : keyedValue(cpu, 'usage_usec') / 1e3;
     return { cpuMs: Math.round(cpuMs) || 0, peakMemoryBytes: Number(peak ?? 0) || 0, oomKills: keyedValue(events, 'oom_kill') };
@@ -187,8 +187,21 @@ export class CgroupLayout {
     if (frozen && state !== undefined) await writeFile(state, 'THAWED').catch(() => undefined);
   }
 
-  /** Removes the run's cgroups (and any below) from every hierarchy, killing anything still inside first. */
+  /**
+   * Removes the run's cgroups (and any below) from every hierarchy, killing anything still inside
+   * first. The usual case, empty cgroups of a finished run, is one synchronous rmdir each (see
+   * createNested); anything else goes through the kill-and-retry loop.
+   */
   async remove(name: string): Promise<void> {
+    let left = false;
+    for (const h of this.hierarchies) {
+      try {
+        rmdirSync(join(h.mountPoint, CGROUP_PARENT, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') left = true;
+      }
+    }
+    if (!left) return;
     for (let attempt = 0; ; attempt++) {
       const busy: string[] = [];
       await Promise.all(this.hierarchies.map(async (h) => {

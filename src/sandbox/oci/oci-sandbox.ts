@@ -92,7 +92,7 @@ export class OciSandbox implements Sandbox {
         ...run, timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,
         limitBytes: spec.limits.outputLimitBytes, signal,
       });
-      const usage = await host.cgroups.usage(run.id);
+      const usage = host.cgroups.usage(run.id);
       const { reason, exitCode, signal: signalName } = exitStatus({ ...exit, stderrText: exit.stderr.text }, usage.oomKills, 'any');
       const outputs: Record<string, OutputFile> = {};
       for (const path of spec.outputs) outputs[path] = await readOutput(path, volumes, run.scratch, spec.outputFileCapBytes);
@@ -117,7 +117,7 @@ export class OciSandbox implements Sandbox {
     const attached = { terminal: io.terminal, stdin: io.stdin ?? 0, stdout: io.stdout ?? 1, stderr: io.stderr ?? 2 };
     return this.lifecycle(host, full, volumes, { terminal: io.terminal }, async (run): Promise<InteractiveOutcome> => {
       const exit = await runAttached({ ...run, timeoutMs: spec.limits.timeoutSeconds * 1000, io: attached, signal });
-      const usage = await host.cgroups.usage(run.id);
+      const usage = host.cgroups.usage(run.id);
       const { reason, exitCode, signal: signalName } = exitStatus(exit, usage.oomKills, 'program');
       if (reason === 'output-limit') throw new Error('an attached run has no output limit');
       return {

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrderedVolume } from '../container-path.ts';
 import type { RunSpec } from '../sandbox.ts';
@@ -64,15 +64,19 @@ export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string
 
 /**
  * Creates what the plan describes: the scratch area, config.json and, for a nested run, its own
- * cgroups (with the memory limit where the supervisor sets it). The three are independent and go
- * in parallel; all settle before a failure is thrown, so cleanup never races a step in progress.
+ * cgroups (with the memory limit where the supervisor sets it). The scratch area's mount goes on
+ * meanwhile; both settle before a failure is thrown, so cleanup never races a step in progress.
+ * The bundle's small files and the cgroups are written synchronously: they live in memory
+ * (tmpfs, cgroupfs), where a thread-pool round trip per file costs more than the call.
  */
 export async function createBundle(host: OciHost, bundle: RunBundle, spec: RunSpec, volumes: readonly OrderedVolume[]): Promise<void> {
-  await mkdir(bundle.dir, { recursive: true, mode: 0o700 });
+  mkdirSync(bundle.dir, { recursive: true, mode: 0o700 });
   const results = await Promise.allSettled([
     createScratch(bundle.scratch, spec, volumes),
-    writeFile(join(bundle.dir, 'config.json'), JSON.stringify(bundle.config)),
-    nested(host) ? host.cgroups.createNested(bundle.id, memoryOnParent(host) ? spec.limits.memoryMiB * MiB : undefined) : undefined,
+    (async () => {
+      writeFileSync(join(bundle.dir, 'config.json'), JSON.stringify(bundle.config));
+      if (nested(host)) host.cgroups.createNested(bundle.id, memoryOnParent(host) ? spec.limits.memoryMiB * MiB : undefined);
+    })(),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
@@ -88,7 +92,8 @@ export async function destroyBundle(host: OciHost, root: string, bundle: RunBund
   const results = await Promise.allSettled([
     (async () => {
       await host.cgroups.remove(bundle.id);
-      await rm(join(root, bundle.id), { recursive: true, force: true });
+      // The runtime's state of the run (already gone unless the runtime died); in memory too.
+      rmSync(join(root, bundle.id), { recursive: true, force: true });
     })(),
     destroyRunDir(bundle.dir, bundle.scratch),
   ]);
