@@ -24,6 +24,7 @@ import { OciSandbox } from '../src/sandbox/oci/oci-sandbox.ts';
 import { fmt, median, percentile, timeRuns } from './stats.ts';
 import { dockerLoad } from './docker-load.ts';
 import { prepareRuncBundle } from './runc-bundle.ts';
+import { removeLiveStateDir } from '../src/sandbox/oci/live-dir.ts';
 
 const run = promisify(execFile);
 const runsArg = process.argv.indexOf('--runs');
@@ -101,3 +102,4 @@ for (const [name, samples] of results) {
   console.log(`${name.padEnd(20)}${fmt(median(samples))}${fmt(percentile(samples, 90))}${fmt(overhead).padStart(10)}  ${ratio}`);
 }
 await rm(work, { recursive: true, force: true });
+for (const runtime of ['runc', 'crun']) await removeLiveStateDir(join(work, 'home', `sandbox-${runtime}`));

@@ -11,6 +11,7 @@ import { resolveLimits } from '../../src/sandbox/limits.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
 import type { RuntimeName } from '../../src/sandbox/oci/runtime.ts';
 import { busyboxRootfs } from '../support/busybox-rootfs.ts';
+import { removeLiveStateDir } from '../../src/sandbox/oci/live-dir.ts';
 
 const rounds = Number(process.argv[2] ?? 30);
 const rootfs = await busyboxRootfs();
@@ -63,4 +64,5 @@ try {
   }
 } finally {
   rmSync(stateDir, { recursive: true, force: true });
+  for (const name of ['runc', 'crun']) await removeLiveStateDir(join(stateDir, name));
 }
