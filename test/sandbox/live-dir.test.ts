@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTmpfs, liveStateDir, removeLiveStateDir } from '../../src/sandbox/oci/live-dir.ts';
-import { stateTag } from '../../src/sandbox/oci/run-id.ts';
+import { stateTag } from '../../src/sandbox/state-tag.ts';
 
 const onShm = isTmpfs('/dev/shm');
 

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { isAlive } from '../../util/is-alive.ts';
+import { stateTag } from '../state-tag.ts';
 
 /**
  * Names of one run's containers, volumes and cgroup look like
@@ -32,10 +32,6 @@ export const LABELS = {
  * never touches these.
  */
 export const activeRuns = new Set<string>();
-
-function stateTag(stateDir: string): string {
-  return createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8);
-}
 
 /** The name prefix shared by all docker runs of one state directory. */
 export function runPrefix(stateDir: string): string {
@@ -83,7 +79,6 @@ export function runLabels(stateDir: string, name: string): Record<string, string
 export function stateFilters(stateDir: string): string[] {
   return [`${LABELS.sandbox}=docker`, `${LABELS.state}=${stateTag(stateDir)}`];
 }
-
 
 /**
  * Whether run `name` (with its owner label, when known) was left behind by a supervisor that is

@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, statfsSync } from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { stateTag } from './run-id.ts';
+import { stateTag } from '../state-tag.ts';
 
 /** statfs f_type of tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { stateTag } from '../state-tag.ts';
 
 /**
  * Container ids look like `gradebox-<state tag>-<supervisor pid, base 36>-<random>`. The state
@@ -14,11 +14,6 @@ export const RUN_ID_PREFIX = 'gradebox-';
  * started them: `cleanupStale` must never touch these.
  */
 export const activeRuns = new Set<string>();
-
-/** A short hash naming one state directory (in run ids and live state directories). */
-export function stateTag(stateDir: string): string {
-  return createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8);
-}
 
 /** The id prefix shared by all runs of one state directory. */
 export function runIdPrefix(stateDir: string): string {
