@@ -82,9 +82,12 @@ export class HostTerminal {
    * it (polled; default at once), and again on every SIGWINCH, until the returned function is
    * called. Copies never overlap; a SIGWINCH during one makes one more. The first copy is retried
    * a few times when it fails, as `docker run -t` does (a resize right after the start was seen
-   * to fail under load); later failures (the run ending) are ignored.
+   * to fail under load); later failures (the run ending) are ignored. `firstDone` is called once
+   * the first copy has succeeded or been given up (or following stopped before).
    */
-  followWindowSize(apply: (size: WindowSize) => Promise<void>, ready: () => Promise<boolean> = async () => true): () => void {
+  followWindowSize(
+    apply: (size: WindowSize) => Promise<void>, ready: () => Promise<boolean> = async () => true, firstDone: () => void = () => undefined,
+  ): () => void {
     let stopped = false;
     let running: Promise<void> | undefined;
     let again = false;
@@ -116,9 +119,13 @@ export class HostTerminal {
           await sleep(attempt * READY_POLL_MS);
         }
         first = false;
+        firstDone();
         if (again && !stopped) await copy();
       })().finally(() => (running = undefined));
-    })();
+    })().finally(() => {
+      // Stopped while waiting for `ready`: the first copy never came.
+      if (first) firstDone();
+    });
     process.on('SIGWINCH', sync);
     return () => {
       stopped = true;

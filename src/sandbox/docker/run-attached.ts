@@ -79,8 +79,21 @@ export async function runAttachedContainer(docker: Docker, container: Container,
   if (terminal !== undefined) socket.on('data', (chunk: Buffer) => stdout.stream.write(chunk));
   else docker.modem.demuxStream(socket, stdout.stream, stderr.stream);
 
-  const stopReading = readCaller(io.stdin, (chunk) => {
+  const forward = (chunk: Buffer): void => {
     if (!socket.destroyed && !socket.writableEnded) socket.write(chunk);
+  };
+  // With a terminal, what the caller types waits until the container's pty has the caller's
+  // window size: the pty starts at 0x0 and the size can only be set once the container runs, so a
+  // command typed at once (`stty size`, a full-screen editor) would otherwise see no size.
+  let held: Buffer[] | undefined = terminal !== undefined ? [] : undefined;
+  const release = (): void => {
+    const chunks = held ?? [];
+    held = undefined;
+    for (const chunk of chunks) forward(chunk);
+  };
+  const stopReading = readCaller(io.stdin, (chunk) => {
+    if (held !== undefined) held.push(chunk);
+    else forward(chunk);
   }, () => {
     // A half-close: the daemon closes the program's stdin (StdinOnce) and output keeps coming.
     // With a pty it would end the attach instead; a terminal's input ends with SIGHUP anyway.
@@ -94,7 +107,7 @@ export async function runAttachedContainer(docker: Docker, container: Container,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onStarted: () => {
-        unfollow = terminal?.followWindowSize((size) => container.resize({ h: size.rows, w: size.cols }));
+        unfollow = terminal?.followWindowSize((size) => container.resize({ h: size.rows, w: size.cols }), undefined, release);
       },
     });
     exited = true;
