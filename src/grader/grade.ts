@@ -1,19 +1,25 @@
 import type { ImageRecord } from '../image/image.ts';
 import { resolveLimits, type Limits } from '../sandbox/limits.ts';
-import type { CapturedOutput, RunOutcome, RunUser, Sandbox } from '../sandbox/sandbox.ts';
+import type { CapturedOutput, ListedTree, RunOutcome, RunUser, Sandbox } from '../sandbox/sandbox.ts';
 import { detectProtocol, protocolByName, type ImagePathExists } from './detect-protocol.ts';
 import type { GradeResult, Protocol } from './grade-result.ts';
 import type { AssignmentInfo, Interpretation, PlanContext } from './protocol.ts';
 import { rootfsExists } from './rootfs-exists.ts';
-import { checkSubmission, type SubmissionLimits } from './submission-check.ts';
+import { checkListedSubmission, checkSubmission, type SubmissionLimits } from './submission-check.ts';
 
-export interface GradeRequest {
+/** A grade() request: the grader, the submission (a folder or listed files) and how to run it. */
+export type GradeRequest = GradeOptions & SubmissionInput;
+
+/** Where the submission's files are: a host folder, or files listed from anywhere on the host. */
+export type SubmissionInput =
+  | { /** Host folder holding the submission's files. */ submissionDir: string; submissionFiles?: undefined }
+  | { /** The submission's files, each from its own host file (the service's blob store). */ submissionFiles: ListedTree; submissionDir?: undefined };
+
+export interface GradeOptions {
   /** The grader image (an ImageRecord, or just its id and config). */
   image: Pick<ImageRecord, 'id' | 'config'>;
   /** Host path of the image's unpacked root filesystem. */
   rootfs: string;
-  /** Host folder holding the submission's files. */
-  submissionDir: string;
   /** Extra arguments, as in `docker run IMAGE args…` (they replace CMD). */
   args?: string[];
   /** Coursera part id (env `partId`). */
@@ -67,7 +73,10 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
   const protocolName = request.protocol ?? (await detectProtocol(request.imageExists ?? rootfsExists(request.rootfs)));
   const base = { protocol: protocolName, image: { id: request.image.id }, limits };
 
-  const check = await checkSubmission(request.submissionDir, request.submissionLimits);
+  const submission = request.submissionFiles ?? request.submissionDir;
+  const check = typeof submission === 'string'
+    ? await checkSubmission(submission, request.submissionLimits)
+    : checkListedSubmission(submission, request.submissionLimits);
   signal?.throwIfAborted();
   if (!check.ok) {
     return {
@@ -77,7 +86,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
       points: null,
       feedback: { text: `Your submission could not be graded: ${check.problem}. No attempt was counted.`, format: 'text' },
       tests: [],
-      errors: [`submission ${request.submissionDir}: ${check.problem}`],
+      errors: [`submission ${typeof submission === 'string' ? submission : `(${submission.files.length} listed files)`}: ${check.problem}`],
       warnings: [],
       output: { stdout: NO_OUTPUT, stderr: NO_OUTPUT, visibleToStudents: false },
       run: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, reason: 'exited', exitCode: null, signal: null },
@@ -87,7 +96,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
   const protocol = protocolByName(protocolName);
   const context: PlanContext = {
     image: request.image.config,
-    submissionDir: request.submissionDir,
+    submissionTree: submission,
     args: request.args ?? [],
     env: request.env ?? {},
     partId: request.partId,

@@ -1,6 +1,6 @@
 import type { ImageConfig } from '../image/image.ts';
 import type { Limits } from '../sandbox/limits.ts';
-import type { RunOutcome, RunSpec } from '../sandbox/sandbox.ts';
+import type { RunOutcome, RunSpec, TreeSource } from '../sandbox/sandbox.ts';
 import type { Feedback, GradeResult, GradeStatus, Protocol, TestResult, Visibility } from './grade-result.ts';
 
 /** What the platform knows about the assignment (all optional for local runs). */
@@ -17,8 +17,8 @@ export interface AssignmentInfo {
 /** Everything a protocol needs to plan one run. */
 export interface PlanContext {
   image: ImageConfig;
-  /** Host directory holding the submission (already checked by `checkSubmission`). */
-  submissionDir: string;
+  /** The submission's files, to copy into the run (already checked by `checkSubmission`). */
+  submissionTree: TreeSource;
   /** Extra arguments, as in `docker run IMAGE args…`. */
   args: readonly string[];
   /** User-supplied environment (`--env`); wins over the image's and the protocol's variables. */

@@ -1,4 +1,4 @@
-import type { GradeRequest } from './grade.ts';
+import type { GradeOptions } from './grade.ts';
 import type { Protocol } from './grade-result.ts';
 
 /** What the grading service knows about one part of a submission, as both workers and `grade remote` have it. */
@@ -21,7 +21,7 @@ export interface ServiceGradingFacts {
  * and `gradebox grade remote` both build their requests here, so that a reproduction sees exactly
  * the environment, metadata and limits the production run saw.
  */
-export function serviceGradeRequest(facts: ServiceGradingFacts): Omit<GradeRequest, 'image' | 'rootfs' | 'submissionDir'> {
+export function serviceGradeRequest(facts: ServiceGradingFacts): Omit<GradeOptions, 'image' | 'rootfs'> {
   const { grader } = facts;
   return {
     partId: facts.partId,

@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ListedTree } from '../sandbox/sandbox.ts';
 import { formatBytes } from './interpret-run.ts';
 
 /** Caps on what a submission may hold; past them it is `not-gradable` and no run starts. */
@@ -67,6 +68,29 @@ export async function checkSubmission(dir: string, overrides: Partial<Submission
       }
     }
   }
+  return { ok: true, entries, bytes, topLevelFiles: topLevelFiles.sort() };
+}
+
+/**
+ * The same checks for a submission given as listed files (the service's, from its blob store):
+ * entries count the files and the folders their paths need; the recorded sizes are summed.
+ * The listing's paths themselves are checked where the files are copied (see listTree).
+ */
+export function checkListedSubmission(tree: ListedTree, overrides: Partial<SubmissionLimits> = {}): SubmissionCheck {
+  const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...overrides };
+  const folders = new Set<string>();
+  let bytes = 0;
+  const topLevelFiles: string[] = [];
+  for (const file of tree.files) {
+    const segments = file.path.split('/');
+    if (segments.length - 1 > limits.maxDepth) return fail(`its folders are nested more than ${limits.maxDepth} levels deep (at ${show(file.path)})`);
+    for (let i = 1; i < segments.length; i++) folders.add(segments.slice(0, i).join('/'));
+    if (segments.length === 1) topLevelFiles.push(file.path);
+    bytes += file.size;
+    if (bytes > limits.maxBytes) return fail(`its files add up to more than ${formatBytes(limits.maxBytes)}`);
+  }
+  const entries = tree.files.length + folders.size;
+  if (entries > limits.maxEntries) return fail(`it has more than ${limits.maxEntries} files and folders`);
   return { ok: true, entries, bytes, topLevelFiles: topLevelFiles.sort() };
 }
 

@@ -17,8 +17,32 @@ export interface Volume {
   readOnly: boolean;
   /** Owned by the run's uid/gid (writable by the grader) or by root. */
   owner: 'user' | 'root';
-  /** Host directory whose contents are copied in first; symbolic links are copied as links, never followed. */
-  copyFrom?: string;
+  /** What is copied in first (see TreeSource). */
+  copyFrom?: TreeSource;
+}
+
+/**
+ * What a volume starts with: a host directory, whose contents are copied (symbolic links as links,
+ * never followed), or a listed tree.
+ */
+export type TreeSource = string | ListedTree;
+
+/**
+ * Files gathered from anywhere on the host, each copied to its own path (e.g. a submission kept in
+ * a content-addressed blob store, copied straight into the run). The folders the paths need are
+ * made (0755); files get mode 0644.
+ */
+export interface ListedTree {
+  files: readonly ListedFile[];
+}
+
+export interface ListedFile {
+  /** Clean relative path in the volume ('/'-separated, no `.` or `..`). */
+  path: string;
+  /** Host path of a regular file holding the content (a link is refused, not followed). */
+  source: string;
+  /** Its size in bytes, as recorded; a source of another size is refused as corrupt. */
+  size: number;
 }
 
 /** A single read-only file placed into the run (e.g. Gradescope's submission_metadata.json). */

@@ -13,8 +13,6 @@ export interface DataDir {
   images: string;
   /** Sandbox state (runtime state, scratch dirs of running graders). */
   sandbox: string;
-  /** Per-job folders holding a submission's files while it is graded. */
-  work: string;
   lock: string;
 }
 
@@ -26,7 +24,6 @@ export function dataDirLayout(root: string): DataDir {
     blobs: path.join(abs, 'submissions'),
     images: path.join(abs, 'images'),
     sandbox: path.join(abs, 'sandbox'),
-    work: path.join(abs, 'work'),
     lock: path.join(abs, 'server.pid'),
   };
 }
@@ -42,7 +39,7 @@ export class DataDirBusy extends Error {
  * run at start-up). A lock left by a dead process is taken over. Returns the release function.
  */
 export async function claimDataDir(dir: DataDir): Promise<() => Promise<void>> {
-  for (const folder of [dir.root, dir.blobs, dir.images, dir.sandbox, dir.work]) await mkdir(folder, { recursive: true, mode: 0o700 });
+  for (const folder of [dir.root, dir.blobs, dir.images, dir.sandbox]) await mkdir(folder, { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(dir.lock, 'wx', 0o600);

@@ -91,7 +91,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         blobs,
         images,
         sandbox,
-        workDir: dir.work,
         capacity: { cpus, memoryMiB: Math.floor((totalmem() / 1024 / 1024) * 0.8) },
         slots: workers === 'auto' ? cpus : workers,
       });

@@ -102,7 +102,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   const protocol = options.protocol ?? (await detectProtocol(exists));
   const plan = protocolByName(protocol).plan({
     image: image.config,
-    submissionDir: options.submissionDir ?? NO_SUBMISSION,
+    submissionTree: options.submissionDir ?? NO_SUBMISSION,
     args: [],
     env: options.env,
     partId: options.partId,

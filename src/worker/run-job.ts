@@ -1,15 +1,12 @@
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { grade } from '../grader/grade.ts';
 import { serviceGradeRequest } from '../grader/service-grade-request.ts';
 import type { GradeResult } from '../grader/grade-result.ts';
 import type { BlobStore } from '../image/blob-store.ts';
 import { ImageError } from '../image/image.ts';
 import type { ImageStore } from '../image/image-store.ts';
-import { materializeSubmission } from '../intake/materialize.ts';
+import { listedSubmission } from '../intake/listed-submission.ts';
 import type { ClaimedJob, JobQueue } from '../queue/job-queue.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
-import { tempPath } from '../util/atomic-file.ts';
 import { failureResult } from './failure-result.ts';
 import type { GradingStore, JobContext } from './grading-store.ts';
 import { LeaseHeartbeat } from './lease-heartbeat.ts';
@@ -23,8 +20,6 @@ export interface JobRunnerDeps {
   /** Where grader images are. */
   images: ImageStore;
   sandbox: Sandbox;
-  /** Per-job folders (the submission's files) are made, and always removed, under it. */
-  workDir: string;
   workerId: string;
   leaseMs: number;
   /** System errors tolerated per job; the last one turns into a `grader-error` result. */
@@ -52,14 +47,15 @@ export type JobEnd = 'completed' | 'retried' | 'failed' | 'given-back' | 'lease-
 /**
  * Runs one claimed job to its end:
  * - a job that is gone, or already has a result (a duplicate delivery), is only completed;
- * - otherwise: phase `preparing` (image, root filesystem, submission files in a fresh folder),
- *   `running` (`grade()`), `reporting` (save the result), then complete it in the queue;
+ * - otherwise: phase `preparing` (image, root filesystem, the submission's files listed from the
+ *   blob store), `running` (`grade()`, whose sandbox copies the files straight from their blobs),
+ *   `reporting` (save the result), then complete it in the queue;
  * - a missing image, or an image grade() finds unusable, is a `grader-error` result at once;
  * - anything else that throws is a system error: noted, and the job runs again after a backoff,
  *   until the `maxAttempts`-th, which saves a `grader-error` result saying why;
  * - `stop` aborting (the pool stops without draining) gives the job back at once, uncounted;
  * - a lost lease aborts the run and saves nothing: another worker owns the job now.
- * The job's folder is removed on every path. Never throws. The grader starts only once `gate`
+ * Never throws. The grader starts only once `gate`
  * admits it, and `gate.graded` frees its share for the next job while this one reports (the pool
  * frees it itself on every other path).
  */
@@ -67,7 +63,6 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
   const { queue, store, workerId, log } = deps;
   const lease = new LeaseHeartbeat(queue, job.jobId, workerId, deps.leaseMs, log);
   const signal = AbortSignal.any([stop, lease.signal]);
-  const folder: { path?: string } = {};
   let context: JobContext | undefined;
   try {
     context = await store.loadJob(job.jobId);
@@ -79,7 +74,7 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
     const result =
       job.attempt > deps.maxClaims
         ? failureResult(context, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`)
-        : await prepareAndGrade(context, deps, signal, folder, gate.admitted);
+        : await prepareAndGrade(context, deps, signal, gate.admitted);
     signal.throwIfAborted();
     await store.setPhase(job.jobId, 'reporting');
     gate.graded();
@@ -96,14 +91,11 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
     return systemError(job, context, error, deps);
   } finally {
     lease.stop();
-    if (folder.path !== undefined) {
-      await rm(folder.path, { recursive: true, force: true }).catch((err: unknown) => log.error({ jobId: job.jobId, err }, 'could not remove the job folder'));
-    }
   }
 }
 
 /** Phases `preparing` and (once admitted) `running`: everything up to the grader's result. */
-async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, folder: { path?: string }, admitted: Promise<void>): Promise<GradeResult> {
+async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, admitted: Promise<void>): Promise<GradeResult> {
   const { store, images } = deps;
   await store.setPhase(context.jobId, 'preparing');
   const image = await images.get(context.grader.imageId);
@@ -111,10 +103,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
     return failureResult(context, `the grader image ${context.grader.imageId} is not in this server's image store; upload the grader again`);
   }
   const rootfs = await images.rootfs(image, { signal });
-  await mkdir(deps.workDir, { recursive: true });
-  folder.path = tempPath(deps.workDir, `job-${context.jobId.replace(/[^\w-]/g, '_')}`);
-  const submissionDir = path.join(folder.path, 'submission');
-  await materializeSubmission(deps.blobs, context.files, submissionDir);
+  const submissionFiles = listedSubmission(deps.blobs, context.files);
   await untilAdmitted(admitted, signal);
 
   await store.setPhase(context.jobId, 'running');
@@ -124,7 +113,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
       {
         image,
         rootfs,
-        submissionDir,
+        submissionFiles,
         ...serviceGradeRequest({
           partId: context.partId,
           login: context.login,

@@ -3,11 +3,10 @@ import os from 'node:os';
 import type { Capacity, ClaimedJob, JobQueue } from '../queue/job-queue.ts';
 import { Admission, machineCapacity } from './capacity.ts';
 import { runJob, type JobEnd, type JobRunnerDeps } from './run-job.ts';
-import { removeStaleJobFolders } from './stale-job-folders.ts';
 import { SILENT_LOG, type WorkerLog } from './worker-log.ts';
 
 /** What the pool hands to every job as it is, plus how the pool itself runs. */
-export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store' | 'blobs' | 'images' | 'sandbox' | 'workDir'> {
+export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store' | 'blobs' | 'images' | 'sandbox'> {
   /** What jobs may reserve in total; default every CPU and 80% of the memory (`machineCapacity`). */
   capacity?: Capacity;
   /** Jobs grading at once (claimed and not yet graded), at most; default the capacity's CPUs (at least 1). */
@@ -75,7 +74,6 @@ export class WorkerPool {
       blobs: options.blobs,
       images: options.images,
       sandbox: options.sandbox,
-      workDir: options.workDir,
       workerId: this.workerId,
       leaseMs: options.leaseMs ?? 60_000,
       maxAttempts,
@@ -91,11 +89,6 @@ export class WorkerPool {
   start(): void {
     if (this.#state !== 'new') return;
     this.#state = 'started';
-    // Submission copies of jobs whose worker died; not in the way of anything, so in the background.
-    removeStaleJobFolders(this.#deps.workDir).then(
-      (removed) => removed > 0 && this.#log.info({ removed }, 'removed job folders of dead workers'),
-      (err: unknown) => this.#log.warn({ err }, 'could not clean the work folder'),
-    );
     this.#unsubscribe = this.#queue.onEnqueued(() => this.#wake());
     this.#timer = setInterval(() => this.#wake(), this.#pollMs);
     this.#wake();

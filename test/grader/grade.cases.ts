@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
-import { grade, type GradeRequest } from '../../src/grader/grade.ts';
+import { grade, type GradeOptions } from '../../src/grader/grade.ts';
 import { ImageStore } from '../../src/image/image-store.ts';
 import type { ImageRecord } from '../../src/image/image.ts';
 import type { Sandbox } from '../../src/sandbox/sandbox.ts';
@@ -65,7 +65,7 @@ export function defineGradeCases(backend: GradeBackend): void {
     });
 
     /** Grades, and fails the test if the grading left a process, mount, cgroup, container or runtime state behind. */
-    async function run(grader: string, submissionDir: string, extra: Partial<GradeRequest> = {}): Promise<GradeResult> {
+    async function run(grader: string, submissionDir: string, extra: Partial<GradeOptions> = {}): Promise<GradeResult> {
       let image = images.get(grader);
       if (!image) {
         image = store.import(imageTar(grader)).then(async (record) => ({ record, rootfs: await store.rootfs(record) }));
@@ -189,7 +189,7 @@ export function defineGradeCases(backend: GradeBackend): void {
 
     describe.skipIf(!hasImage('run-submission'))('hostile submissions (run-submission)', () => {
       const limits = { timeoutSeconds: 4, memoryMiB: 64, pids: 64, outputLimitBytes: 1024 * 1024, tmpMiB: 16, writableMiB: 32 };
-      const hostile = (name: string, extra: Partial<GradeRequest> = {}): Promise<GradeResult> =>
+      const hostile = (name: string, extra: Partial<GradeOptions> = {}): Promise<GradeResult> =>
         run('run-submission', join(SUBMISSIONS, 'hostile', name), { limits, ...extra });
       // The timeout plus the sandbox's grace for SIGTERM → SIGKILL and cleanup.
       const bounded = 20_000;

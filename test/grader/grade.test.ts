@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { grade, type GradeRequest } from '../../src/grader/grade.ts';
+import { grade, type GradeOptions, type GradeRequest } from '../../src/grader/grade.ts';
 import { FEEDBACK_FILE } from '../../src/grader/protocols/coursera.ts';
 import { RESULTS_FILE } from '../../src/grader/protocols/gradescope.ts';
 import { ImageError } from '../../src/image/image.ts';
@@ -33,7 +33,7 @@ afterEach(async () => {
   await rm(submissionDir, { recursive: true, force: true });
 });
 
-function request(overrides: Partial<GradeRequest> = {}): GradeRequest {
+function request(overrides: Partial<GradeOptions> & { submissionDir?: string } = {}): GradeRequest {
   return {
     image: { id: 'sha256:abc', config: imageConfig({ entrypoint: ['/bin/sh', '/grader/grade.sh'], cmd: ['default'], workingDir: '/grader' }) },
     rootfs: '/store/rootfs/abc',
@@ -170,6 +170,20 @@ describe('grade', () => {
   it('gives not-gradable past the submission caps', async () => {
     const result = await grade(request({ submissionLimits: { maxBytes: 4 } }), { sandbox });
     expect(result).toMatchObject({ status: 'not-gradable', errors: [`submission ${submissionDir}: its files add up to more than 4 bytes`] });
+    expect(sandbox.specs).toHaveLength(0);
+  });
+
+  it('runs listed files: the sandbox copies them, Coursera\'s filename is the only top-level file', async () => {
+    const submissionFiles = { files: [{ path: 'answer.txt', source: '/blobs/sha256/aa', size: 8 }, { path: 'lib/x.py', source: '/blobs/sha256/bb', size: 2 }] };
+    await grade({ ...request(), submissionDir: undefined, submissionFiles }, { sandbox });
+    expect(sandbox.specs[0]?.env).toMatchObject({ filename: 'answer.txt' });
+    expect(sandbox.specs[0]?.volumes[1]).toMatchObject({ target: '/shared/submission', copyFrom: submissionFiles });
+  });
+
+  it('gives not-gradable without a run for listed files past the caps', async () => {
+    const submissionFiles = { files: [{ path: 'big.bin', source: '/blobs/sha256/aa', size: 5 }] };
+    const result = await grade({ ...request({ submissionLimits: { maxBytes: 4 } }), submissionDir: undefined, submissionFiles }, { sandbox });
+    expect(result).toMatchObject({ status: 'not-gradable', errors: ['submission (1 listed files): its files add up to more than 4 bytes'] });
     expect(sandbox.specs).toHaveLength(0);
   });
 

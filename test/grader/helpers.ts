@@ -38,7 +38,7 @@ export function imageConfig(overrides: Partial<ImageConfig> = {}): ImageConfig {
 export function planContext(overrides: Partial<PlanContext> = {}): PlanContext {
   return {
     image: imageConfig({ entrypoint: ['/bin/sh', '/grader/grade.sh'], env: ['PATH=/bin', 'LANG=C.UTF-8'], workingDir: '/grader' }),
-    submissionDir: '/host/submissions/42',
+    submissionTree: '/host/submissions/42',
     args: [],
     env: {},
     student: { id: 'learner-7', name: 'Ada', email: 'ada@example.org' },

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkSubmission } from '../../src/grader/submission-check.ts';
+import { checkListedSubmission, checkSubmission } from '../../src/grader/submission-check.ts';
 import { makeOddSubmission } from '../support/odd-submission.ts';
 
 let dir: string;
@@ -68,5 +68,23 @@ describe('checkSubmission', () => {
       ok: false,
       problem: '"sub/pi\\npe" is a FIFO (named pipe); only files, folders and symbolic links can be submitted',
     });
+  });
+});
+
+describe('checkListedSubmission', () => {
+  const listed = (...files: [string, number][]) => ({ files: files.map(([path, size]) => ({ path, size, source: `/blobs/${path}` })) });
+
+  it('counts the files, the folders their paths need and the recorded sizes', () => {
+    expect(checkListedSubmission(listed(['answer.txt', 3], ['src/a.py', 6], ['src/lib/b.py', 1], ['z.md', 0]))).toEqual({
+      ok: true, entries: 6, bytes: 10, topLevelFiles: ['answer.txt', 'z.md'],
+    });
+    expect(checkListedSubmission(listed())).toEqual({ ok: true, entries: 0, bytes: 0, topLevelFiles: [] });
+  });
+
+  it('refuses too many entries, bytes or levels, as for a folder', () => {
+    expect(checkListedSubmission(listed(['a/b.txt', 1], ['c.txt', 1]), { maxEntries: 2 })).toEqual({ ok: false, problem: 'it has more than 2 files and folders' });
+    expect(checkListedSubmission(listed(['a.txt', 3], ['b.txt', 2]), { maxBytes: 4 })).toEqual({ ok: false, problem: 'its files add up to more than 4 bytes' });
+    expect(checkListedSubmission(listed(['a/b/c.txt', 1]), { maxDepth: 1 })).toEqual({ ok: false, problem: 'its folders are nested more than 1 levels deep (at "a/b/c.txt")' });
+    expect(checkListedSubmission(listed(['a/b/c.txt', 1]), { maxDepth: 2 })).toMatchObject({ ok: true });
   });
 });

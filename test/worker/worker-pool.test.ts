@@ -32,7 +32,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
   afterEach(async () => {
     await world.close();
     expect(newLeftovers(before, await leftovers(shared))).toEqual([]);
-    expect(await world.jobFolders()).toEqual([]);
+    expect(await world.intakeLeftovers()).toEqual([]);
   });
 
   const part = (submission: Submission, partId: string): PartOutcome => {
@@ -232,7 +232,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     expect(await world.queue.size()).toEqual({ waiting: 1, leased: 0 });
     expect((await world.submission(submitted.id)).parts[0]?.result).toBeNull();
     expect((await world.job(jobId)).lastError).toBeNull();
-    expect(await world.jobFolders()).toEqual([]);
+    expect(await world.intakeLeftovers()).toEqual([]);
 
     const second = world.pool();
     second.start();

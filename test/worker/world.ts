@@ -1,13 +1,14 @@
 // A whole grading service minus HTTP, for worker tests: a real SQLite file, the SQL job queue,
 // the platform and its grading store, blob and image stores, and the real sandbox ('auto': oci
 // here). Courses are set up through the platform exactly as an instructor would.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
 import { BlobStore } from '../../src/image/blob-store.ts';
 import { ImageStore } from '../../src/image/image-store.ts';
 import { receiveSubmission } from '../../src/intake/receive-submission.ts';
+import { intakeTmpDir } from '../../src/intake/staging.ts';
 import { createPlatform } from '../../src/platform/create-platform.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Actor, GraderProtocol, GradingJob, Submission } from '../../src/platform/model.ts';
@@ -78,7 +79,6 @@ export interface World {
   store: GradingStore;
   platform: Platform;
   blobs: BlobStore;
-  workDir: string;
   admin: Actor;
   student: Actor;
   /** Creates assignment `id` with these parts, each with a published grader. */
@@ -90,8 +90,8 @@ export interface World {
   job(id: string): Promise<GradingJob>;
   /** A pool over this world (stopped by `close`); options override the test defaults. */
   pool(options?: Partial<WorkerPoolOptions>): WorkerPool;
-  /** Job folders left in the work folder. */
-  jobFolders(): Promise<string[]>;
+  /** What intake left in the blob store's tmp folder (nothing, once a submission is stored). */
+  intakeLeftovers(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -103,8 +103,6 @@ export async function openWorld(shared: Shared): Promise<World> {
   const platform = createPlatform({ db: db.db, queue, events });
   const store = createGradingStore({ db: db.db, events });
   const blobs = new BlobStore(path.join(dir, 'blobs'));
-  const workDir = path.join(dir, 'work');
-  await mkdir(workDir);
   const bootstrap = await platform.bootstrapAdmin();
   if (!bootstrap) throw new Error('no bootstrap token');
   const admin = await platform.authenticate(bootstrap.token);
@@ -126,7 +124,6 @@ export async function openWorld(shared: Shared): Promise<World> {
     store,
     platform,
     blobs,
-    workDir,
     admin,
     student,
     async assignment(id, parts, deadline) {
@@ -163,7 +160,6 @@ export async function openWorld(shared: Shared): Promise<World> {
         blobs,
         images: shared.images,
         sandbox: shared.sandbox,
-        workDir,
         capacity: { cpus: 2, memoryMiB: 8192 },
         pollMs: 100,
         leaseMs: 3000,
@@ -173,7 +169,7 @@ export async function openWorld(shared: Shared): Promise<World> {
       pools.push(pool);
       return pool;
     },
-    jobFolders: () => readdir(workDir),
+    intakeLeftovers: () => readdir(intakeTmpDir(blobs)).catch(() => []),
     async close() {
       for (const pool of pools) await pool.stop({ drain: false });
       await db.close();

@@ -42,7 +42,7 @@ export const coursera: GraderProtocol = {
       cwd: context.image.workingDir || '/',
       volumes: [
         { target: SHARED_DIR, readOnly: false, owner: 'user' },
-        { target: SUBMISSION_DIR, readOnly: true, owner: 'user', copyFrom: context.submissionDir },
+        { target: SUBMISSION_DIR, readOnly: true, owner: 'user', copyFrom: context.submissionTree },
       ],
       files: [],
       outputs: [FEEDBACK_FILE, HTML_FEEDBACK_FILE, TXT_FEEDBACK_FILE],

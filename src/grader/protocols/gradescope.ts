@@ -36,7 +36,7 @@ export const gradescope: GraderProtocol = {
       env: containerEnv(context.image.env, context.env),
       cwd: AUTOGRADER_DIR,
       volumes: [
-        { target: SUBMISSION_DIR, readOnly: false, owner: 'user', copyFrom: context.submissionDir },
+        { target: SUBMISSION_DIR, readOnly: false, owner: 'user', copyFrom: context.submissionTree },
         { target: RESULTS_DIR, readOnly: false, owner: 'user' },
       ],
       files: [{ target: METADATA_FILE, content: `${JSON.stringify(submissionMetadata(context), null, 2)}\n` }],

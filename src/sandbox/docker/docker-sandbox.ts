@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
-import { scanTree, type TreeEntry } from '../copy-tree.ts';
+import { readTree, type TreeEntry } from '../copy-tree.ts';
 import { HostTerminal } from '../host-terminal.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type OutputFile, type PreparedImage, type RunOutcome,
@@ -211,10 +211,10 @@ async function endFacts(daemon: Daemon, grader: Container, name: string, baselin
   return { oomKilled: state?.OOMKilled === true, usage };
 }
 
-/** Scans the volumes' source folders and checks the volumes and files of `spec` (planRun without the image). */
+/** Reads the volumes' source trees and checks the volumes and files of `spec` (planRun without the image). */
 async function checkVolumes(spec: RunSpec): Promise<Map<number, TreeEntry[]>> {
   const trees = new Map<number, TreeEntry[]>();
-  for (const [index, volume] of spec.volumes.entries()) if (volume.copyFrom !== undefined) trees.set(index, await scanTree(volume.copyFrom));
+  for (const [index, volume] of spec.volumes.entries()) if (volume.copyFrom !== undefined) trees.set(index, await readTree(volume.copyFrom));
   planRun(spec, 'check', [], trees);
   return trees;
 }

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, readlink } from 'node:fs/promises';
-import type { TreeEntry } from '../copy-tree.ts';
+import { sourceOf, type TreeEntry } from '../copy-tree.ts';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-writer.ts';
 
 /** A single file placed into the run (`RunSpec.files`): read-only, owned by root. */
@@ -12,8 +12,8 @@ export interface PlacedFile {
 
 /** What one archive carries into one directory of the run. */
 export interface InputContent {
-  /** A host tree (scanned by `scanTree`) copied in whole, owned by `owner`. */
-  tree?: { root: string; entries: readonly TreeEntry[]; owner: { uid: number; gid: number } };
+  /** A host tree (see readTree) copied in whole, owned by `owner`. */
+  tree?: { entries: readonly TreeEntry[]; owner: { uid: number; gid: number } };
   files: readonly PlacedFile[];
 }
 
@@ -61,18 +61,16 @@ export async function* inputArchive(parts: readonly InputPart[]): AsyncGenerator
     const under = (path: Buffer): Buffer => (prefix === '' ? path : Buffer.concat([Buffer.from(prefix), SLASH, path]));
     const { tree } = content;
     if (tree !== undefined) {
-      const root = Buffer.from(tree.root);
       const { uid, gid } = tree.owner;
       for (const entry of tree.entries) {
-        const source = Buffer.concat([root, SLASH, entry.path]);
         const name = under(entry.path);
         if (entry.kind === 'dir') {
           yield encodeHeader({ name: Buffer.concat([name, SLASH]), type: 'directory', mode: entry.mode, uid, gid });
         } else if (entry.kind === 'symlink') {
-          yield encodeHeader({ name, type: 'symlink', mode: 0o777, uid, gid, linkname: await readlink(source, { encoding: 'buffer' }) });
+          yield encodeHeader({ name, type: 'symlink', mode: 0o777, uid, gid, linkname: await readlink(sourceOf(entry), { encoding: 'buffer' }) });
         } else {
           yield encodeHeader({ name, type: 'file', mode: entry.mode, uid, gid, size: entry.size });
-          yield* fileBytes(source, entry.size);
+          yield* fileBytes(sourceOf(entry), entry.size);
           yield padding(entry.size);
         }
       }

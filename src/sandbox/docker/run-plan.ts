@@ -94,7 +94,7 @@ export function planRun(spec: RunSpec, name: string, spots: readonly WritableSpo
       name: `${name}-${volumes.length}`, target, keeperPath: keeperPath(volumes.length), readOnly: volume.readOnly,
       source: 'spec', index, tmpfs: tmpfsOptions(bytes, inodes, owner),
       input: {
-        ...(entries !== undefined && volume.copyFrom !== undefined ? { tree: { root: volume.copyFrom, entries, owner } } : {}),
+        ...(entries !== undefined ? { tree: { entries, owner } } : {}),
         files: placed,
       },
     });

@@ -2,7 +2,7 @@ import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OrderedVolume } from '../container-path.ts';
-import { copyTree, scanTree, treeFootprint, type TreeEntry } from '../copy-tree.ts';
+import { copyTree, readTree, treeFootprint, type TreeEntry } from '../copy-tree.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { execFileOk } from './exec-file.ts';
 import { readMounts } from './mountinfo.ts';
@@ -67,7 +67,7 @@ export async function createScratch(scratch: Scratch, spec: RunSpec, volumes: re
   if (!image.isDirectory()) throw new RangeError(`image root filesystem is not a directory: ${overlay.lowerdir}`);
   const trees = new Map<number, TreeEntry[]>();
   await Promise.all(volumes.map(async ({ index, volume }) => {
-    if (volume.copyFrom !== undefined) trees.set(index, await scanTree(volume.copyFrom));
+    if (volume.copyFrom !== undefined) trees.set(index, await readTree(volume.copyFrom));
   }));
   const inputs = [...trees.values()].reduce((sum, entries) => sum + treeFootprint(entries), 0)
     + spec.files.reduce((sum, file) => sum + 4096 + Math.ceil(Buffer.byteLength(file.content) / 4096) * 4096, 0);
@@ -93,7 +93,7 @@ export async function createScratch(scratch: Scratch, spec: RunSpec, volumes: re
       mkdirSync(volumeDir, { mode: 0o755 });
       if (owner !== undefined) chownSync(volumeDir, owner.uid, owner.gid);
       const tree = trees.get(index);
-      if (tree !== undefined && volume.copyFrom !== undefined) await copyTree(volume.copyFrom, tree, volumeDir, owner);
+      if (tree !== undefined) await copyTree(tree, volumeDir, owner);
     }
     for (const [index, file] of spec.files.entries()) {
       writeFileSync(scratch.fileSources[index] ?? join(dir, 'files', String(index)), file.content, { mode: 0o444 });

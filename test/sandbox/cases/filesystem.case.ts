@@ -107,6 +107,23 @@ line"`),
       expect(await readlink(join(input, 'shadow'))).toBe('/etc/shadow');
     });
 
+    it('copies listed files, each from its own host file, into the folders their paths need', async () => {
+      const store = await ctx.hostDir();
+      await writeFile(join(store, 'blob-1'), 'print(1)\n', { mode: 0o444 });
+      await writeFile(join(store, 'blob-2'), 'odd', { mode: 0o444 });
+      const outcome = await run(ctx, {
+        volumes: [{
+          target: '/autograder/submission', readOnly: false, owner: 'user',
+          copyFrom: { files: [{ path: 'src/main.py', source: join(store, 'blob-1'), size: 9 }, { path: 'new\nline ☃', source: join(store, 'blob-2'), size: 3 }] },
+        }],
+        argv: sh(`cd /autograder/submission && stat -c '%n %a %u' src src/main.py "new
+line ☃"; cat src/main.py; cat "new
+line ☃"`),
+      });
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(outcome.stdout.text).toBe('src 755 1000\nsrc/main.py 644 1000\nnew\nline ☃ 644 1000\nprint(1)\nodd');
+    });
+
     it('keeps the scratch files readable after the run when asked', async () => {
       const outcome = await run(ctx, {
         keep: true,

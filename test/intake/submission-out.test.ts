@@ -1,12 +1,13 @@
-/** Submissions going out again: into a grading folder, and as a tar for download. */
+/** Submissions going out again: into a grader's run, and as a tar for download. */
 import { lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestDigest } from '../../src/intake/manifest.ts';
-import { materializeSubmission } from '../../src/intake/materialize.ts';
+import { listedSubmission } from '../../src/intake/listed-submission.ts';
 import { receiveSubmission } from '../../src/intake/receive-submission.ts';
 import { submissionArchive } from '../../src/intake/submission-archive.ts';
+import { copyTree, readTree } from '../../src/sandbox/copy-tree.ts';
 import type { SubmissionFile } from '../../src/platform/model.ts';
 import { archivePart, filePart, makeWorkdir, partsOf, type Workdir } from './helpers.ts';
 
@@ -23,40 +24,34 @@ afterEach(async () => {
   await work.cleanup();
 });
 
-describe('materializeSubmission', () => {
-  it('writes the files into a fresh folder: folders 0755, files 0644, content from the blobs', async () => {
-    const dir = path.join(work.dir, 'jobs', 'job-1', 'submission');
+describe('listedSubmission', () => {
+  it('lists each file with its blob as the source; copied, folders are 0755 and files 0644', async () => {
+    const listed = listedSubmission(work.blobs, files);
+    expect(listed.files.map((f) => [f.path, f.source, f.size])).toEqual(files.map((f) => [f.path, work.blobs.path(f.digest), f.size]));
+    const dir = path.join(work.dir, 'run-volume');
+    await mkdir(dir);
     const old = process.umask(0o077);
     try {
-      await materializeSubmission(work.blobs, files, dir);
+      await copyTree(await readTree(listed), dir);
     } finally {
       process.umask(old);
     }
-    expect((await lstat(dir)).mode & 0o7777).toBe(0o755);
     expect((await lstat(path.join(dir, 'pkg', 'sub'))).mode & 0o7777).toBe(0o755);
     expect((await lstat(path.join(dir, 'pkg', 'sub', 'mod.py'))).mode & 0o7777).toBe(0o644);
     expect(await readFile(path.join(dir, 'pkg', 'sub', 'mod.py'), 'utf8')).toBe('X = 2\n');
     expect((await readdir(dir)).sort()).toEqual(['long-name', 'main.py', 'pkg']);
   });
 
-  it('refuses a folder that already exists', async () => {
-    const dir = path.join(work.dir, 'exists');
-    await mkdir(dir);
-    await expect(materializeSubmission(work.blobs, files, dir)).rejects.toMatchObject({ code: 'EEXIST' });
-  });
-
-  it('refuses paths that would escape, whatever the manifest says', async () => {
+  it('refuses paths that would escape, whatever the manifest says', () => {
     const digest = files[0]!.digest;
     for (const bad of ['../escape.txt', '/etc/evil', 'a/../../b', 'a\\b', './a', 'a//b']) {
-      const dir = path.join(work.dir, `out-${Math.random().toString(36).slice(2)}`);
-      await expect(materializeSubmission(work.blobs, [{ path: bad, size: 9, digest }], dir)).rejects.toThrow(/refused|not a clean relative path/);
+      expect(() => listedSubmission(work.blobs, [{ path: bad, size: 9, digest }])).toThrow(/refused|not a clean relative path/);
     }
-    expect(await readdir(work.dir)).not.toContain('escape.txt');
   });
 
-  it('says which blob is missing', async () => {
+  it('says which file is missing from the blob store when it is copied', async () => {
     const missing = { path: 'gone.txt', size: 1, digest: `sha256:${'0'.repeat(64)}` };
-    await expect(materializeSubmission(work.blobs, [missing], path.join(work.dir, 'out'))).rejects.toThrow(/gone\.txt.*is not in the blob store/);
+    await expect(readTree(listedSubmission(work.blobs, [missing]))).rejects.toThrow(/"gone\.txt": cannot read .*sha256\/0{64} \(ENOENT\)/);
   });
 });
 
