@@ -1,9 +1,8 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tempPath } from '../util/atomic-file.ts';
+import { removeDeadTemps, tempPath } from '../util/atomic-file.ts';
 import type { BlobStore } from './blob-store.ts';
 import { digestHex } from './digest.ts';
-import { isAlive } from '../util/is-alive.ts';
 import { withFileLock } from './file-lock.ts';
 import { ImageError, type ImageRecord } from './image.ts';
 import type { ImportProgress } from './image-source.ts';
@@ -110,11 +109,6 @@ export class RootfsCache {
   /** Under the lock: drops an unmarked entry and temporary unpacks of this image left by dead processes. */
   async #clearStale(hex: string): Promise<void> {
     await rm(path.join(this.#dir, hex), { recursive: true, force: true });
-    const prefix = `rootfs-${hex}-`;
-    for (const name of await readdir(this.#tmp)) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = parseInt(name.slice(prefix.length), 10);
-      if (!isAlive(pid)) await rm(path.join(this.#tmp, name), { recursive: true, force: true });
-    }
+    await removeDeadTemps(this.#tmp, `rootfs-${hex}-`);
   }
 }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../image/blob-store.ts';
 import { InvalidInput, TooLarge } from '../platform/errors.ts';
@@ -43,7 +42,7 @@ export async function receiveSubmission(
 ): Promise<SubmissionFile[]> {
   const resolved = resolveIntakeLimits(limits);
   return orStorageFull(async () => {
-    const staging = await SubmissionStaging.open(blobs, resolved);
+    const staging = new SubmissionStaging(blobs, resolved);
     try {
       let mode: IncomingPart['field'] | undefined;
       let uploaded = 0;
@@ -80,7 +79,7 @@ export async function receiveSubmission(
 
 /** Spools the archive (zip needs random access) into the staging folder, then stages its files. */
 async function stageArchive(part: IncomingPart, staging: SubmissionStaging, limits: SubmissionIntakeLimits, signal?: AbortSignal): Promise<void> {
-  const file = path.join(staging.dir, 'upload');
+  const file = await staging.privatePath('upload');
   const { size } = await spoolToFile(part.stream, file, { maxBytes: limits.maxUploadBytes, tooLarge: () => uploadTooLarge(limits), signal });
   const kind = await sniffArchive(file);
   if (kind === 'zip') await stageZip(file, size, staging, limits, signal);

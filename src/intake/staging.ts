@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, ByteSource } from '../image/blob-store.ts';
@@ -10,13 +9,23 @@ import { tempPath } from '../util/atomic-file.ts';
 import { ByteLimit, showBytes } from './byte-limit.ts';
 import type { SubmissionIntakeLimits } from './intake-limits.ts';
 import { sortManifest } from './manifest.ts';
+import { SpillingSink } from './spilling-sink.ts';
 import { show } from './submission-path.ts';
 
 interface StagedFile {
   size: number;
   digest: string;
-  temp: string;
+  /** The content, when it stayed in memory. */
+  content?: Buffer;
+  /** The temporary file holding it (spilled, or written at commit), until it is renamed into the store. */
+  temp?: string;
 }
+
+/**
+ * Bytes of one submission's files held in memory while it is received; the rest go to temporary
+ * files. Most submissions are a few small source files: they then cost no temporary file at all.
+ */
+const MEMORY_BYTES = 1024 * 1024;
 
 /** Where intake keeps work in progress: the blob store's own tmp folder (same filesystem, so renames are atomic). */
 export function intakeTmpDir(blobs: BlobStore): string {
@@ -24,35 +33,40 @@ export function intakeTmpDir(blobs: BlobStore): string {
 }
 
 /**
- * A submission being received. Files are hashed into temporary files of a private folder under the
- * blob store's tmp; only `commit`, once the whole upload passed every check, renames them into the
- * store. So a refused submission leaves no blob behind, and deleting blobs never races with another
- * submission holding the same content.
+ * A submission being received. Files are hashed and held in memory up to MEMORY_BYTES in all, the
+ * rest in temporary files of a private folder under the blob store's tmp (made when first needed);
+ * only `commit`, once the whole upload passed every check, moves them into the store. So a refused
+ * submission leaves no blob behind.
  *
  * Paths given here are already normalized (see normalizeSubmissionPath); staging refuses
  * duplicates, a name used both as a file and a folder, and the file-count and unpacked-size limits.
  */
 export class SubmissionStaging {
-  readonly dir: string;
   readonly #blobs: BlobStore;
   readonly #limits: SubmissionIntakeLimits;
   readonly #files = new Map<string, StagedFile>();
   readonly #folders = new Set<string>();
   #bytes = 0;
+  /** Bytes of staged files held in memory. */
+  #memory = 0;
+  /** The private folder, once something needed it. */
+  #dir: Promise<string> | undefined;
 
-  private constructor(blobs: BlobStore, limits: SubmissionIntakeLimits, dir: string) {
+  constructor(blobs: BlobStore, limits: SubmissionIntakeLimits) {
     this.#blobs = blobs;
     this.#limits = limits;
-    this.dir = dir;
   }
 
-  /** Creates the private staging folder. */
-  static async open(blobs: BlobStore, limits: SubmissionIntakeLimits): Promise<SubmissionStaging> {
-    const tmp = intakeTmpDir(blobs);
-    await mkdir(tmp, { recursive: true });
-    const dir = tempPath(tmp, 'intake');
-    await mkdir(dir, { mode: 0o700 });
-    return new SubmissionStaging(blobs, limits, dir);
+  /** A path for a temporary file `name` in the private staging folder (made on first use). */
+  async privatePath(name: string): Promise<string> {
+    this.#dir ??= (async () => {
+      const tmp = intakeTmpDir(this.#blobs);
+      await mkdir(tmp, { recursive: true });
+      const dir = tempPath(tmp, 'intake');
+      await mkdir(dir, { mode: 0o700 });
+      return dir;
+    })();
+    return path.join(await this.#dir, name);
   }
 
   /** Bytes staged so far (all files, unpacked). */
@@ -80,43 +94,59 @@ export class SubmissionStaging {
     this.#claimAncestors(file);
     const remaining = this.#limits.maxUnpackedBytes - this.#bytes;
     if (opts.declaredSize !== undefined && opts.declaredSize > remaining) this.#tooMuch();
-    const temp = path.join(this.dir, `f${this.#files.size}`);
-    // Reserve the name before streaming, so a refusal mid-file still leaves the folder to discard.
-    const staged: StagedFile = { size: 0, digest: '', temp };
+    const staged: StagedFile = { size: 0, digest: '' };
     this.#files.set(file, staged);
+    const name = `f${this.#files.size}`;
     const hasher = new DigestStream();
-    await pipeline(
-      source,
-      new ByteLimit(remaining, () => this.#tooMuch()),
-      hasher,
-      createWriteStream(temp, { flags: 'wx', mode: 0o444 }),
-      { signal: opts.signal },
-    );
+    const sink = new SpillingSink(MEMORY_BYTES - this.#memory, async () => {
+      // Noted before the file exists, so that a refusal mid-file still has it discarded.
+      staged.temp = await this.privatePath(name);
+      return open(staged.temp, 'wx', 0o444);
+    });
+    await pipeline(source, new ByteLimit(remaining, () => this.#tooMuch()), hasher, sink, { signal: opts.signal });
     staged.size = hasher.size;
     staged.digest = hasher.digest;
+    staged.content = sink.content;
     this.#bytes += hasher.size;
+    if (staged.content !== undefined) this.#memory += staged.content.length;
   }
 
   /**
    * Moves every staged file into the blob store and returns the manifest, sorted by path.
-   * InvalidInput for an empty submission. A blob that is already stored is simply replaced by
-   * identical content (same digest), which keeps this free of check-then-act races.
+   * InvalidInput for an empty submission. Every file reaches the disk before any enters the store,
+   * so a full disk refuses the whole submission: a file held in memory is first written to a
+   * temporary file, unless its blob is stored already (blobs are never deleted, so that stays
+   * true). Temporary files are then renamed over their blobs, replacing a blob stored meanwhile
+   * by identical content (same digest).
    */
   async commit(): Promise<SubmissionFile[]> {
     if (this.#files.size === 0) throw new InvalidInput('the submission holds no files; nothing was stored');
+    for (const staged of this.#files.values()) {
+      if (staged.content === undefined || (await this.#blobs.has(staged.digest))) continue;
+      const tmp = intakeTmpDir(this.#blobs);
+      await mkdir(tmp, { recursive: true });
+      staged.temp = tempPath(tmp, 'blob');
+      await writeFile(staged.temp, staged.content, { flag: 'wx', mode: 0o444 });
+    }
     const files: SubmissionFile[] = [];
     for (const [file, staged] of this.#files) {
-      const final = this.#blobs.path(staged.digest);
-      await mkdir(path.dirname(final), { recursive: true });
-      await rename(staged.temp, final);
+      if (staged.temp !== undefined) {
+        const final = this.#blobs.path(staged.digest);
+        await mkdir(path.dirname(final), { recursive: true });
+        await rename(staged.temp, final);
+        staged.temp = undefined;
+      }
       files.push({ path: file, size: staged.size, digest: staged.digest });
     }
     return sortManifest(files);
   }
 
-  /** Removes the staging folder and whatever it still holds (always call it, after commit too). */
+  /** Removes what staging still holds on disk: temporary files and the private folder (always call it, after commit too). */
   async discard(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    for (const staged of this.#files.values()) if (staged.temp !== undefined) await rm(staged.temp, { force: true });
+    if (this.#dir === undefined) return;
+    const dir = await this.#dir.catch(() => undefined);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
 
   #claimAncestors(file: string): void {

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/database.ts';
 import { BlobStore } from '../image/blob-store.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { resolveIntakeLimits, type SubmissionIntakeLimits } from '../intake/intake-limits.ts';
+import { intakeTmpDir } from '../intake/staging.ts';
 import { createPlatform } from '../platform/create-platform.ts';
 import { createGradingStore } from '../platform/grading-store.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges, type IssuedToken } from '../platform/model.ts';
@@ -12,6 +13,7 @@ import { SqlJobQueue } from '../queue/sql/sql-job-queue.ts';
 import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
+import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp } from './app.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
 
@@ -79,6 +81,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const adminToken = await platform.bootstrapAdmin();
 
     const blobs = new BlobStore(dir.blobs);
+    // Uploads a dead predecessor was receiving (they were never recorded, so nothing refers to them).
+    await removeDeadTemps(intakeTmpDir(blobs));
     const images = new ImageStore(dir.images);
     const workers = options.workers ?? 'auto';
     if (workers !== 0) {

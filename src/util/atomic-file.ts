@@ -1,10 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isAlive } from './is-alive.ts';
 
 /** A unique name for a temporary file or directory inside `dir` (same filesystem, so rename is atomic). */
 export function tempPath(dir: string, prefix: string): string {
   return path.join(dir, `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+// What tempPath names: `<prefix>-<pid>-<12 hex>` (older names had fewer hex digits).
+const TEMP_NAME = /^(.+)-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Removes the temporary files and folders (tempPath names, starting with `prefix` if given) that
+ * processes now dead left in `dir`; a live process's, this one's included, are kept. Returns how
+ * many were removed. A reused pid only delays a removal to a later call.
+ */
+export async function removeDeadTemps(dir: string, prefix = ''): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const match = TEMP_NAME.exec(name);
+    if (match === null || !name.startsWith(prefix)) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /**

@@ -2,9 +2,10 @@
  * Submissions sent as `file` parts: names, duplicates, limits, and what the store holds after a
  * refusal (nothing: no complete blob, no temporary file).
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestDigest } from '../../src/intake/manifest.ts';
 import { receiveSubmission } from '../../src/intake/receive-submission.ts';
@@ -128,6 +129,42 @@ describe('file parts', () => {
     const refused = filePart('../x', 'x');
     await expect(receiveSubmission(partsOf(refused), work.blobs)).rejects.toMatchObject({ status: 400 });
     expect(refused.stream.destroyed).toBe(true);
+  });
+
+  it('stores files past the memory held for small ones through temporary files, whole', async () => {
+    const big = randomBytes(1536 << 10);
+    const parts = [filePart('first.bin', randomBytes(700 << 10)), filePart('big.bin', big), filePart('second.bin', randomBytes(700 << 10)), filePart('small.txt', 'x')];
+    const contents = await Promise.all(parts.map(async (part) => buffer(part.stream)));
+    const files = await receiveSubmission(partsOf(...parts.map((part, i) => filePart(part.filename, contents[i]!))), work.blobs);
+    for (const [i, part] of parts.entries()) {
+      const file = files.find((f) => f.path === part.filename);
+      expect(file).toMatchObject({ size: contents[i]!.length, digest: sha(contents[i]!) });
+      expect((await readFile(work.blobs.path(file!.digest))).equals(contents[i]!)).toBe(true);
+    }
+    expect((await storeContents(work.blobs)).tmp).toEqual([]);
+  });
+
+  it('leaves no temporary file when a file fails after it went to disk', async () => {
+    let sent = 0;
+    const failing = new Readable({
+      read() {
+        sent += 64 << 10;
+        if (sent > 1536 << 10) this.destroy(new Error('connection reset'));
+        else this.push(randomBytes(64 << 10));
+      },
+    });
+    await expect(receiveSubmission(partsOf(filePart('a', randomBytes(900 << 10)), { field: 'file', filename: 'b', stream: failing }), work.blobs)).rejects.toThrow('connection reset');
+    expect(await storeContents(work.blobs)).toEqual({ blobs: [], tmp: [] });
+  });
+
+  it('writes nothing for content the store already holds', async () => {
+    const [first] = await receiveSubmission(partsOf(filePart('a.txt', 'same content')), work.blobs);
+    const before = await stat(work.blobs.path(first!.digest));
+    const [again] = await receiveSubmission(partsOf(filePart('b.txt', 'same content')), work.blobs);
+    expect(again?.digest).toBe(first?.digest);
+    const after = await stat(work.blobs.path(first!.digest));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(await storeContents(work.blobs)).toEqual({ blobs: [first!.digest.slice('sha256:'.length)], tmp: [] });
   });
 
   it('stops when aborted', async () => {

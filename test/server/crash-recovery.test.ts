@@ -1,10 +1,11 @@
 /**
  * The real `gradebox serve` process killed with SIGKILL in the middle of a grading: nothing
  * submitted is lost, and the job runs again and completes after a restart on the same data
- * directory, with no sandbox state left behind. Also: a second server on a busy data directory
+ * directory, with no sandbox state or half-received upload left behind. Also: a second server on a busy data directory
  * is refused, and SIGTERM stops the server cleanly.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,9 +86,14 @@ describe('gradebox serve under SIGKILL', () => {
     }
     first.cli.child.kill('SIGKILL');
     await first.cli.done;
+    // An upload the killed server was receiving: staged, never recorded.
+    const halfUpload = join(dataDir, 'submissions', 'tmp', `intake-${first.cli.child.pid}-0123456789ab`);
+    await mkdir(halfUpload, { recursive: true });
+    await writeFile(join(halfUpload, 'f1'), 'partial');
 
     const second = await serve();
     expect(second.adminToken).toBeNull(); // the admin exists already: no second bootstrap
+    expect(existsSync(halfUpload)).toBe(false);
     let job: { phase: string; attempts: number } | undefined;
     for (let i = 0; i < 600; i++) {
       job = (await call<{ phase: string; attempts: number }>(second.url, admin, 'GET', `/api/jobs/${jobId}`)).body;
