@@ -14,7 +14,7 @@ import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts'
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, listSubmissions } from './submission-reads.ts';
 import { SubmissionEvents } from './submission-events.ts';
-import { submit } from './submissions.ts';
+import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken } from './tokens.ts';
 
 export interface PlatformOptions {
@@ -60,6 +60,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
     publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),
     assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
+    assertCanSubmit: (actor, courseId, assignmentId) => assertCanSubmit(ctx, actor, courseId, assignmentId),
     submit: (actor, input, priority) => submit(ctx, actor, input, priority),
     getSubmission: (actor, submissionId) => getSubmission(ctx, actor, submissionId),
     listSubmissions: (actor, courseId, assignmentId, filter) => listSubmissions(ctx, actor, courseId, assignmentId, filter),

@@ -37,16 +37,21 @@ export interface CourseAccess {
   instructor: boolean;
 }
 
-/** The caller's access to a course; NotFound when it does not exist or the caller is not in it. */
-export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string): Promise<CourseAccess> {
+/**
+ * The caller's access to a course; NotFound when it does not exist or the caller is not in it.
+ * With `assignmentId`, also NotFound when the course has no such assignment (same query).
+ */
+export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string, assignmentId?: string): Promise<CourseAccess> {
   const row = await db
     .selectFrom('courses')
     .leftJoin('memberships', (join) => join.onRef('memberships.course_id', '=', 'courses.id').on('memberships.login', '=', actor.login))
-    .select(['courses.id', 'memberships.role'])
+    .leftJoin('assignments', (join) => join.onRef('assignments.course_id', '=', 'courses.id').on('assignments.id', '=', assignmentId ?? null))
+    .select(['courses.id', 'memberships.role', 'assignments.id as assignmentId'])
     .where('courses.id', '=', courseId)
     .executeTakeFirst();
   const role = (row?.role ?? null) as Role | null;
   if (!row || (role === null && !actor.isAdmin)) throw new NotFound(`no course '${courseId}' (or you are not a member of it)`);
+  if (assignmentId !== undefined && row.assignmentId === null) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
   return {
     courseId,
     role,

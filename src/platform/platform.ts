@@ -104,6 +104,8 @@ export interface Platform {
   assertCanReadImage(actor: Actor, courseId: string, imageId: string): Promise<void>;
 
   // submissions and results
+  /** Checks that the course and assignment exist and the caller is in the course (before the files are received). */
+  assertCanSubmit(actor: Actor, courseId: string, assignmentId: string): Promise<void>;
   /** Records the submission and enqueues one job per part in the same transaction. */
   submit(actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission>;
   getSubmission(actor: Actor, submissionId: string): Promise<Submission>;

@@ -5,7 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../db/database.ts';
-import type { GradingJobsTable, ResultsTable, SubmissionsTable } from '../db/tables.ts';
+import type { GradingJobsTable, PartsTable, ResultsTable, SubmissionFilesTable, SubmissionsTable } from '../db/tables.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { PartOutcome, Submission, SubmissionStatus } from './model.ts';
 import { resultView, type Viewer } from './result-views.ts';
@@ -21,8 +21,8 @@ async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Pr
 }
 
 /** The newest job of each part (a regrade adds jobs), in the order given. */
-export function newestJobPerPart(jobs: ReadonlyArray<Selectable<GradingJobsTable>>): Array<Selectable<GradingJobsTable>> {
-  const newest = new Map<string, Selectable<GradingJobsTable>>();
+export function newestJobPerPart<J extends Pick<Selectable<GradingJobsTable>, 'id' | 'part_id' | 'queued_at'>>(jobs: readonly J[]): J[] {
+  const newest = new Map<string, J>();
   for (const job of jobs) {
     const seen = newest.get(job.part_id);
     if (!seen || job.queued_at > seen.queued_at || (job.queued_at === seen.queued_at && job.id > seen.id)) newest.set(job.part_id, job);
@@ -32,9 +32,13 @@ export function newestJobPerPart(jobs: ReadonlyArray<Selectable<GradingJobsTable
 
 /** `graded` once the newest job of every part has a result. */
 export async function submissionStatus(db: DbExecutor, submissionId: string): Promise<SubmissionStatus> {
-  const jobs = await db.selectFrom('grading_jobs').selectAll().where('submission_id', '=', submissionId).execute();
-  const results = await db.selectFrom('results').select('job_id').where('submission_id', '=', submissionId).execute();
-  const done = new Set(results.map((r) => r.job_id));
+  const jobs = await db
+    .selectFrom('grading_jobs as j')
+    .leftJoin('results as r', 'r.job_id', 'j.id')
+    .select(['j.id', 'j.part_id', 'j.queued_at', 'r.job_id as resultJobId'])
+    .where('j.submission_id', '=', submissionId)
+    .execute();
+  const done = new Set(jobs.filter((j) => j.resultJobId !== null).map((j) => j.id));
   return newestJobPerPart(jobs).every((job) => done.has(job.id)) ? 'graded' : 'grading';
 }
 
@@ -45,29 +49,40 @@ export interface ViewRequest {
   now: Date;
 }
 
+/** What views of an assignment's submissions are made of (see assembleViews). */
+export interface ViewData {
+  deadline: string | null;
+  parts: ReadonlyArray<Pick<Selectable<PartsTable>, 'id' | 'points' | 'position'>>;
+  files: ReadonlyArray<Selectable<SubmissionFilesTable>>;
+  jobs: ReadonlyArray<Selectable<GradingJobsTable>>;
+  results: ReadonlyArray<Selectable<ResultsTable>>;
+}
+
 /** The API objects for `rows`, all of one assignment, in the order given. */
 export async function submissionViews(db: DbExecutor, rows: ReadonlyArray<Selectable<SubmissionsTable>>, request: ViewRequest): Promise<Submission[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
+  // The deadline comes along with the parts (an assignment without parts gives one row of nulls).
   const assignment = await db
-    .selectFrom('assignments')
-    .select('deadline')
-    .where('course_id', '=', request.courseId)
-    .where('id', '=', request.assignmentId)
-    .executeTakeFirst();
-  const parts = await db
-    .selectFrom('parts')
-    .select(['id', 'points', 'position'])
-    .where('course_id', '=', request.courseId)
-    .where('assignment_id', '=', request.assignmentId)
+    .selectFrom('assignments as a')
+    .leftJoin('parts as p', (join) => join.onRef('p.course_id', '=', 'a.course_id').onRef('p.assignment_id', '=', 'a.id'))
+    .select(['a.deadline', 'p.id', 'p.points', 'p.position'])
+    .where('a.course_id', '=', request.courseId)
+    .where('a.id', '=', request.assignmentId)
     .execute();
+  const parts = assignment.flatMap(({ id, points, position }) => (id !== null && points !== null && position !== null ? [{ id, points, position }] : []));
   const files = await inChunks(ids, (chunk) => db.selectFrom('submission_files').selectAll().where('submission_id', 'in', chunk).execute());
   const jobs = await inChunks(ids, (chunk) => db.selectFrom('grading_jobs').selectAll().where('submission_id', 'in', chunk).execute());
   const results = await inChunks(ids, (chunk) => db.selectFrom('results').selectAll().where('submission_id', 'in', chunk).execute());
+  return assembleViews(rows, { deadline: assignment[0]?.deadline ?? null, parts, files, jobs, results }, request);
+}
 
+/** The API objects for `rows` from data already at hand (a submission just recorded has it all). */
+export function assembleViews(rows: ReadonlyArray<Selectable<SubmissionsTable>>, data: ViewData, request: ViewRequest): Submission[] {
+  const { parts, files, jobs, results } = data;
   const partById = new Map(parts.map((p) => [p.id, p]));
   const resultByJob = new Map<string, Selectable<ResultsTable>>(results.map((r) => [r.job_id, r]));
-  const deadline = assignment?.deadline ?? null;
+  const deadline = data.deadline;
   const filesOf = Map.groupBy(files, (f) => f.submission_id);
   const jobsOf = Map.groupBy(jobs, (j) => j.submission_id);
 

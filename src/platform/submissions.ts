@@ -11,9 +11,9 @@ import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile } from './model.ts';
-import { requireCourseRole, requireScope } from './permissions.ts';
+import { courseAccess, requireCourseRole, requireScope } from './permissions.ts';
 import type { NewSubmission } from './platform.ts';
-import { submissionViews } from './submission-views.ts';
+import { assembleViews } from './submission-views.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -35,9 +35,18 @@ function checkFiles(files: unknown): SubmissionFile[] {
   return (files as SubmissionFile[]).map(({ path, size, digest }) => ({ path, size, digest }));
 }
 
+interface PlannedGrading {
+  /** The assignment's deadline (what a view of the submission needs). */
+  deadline: string | null;
+  /** Every part of the assignment. */
+  parts: Array<Selectable<PartsTable>>;
+  /** The requested parts, each with the grader it runs with (none when it has none yet). */
+  planned: Array<{ part: Selectable<PartsTable>; grader: Selectable<GraderVersionsTable> | undefined }>;
+}
+
 /** The grader each requested part runs with: the published version, or for a draft run the newest draft (else the published one). */
-async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<Array<{ part: Selectable<PartsTable>; grader: Selectable<GraderVersionsTable> | undefined }>> {
-  const assignment = await tx.selectFrom('assignments').select('id').where('course_id', '=', input.courseId).where('id', '=', input.assignmentId).executeTakeFirst();
+async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<PlannedGrading> {
+  const assignment = await tx.selectFrom('assignments').select('deadline').where('course_id', '=', input.courseId).where('id', '=', input.assignmentId).executeTakeFirst();
   if (!assignment) throw new NotFound(`no assignment ${input.courseId}/${input.assignmentId}`);
   const parts = await tx.selectFrom('parts').selectAll().where('course_id', '=', input.courseId).where('assignment_id', '=', input.assignmentId).orderBy('position').execute();
   if (input.parts !== undefined) {
@@ -57,13 +66,22 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
     .where('status', 'in', useDrafts ? ['published', 'draft'] : ['published'])
     .orderBy('number')
     .execute();
-  return parts
+  const planned = parts
     .filter((part) => input.parts === undefined || input.parts.includes(part.id))
     .map((part) => {
       const own = versions.filter((v) => v.part_id === part.id);
       const draft = own.filter((v) => v.status === 'draft').at(-1);
       return { part, grader: draft ?? own.find((v) => v.status === 'published') };
     });
+  return { deadline: assignment.deadline, parts, planned };
+}
+
+/**
+ * Checks, before any file is received, that the course and assignment exist and the caller is
+ * in the course (NotFound otherwise, as for reading them); `submit` checks everything again.
+ */
+export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
+  await courseAccess(ctx.db, actor, courseId, assignmentId);
 }
 
 export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
@@ -78,8 +96,8 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
   const files = checkFiles(input.files);
   const now = ctx.now().toISOString();
 
-  const row = await runInTransaction(ctx.db, async (tx) => {
-    const planned = await gradersFor(tx, input, input.useDrafts === true);
+  const recorded = await runInTransaction(ctx.db, async (tx) => {
+    const { deadline, parts, planned } = await gradersFor(tx, input, input.useDrafts === true);
     const missing = planned.filter((p) => p.grader === undefined).map((p) => p.part.id);
     const graded = planned.flatMap(({ part, grader }) => (grader ? [{ part, grader }] : []));
     if (graded.length === 0 || (input.parts !== undefined && missing.length > 0)) {
@@ -99,9 +117,10 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
       kind,
     };
     await tx.insertInto('submissions').values(submission).execute();
-    await tx.insertInto('submission_files').values(files.map((f) => ({ submission_id: submission.id, ...f }))).execute();
+    const fileRows = files.map((f) => ({ submission_id: submission.id, ...f }));
+    await tx.insertInto('submission_files').values(fileRows).execute();
     const jobs = graded.map(({ part, grader }) => ({ id: newId('job'), part, grader }));
-    await tx
+    const jobRows = await tx
       .insertInto('grading_jobs')
       .values(
         jobs.map(({ id, part, grader }) => ({
@@ -115,14 +134,16 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
           attempts: 0,
         })),
       )
+      .returningAll()
       .execute();
     await ctx.queue.enqueue(
       tx,
       jobs.map(({ id, grader }) => ({ jobId: id, priority: PRIORITY_ORDER[jobPriority], cpus: grader.cpus, memoryMiB: grader.memory_mib })),
     );
-    return submission;
+    return { submission, data: { deadline, parts, files: fileRows, jobs: jobRows, results: [] } };
   });
-  const [view] = await submissionViews(ctx.db, [row], {
+  // Everything the view shows was just written: no need to read it back.
+  const [view] = assembleViews([recorded.submission], recorded.data, {
     courseId: input.courseId,
     assignmentId: input.assignmentId,
     viewer: access.staff ? 'staff' : 'student',

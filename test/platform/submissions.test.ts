@@ -64,6 +64,29 @@ describe.each(databases)('submissions on $name', (factory) => {
     expect(job.phases).toEqual({ queued: h.clock.now.toISOString() });
   });
 
+  it('answers with the same view a read gives at once, for staff and for the student', async () => {
+    await course(h, { bothParts: true });
+    const sam = await h.actor('sam', ['read', 'submit']);
+    const files = [file('b/main.py', 'print(1)'), file('a.txt', 'hello')];
+    const mine = await h.platform.submit(sam, { ...target, files });
+    expect(mine).toEqual(await h.platform.getSubmission(sam, mine.id));
+    const test = await h.platform.submit(h.admin, { ...target, files, kind: 'author-test', parts: ['p2'] });
+    expect(test).toEqual(await h.platform.getSubmission(h.admin, test.id));
+    expect(test.parts.map((p) => [p.partId, p.job?.phase])).toEqual([['p2', 'queued']]);
+  });
+
+  it('checks a submission target before the files: the course, membership and assignment', async () => {
+    await course(h);
+    const sam = await h.actor('sam', ['read', 'submit']);
+    await expect(h.platform.assertCanSubmit(sam, COURSE, ASSIGNMENT)).resolves.toBeUndefined();
+    await expect(h.platform.assertCanSubmit(sam, COURSE, 'nope')).rejects.toThrow(new NotFound(`no assignment ${COURSE}/nope`));
+    await expect(h.platform.assertCanSubmit(sam, 'no-course', ASSIGNMENT)).rejects.toBeInstanceOf(NotFound);
+    await h.platform.applyCourseFile(h.admin, { course: { id: 'other', title: 'Other' }, members: [{ login: 'eve', role: 'student' }] });
+    const stranger = await h.actor('eve', ['read', 'submit']);
+    await expect(h.platform.assertCanSubmit(stranger, COURSE, ASSIGNMENT)).rejects.toThrow(/no course 'cs101' \(or you are not a member of it\)/);
+    await expect(h.platform.assertCanSubmit(h.admin, COURSE, ASSIGNMENT)).resolves.toBeUndefined();
+  });
+
   it('leaves nothing behind when enqueueing fails', async () => {
     await course(h);
     const platform = createPlatform({ db: t.db, queue: new FailingQueue(t.db) });

@@ -44,7 +44,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
       const actor = actorOf(request);
       const { course, assignment } = request.params;
       // Refuse strangers before a byte of their files is stored.
-      await platform.getAssignment(actor, course, assignment);
+      await platform.assertCanSubmit(actor, course, assignment);
       requireScope(actor, 'submit');
       if (!request.isMultipart()) throw new InvalidInput('send the files as multipart/form-data (`file` fields or one `archive` field)');
       const fields: SubmissionFields = { parts: [] };
