@@ -8,8 +8,8 @@
  *                  concurrent clients in this process, each waiting for its result over
  *                  server-sent events
  *
- * Reports gradings per second and submit→result latency percentiles, and the service's
- * throughput as a fraction of the engine's. Target (issue 4): ≥ 40 trivial gradings/s on 2 cores.
+ * Reports gradings per second and submit→result latency percentiles, the service's throughput as
+ * a fraction of the engine's, and how fast the machine itself ran (see machine-speed.ts). Target (issue 4): ≥ 40 trivial gradings/s on 2 cores.
  * `--grader-cpus X` sets the CPUs the trivial grader reserves (default 1, the issue's minimum): the
  * server is started with `--grader-cpus X-4` and one worker slot per X of the machine's CPUs, the
  * engine-alone baseline with as many at once.
@@ -27,6 +27,7 @@ import { once } from 'node:events';
 import { openStoreSandbox } from '../src/toolkit/store-sandbox.ts';
 import { fmt, median, percentile } from './stats.ts';
 import { removeLiveStateDir } from '../src/sandbox/oci/live-dir.ts';
+import { describeSpeed, machineSpeed } from './machine-speed.ts';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -51,6 +52,7 @@ const sandbox = await openStoreSandbox(store, 'auto', join(work, 'engine', 'sand
 const submissionDir = join(work, 'submission');
 await mkdir(submissionDir);
 await writeFile(join(submissionDir, 'answer.txt'), '42\n');
+const speedBefore = machineSpeed();
 process.stderr.write(`engine alone: ${SUBMISSIONS} gradings, ${WORKERS} at a time…\n`);
 const engineLatencies: number[] = [];
 const engineStart = performance.now();
@@ -116,6 +118,7 @@ try {
     console.log(`${name.padEnd(16)}${rate.toFixed(1).padStart(8)}${fmt(median(samples))}${fmt(percentile(samples, 90))}${fmt(percentile(samples, 99))}  ${(rate / engineRate).toFixed(2)}`);
   row('engine alone', engineRate, engineLatencies);
   row('service (HTTP)', serviceRate, latencies);
+  console.log(describeSpeed(speedBefore));
   console.log(
     `CPU per grading: server process ${(serverCpuMs / SUBMISSIONS).toFixed(1)} ms (its runtimes and graders not included), ` +
       `HTTP clients ${((clientCpu.user + clientCpu.system) / 1000 / SUBMISSIONS).toFixed(1)} ms`,
