@@ -5,7 +5,8 @@ import { findProgram } from '../util/find-program.ts';
 import { SandboxError } from './sandbox.ts';
 
 const READY_POLL_MS = 10;
-const FIRST_COPY_TRIES = 10;
+// ~2.5 s in all (10, 20, … 100 ms, then 100 ms): a loaded daemon can take that long to accept it.
+const FIRST_COPY_TRIES = 30;
 
 export interface WindowSize {
   rows: number;
@@ -116,7 +117,7 @@ export class HostTerminal {
       running = (async () => {
         for (let attempt = 1; !stopped && attempt <= FIRST_COPY_TRIES; attempt++) {
           if (await copyOnce()) break;
-          await sleep(attempt * READY_POLL_MS);
+          await sleep(Math.min(attempt, 10) * READY_POLL_MS);
         }
         first = false;
         firstDone();

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
-import type { HostTerminal } from '../host-terminal.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HostTerminal, WindowSize } from '../host-terminal.ts';
 import type { InteractiveIo } from '../sandbox.ts';
 import { readCaller, writeCaller } from './caller-streams.ts';
 import { ContainerSupervisor, type SupervisedExit } from './container-supervisor.ts';
@@ -32,6 +33,8 @@ const DRAIN_MS = 2000;
 // An attach that ended this long before the container did was dropped by the daemon (the exit
 // itself is reported within milliseconds), so nothing typed reaches the session any more.
 const DROPPED_MS = 10_000;
+// The first window size is sent again this long after it was set, before typed input goes through.
+const RESIZE_AGAIN_MS = 200;
 
 /** `POST /containers/{id}/attach` with stdin, hijacked: one socket carrying the caller's input in and the output out. */
 function attachHijacked(docker: Docker, container: Container): Promise<Socket> {
@@ -107,7 +110,16 @@ export async function runAttachedContainer(docker: Docker, container: Container,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onStarted: () => {
-        unfollow = terminal?.followWindowSize((size) => container.resize({ h: size.rows, w: size.cols }), undefined, release);
+        const resize = (size: WindowSize): Promise<void> => container.resize({ h: size.rows, w: size.cols });
+        unfollow = terminal?.followWindowSize(resize, undefined, () => {
+          // A resize right after the start was seen to leave the pty at 0x0 without an error, under
+          // load (this daemon's API, 1.41, cannot give the size at create): send it once more.
+          void sleep(RESIZE_AGAIN_MS)
+            .then(() => terminal.size())
+            .then((size) => (size === undefined || exited ? undefined : resize(size)))
+            .catch(() => undefined)
+            .finally(release);
+        });
       },
     });
     exited = true;
