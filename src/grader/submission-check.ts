@@ -1,6 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListedTree } from '../sandbox/sandbox.ts';
+import { parentFolders } from '../util/parent-folders.ts';
 import { formatBytes } from './interpret-run.ts';
 
 /** Caps on what a submission may hold; past them it is `not-gradable` and no run starts. */
@@ -82,10 +83,10 @@ export function checkListedSubmission(tree: ListedTree, overrides: Partial<Submi
   let bytes = 0;
   const topLevelFiles: string[] = [];
   for (const file of tree.files) {
-    const segments = file.path.split('/');
-    if (segments.length - 1 > limits.maxDepth) return fail(`its folders are nested more than ${limits.maxDepth} levels deep (at ${show(file.path)})`);
-    for (let i = 1; i < segments.length; i++) folders.add(segments.slice(0, i).join('/'));
-    if (segments.length === 1) topLevelFiles.push(file.path);
+    const parents = parentFolders(file.path);
+    if (parents.length > limits.maxDepth) return fail(`its folders are nested more than ${limits.maxDepth} levels deep (at ${show(file.path)})`);
+    for (const folder of parents) folders.add(folder);
+    if (parents.length === 0) topLevelFiles.push(file.path);
     bytes += file.size;
     if (bytes > limits.maxBytes) return fail(`its files add up to more than ${formatBytes(limits.maxBytes)}`);
   }

@@ -9,6 +9,7 @@ import { tempPath } from '../util/atomic-file.ts';
 import { ByteLimit, showBytes } from './byte-limit.ts';
 import type { SubmissionIntakeLimits } from './intake-limits.ts';
 import { sortManifest } from './manifest.ts';
+import { parentFolders } from '../util/parent-folders.ts';
 import { SpillingSink } from './spilling-sink.ts';
 import { show } from './submission-path.ts';
 
@@ -49,7 +50,8 @@ export class SubmissionStaging {
   #bytes = 0;
   /** Bytes of staged files held in memory. */
   #memory = 0;
-  /** The private folder, once something needed it. */
+  /** The blob store's tmp folder, once made; the private folder in it, once something needed it. */
+  #tmp: Promise<string> | undefined;
   #dir: Promise<string> | undefined;
 
   constructor(blobs: BlobStore, limits: SubmissionIntakeLimits) {
@@ -60,13 +62,21 @@ export class SubmissionStaging {
   /** A path for a temporary file `name` in the private staging folder (made on first use). */
   async privatePath(name: string): Promise<string> {
     this.#dir ??= (async () => {
-      const tmp = intakeTmpDir(this.#blobs);
-      await mkdir(tmp, { recursive: true });
-      const dir = tempPath(tmp, 'intake');
+      const dir = tempPath(await this.#tmpDir(), 'intake');
       await mkdir(dir, { mode: 0o700 });
       return dir;
     })();
     return path.join(await this.#dir, name);
+  }
+
+  /** The blob store's tmp folder, made once per submission when first needed. */
+  #tmpDir(): Promise<string> {
+    this.#tmp ??= (async () => {
+      const tmp = intakeTmpDir(this.#blobs);
+      await mkdir(tmp, { recursive: true });
+      return tmp;
+    })();
+    return this.#tmp;
   }
 
   /** Bytes staged so far (all files, unpacked). */
@@ -123,9 +133,7 @@ export class SubmissionStaging {
     if (this.#files.size === 0) throw new InvalidInput('the submission holds no files; nothing was stored');
     for (const staged of this.#files.values()) {
       if (staged.content === undefined || (await this.#blobs.has(staged.digest))) continue;
-      const tmp = intakeTmpDir(this.#blobs);
-      await mkdir(tmp, { recursive: true });
-      staged.temp = tempPath(tmp, 'blob');
+      staged.temp = tempPath(await this.#tmpDir(), 'blob');
       await writeFile(staged.temp, staged.content, { flag: 'wx', mode: 0o444 });
     }
     const files: SubmissionFile[] = [];
@@ -150,9 +158,7 @@ export class SubmissionStaging {
   }
 
   #claimAncestors(file: string): void {
-    const segments = file.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const folder = segments.slice(0, i).join('/');
+    for (const folder of parentFolders(file)) {
       if (this.#files.has(folder)) this.#conflict(folder);
       this.#folders.add(folder);
     }

@@ -4,6 +4,7 @@ import tar from 'tar-stream';
 import type { BlobStore } from '../image/blob-store.ts';
 import type { SubmissionFile } from '../platform/model.ts';
 import { sortManifest } from './manifest.ts';
+import { parentFolders } from '../util/parent-folders.ts';
 
 // Fixed metadata: the same files always make the same bytes (and leak nothing about the server).
 const EPOCH = new Date(0);
@@ -20,9 +21,7 @@ export function submissionArchive(blobs: BlobStore, files: readonly SubmissionFi
     try {
       const folders = new Set<string>();
       for (const file of sortManifest(files)) {
-        const segments = file.path.split('/');
-        for (let i = 1; i < segments.length; i++) {
-          const folder = segments.slice(0, i).join('/');
+        for (const folder of parentFolders(file.path)) {
           if (folders.has(folder)) continue;
           folders.add(folder);
           pack.entry({ ...meta, name: folder, type: 'directory', mode: 0o755 });

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import { parentFolders } from '../util/parent-folders.ts';
 import type { ListedFile, ListedTree, TreeSource } from './sandbox.ts';
 
 /** One entry of a tree to copy into a run, with its path relative to the tree's root as raw bytes. */
@@ -15,7 +16,7 @@ export interface TreeEntry {
 
 const SLASH = Buffer.from('/');
 const join = (a: Buffer, b: Buffer): Buffer => (a.length === 0 ? b : Buffer.concat([a, SLASH, b]));
-const under = (root: string | Buffer, rel: Buffer): Buffer => (rel.length === 0 ? Buffer.from(root) : Buffer.concat([Buffer.from(root), SLASH, rel]));
+const under = (root: string, rel: Buffer): Buffer => (rel.length === 0 ? Buffer.from(root) : Buffer.concat([Buffer.from(root), SLASH, rel]));
 
 /** The entries of a volume's `copyFrom`: a host folder's tree, or a listed tree. */
 export async function readTree(source: TreeSource): Promise<TreeEntry[]> {
@@ -65,8 +66,7 @@ export async function listTree(tree: ListedTree): Promise<TreeEntry[]> {
     if (problem !== undefined) throw new Error(`listed file ${JSON.stringify(file.path)}: ${problem}`);
     if (files.has(file.path) || folders.has(file.path)) throw new Error(`listed file ${JSON.stringify(file.path)}: the path is listed twice or is also a folder`);
     files.set(file.path, file);
-    const segments = file.path.split('/');
-    for (let i = 1; i < segments.length; i++) folders.add(segments.slice(0, i).join('/'));
+    for (const folder of parentFolders(file.path)) folders.add(folder);
   }
   const clash = [...folders].find((folder) => files.has(folder));
   if (clash !== undefined) throw new Error(`listed file ${JSON.stringify(clash)}: the path is also a folder of other listed files`);
