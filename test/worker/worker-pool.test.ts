@@ -141,12 +141,17 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     expect(part(await world.submission(submitted.id), 'p1').result?.score).toBe(0.25);
   });
 
-  it('runs a 2-cpu grader alone on a 2-cpu worker', async () => {
-    await world.assignment('hw4', [
-      { id: 'a', image: 'run-submission', cpus: 2 },
-      { id: 'b', image: 'run-submission', cpus: 2 },
+  /** Assignment `id` with parts `a` and `b`, each graded by run-submission with `cpus`; a submission sleeping `seconds` in each. */
+  const submitTwoParts = async (id: string, cpus: number, seconds: number): Promise<Submission> => {
+    await world.assignment(id, [
+      { id: 'a', image: 'run-submission', cpus },
+      { id: 'b', image: 'run-submission', cpus },
     ]);
-    const submitted = await world.submit('hw4', { 'main.sh': 'sleep 1\n' });
+    return world.submit(id, { 'main.sh': `sleep ${seconds}\n` });
+  };
+
+  it('runs a 2-cpu grader alone on a 2-cpu worker', async () => {
+    const submitted = await submitTwoParts('hw4', 2, 1);
     const pool = world.pool({ capacity: { cpus: 2, memoryMiB: 8192 }, slots: 2 });
     pool.start();
     await pool.idle();
@@ -161,11 +166,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
   });
 
   it('runs two 1-cpu graders at once on a 2-cpu worker', async () => {
-    await world.assignment('hw5', [
-      { id: 'a', image: 'run-submission', cpus: 1 },
-      { id: 'b', image: 'run-submission', cpus: 1 },
-    ]);
-    const submitted = await world.submit('hw5', { 'main.sh': 'sleep 2\n' });
+    const submitted = await submitTwoParts('hw5', 1, 2);
     const pool = world.pool({ capacity: { cpus: 2, memoryMiB: 8192 }, slots: 2 });
     pool.start();
     await pool.idle();
@@ -177,11 +178,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
   });
 
   it('prepares the head of the queue while every slot is busy, and gives it back unstarted when stopped with drain', async () => {
-    await world.assignment('hw5b', [
-      { id: 'a', image: 'run-submission', cpus: 1 },
-      { id: 'b', image: 'run-submission', cpus: 1 },
-    ]);
-    const submitted = await world.submit('hw5b', { 'main.sh': 'sleep 1\n' });
+    const submitted = await submitTwoParts('hw5b', 1, 1);
     const pool = world.pool({ capacity: { cpus: 1, memoryMiB: 8192 }, slots: 1 });
     pool.start();
     const phases = async (): Promise<string[]> => (await world.submission(submitted.id)).parts.map((p) => p.job?.phase ?? '').sort();
