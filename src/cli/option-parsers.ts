@@ -1,3 +1,5 @@
+import { parseRunUser } from '../grader/run-user.ts';
+import type { RunUser } from '../sandbox/sandbox.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Parsers for commander options: each rejects a bad value with a message that names the option. */
@@ -65,3 +67,15 @@ export function oneOf<T extends string>(option: string, allowed: readonly T[]): 
     return value as T;
   };
 }
+
+/** `--user root|UID[:GID]`: who the grader runs as inside the sandbox. */
+export function runUser(value: string): RunUser {
+  try {
+    return parseRunUser(value);
+  } catch (error) {
+    throw new UsageError(`--user: ${(error as Error).message}`);
+  }
+}
+
+/** The help text of every `--user` option, so the commands describe it alike. */
+export const USER_OPTION_HELP = 'who the grader runs as inside the sandbox: root (its own user namespace, never host root) or UID[:GID] (default: root for gradescope graders, 1000 for coursera graders)';

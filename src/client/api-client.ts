@@ -48,6 +48,8 @@ export interface UploadedImage {
 export interface NewDraft {
   imageId: string;
   protocol?: GraderProtocol | null;
+  /** root, UID or UID:GID inside the sandbox. */
+  runAs?: string | null;
   cpus?: number;
   memoryMiB?: number;
   timeoutSeconds?: number;

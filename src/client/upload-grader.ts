@@ -22,6 +22,8 @@ export interface UploadPlan {
   targets: PartTarget[];
   limits: RequestedLimits;
   protocol?: GraderProtocol;
+  /** root, UID or UID:GID inside the sandbox; absent: the protocol's default. */
+  runAs?: string;
 }
 
 export interface UploadOutcome {
@@ -79,6 +81,7 @@ export async function uploadGrader(
     drafts.push(await client.createDraft(plan.course, assignment, part, {
       imageId: image.imageId,
       ...(plan.protocol ? { protocol: plan.protocol } : {}),
+      ...(plan.runAs !== undefined ? { runAs: plan.runAs } : {}),
       ...(plan.limits.cpus !== undefined ? { cpus: plan.limits.cpus } : {}),
       ...(plan.limits.memoryMiB !== undefined ? { memoryMiB: plan.limits.memoryMiB } : {}),
       ...(plan.limits.timeoutSeconds !== undefined ? { timeoutSeconds: plan.limits.timeoutSeconds } : {}),

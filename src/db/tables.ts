@@ -74,6 +74,8 @@ export interface GraderVersionsTable {
   status: string;
   image_id: string;
   protocol: string | null;
+  /** `root`, `UID` or `UID:GID`; null: the protocol's default. */
+  run_as: string | null;
   cpus: number;
   memory_mib: number;
   timeout_seconds: number;

@@ -1,4 +1,4 @@
-import type { CapturedOutput, EndReason, Usage } from '../sandbox/sandbox.ts';
+import type { CapturedOutput, EndReason, RunUser, Usage } from '../sandbox/sandbox.ts';
 import type { Limits } from '../sandbox/limits.ts';
 
 export type Protocol = 'coursera' | 'gradescope';
@@ -57,8 +57,12 @@ export interface GradeResult {
     /** Gradescope's `stdout_visibility` when the grader set it; `visibleToStudents` is true only for `visible`. */
     visibility?: Visibility;
   };
-  /** Usage of the run; all zero with reason `exited` and exitCode null when no run was started (`not-gradable`). */
-  run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null };
+  /**
+   * Usage of the run; all zero with reason `exited` and exitCode null when no run was started
+   * (`not-gradable`). `user`: the uid/gid the grader ran as inside the sandbox (absent when no run
+   * was started).
+   */
+  run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null; user?: RunUser };
   protocol: Protocol;
   image: { id: string };
   limits: Limits;

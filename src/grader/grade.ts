@@ -5,6 +5,7 @@ import { detectProtocol, protocolByName, type ImagePathExists } from './detect-p
 import type { GradeResult, Protocol } from './grade-result.ts';
 import type { AssignmentInfo, Interpretation, PlanContext } from './protocol.ts';
 import { rootfsExists } from './rootfs-exists.ts';
+import { defaultRunUser, rootWritableFor } from './run-user.ts';
 import { checkListedSubmission, checkSubmission, type SubmissionLimits } from './submission-check.ts';
 
 /** A grade() request: the grader, the submission (a folder or listed files) and how to run it. */
@@ -33,7 +34,7 @@ export interface GradeOptions {
   /** Detected from the image when absent (see `detectProtocol`). */
   protocol?: Protocol;
   limits?: Partial<Limits>;
-  /** The grader's uid/gid; default 1000/1000. */
+  /** The grader's uid/gid inside the sandbox; default the protocol's (see run-user.ts). */
   user?: RunUser;
   /** Keep the run's scratch files (`--no-rm`). */
   keep?: boolean;
@@ -55,7 +56,6 @@ export interface GradeDeps {
   sandbox: Sandbox;
 }
 
-export const DEFAULT_RUN_USER: Readonly<RunUser> = Object.freeze({ uid: 1000, gid: 1000 });
 export const DEFAULT_OUTPUT_FILE_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -106,11 +106,13 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     assignment: request.assignment,
   };
   const plan = protocol.plan(context);
+  const user = request.user ?? defaultRunUser(protocolName);
   const outcome = await deps.sandbox.run(
     {
       ...plan,
       image: { id: request.image.id, rootfs: request.rootfs },
-      user: request.user ?? { ...DEFAULT_RUN_USER },
+      user,
+      rootWritable: rootWritableFor(plan.cwd, user),
       outputFileCapBytes: request.outputFileCapBytes ?? DEFAULT_OUTPUT_FILE_CAP_BYTES,
       limits,
       network: request.network ?? false,
@@ -119,12 +121,12 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     signal,
   );
   signal?.throwIfAborted();
-  return assemble(protocol.interpret(outcome, { limits, assignment: request.assignment }), outcome, base);
+  return assemble(protocol.interpret(outcome, { limits, assignment: request.assignment }), outcome, base, user);
 }
 
 const NO_OUTPUT: CapturedOutput = Object.freeze({ text: '', bytes: 0, truncated: false });
 
-function assemble(verdict: Interpretation, outcome: RunOutcome, base: Pick<GradeResult, 'protocol' | 'image' | 'limits'>): GradeResult {
+function assemble(verdict: Interpretation, outcome: RunOutcome, base: Pick<GradeResult, 'protocol' | 'image' | 'limits'>, user: RunUser): GradeResult {
   const { outputVisibility, leaderboard, extraData, ...fields } = verdict;
   const result: GradeResult = {
     ...base,
@@ -135,7 +137,7 @@ function assemble(verdict: Interpretation, outcome: RunOutcome, base: Pick<Grade
       visibleToStudents: outputVisibility.value === 'visible',
       ...(outputVisibility.explicit ? { visibility: outputVisibility.value } : {}),
     },
-    run: { ...outcome.usage, reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal },
+    run: { ...outcome.usage, reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal, user },
   };
   if (leaderboard !== undefined) result.leaderboard = leaderboard;
   if (extraData !== undefined) result.extraData = extraData;

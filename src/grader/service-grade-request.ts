@@ -1,5 +1,6 @@
 import type { GradeOptions } from './grade.ts';
 import type { Protocol } from './grade-result.ts';
+import { parseRunUser } from './run-user.ts';
 
 /** What the grading service knows about one part of a submission, as both workers and `grade remote` have it. */
 export interface ServiceGradingFacts {
@@ -13,7 +14,8 @@ export interface ServiceGradingFacts {
   assignment: { id: string; title: string; deadline: Date | null };
   /** The part's points: Gradescope's `assignment.total_points` for this grader. */
   partPoints: number;
-  grader: { protocol: Protocol | null; cpus: number; memoryMiB: number; timeoutSeconds: number };
+  /** `runAs`: root, UID or UID:GID inside the sandbox, null for the protocol's default. */
+  grader: { protocol: Protocol | null; runAs: string | null; cpus: number; memoryMiB: number; timeoutSeconds: number };
 }
 
 /**
@@ -35,6 +37,7 @@ export function serviceGradeRequest(facts: ServiceGradingFacts): Omit<GradeOptio
       ...(facts.assignment.deadline !== null ? { dueDate: facts.assignment.deadline } : {}),
     },
     ...(grader.protocol !== null ? { protocol: grader.protocol } : {}),
+    ...(grader.runAs !== null ? { user: parseRunUser(grader.runAs) } : {}),
     limits: { cpus: grader.cpus, memoryMiB: grader.memoryMiB, timeoutSeconds: grader.timeoutSeconds },
   };
 }

@@ -21,7 +21,8 @@ export interface ImportOptions {
  * under `root`, and hands out their unpacked root filesystems.
  *
  * Layout: `blobs/sha256/<hex>` (blobs), `images/<hex>.json` (ImageRecord by image id),
- * `imports.json` (input fingerprint → image id), `rootfs/<hex>/root` (unpacked roots), `tmp/`.
+ * `imports.json` (input fingerprint → image id), `rootfs-<id base>/<hex>/root` (unpacked roots, owners
+ * shifted into the sandbox's id range), `tmp/`.
  */
 export class ImageStore {
   readonly root: string;

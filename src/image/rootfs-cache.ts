@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { removeDeadTemps, tempPath } from '../util/atomic-file.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -6,7 +6,9 @@ import { digestHex } from './digest.ts';
 import { withFileLock } from './file-lock.ts';
 import { ImageError, type ImageRecord } from './image.ts';
 import type { ImportProgress } from './image-source.ts';
+import { hostId, sandboxIdRange, type IdRange } from '../sandbox/id-range.ts';
 import { unpackLayer } from './unpack-layer.ts';
+import type { OwnerIds } from './write-entry.ts';
 
 export interface RootfsOptions {
   signal?: AbortSignal;
@@ -14,8 +16,10 @@ export interface RootfsOptions {
 }
 
 /**
- * One unpacked root filesystem per image, at `<root>/rootfs/<hex>/root`, next to the marker
- * `<root>/rootfs/<hex>/complete.json`. Layers are unpacked into a private temporary directory that
+ * One unpacked root filesystem per image, at `<root>/rootfs-<base>/<hex>/root`, next to the marker
+ * `<root>/rootfs-<base>/<hex>/complete.json`. Owners are shifted into the sandbox's id range
+ * (`base` is its first id, see src/sandbox/id-range.ts) when root unpacks, so a run's user
+ * namespace sees the image's own owners; another range gets roots of its own. Layers are unpacked into a private temporary directory that
  * is renamed into place with its marker already inside, so an entry is complete or absent; an
  * entry without a marker (a crash of an older layout, a manual copy) is discarded and redone.
  * Concurrent callers share one unpack: in-process through a promise map, across processes through
@@ -26,11 +30,13 @@ export class RootfsCache {
   readonly #tmp: string;
   readonly #blobs: BlobStore;
   readonly #inflight = new Map<string, Promise<string>>();
+  readonly #ids: OwnerIds;
 
-  constructor(root: string, blobs: BlobStore) {
-    this.#dir = path.join(root, 'rootfs');
+  constructor(root: string, blobs: BlobStore, range: IdRange = sandboxIdRange()) {
+    this.#dir = path.join(root, `rootfs-${range.base}`);
     this.#tmp = path.join(root, 'tmp');
     this.#blobs = blobs;
+    this.#ids = (id) => hostId(range, id);
   }
 
   /**
@@ -78,6 +84,8 @@ export class RootfsCache {
   async #unpack(image: ImageRecord, work: string, opts: RootfsOptions): Promise<void> {
     const root = path.join(work, 'root');
     await mkdir(root, { recursive: true, mode: 0o755 });
+    // A layer never carries `/` itself: it is the image root's, as in Docker.
+    if (process.getuid?.() === 0) await chown(root, this.#ids(0), this.#ids(0));
     const total = image.layers.length;
     const warnings: string[] = [];
     for (const [i, layer] of image.layers.entries()) {
@@ -86,7 +94,7 @@ export class RootfsCache {
         throw new ImageError(`image ${image.id}: layer blob ${layer.digest} is missing from the store; import the image again`);
       }
       const what = `image ${image.id} layer ${i + 1}/${total} (${layer.digest})`;
-      const result = await unpackLayer(this.#blobs.path(layer.digest), root, { diffId: layer.diffId, what, signal: opts.signal });
+      const result = await unpackLayer(this.#blobs.path(layer.digest), root, { diffId: layer.diffId, what, signal: opts.signal, ids: this.#ids });
       warnings.push(...result.warnings);
     }
     opts.onProgress?.({ phase: 'unpack', done: total, total, unit: 'layers' });

@@ -6,7 +6,7 @@ import { decompressor, sniffCompression } from './compression.ts';
 import { ImageError } from './image.ts';
 import { entryComponents, lstatOrUndefined, SafeTree } from './safe-tree.ts';
 import { forEachTarEntry, type TarEntry } from './tar-entries.ts';
-import { applyDirMeta, writeDir, writeHardLink, writeRegularFile, writeSymlink, type DirMeta } from './write-entry.ts';
+import { applyDirMeta, UNSHIFTED, writeDir, writeHardLink, writeRegularFile, writeSymlink, type DirMeta, type OwnerIds } from './write-entry.ts';
 
 export interface UnpackOptions {
   /** Expected digest of the uncompressed tar (the config's diff_id); checked after the last byte. */
@@ -14,6 +14,8 @@ export interface UnpackOptions {
   /** Names the layer in messages; defaults to the blob path. */
   what?: string;
   signal?: AbortSignal;
+  /** The host id each owner is written as (when unpacking as root); default unchanged. */
+  ids?: OwnerIds;
 }
 
 export interface UnpackResult {
@@ -52,7 +54,7 @@ export async function unpackLayer(blob: string, root: string, opts: UnpackOption
     }
   }
 
-  const layer = new LayerApplier(new SafeTree(root, what), what);
+  const layer = new LayerApplier(new SafeTree(root, what), what, opts.ids ?? UNSHIFTED);
   await forEachTarEntry(tarBytes(), what, (entry) => layer.add(entry), opts.signal);
   await layer.finish();
 
@@ -71,10 +73,12 @@ class LayerApplier {
   /** Relative paths this layer wrote, with all their parents. */
   readonly #written = new Set<string>();
   readonly #dirs: DirMeta[] = [];
+  readonly #ids: OwnerIds;
 
-  constructor(tree: SafeTree, what: string) {
+  constructor(tree: SafeTree, what: string, ids: OwnerIds) {
     this.#tree = tree;
     this.#what = what;
+    this.#ids = ids;
   }
 
   async add(entry: TarEntry): Promise<void> {
@@ -89,13 +93,13 @@ class LayerApplier {
     switch (type) {
       case 'file':
       case 'contiguous-file':
-        await writeRegularFile(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry);
+        await writeRegularFile(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry, this.#ids);
         break;
       case 'directory':
-        this.#dirs.push(await writeDir(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry));
+        this.#dirs.push(await writeDir(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry, this.#ids));
         break;
       case 'symlink':
-        await writeSymlink(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry);
+        await writeSymlink(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry, this.#ids);
         break;
       case 'link':
         await writeHardLink(this.#tree, await this.#tree.prepare(parts, name, markParent), rel, entry, this.#what);

@@ -8,6 +8,13 @@ import type { TarEntry } from './tar-entries.ts';
 const IS_ROOT = process.getuid?.() === 0;
 
 /**
+ * The host id a layer's uid or gid is written as: the sandbox's id range shifts every owner
+ * (see src/sandbox/id-range.ts), so the files keep their owners as a run sees them.
+ */
+export type OwnerIds = (id: number) => number;
+export const UNSHIFTED: OwnerIds = (id) => id;
+
+/**
  * Permission bits kept from a layer. setuid and setgid are stripped: graders run as a non-root
  * user under no_new_privs, where those bits do nothing, and a root filesystem that is ever
  * mounted without nosuid must not hand out root. The sticky bit stays (/tmp needs it).
@@ -28,14 +35,14 @@ export interface DirMeta {
 const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Writes a regular file; any existing entry at the path (a link included) is replaced, never written through. */
-export async function writeRegularFile(tree: SafeTree, abs: string, rel: string, entry: TarEntry): Promise<void> {
+export async function writeRegularFile(tree: SafeTree, abs: string, rel: string, entry: TarEntry, ids: OwnerIds): Promise<void> {
   const h = entry.header;
   await replaceExisting(tree, abs, rel, false);
   const fh = await open(abs, CREATE_FILE, 0o600);
   try {
     // A plain loop keeps the handle ours for the metadata calls below (a write stream would close it).
     for await (const chunk of entry) await writeAll(fh, chunk);
-    if (IS_ROOT) await fh.chown(h.uid ?? 0, h.gid ?? 0);
+    if (IS_ROOT) await fh.chown(ids(h.uid ?? 0), ids(h.gid ?? 0));
     await fh.chmod(keptMode(h.mode, 0o644));
     const mtime = h.mtime ?? new Date(0);
     await fh.utimes(mtime, mtime);
@@ -45,10 +52,10 @@ export async function writeRegularFile(tree: SafeTree, abs: string, rel: string,
 }
 
 /** Creates a directory (or keeps an existing one and its contents); its metadata is returned for later. */
-export async function writeDir(tree: SafeTree, abs: string, rel: string, entry: TarEntry): Promise<DirMeta> {
+export async function writeDir(tree: SafeTree, abs: string, rel: string, entry: TarEntry, ids: OwnerIds): Promise<DirMeta> {
   const h = entry.header;
   if (!(await replaceExisting(tree, abs, rel, true))) await mkdir(abs, { mode: 0o700 });
-  return { abs, mode: keptMode(h.mode, 0o755), uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
+  return { abs, mode: keptMode(h.mode, 0o755), uid: ids(h.uid ?? 0), gid: ids(h.gid ?? 0), mtime: h.mtime ?? new Date(0) };
 }
 
 /** Applies a directory's metadata if it is still a directory (a later entry may have replaced it). */
@@ -64,11 +71,11 @@ export async function applyDirMeta(meta: DirMeta): Promise<void> {
  * Creates a symbolic link as is. Its target is not checked: it is resolved inside the container's
  * root at run time, never by us, and nothing is ever written through it here.
  */
-export async function writeSymlink(tree: SafeTree, abs: string, rel: string, entry: TarEntry): Promise<void> {
+export async function writeSymlink(tree: SafeTree, abs: string, rel: string, entry: TarEntry, ids: OwnerIds): Promise<void> {
   const h = entry.header;
   await replaceExisting(tree, abs, rel, false);
   await symlink(h.linkname ?? '', abs);
-  if (IS_ROOT) await lchown(abs, h.uid ?? 0, h.gid ?? 0);
+  if (IS_ROOT) await lchown(abs, ids(h.uid ?? 0), ids(h.gid ?? 0));
   const mtime = h.mtime ?? new Date(0);
   await lutimes(abs, mtime, mtime);
 }

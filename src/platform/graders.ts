@@ -1,4 +1,5 @@
 /** Grader versions: drafts uploaded by staff, published by instructors, one live version per part. */
+import { formatRunUser, parseRunUser } from '../grader/run-user.ts';
 import type { DbExecutor } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
 import { runInTransaction } from '../db/transaction.ts';
@@ -43,6 +44,16 @@ export async function recordImageUpload(ctx: PlatformContext, actor: Actor, cour
     .execute();
 }
 
+/** `root`, `UID` or `UID:GID` as parseRunUser reads it, kept in its canonical form; null stays null. */
+function checkedRunAs(runAs: string | null | undefined): string | null {
+  if (runAs === undefined || runAs === null) return null;
+  try {
+    return formatRunUser(parseRunUser(runAs));
+  } catch (error) {
+    throw new InvalidInput(`runAs: ${(error as Error).message}`, { field: 'runAs' });
+  }
+}
+
 function checkImageId(imageId: unknown): void {
   if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
     throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(imageId)})`, { field: 'imageId' });
@@ -68,6 +79,7 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
   if (protocol !== null && !PROTOCOLS.includes(protocol)) {
     throw new InvalidInput(`protocol: must be ${PROTOCOLS.join(' or ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOLS });
   }
+  const runAs = checkedRunAs(input.runAs);
   const limits = resolveGraderLimits(input, ctx.limits);
   return runInTransaction(ctx.db, async (tx) => {
     // Locks the part (PostgreSQL; SQLite has one writer anyway) so that concurrent uploads to it
@@ -89,6 +101,7 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
       status: 'draft',
       image_id: input.imageId,
       protocol,
+      run_as: runAs,
       cpus: limits.cpus,
       memory_mib: limits.memoryMiB,
       timeout_seconds: limits.timeoutSeconds,

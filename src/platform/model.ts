@@ -99,6 +99,11 @@ export interface GraderVersion {
   imageId: string;
   /** Null: detected from the image at grading time. */
   protocol: GraderProtocol | null;
+  /**
+   * Who the grader runs as inside the sandbox: `root`, `UID` or `UID:GID`. Null: the protocol's
+   * default, root for Gradescope graders and uid 1000 for Coursera graders.
+   */
+  runAs: string | null;
   cpus: number;
   memoryMiB: number;
   timeoutSeconds: number;

@@ -40,6 +40,8 @@ export interface NewGraderVersion {
   /** An image uploaded to this course (`recordImageUpload`); others are refused with 404. */
   imageId: string;
   protocol?: GraderProtocol | null;
+  /** `root`, `UID` or `UID:GID` inside the sandbox; absent or null: the protocol's default. */
+  runAs?: string | null;
   cpus?: number;
   memoryMiB?: number;
   /** Default: the configured default (1200 s). */

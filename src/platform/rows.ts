@@ -34,6 +34,7 @@ export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): Grad
     status: row.status as GraderStatus,
     imageId: row.image_id,
     protocol: row.protocol as GraderProtocol | null,
+    runAs: row.run_as,
     cpus: row.cpus,
     memoryMiB: row.memory_mib,
     timeoutSeconds: row.timeout_seconds,

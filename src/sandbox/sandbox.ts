@@ -4,7 +4,7 @@ import type { Limits } from './limits.ts';
 export interface PreparedImage {
   /** Image id: `sha256:` digest of the image config (Docker's image id). */
   id: string;
-  /** Host path of the unpacked, read-only root filesystem (used by the `oci` backend). */
+  /** Host path of the unpacked, read-only root filesystem, owners shifted into the sandbox id range (see id-range.ts; used by the `oci` backend). */
   rootfs: string;
 }
 
@@ -51,6 +51,12 @@ export interface FileInput {
   content: string | Uint8Array;
 }
 
+/**
+ * Who the program runs as, inside the run's user namespace (0…65535, see id-range.ts): uid 0 is
+ * the run's root, with a container root's capabilities that count only inside the namespace
+ * (capabilities.ts); any other uid has no capability. On the host every id is one of gradebox's
+ * own range, never a host account's.
+ */
 export interface RunUser {
   uid: number;
   gid: number;
@@ -62,6 +68,12 @@ export interface RunSpec {
   env: Record<string, string>;
   cwd: string;
   user: RunUser;
+  /**
+   * Make the run's root directory `/` writable by every user (sticky, like /tmp): for graders that
+   * write into their working directory when it is `/` (Coursera's R grader writes Rplots.pdf).
+   * What they write there goes to the run's writable layer like any other write.
+   */
+  rootWritable?: boolean;
   volumes: Volume[];
   files: FileInput[];
   /** Container paths read back after the run, with the rules of `safe-read` (no links, regular files, size cap). */
@@ -119,8 +131,7 @@ export class SandboxError extends Error {
 
 /**
  * A run attached to this process's stdin, stdout and stderr (`gradebox inspect`): nothing is
- * captured and no result file is read back. The limits' output caps do not apply, and the user
- * may be root (uid 0; capabilities, `no_new_privs` and seccomp stay as for every run).
+ * captured and no result file is read back. The limits' output caps do not apply.
  */
 export type InteractiveSpec = Omit<RunSpec, 'outputs' | 'outputFileCapBytes'>;
 

@@ -44,14 +44,26 @@ export interface SeccompProfile {
 }
 
 const ENOSYS = 38;
-const AF_VSOCK = 40;
+/**
+ * Address families a run may open sockets of: local, IPv4, IPv6 and netlink (which libc, `ip`
+ * and sudo's audit use). Not vsock, the channel to a VM's hypervisor, nor the ones reached only
+ * through kernel bugs (packet, bluetooth, …).
+ */
+const SOCKET_FAMILIES = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16 } as const;
+/**
+ * `int` arguments are compared on their low 32 bits: the kernel reads only those, while a filter
+ * sees the whole 64-bit register, so `socket(0x1_00000028, …)` would pass a test for "not 40"
+ * and still make a vsock socket.
+ */
+const LOW_32_BITS = 0xffff_ffff;
+const int32Equals = (index: number, value: number): SeccompArg => ({ index, value: LOW_32_BITS, valueTwo: value, op: 'SCMP_CMP_MASKED_EQ' });
 // CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
 const CLONE_NAMESPACE_FLAGS = 0x7e020000;
 
 // Names unknown to the kernel's ABI or to runc's libseccomp are skipped by runc, so one list
 // serves every architecture.
 const ALLOWED = `
-accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown chown32
+accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown chown32 chroot
 clock_adjtime clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64
 clock_nanosleep clock_nanosleep_time64 close close_range connect copy_file_range creat dup dup2
 dup3 epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epoll_wait
@@ -65,7 +77,7 @@ getpgid getpgrp getpid getppid getpriority getrandom getresgid getresgid32 getre
 getrlimit get_robust_list getrusage getsid getsockname getsockopt get_thread_area gettid
 gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init inotify_init1
 inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents io_pgetevents_time64
-ioprio_get ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset
+ioprio_get ioprio_set io_submit ipc kill landlock_add_rule landlock_create_ruleset
 landlock_restrict_self lchown lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek
 lremovexattr lseek lsetxattr lstat lstat64 madvise map_shadow_stack mbind membarrier memfd_create
 memfd_secret mincore mkdir mkdirat mknod mknodat mlock mlock2 mlockall mmap mmap2 mprotect
@@ -115,14 +127,12 @@ export function defaultSeccompProfile(arch: string = process.arch): SeccompProfi
         args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
       },
       { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
-      // Every address family except vsock (a channel to the hypervisor host).
-      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] },
+      // Kernel AIO contexts are counted host-wide (fs.aio-max-nr), not per run, and one run could
+      // take them all. "Not implemented" makes libaio users (databases) fall back to threads.
+      { names: ['io_setup'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+      ...Object.values(SOCKET_FAMILIES).map((family): SeccompRule => ({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [int32Equals(0, family)] })),
       // personality(2) only for the harmless personas Docker allows (query, Linux, UNAME26 variants).
-      ...[0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value): SeccompRule => ({
-        names: ['personality'],
-        action: 'SCMP_ACT_ALLOW',
-        args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }],
-      })),
+      ...[0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value): SeccompRule => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [int32Equals(0, value)] })),
     ],
   };
 }

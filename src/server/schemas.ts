@@ -87,6 +87,7 @@ export const NewGraderBody = Type.Object(
   {
     imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
     protocol: Type.Optional(Type.Union([ProtocolName, Type.Null()])),
+    runAs: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
     cpus: Type.Optional(Type.Number()),
     memoryMiB: Type.Optional(Type.Integer()),
     timeoutSeconds: Type.Optional(Type.Integer()),

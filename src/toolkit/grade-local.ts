@@ -5,6 +5,7 @@ import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
 import type { Limits } from '../sandbox/limits.ts';
 import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
+import type { RunUser } from '../sandbox/sandbox.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { openStoreSandbox } from './store-sandbox.ts';
 
@@ -16,6 +17,8 @@ export interface GradeLocalOptions {
   partId?: string;
   env: Record<string, string>;
   protocol?: Protocol;
+  /** Who the grader runs as inside the sandbox; default the protocol's (see run-user.ts). */
+  user?: RunUser;
   limits: Partial<Limits>;
   backend: SandboxBackend;
   keep: boolean;
@@ -53,6 +56,7 @@ export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResul
       ...(options.partId !== undefined ? { partId: options.partId } : {}),
       env: options.env,
       ...(options.protocol ? { protocol: options.protocol } : {}),
+      ...(options.user !== undefined ? { user: options.user } : {}),
       limits: options.limits,
       keep: options.keep,
     },

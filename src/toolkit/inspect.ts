@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { detectProtocol, protocolByName } from '../grader/detect-protocol.ts';
-import { DEFAULT_RUN_USER } from '../grader/grade.ts';
 import type { Protocol } from '../grader/grade-result.ts';
 import { rootfsExists } from '../grader/rootfs-exists.ts';
+import { defaultRunUser, rootWritableFor } from '../grader/run-user.ts';
 import { checkSubmission } from '../grader/submission-check.ts';
 import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
@@ -26,8 +26,10 @@ export interface InspectOptions {
   shell?: string;
   /** Detected from the image when absent, as for grading. */
   protocol?: Protocol;
-  /** Run as uid/gid 0 instead of 1000 (still without capabilities). */
+  /** Run as root inside the run's user namespace (uid/gid 0, a container root's capabilities there). */
   superUser: boolean;
+  /** Run as this user instead of the protocol's default (grading's `--user`); `superUser` wins. */
+  user?: RunUser;
   /** Share the host's network (see docs/sandbox.md); default: loopback only. */
   network: boolean;
   keep: boolean;
@@ -120,7 +122,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   const env = { ...plan.env };
   // Like `docker run -t`: programs need a terminal type, and every image's terminfo knows xterm.
   if (options.io.terminal && env.TERM === undefined) env.TERM = 'xterm';
-  const user = options.superUser ? { uid: 0, gid: 0 } : { ...DEFAULT_RUN_USER };
+  const user = options.superUser ? { uid: 0, gid: 0 } : options.user ?? defaultRunUser(protocol);
 
   const session: InspectSession = {
     imageId: image.id, protocol, shell, user, cwd: plan.cwd, limits,
@@ -131,7 +133,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   options.signal?.throwIfAborted();
   options.onStart?.(session);
   const spec: InteractiveSpec = {
-    image: { id: image.id, rootfs }, argv: [shell], env, cwd: plan.cwd, user,
+    image: { id: image.id, rootfs }, argv: [shell], env, cwd: plan.cwd, user, rootWritable: rootWritableFor(plan.cwd, user),
     volumes, files: plan.files, limits, network: options.network, keep: options.keep,
   };
   const outcome = await runInteractive(spec, options.io, options.signal);
@@ -144,7 +146,7 @@ function sessionWarnings(backend: string, options: InspectOptions): string[] {
   if (options.network && backend === 'oci') {
     warnings.push("--allow-network shares the host's network namespace with the session: it sees every host interface and can reach services listening on the host's 127.0.0.1");
   }
-  if (options.superUser && backend === 'docker') {
+  if ((options.superUser || options.user?.uid === 0) && backend === 'docker') {
     warnings.push("--super-user on the docker backend: what root writes outside the volumes and /tmp goes to Docker's writable layer, which has no size limit and which --no-rm does not keep");
   }
   return warnings;

@@ -24,6 +24,8 @@ export interface JobContext {
     versionId: string;
     imageId: string;
     protocol: Protocol | null;
+    /** root, UID or UID:GID inside the sandbox; null: the protocol's default. */
+    runAs: string | null;
     cpus: number;
     memoryMiB: number;
     timeoutSeconds: number;

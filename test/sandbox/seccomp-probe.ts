@@ -13,6 +13,8 @@ const nr = (name: string): number => {
 };
 
 const CLONE_FS = 0x200;
+/** Set in the upper half of a 64-bit register: the kernel ignores it for `int` arguments. */
+const HIGH = 0x1_0000_0000;
 const CLONE_NEWNS = 0x20000;
 const CLONE_NEWUSER = 0x10000000;
 
@@ -33,9 +35,20 @@ export const SECCOMP_PROBES: Record<string, [number, number[], string]> = {
   bpf: [nr('bpf'), [0, 0, 0], 'EPERM'],
   perf_event_open: [nr('perf_event_open'), [0, 0, -1, -1, 0], 'EPERM'],
   'socket(AF_VSOCK)': [nr('socket'), [40, 1, 0], 'EPERM'],
+  'socket(AF_ALG)': [nr('socket'), [38, 5, 0], 'EPERM'],
   'socket(AF_UNIX)': [nr('socket'), [1, 1, 0], 'ok'],
   'personality(ADDR_NO_RANDOMIZE)': [nr('personality'), [0x0040000], 'EPERM'],
   'personality(query)': [nr('personality'), [0xffffffff], 'ok'],
+  // Each filtered argument again with high bits set: the kernel reads an `int` from the low 32
+  // bits, so the filter must decide on them too (AF_VSOCK slipped through a 64-bit "not 40").
+  'socket(AF_VSOCK | high bits)': [nr('socket'), [HIGH + 40, 1, 0], 'EPERM'],
+  'socket(AF_ALG | high bits)': [nr('socket'), [HIGH + 38, 5, 0], 'EPERM'],
+  'socket(AF_INET | high bits)': [nr('socket'), [HIGH + 2, 1, 0], 'ok'],
+  'personality(ADDR_NO_RANDOMIZE | high bits)': [nr('personality'), [HIGH + 0x0040000], 'EPERM'],
+  'personality(query | high bits)': [nr('personality'), [HIGH + 0xffffffff], 'ok'],
+  'clone(NEWUSER | high bits)': [nr('clone'), [HIGH + CLONE_NEWUSER + CLONE_FS, 0, 0, 0, 0], 'EPERM'],
+  // Kernel AIO contexts are a host-wide budget: refused as not implemented.
+  io_setup: [nr('io_setup'), [1, 0], 'ENOSYS'],
   'newer than the profile': [1000, [], 'ENOSYS'],
 };
 

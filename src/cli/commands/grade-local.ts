@@ -5,7 +5,8 @@ import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/l
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
-import { envJson, envPair, oneOf, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
@@ -19,6 +20,7 @@ interface GradeLocalFlags {
   memory: number;
   cpus: number;
   protocol?: 'coursera' | 'gradescope';
+  user?: RunUser;
   backend: (typeof SANDBOX_BACKENDS)[number];
   rm: boolean;
   json?: boolean;
@@ -41,6 +43,7 @@ export function gradeLocalCommand(): Command {
       new Option('--protocol <protocol>', 'grader protocol (default: gradescope when /autograder/run_autograder exists, else coursera)')
         .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
     )
+    .option('--user <user>', USER_OPTION_HELP, runUser)
     .addOption(
       new Option('--backend <backend>', 'sandbox backend: oci (runc/crun, needs root), docker (a Docker daemon, DOCKER_HOST honoured), or auto (oci when a runtime works here, else docker)')
         .argParser(oneOf('--backend', SANDBOX_BACKENDS)).default('auto'),
@@ -67,6 +70,7 @@ Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output
           partId: flags.partId,
           env: { ...flags.envJson, ...flags.env },
           protocol: flags.protocol,
+          ...(flags.user !== undefined ? { user: flags.user } : {}),
           limits,
           backend: flags.backend,
           keep: !flags.rm,

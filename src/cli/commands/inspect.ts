@@ -6,7 +6,8 @@ import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { inspect, type InspectResult, type InspectSession } from '../../toolkit/inspect.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { Interrupted } from '../interrupt.ts';
-import { envJson, envPair, oneOf, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
@@ -20,6 +21,7 @@ interface InspectFlags {
   shell?: string;
   protocol?: 'coursera' | 'gradescope';
   superUser?: boolean;
+  user?: RunUser;
   unlimitedMemory?: boolean;
   memory: number;
   cpus: number;
@@ -43,7 +45,8 @@ export function inspectCommand(): Command {
       new Option('--protocol <protocol>', 'layout to reproduce (default: gradescope when /autograder/run_autograder exists, else coursera)')
         .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
     )
-    .option('--super-user', 'run as root (uid 0); capabilities stay dropped, seccomp and no_new_privs stay on')
+    .option('--super-user', 'run as root inside the sandbox (uid 0 of its own user namespace, never host root): a container root\'s capabilities there, seccomp and no_new_privs as always')
+    .addOption(new Option('--user <user>', USER_OPTION_HELP).argParser(runUser).conflicts('superUser'))
     .addOption(new Option('--unlimited-memory', "let the session use the host's RAM instead of --memory").conflicts('memory'))
     .option('--memory <MiB>', 'memory limit (swap included)', positiveInteger('--memory'), 1024)
     .option('--cpus <n>', 'CPU limit, fractions allowed', positiveNumber('--cpus'), 1)
@@ -79,6 +82,7 @@ Exit codes: the shell's exit code (128+n if it died of signal n); 124 --timeout 
           shell: flags.shell,
           protocol: flags.protocol,
           superUser: flags.superUser === true,
+          ...(flags.user !== undefined ? { user: flags.user } : {}),
           network: flags.allowNetwork === true,
           keep: !flags.rm,
           limits,
@@ -129,7 +133,7 @@ function report(result: InspectResult, stop: AbortSignal): number {
 }
 
 function banner(session: InspectSession): string {
-  const who = session.user.uid === 0 ? 'root (uid 0, no capabilities)' : `uid ${session.user.uid}`;
+  const who = session.user.uid === 0 ? 'root (uid 0 of the sandbox\'s user namespace)' : `uid ${session.user.uid}`;
   const where = session.submissionAt !== undefined ? `, submission at ${session.submissionAt}` : `, volumes ${session.volumes.join(' ')}`;
   return `gradebox: ${session.shell} as ${who}, ${session.protocol} layout${where}; exit or Ctrl-D ends the session`;
 }

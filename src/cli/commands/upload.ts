@@ -5,7 +5,9 @@ import { checkUploadPlan, uploadGrader, type PartTarget, type UploadPlan } from 
 import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { humanBytes } from '../format-server.ts';
-import { oneOf, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { formatRunUser } from '../../grader/run-user.ts';
+import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
@@ -17,6 +19,7 @@ interface UploadFlags extends ServerFlags {
   graderMemoryLimit?: number;
   gradingTimeout?: number;
   protocol?: 'coursera' | 'gradescope';
+  user?: RunUser;
   json?: boolean;
 }
 
@@ -35,6 +38,7 @@ export function uploadCommand(): Command {
     .option('--grader-memory-limit <MiB>', 'memory limit of each grading, swap included (default: the server\'s)', positiveInteger('--grader-memory-limit'))
     .option('--grading-timeout <seconds>', 'wall-clock limit of each grading (default: the server\'s, 1200)', positiveInteger('--grading-timeout'))
     .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)))
+    .option('--user <user>', USER_OPTION_HELP, runUser)
     .option('--json', 'print {image: {imageId, archiveDigest, size}, drafts: GraderVersion[]} as JSON on stdout')
     .addHelpText('after', `
 Before reading the image, the server is asked whether the upload can work: the token's author
@@ -62,6 +66,7 @@ Exit codes: 0 uploaded and drafts created, 1 refused (no such part, not allowed,
           ...(flags.gradingTimeout !== undefined ? { timeoutSeconds: flags.gradingTimeout } : {}),
         },
         ...(flags.protocol ? { protocol: flags.protocol } : {}),
+        ...(flags.user !== undefined ? { runAs: formatRunUser(flags.user) } : {}),
       };
       const seen = new Set<string>();
       for (const t of plan.targets) {

@@ -1,6 +1,8 @@
-import { lstatSync, mkdirSync, statfsSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { sandboxIdRange } from '../id-range.ts';
+import { SandboxError } from '../sandbox.ts';
 import { stateTag } from '../state-tag.ts';
 
 /** statfs f_type of tmpfs (linux/magic.h). */
@@ -16,9 +18,23 @@ export const isTmpfs = (path: string): boolean => {
 };
 
 /**
- * A directory only this user can touch: made with mode 0700, or found as a real directory (not a
- * link) that this user owns and no one else may enter. /dev/shm is writable by everyone, so
- * someone could have made the name first, as a link to somewhere else or a directory of theirs.
+ * The group of the folders on the way to a run's root filesystem, mode 0710: the runtime prepares
+ * the root from inside the run's user namespace, as the run's root, whose host gid is the first
+ * of gradebox's range. It may pass through; no host account may (see ../id-range.ts).
+ */
+export const runsGroup = (): number => sandboxIdRange().base;
+
+/** Gives a folder of ours the owner, group and mode of the folders on the way to runs. */
+function makePassable(path: string): void {
+  chownSync(path, process.geteuid?.() ?? 0, runsGroup());
+  chmodSync(path, 0o710);
+}
+
+/**
+ * A directory only this user (and the runs' root, see runsGroup) can enter: made so, or found as
+ * a real directory (not a link) that this user owns and no one else may enter. /dev/shm is
+ * writable by everyone, so someone could have made the name first, as a link to somewhere else
+ * or a directory of theirs.
  */
 function privateDir(path: string): boolean {
   try {
@@ -28,9 +44,63 @@ function privateDir(path: string): boolean {
   }
   try {
     const stats = lstatSync(path);
-    return stats.isDirectory() && stats.uid === process.geteuid?.() && (stats.mode & 0o077) === 0;
+    if (!stats.isDirectory() || stats.uid !== process.geteuid?.() || (stats.mode & 0o027) !== 0) return false;
+    if (process.geteuid?.() === 0) makePassable(path);
+    return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Makes the live state directory `live` (if need be) and `path` below it with the folders
+ * between, as folders on the way to a run's root (see runsGroup): `live` itself always (it is
+ * this sandbox's own), the others when this makes them.
+ */
+export function makeRunFolders(live: string, path: string): void {
+  const parts = relative(live, path).split(sep).filter(Boolean);
+  if (parts.includes('..')) throw new RangeError(`${path} is not inside ${live}`);
+  mkdirSync(live, { recursive: true, mode: 0o700 });
+  if (process.geteuid?.() === 0) makePassable(live);
+  let dir = live;
+  for (const part of parts) {
+    dir = join(dir, part);
+    makeRunFolder(dir, true);
+  }
+}
+
+/**
+ * Makes one folder on the way to a run's root; `existing` allows it to be there already. Missing
+ * parents are made the same way (something may have tidied an idle live state directory away).
+ */
+export function makeRunFolder(dir: string, existing = false): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (existing && code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    makeRunFolder(dirname(dir), true);
+    mkdirSync(dir, { mode: 0o700 });
+  }
+  if (process.geteuid?.() === 0) makePassable(dir);
+}
+
+/**
+ * Throws a SandboxError when the runs' root cannot pass through every folder above `dir` (a
+ * state directory kept in a folder only root may enter, such as /root/…): the runtime could not
+ * reach the run's root filesystem, and every run would fail with "permission denied".
+ */
+export function checkRunsCanPass(dir: string): void {
+  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+    const stats = statSync(folder, { throwIfNoEntry: false });
+    if (stats !== undefined && (stats.mode & 0o001) === 0 && !(stats.gid === runsGroup() && (stats.mode & 0o010) !== 0)) {
+      throw new SandboxError(
+        `runs cannot reach their files under ${dir}: ${folder} (mode ${(stats.mode & 0o777).toString(8)}) lets no one else pass, and runs prepare their root as an unprivileged user`,
+        `put the sandbox state directory where every user may pass (e.g. GRADEBOX_HOME under /var/lib), or make /dev/shm a tmpfs so runs live there`,
+      );
+    }
+    if (folder === dirname(folder)) return;
   }
 }
 

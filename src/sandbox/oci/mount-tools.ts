@@ -35,8 +35,8 @@ function start(): HelperShell | undefined {
   return child;
 }
 
-function runInShell(args: readonly string[]): Promise<ToolResult> {
-  if (!args.every(fitsOneLine)) throw new RangeError('mount arguments cannot hold newlines');
+function runInShell(args: readonly string[], cwd: string): Promise<ToolResult> {
+  if (!args.every(fitsOneLine) || !fitsOneLine(cwd)) throw new RangeError('mount arguments cannot hold newlines');
   const child = (shell ??= start());
   if (child === undefined) return Promise.resolve({ code: null, output: 'cannot start a shell for mount(8)' });
   const marker = `gradebox-${randomBytes(8).toString('hex')}`;
@@ -62,20 +62,24 @@ function runInShell(args: readonly string[]): Promise<ToolResult> {
     refHelperShell(child, true);
     child.stdout.on('data', onData);
     child.once('exit', onExit);
-    child.stdin.write(`${args.map(shellQuote).join(' ')} </dev/null 2>&1; s=$?; echo; echo ${marker}:$s\n`);
+    // The shell goes back to `/` after each command, so a folder it was in can always be unmounted.
+    child.stdin.write(`cd -- ${shellQuote(cwd)} && ${args.map(shellQuote).join(' ')} </dev/null 2>&1; s=$?; cd /; echo; echo ${marker}:$s\n`);
   });
 }
 
 /** Runs the helpers one after another (one shell, one stdout). */
-function serialized(args: readonly string[]): Promise<ToolResult> {
-  const result = queue.then(() => runInShell(args));
+function serialized(args: readonly string[], cwd = '/'): Promise<ToolResult> {
+  const result = queue.then(() => runInShell(args, cwd));
   queue = result.catch(() => undefined);
   return result;
 }
 
-/** `mount -n <args>`; resolves with a non-zero code rather than throwing when the mount fails. */
-export function mount(args: readonly string[]): Promise<ToolResult> {
-  return serialized(['mount', '-n', ...args]);
+/**
+ * `mount -n <args>`, in folder `cwd` (default `/`) so that relative paths in the options resolve
+ * there; resolves with a non-zero code rather than throwing when the mount fails.
+ */
+export function mount(args: readonly string[], options: { cwd?: string } = {}): Promise<ToolResult> {
+  return serialized(['mount', '-n', ...args], options.cwd);
 }
 
 /** `umount -n <args>`; resolves with a non-zero code rather than throwing when it fails. */

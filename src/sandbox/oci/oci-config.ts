@@ -1,29 +1,33 @@
 import { posix } from 'node:path';
 import { containerPath, orderVolumes } from '../container-path.ts';
+import { runCapabilities } from '../capabilities.ts';
+import type { IdRange } from '../id-range.ts';
+import { openFilesPerProcess, RUN_PTYS } from '../kernel-budgets.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompProfile } from '../seccomp.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
+import { createRuntimeHook } from './runtime-hooks.ts';
 
 /** crun's annotation for a ready seccomp program: base64 of a `struct sock_filter[]`. */
 export const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 /** Host-side facts the config needs besides the run spec. */
 export interface OciHostPaths {
-  /** The runtime's `root.path`: the directory the overlay is mounted onto. */
-  rootfs: string;
-  /** The run's root: the image as lower layer, a writable layer in the scratch tmpfs above. */
-  overlay: { lowerdir: string; upperdir: string; workdir: string };
   /**
-   * Who mounts that overlay: the runtime, as the first entry of the mount list (runc), or the
-   * supervisor, on `rootfs` before the run starts (crun cannot mount over "/").
+   * The runtime's `root.path`: the run's overlay (the image below, a writable layer in the scratch
+   * tmpfs above), which the supervisor mounts before the run starts.
    */
-  overlayMount: 'runtime' | 'host';
+  rootfs: string;
+  /** The host ids that the run's ids 0…size-1 map to (see ../id-range.ts). */
+  idRange: IdRange;
+  /** nsenter(1), which the createRuntime hook uses to set limits inside the run's user namespace. */
+  nsenter: string;
   /** A compiled seccomp program (crun only), sent instead of the `linux.seccomp` profile. */
   seccompBpf?: string;
   /**
    * Set when the supervisor limits memory on the run's own memory cgroup `dir`, above the
    * runtime's (crun on cgroup v1, see CgroupLayout.memoryEventsLocal). v1 counts an OOM kill only
-   * in the victim's cgroup, which must outlive the runtime's, so a hook moves the container's
+   * in the victim's cgroup, which must outlive the runtime's, so the hook moves the container's
    * processes there (`from` and `to` are the two cgroup.procs files) before the grader starts, and
    * the runtime sets no memory limit. A cgroup namespace made before the move would show that
    * cgroup as "/.." and hide the limit from the JVM and .NET; instead the run gets none, and sees
@@ -34,6 +38,8 @@ export interface OciHostPaths {
   volumeDirs: readonly string[];
   /** Host file for each `spec.files[i]`, by index. */
   fileSources: readonly string[];
+  /** Host file shown as the run's /proc/meminfo (see meminfo.ts). */
+  meminfo: string;
   cgroupsPath: string;
   /** Whether the runtime can create a cgroup namespace here (proven by the trial run). */
   cgroupNamespace: boolean;
@@ -49,17 +55,17 @@ export interface SessionOptions {
   terminal: boolean;
 }
 
-/** Mount source of run overlays, so people and leftover checks can find them in mountinfo. */
-export const OVERLAY_SOURCE = 'gradebox-overlay';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MiB = 1024 * 1024;
 
 // runc's and Docker's defaults: kernel interfaces that leak host data or allow host-wide effects.
-// /sys/devices/virtual/powercap is there for the RAPL energy side channel (CVE-2020-8694).
-const MASKED_PATHS = [
+// /sys/devices/virtual/powercap is there for the RAPL energy side channel (CVE-2020-8694). Beyond
+// those, what tells a run about the machine it is on: the kernel's boot line and the hardware's
+// DMI names (vendor, product, serial number). /proc/meminfo is replaced rather than masked.
+export const MASKED_PATHS: readonly string[] = [
   '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
   '/proc/sched_debug', '/proc/scsi', '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap',
-  '/sys/firmware',
+  '/sys/firmware', '/proc/cmdline', '/sys/devices/virtual/dmi', '/sys/class/dmi',
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -75,14 +81,16 @@ function workingDirectory(cwd: string): string {
 
 /**
  * Builds the OCI runtime config (runtime-spec 1.0.2) for one run. Pure: everything it needs
- * about the host is in `host`. A grading run must not be root; an interactive `session` may
- * (`gradebox inspect --super-user`), still without capabilities, under seccomp and no_new_privs.
+ * about the host is in `host`. Every run has a user namespace mapping its ids to the host range
+ * `host.idRange`; uid 0 there is the run's root, with a container root's capabilities
+ * (../capabilities.ts) that count only inside it; any other uid has none. Always `no_new_privs`
+ * and seccomp.
  */
 export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: SessionOptions): OciConfig {
   const { limits, user } = spec;
-  const lowest = session === undefined ? 1 : 0;
-  if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid) || user.uid < lowest || user.gid < lowest) {
-    throw new RangeError(`a sandboxed run needs a non-root uid and gid, got ${user.uid}:${user.gid}`);
+  const inRange = (id: number): boolean => Number.isInteger(id) && id >= 0 && id < host.idRange.size;
+  if (!inRange(user.uid) || !inRange(user.gid)) {
+    throw new RangeError(`a sandboxed run needs a uid and gid from 0 to ${host.idRange.size - 1}, got ${user.uid}:${user.gid}`);
   }
   const env = Object.entries(spec.env).map(([key, value]) => {
     if (key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
@@ -96,28 +104,26 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
     destination, type: 'tmpfs', source: 'tmpfs',
     options: ['nosuid', 'nodev', ...extra, `size=${mib}m`, `nr_inodes=${inodesFor(mib)}`],
   });
-  const { lowerdir, upperdir, workdir } = host.overlay;
-  const mounts: OciMount[] = [];
-  if (host.overlayMount === 'runtime') {
-    // First, so everything after lands inside it. A mount on "/" stacks over the runtime's bind of
-    // root.path before pivot_root; the host never sees the overlay and it ends with the run.
-    mounts.push({
-      destination: '/', type: 'overlay', source: OVERLAY_SOURCE,
-      options: [`lowerdir=${lowerdir}`, `upperdir=${upperdir}`, `workdir=${workdir}`, 'nosuid', 'nodev'],
-    });
-  }
-  mounts.push(
+  const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    // What the run sees as the machine's memory: its own limit (see meminfo.ts).
+    { destination: '/proc/meminfo', type: 'bind', source: host.meminfo, options: ['bind', 'ro', 'nosuid', 'noexec', 'nodev'] },
     // runc fills a tmpfs /dev with its default devices (null, zero, full, random, urandom, tty).
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=64k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
+    // A devpts of the run's own, with few ptys: the host's pty.max is shared by every instance.
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', `max=${RUN_PTYS}`] },
     tmpfs('/dev/shm', Math.min(64, limits.tmpMiB), ['noexec', 'mode=1777']),
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    // sysfs can only be mounted in a network namespace of the run's own; with the host's network,
+    // the host's /sys is bound instead, recursively (a user namespace may not bind a tree without
+    // the mounts on it). Its files are the host root's, which the run's root is not.
+    spec.network
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     // Read-only, so runtimes in the grader (the JVM, .NET) size themselves to the limits.
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
     tmpfs('/tmp', limits.tmpMiB, ['mode=1777']),
-  );
+  ];
   if (host.memoryOnParent !== undefined) {
     mounts.push({ destination: '/sys/fs/cgroup/memory', type: 'bind', source: host.memoryOnParent.dir, options: ['bind', 'ro', 'nosuid', 'noexec', 'nodev'] });
   }
@@ -133,15 +139,18 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
   });
   mounts.push(...(host.extraMounts ?? []));
 
-  const namespaces = ['pid', 'mount', 'ipc', 'uts'];
-  // Without a network namespace the run shares the host's; with one, runc brings up only `lo`.
+  const namespaces = ['user', 'pid', 'mount', 'ipc', 'uts'];
+  // Without a network namespace the run shares the host's; with one, the runtime brings up only `lo`.
   if (!spec.network) namespaces.push('network');
   if (host.cgroupNamespace && host.memoryOnParent === undefined) namespaces.push('cgroup');
+  const idMapping = [{ containerID: 0, hostID: host.idRange.base, size: host.idRange.size }];
 
   const memory = limits.memoryMiB * MiB;
   const seccomp = host.seccompBpf === undefined ? { seccomp: defaultSeccompProfile() } : {};
   // Backstop if the supervisor dies: no single process may burn more CPU than the run could.
   const cpuSeconds = Math.ceil(limits.timeoutSeconds * limits.cpus) + 5;
+  const files = openFilesPerProcess(limits.pids);
+  const capabilities = [...runCapabilities(user.uid)];
   const config: OciConfig = {
     ociVersion: '1.0.2',
     process: {
@@ -150,9 +159,9 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
       args: spec.argv,
       env,
       cwd: workingDirectory(spec.cwd),
-      capabilities: { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] },
+      capabilities: { bounding: capabilities, effective: capabilities, inheritable: [], permitted: capabilities, ambient: [] },
       rlimits: [
-        { type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 },
+        { type: 'RLIMIT_NOFILE', hard: files, soft: files },
         { type: 'RLIMIT_CORE', hard: 0, soft: 0 },
         { type: 'RLIMIT_CPU', hard: cpuSeconds, soft: cpuSeconds },
       ],
@@ -163,6 +172,8 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
     mounts,
     linux: {
       namespaces: namespaces.map((type) => ({ type })),
+      uidMappings: idMapping,
+      gidMappings: idMapping,
       cgroupsPath: host.cgroupsPath,
       resources: {
         devices: [{ allow: false, access: 'rwm' }],
@@ -171,18 +182,11 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
         pids: { limit: limits.pids },
       },
       ...seccomp,
-      maskedPaths: MASKED_PATHS,
+      maskedPaths: [...MASKED_PATHS],
       readonlyPaths: READONLY_PATHS,
     },
+    hooks: { createRuntime: [createRuntimeHook(host.nsenter, host.memoryOnParent)] },
   };
   if (host.seccompBpf !== undefined) config.annotations = { [SECCOMP_BPF_ANNOTATION]: host.seccompBpf };
-  if (host.memoryOnParent !== undefined) {
-    // Shell builtins only; createRuntime hooks run after the runtime placed the container's first
-    // process in its cgroups and before that process runs anything of the grader's. The hook
-    // reads the container state the runtime writes to it first: crun dies of SIGPIPE otherwise.
-    const { from, to } = host.memoryOnParent;
-    const script = 'while read -r _; do :; done; while read -r pid; do echo "$pid" > "$1"; done < "$2"';
-    config.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', script, 'sh', to, from], timeout: 10 }] };
-  }
   return config;
 }

@@ -1,13 +1,11 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { copyFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { locateInVolume, orderVolumes, type OrderedVolume } from '../container-path.ts';
 import { safeReadFile } from '../safe-read.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type OutputFile, type RunOutcome, type RunSpec, type Sandbox,
 } from '../sandbox.ts';
-import { CgroupLayout } from './cgroups.ts';
 import { exitStatus } from './exit-status.ts';
-import { readMounts } from './mountinfo.ts';
 import type { SessionOptions } from './oci-config.ts';
 import { createBundle, destroyBundle, planBundle, runtimeRoot, type OciHost } from './run-bundle.ts';
 import { runAttached } from './run-attached.ts';
@@ -15,8 +13,9 @@ import { runContainer } from './run-container.ts';
 import { activeRuns, newRunId } from './run-id.ts';
 import { runtimePreference, selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
 import { keepScratch, type Scratch } from './scratch.ts';
-import { liveStateDir } from './live-dir.ts';
+import { checkRunsCanPass, liveStateDir, makeRunFolders } from './live-dir.ts';
 import { cleanupStaleRuns } from './stale.ts';
+import { hostFacts } from './host-facts.ts';
 
 export interface OciSandboxOptions {
   /**
@@ -69,10 +68,11 @@ export class OciSandbox implements Sandbox {
   /** Detects the cgroup layout and a working runtime, once per sandbox. */
   private prepare(): Promise<OciHost> {
     this.host ??= (async () => {
-      await mkdir(join(this.liveDir, 'runs'), { recursive: true, mode: 0o700 });
-      const cgroups = new CgroupLayout(await readMounts());
-      const runtime = await selectRuntime(this.preference, this.stateDir, cgroups);
-      return { runtime, cgroups };
+      makeRunFolders(this.liveDir, join(this.liveDir, 'runs'));
+      checkRunsCanPass(dirname(this.liveDir));
+      const facts = await hostFacts();
+      const runtime = await selectRuntime(this.preference, this.stateDir, facts);
+      return { ...facts, runtime };
     })();
     this.host.catch(() => (this.host = undefined));
     return this.host;

@@ -36,8 +36,16 @@ export interface OciMount {
   options: string[];
 }
 
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
   namespaces: { type: string }[];
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   cgroupsPath: string;
   resources: {
     devices: { allow: boolean; access: string }[];

@@ -1,18 +1,25 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrderedVolume } from '../container-path.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompBpf } from '../seccomp-bpf.ts';
+import type { IdRange } from '../id-range.ts';
 import type { CgroupLayout } from './cgroups.ts';
+import { makeRunFolder } from './live-dir.ts';
 import { buildOciConfig, type SessionOptions } from './oci-config.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
 import type { OciRuntime, RuntimeName } from './runtime.ts';
 import { createScratch, destroyRunDir, scratchLayout, type Scratch } from './scratch.ts';
 
-/** What preparing a run depends on: the runtime (and how it is driven) and the host's cgroups. */
+/**
+ * What preparing a run depends on: the runtime (and how it is driven), the host's cgroups, the
+ * host ids runs map to, and nsenter (for the hook that limits the run's user namespace).
+ */
 export interface OciHost {
   runtime: OciRuntime;
   cgroups: CgroupLayout;
+  idRange: IdRange;
+  nsenter: string;
 }
 
 /**
@@ -50,10 +57,10 @@ export interface BundleOptions {
 /** Lays out run `id` in `dir` and builds its config, which validates the spec; no side effects. */
 export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string, options: BundleOptions = {}): RunBundle {
   const { runtime, cgroups } = host;
-  const scratch = scratchLayout(join(dir, 'scratch'), spec, runtime.overlayMount);
+  const scratch = scratchLayout(join(dir, 'scratch'), spec);
   const config = buildOciConfig(spec, {
-    rootfs: scratch.rootfs, overlay: scratch.overlay, overlayMount: runtime.overlayMount,
-    volumeDirs: scratch.volumeDirs, fileSources: scratch.fileSources,
+    rootfs: scratch.rootfs, idRange: host.idRange, nsenter: host.nsenter,
+    volumeDirs: scratch.volumeDirs, fileSources: scratch.fileSources, meminfo: scratch.meminfo,
     cgroupsPath: cgroups.cgroupsPath(id, nested(host)), cgroupNamespace: runtime.cgroupNamespace,
     swapLimit: cgroups.swapLimit, memoryOnParent: memoryOnParent(host) ? cgroups.nestedMemory(id) : undefined,
     seccompBpf: runtime.seccomp === 'bpf' ? defaultSeccompBpf() : undefined,
@@ -70,9 +77,9 @@ export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string
  * (tmpfs, cgroupfs), where a thread-pool round trip per file costs more than the call.
  */
 export async function createBundle(host: OciHost, bundle: RunBundle, spec: RunSpec, volumes: readonly OrderedVolume[]): Promise<void> {
-  mkdirSync(bundle.dir, { recursive: true, mode: 0o700 });
+  makeRunFolder(bundle.dir);
   const results = await Promise.allSettled([
-    createScratch(bundle.scratch, spec, volumes),
+    createScratch(bundle.scratch, spec, volumes, host.idRange),
     (async () => {
       writeFileSync(join(bundle.dir, 'config.json'), JSON.stringify(bundle.config));
       if (nested(host)) host.cgroups.createNested(bundle.id, memoryOnParent(host) ? spec.limits.memoryMiB * MiB : undefined);

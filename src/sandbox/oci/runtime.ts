@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SandboxError } from '../sandbox.ts';
 import { defaultSeccompBpf } from '../seccomp-bpf.ts';
-import type { CgroupLayout } from './cgroups.ts';
+import type { HostFacts } from './host-facts.ts';
 import { RuntimeVerdictCache } from './runtime-verdict-cache.ts';
 import { trialRuntimes } from './runtime-trial.ts';
 import { findProgram } from '../../util/find-program.ts';
@@ -21,11 +21,6 @@ export interface OciRuntime {
    * container ends, so it gets a cgroup below the run's own, which keeps the usage counters.
    */
   keep: boolean;
-  /**
-   * Who mounts the run's overlay root: the runtime, from the config's mount list (runc), or the
-   * supervisor, on the host inside the run's scratch tmpfs (crun cannot mount over "/").
-   */
-  overlayMount: 'runtime' | 'host';
   /**
    * How the seccomp profile reaches the runtime: as the OCI `linux.seccomp` section, compiled by
    * libseccomp at every container start, or as a program gradebox compiled once (crun's
@@ -55,10 +50,10 @@ const verdicts = new Map<string, Promise<OciRuntime>>();
  * until a runtime binary, the boot, the cgroup layout or the compiled seccomp program changes
  * (see RuntimeVerdictCache).
  */
-export function selectRuntime(preference: 'auto' | RuntimeName, stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
+export function selectRuntime(preference: 'auto' | RuntimeName, stateDir: string, facts: HostFacts): Promise<OciRuntime> {
   let verdict = verdicts.get(preference);
   if (verdict === undefined) {
-    verdict = probe(preference, stateDir, cgroups);
+    verdict = probe(preference, stateDir, facts);
     verdicts.set(preference, verdict);
     // A failure is not cached: the operator may install runc and retry without a restart.
     verdict.catch(() => verdicts.delete(preference));
@@ -67,18 +62,19 @@ export function selectRuntime(preference: 'auto' | RuntimeName, stateDir: string
 }
 
 // Bumped whenever OciRuntime gains a field or a trial proves something new, so verdicts saved by
-// an older gradebox are not reused. 2: keep, overlayMount, seccomp.
-const VERDICT_FORMAT = 'verdict-format-2';
+// an older gradebox are not reused. 2: keep, overlayMount, seccomp. 3: user namespaces, the
+// supervisor mounts every overlay.
+const VERDICT_FORMAT = 'verdict-format-3';
 
-async function probe(preference: 'auto' | RuntimeName, stateDir: string, cgroups: CgroupLayout): Promise<OciRuntime> {
+async function probe(preference: 'auto' | RuntimeName, stateDir: string, facts: HostFacts): Promise<OciRuntime> {
   const names: RuntimeName[] = preference === 'auto' ? ['crun', 'runc'] : [preference];
   const candidates = names.map((name) => ({ name, path: findProgram(name) }));
   const cache = new RuntimeVerdictCache<OciRuntime>(stateDir);
   const bpf = createHash('sha256').update(defaultSeccompBpf() ?? 'none').digest('hex');
-  const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], candidates.map((c) => c.path), cgroups);
+  const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], [...candidates.map((c) => c.path), facts.nsenter], facts.cgroups);
   const known = await cache.get(key);
   if (known) return known;
-  const found = await trialRuntimes(candidates, stateDir, cgroups);
+  const found = await trialRuntimes(candidates, stateDir, facts);
   if (!Array.isArray(found)) {
     await cache.set(key, found);
     return found;

@@ -1,4 +1,5 @@
 import type { CgroupLayout } from '../../sandbox/oci/cgroups.ts';
+import { hostFacts, type HostFacts } from '../../sandbox/oci/host-facts.ts';
 import { selectRuntime, type OciRuntime, type RuntimeName } from '../../sandbox/oci/runtime.ts';
 import { SandboxError } from '../../sandbox/sandbox.ts';
 import type { Check, CheckResult } from './check.ts';
@@ -35,8 +36,10 @@ export function ociRuntimeCheck(stateDir: string): Check {
       }
       const layout = await hostCgroups();
       let chosen: OciRuntime;
+      let facts: HostFacts;
       try {
-        chosen = await selectRuntime('auto', stateDir, layout);
+        facts = { ...(await hostFacts()), cgroups: layout };
+        chosen = await selectRuntime('auto', stateDir, facts);
       } catch (error) {
         if (!(error instanceof SandboxError)) throw error;
         return { status: 'fail', detail: error.message, fix: runc === undefined ? INSTALL_RUNC : (error.hint ?? INSTALL_RUNC) };
@@ -46,7 +49,7 @@ export function ociRuntimeCheck(stateDir: string): Check {
         return { status: 'pass', detail: `${used}${runc === undefined ? '' : '; runc also installed'}` };
       }
       if (crun === undefined) return { status: 'pass', detail: `${used}; crun not installed (optional: runs start faster, see docs/sandbox.md)` };
-      return crunRefused(used, await describeBinary('crun', crun), stateDir, layout);
+      return crunRefused(used, await describeBinary('crun', crun), stateDir, facts);
     },
   };
 }
@@ -68,10 +71,10 @@ export function hybridCrunProblem(layout: CgroupLayout): { detail: string; fix: 
 }
 
 /** runc works but crun, though installed, was refused: the known hybrid-cgroup case, or its own complaint. */
-async function crunRefused(used: string, crun: string, stateDir: string, layout: CgroupLayout): Promise<CheckResult> {
-  const hybrid = hybridCrunProblem(layout);
+async function crunRefused(used: string, crun: string, stateDir: string, facts: HostFacts): Promise<CheckResult> {
+  const hybrid = hybridCrunProblem(facts.cgroups);
   if (hybrid !== undefined) return { status: 'warn', detail: `${used} is used; ${crun} is installed but ${hybrid.detail}`, fix: hybrid.fix };
   // Not the known case: let crun's own trial say what is wrong (failures are not cached).
-  const why = await selectRuntime('crun', stateDir, layout).then(() => 'it failed an earlier trial', (error: Error) => error.message);
+  const why = await selectRuntime('crun', stateDir, facts).then(() => 'it failed an earlier trial', (error: Error) => error.message);
   return { status: 'warn', detail: `${used} is used; ${crun} is installed but does not work here: ${why}`, fix: 'nothing needed (runc works); to use crun, fix the cause above' };
 }
