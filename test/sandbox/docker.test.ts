@@ -18,6 +18,7 @@ import { SandboxError, type PreparedImage } from '../../src/sandbox/sandbox.ts';
 import { busyboxImage, dirImage, dockerLeftovers, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { makeSpec, sh } from './cases/context.ts';
+import { testImage } from '../support/test-image.ts';
 import { defineSandboxSuite } from './sandbox.case.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'gradebox-docker-'));
@@ -39,8 +40,19 @@ if ('reason' in daemon) {
   const scope: LeftoverScope = { stateDir, idPrefix: runPrefix(stateDir), stateSubdirs: [] };
   const leftovers = async (): Promise<string[]> => [...(await snapshotLeftovers(scope)), ...(await dockerLeftovers(docker, stateDir))];
   const busybox = await busyboxImage(docker);
-  defineSandboxSuite('docker', async () => sandbox, { leftovers, image: async () => busybox });
+  let pythonRuns: ReturnType<typeof pythonOnDocker> | undefined;
+  defineSandboxSuite('docker', async () => sandbox, {
+    leftovers, image: async () => busybox, python: () => (pythonRuns ??= pythonOnDocker(docker)), hostPaths: () => [stateDir, work],
+  });
   defineDockerCases(docker, sandbox, busybox, leftovers);
+}
+
+/** The Python test image through the image store, and a docker sandbox that loads it from there. */
+async function pythonOnDocker(docker: Docker): Promise<{ sandbox: DockerSandbox; image: PreparedImage }> {
+  const store = new ImageStore(join(work, 'python-store'));
+  const record = await store.import(testImage('python'));
+  const sandbox = new DockerSandbox({ stateDir, docker, imageArchive: async () => dockerArchiveStream(store.blobs, record) });
+  return { sandbox, image: { id: record.id, rootfs: await store.rootfs(record) } };
 }
 
 /** Images the cases below load for themselves, removed from the daemon at the end. */

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isTmpfs, liveStateDir, removeLiveStateDir } from '../../src/sandbox/oci/live-dir.ts';
+import { checkRunsCanPass, isTmpfs, liveStateDir, makeRunFolder, makeRunFolders, removeLiveStateDir, runsGroup } from '../../src/sandbox/oci/live-dir.ts';
 import { stateTag } from '../../src/sandbox/state-tag.ts';
 
 const onShm = isTmpfs('/dev/shm');
@@ -27,11 +27,37 @@ describe.skipIf(!onShm)('liveStateDir', () => {
     rmSync(disk, { recursive: true, force: true });
   });
 
-  it('makes the first base on a tmpfs, private, and names the state directory by its tag', () => {
+  it('makes the first base on a tmpfs, closed to everyone but the runs\' root, and names the state directory by its tag', () => {
     const base = join(shm, 'gradebox');
     expect(liveStateDir(stateDir, [join(disk, 'not-a-tmpfs', 'gradebox'), base])).toBe(join(base, stateTag(stateDir)));
     const stats = lstatSync(base);
-    expect(stats.isDirectory() && (stats.mode & 0o777) === 0o700).toBe(true);
+    expect(stats.isDirectory()).toBe(true);
+    // The runtime prepares a run's root as the run's root (host gid runsGroup): it may pass, nobody else.
+    expect(stats.mode & 0o777).toBe(process.geteuid?.() === 0 ? 0o710 : 0o700);
+    if (process.geteuid?.() === 0) expect(stats.gid).toBe(runsGroup());
+  });
+
+  it.runIf(process.geteuid?.() === 0)('makes the folders on the way to runs passable by the runs\' root only, and remakes them when tidied away', () => {
+    const live = join(shm, 'live');
+    makeRunFolders(live, join(live, 'runs'));
+    makeRunFolder(join(live, 'runs', 'one'));
+    rmSync(join(live, 'runs'), { recursive: true });
+    makeRunFolder(join(live, 'runs', 'two'));
+    for (const dir of [live, join(live, 'runs'), join(live, 'runs', 'two')]) {
+      const stats = lstatSync(dir);
+      expect([stats.mode & 0o777, stats.uid, stats.gid], dir).toEqual([0o710, 0, runsGroup()]);
+    }
+    expect(() => makeRunFolder(join(live, 'runs', 'two'))).toThrow(/EEXIST/);
+  });
+
+  it('refuses a state directory above which the runs\' root cannot pass, saying what to do', () => {
+    // The folders above a live state directory: `disk` (made passable here) and `closed`.
+    chmodSync(disk, 0o711);
+    const closed = join(disk, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    expect(() => checkRunsCanPass(closed)).toThrow(/closed \(mode 700\) lets no one else pass/);
+    chmodSync(closed, 0o711);
+    expect(() => checkRunsCanPass(closed)).not.toThrow();
   });
 
   it('skips a base that is a link, open to others, or (as root) someone else\'s', () => {

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { ROOT_CAPABILITIES } from '../../src/sandbox/capabilities.ts';
+import { openFilesPerProcess, RUN_PTYS, USER_NAMESPACE_LIMITS } from '../../src/sandbox/kernel-budgets.ts';
 import { buildOciConfig, type OciHostPaths } from '../../src/sandbox/oci/oci-config.ts';
 import { makeSpec } from './cases/context.ts';
 
 const host: OciHostPaths = {
   rootfs: '/s/rootfs',
-  overlay: { lowerdir: '/img', upperdir: '/s/upper', workdir: '/s/work' },
-  overlayMount: 'runtime',
+  idRange: { base: 0x7000_0000, size: 65536 },
+  nsenter: '/usr/bin/nsenter',
   volumeDirs: ['/s/vol/0', '/s/vol/1'],
   fileSources: ['/s/files/0'],
+  meminfo: '/s/meminfo',
   cgroupsPath: '/gradebox/gradebox-x',
   cgroupNamespace: true,
   swapLimit: true,
@@ -28,7 +31,7 @@ describe('buildOciConfig', () => {
   const config = buildOciConfig(spec, host);
 
   it('isolates: all namespaces, no capabilities, no_new_privs, seccomp, non-root', () => {
-    expect(config.linux.namespaces.map((n) => n.type).sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
+    expect(config.linux.namespaces.map((n) => n.type).sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts']);
     expect(Object.values(config.process.capabilities).flat()).toEqual([]);
     expect(config.process.noNewPrivileges).toBe(true);
     expect(config.process.user).toEqual({ uid: 1000, gid: 1000, additionalGids: [] });
@@ -36,6 +39,38 @@ describe('buildOciConfig', () => {
     expect(config.linux.maskedPaths).toContain('/proc/kcore');
     expect(config.linux.readonlyPaths).toContain('/proc/sys');
     expect(config.hostname).toBe('grader');
+  });
+
+  it("maps the run's ids 0…65535 to gradebox's host range, never to host root", () => {
+    const mapping = [{ containerID: 0, hostID: 0x7000_0000, size: 65536 }];
+    expect(config.linux.uidMappings).toEqual(mapping);
+    expect(config.linux.gidMappings).toEqual(mapping);
+  });
+
+  it("gives root a container root's capabilities (without NET_RAW and MKNOD), still under no_new_privs and seccomp", () => {
+    const root = buildOciConfig(makeSpec(image, { user: { uid: 0, gid: 0 } }), host);
+    expect(root.process.user).toEqual({ uid: 0, gid: 0, additionalGids: [] });
+    const { bounding, effective, permitted, inheritable, ambient } = root.process.capabilities;
+    expect([bounding, effective, permitted]).toEqual([[...ROOT_CAPABILITIES], [...ROOT_CAPABILITIES], [...ROOT_CAPABILITIES]]);
+    expect([inheritable, ambient]).toEqual([[], []]);
+    expect(ROOT_CAPABILITIES).toEqual(expect.arrayContaining(['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_SETUID', 'CAP_SETGID', 'CAP_KILL']));
+    for (const cap of ['CAP_NET_RAW', 'CAP_MKNOD', 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE', 'CAP_SYS_RESOURCE']) expect(ROOT_CAPABILITIES).not.toContain(cap);
+    expect(root.process.noNewPrivileges).toBe(true);
+    expect(root.linux.seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
+  });
+
+  it('bounds host-wide kernel budgets: open files, ptys, and the namespace limits set by the hook', () => {
+    expect(config.process.rlimits).toContainEqual({ type: 'RLIMIT_NOFILE', hard: openFilesPerProcess(50), soft: openFilesPerProcess(50) });
+    expect(config.mounts.find((m) => m.destination === '/dev/pts')?.options).toContain(`max=${RUN_PTYS}`);
+    const hook = config.hooks?.createRuntime?.[0];
+    expect(hook?.path).toBe('/bin/sh');
+    expect(hook?.args?.[4]).toBe('/usr/bin/nsenter');
+    for (const [name, value] of Object.entries(USER_NAMESPACE_LIMITS)) expect(hook?.args?.[2]).toContain(`echo ${value} > /proc/sys/user/${name}`);
+  });
+
+  it("shows the run its own memory limit as /proc/meminfo and masks the host's boot line and hardware names", () => {
+    expect(config.mounts.find((m) => m.destination === '/proc/meminfo')).toMatchObject({ type: 'bind', source: '/s/meminfo', options: expect.arrayContaining(['ro']) as unknown });
+    expect(config.linux.maskedPaths).toEqual(expect.arrayContaining(['/proc/cmdline', '/sys/devices/virtual/dmi', '/sys/firmware']));
   });
 
   it('sets cgroup limits: memory with equal memory+swap, fractional CPU quota, pids', () => {
@@ -47,8 +82,10 @@ describe('buildOciConfig', () => {
     expect(config.process.rlimits).toContainEqual({ type: 'RLIMIT_CPU', hard: 95, soft: 95 });
   });
 
-  it('mounts the overlay first, then the system mounts, then volumes parent-first, then files', () => {
-    expect(config.mounts[0]).toMatchObject({ destination: '/', type: 'overlay', options: expect.arrayContaining(['lowerdir=/img', 'upperdir=/s/upper']) as unknown });
+  it('mounts the system mounts over the supervisor-mounted root, then volumes parent-first, then files', () => {
+    expect(config.root).toEqual({ path: '/s/rootfs', readonly: false });
+    expect(config.mounts.map((m) => m.destination)).not.toContain('/');
+    expect(config.mounts.map((m) => m.destination).slice(0, 3)).toEqual(['/proc', '/proc/meminfo', '/dev']);
     const destinations = config.mounts.map((m) => m.destination);
     expect(destinations.slice(-3)).toEqual(['/shared', '/shared/submission', '/autograder/meta.json']);
     expect(config.mounts.find((m) => m.destination === '/shared/submission')).toMatchObject({ source: '/s/vol/0', options: expect.arrayContaining(['ro']) as unknown });
@@ -65,15 +102,14 @@ describe('buildOciConfig', () => {
   it('shares the host network only when asked, and leaves out what the host cannot do', () => {
     const open = buildOciConfig(makeSpec(image, { network: true }), { ...host, cgroupNamespace: false, swapLimit: false });
     expect(open.linux.namespaces.map((n) => n.type)).not.toContain('network');
+    // A user namespace cannot mount sysfs for the host's network namespace: the host's is bound.
+    expect(open.mounts.find((m) => m.destination === '/sys')).toMatchObject({ type: 'bind', source: '/sys', options: expect.arrayContaining(['rbind', 'ro']) as unknown });
     expect(open.linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
     expect(open.linux.resources.memory?.swap).toBeUndefined();
   });
 
-  it('for crun: no overlay mount when the supervisor mounts the root, a compiled seccomp program, memory left to the parent cgroup', () => {
-    const crun = buildOciConfig(spec, { ...host, overlayMount: 'host', seccompBpf: 'AAAA', memoryOnParent: { dir: '/m/g/x', from: '/m/g/x/run/cgroup.procs', to: '/m/g/x/cgroup.procs' } });
-    expect(crun.mounts.map((m) => m.destination)).not.toContain('/');
-    expect(crun.mounts.map((m) => m.destination).slice(0, 2)).toEqual(['/proc', '/dev']);
-    expect(crun.root).toEqual({ path: '/s/rootfs', readonly: false });
+  it('for crun: a compiled seccomp program, memory left to the parent cgroup', () => {
+    const crun = buildOciConfig(spec, { ...host, seccompBpf: 'AAAA', memoryOnParent: { dir: '/m/g/x', from: '/m/g/x/run/cgroup.procs', to: '/m/g/x/cgroup.procs' } });
     expect(crun.annotations).toEqual({ 'run.oci.seccomp_bpf_data': 'AAAA' });
     expect(crun.linux.seccomp).toBeUndefined();
     expect(crun.linux.resources.memory).toBeUndefined();
@@ -82,11 +118,13 @@ describe('buildOciConfig', () => {
     expect(crun.linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
     expect(crun.mounts.find((m) => m.destination === '/sys/fs/cgroup/memory')).toMatchObject({ source: '/m/g/x', options: expect.arrayContaining(['ro']) as unknown });
     expect(config.annotations).toBeUndefined();
-    expect(config.hooks).toBeUndefined();
+    expect(config.hooks?.createRuntime?.[0]?.args).toHaveLength(5);
   });
 
   it.each([
-    [{ user: { uid: 0, gid: 1000 } }, /non-root/],
+    [{ user: { uid: 65536, gid: 1000 } }, /uid and gid from 0 to 65535/],
+    [{ user: { uid: -1, gid: 0 } }, /uid and gid from 0 to 65535/],
+    [{ user: { uid: 1.5, gid: 0 } }, /uid and gid from 0 to 65535/],
     [{ cwd: 'relative' }, /cwd/],
     [{ env: { 'A=B': 'x' } }, /environment/],
     [{ volumes: [{ target: '/proc/x', readOnly: false, owner: 'user' as const }] }, /under \/proc/],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
+import type { PreparedImage } from '../../src/sandbox/sandbox.ts';
 import { runIdPrefix } from '../../src/sandbox/oci/run-id.ts';
 import type { OciRuntime, RuntimeName } from '../../src/sandbox/oci/runtime.ts';
 import { defaultSeccompBpf } from '../../src/sandbox/seccomp-bpf.ts';
@@ -28,6 +29,8 @@ function makeSandbox(runtime: 'auto' | RuntimeName): { sandbox: OciSandbox; stat
   return { sandbox: new OciSandbox({ stateDir, runtime }), stateDir, leftovers: () => snapshotLeftovers(scope) };
 }
 
+const pythonImage = async (): Promise<PreparedImage> => ({ id: 'python', rootfs: await pythonRootfs() });
+
 // The whole suite runs once per runtime that works here; one that does not is skipped, saying why.
 const usable = new Map<RuntimeName, OciRuntime>();
 for (const name of ['crun', 'runc'] as const) {
@@ -40,7 +43,11 @@ for (const name of ['crun', 'runc'] as const) {
     continue;
   }
   usable.set(name, runtime);
-  defineSandboxSuite(`oci/${name}`, async () => sandbox, { leftovers });
+  defineSandboxSuite(`oci/${name}`, async () => sandbox, {
+    leftovers,
+    python: async () => ({ sandbox, image: await pythonImage() }),
+    hostPaths: () => [stateDir, sandbox.liveDir],
+  });
   defineRuntimeCases(name, runtime, sandbox, stateDir, leftovers);
 }
 

@@ -20,7 +20,7 @@ describe('runtime verdict cache', () => {
 
     const runtime = await new OciSandbox({ stateDir, runtime: 'runc' }).runtime();
     expect(runtime.path).not.toBe('/old/runc');
-    expect(runtime).toMatchObject({ name: 'runc', overlayMount: expect.any(String) as unknown, seccomp: expect.any(String) as unknown });
+    expect(runtime).toMatchObject({ name: 'runc', keep: expect.any(Boolean) as unknown, seccomp: expect.any(String) as unknown });
   });
 
   it('keys verdicts by everything given', async () => {

@@ -5,10 +5,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vi
 import type { PreparedImage, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { busyboxRootfs } from '../support/busybox-rootfs.ts';
 import { defineBasicCases } from './cases/basics.case.ts';
-import type { SuiteContext } from './cases/context.ts';
+import { defineBudgetCases, type PythonRuns } from './cases/budgets.case.ts';
+import { ROOT, type SuiteContext } from './cases/context.ts';
 import { defineFilesystemCases } from './cases/filesystem.case.ts';
+import { defineHostCases } from './cases/host.case.ts';
 import { defineLimitCases } from './cases/limits.case.ts';
 import { defineOutputCases } from './cases/outputs.case.ts';
+import { defineRootCases } from './cases/root.case.ts';
 
 export interface SandboxSuiteOptions {
   /**
@@ -18,6 +21,10 @@ export interface SandboxSuiteOptions {
   leftovers?: () => Promise<string[]>;
   /** The busybox image as this backend takes it; defaults to the cached busybox root filesystem. */
   image?: () => Promise<PreparedImage>;
+  /** The Python test image and a sandbox of this backend that runs it (for the kernel budget cases). */
+  python: () => Promise<PythonRuns>;
+  /** The backend's host directories (state, live state) that runs must learn nothing about. */
+  hostPaths: () => string[];
 }
 
 /** Every file, link and directory of an image with its metadata, to prove runs never change it. */
@@ -40,7 +47,7 @@ async function fingerprint(root: string): Promise<string[]> {
  * containers, no mocks. Cases are grouped in ./cases; each asserts how the run ended and, through
  * the leftovers hooks here, that nothing stayed behind.
  */
-export function defineSandboxSuite(name: string, make: () => Promise<Sandbox>, options: SandboxSuiteOptions = {}): void {
+export function defineSandboxSuite(name: string, make: () => Promise<Sandbox>, options: SandboxSuiteOptions): void {
   describe(`sandbox: ${name}`, () => {
     let sandbox: Sandbox | undefined;
     let image: PreparedImage | undefined;
@@ -52,6 +59,7 @@ export function defineSandboxSuite(name: string, make: () => Promise<Sandbox>, o
       sandbox: () => sandbox ?? expect.fail('sandbox not ready'),
       image: () => image ?? expect.fail('image not ready'),
       hostDir: () => mkdtemp(join(scratch, 'host-')),
+      hostPaths: options.hostPaths,
     };
 
     beforeAll(async () => {
@@ -76,5 +84,10 @@ export function defineSandboxSuite(name: string, make: () => Promise<Sandbox>, o
     defineFilesystemCases(ctx);
     defineLimitCases(ctx);
     defineOutputCases(ctx);
+    defineRootCases(ctx);
+    defineHostCases(ctx);
+    defineBudgetCases(options.python);
+    // Gradescope graders run as root: every hostile workload again, as root.
+    describe('as root', () => defineLimitCases({ ...ctx, user: ROOT }));
   });
 }

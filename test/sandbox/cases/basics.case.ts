@@ -62,8 +62,9 @@ export function defineBasicCases(ctx: SuiteContext): void {
       });
     });
 
-    it('refuses to run as root', async () => {
-      await expect(run(ctx, { user: { uid: 0, gid: 0 } })).rejects.toThrow(/non-root/);
+    it('refuses ids outside the run\'s user namespace', async () => {
+      await expect(run(ctx, { user: { uid: 65536, gid: 0 } })).rejects.toThrow(/0 to 65535/);
+      await expect(run(ctx, { user: { uid: 1000, gid: -1 } })).rejects.toThrow(/0 to 65535/);
     });
 
     it('passes the environment and working directory, with a default PATH', async () => {

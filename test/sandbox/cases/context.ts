@@ -1,5 +1,5 @@
 import { resolveLimits, type Limits } from '../../../src/sandbox/limits.ts';
-import type { PreparedImage, RunOutcome, RunSpec, Sandbox } from '../../../src/sandbox/sandbox.ts';
+import type { PreparedImage, RunOutcome, RunSpec, RunUser, Sandbox } from '../../../src/sandbox/sandbox.ts';
 
 /** What every case group gets from `defineSandboxSuite`; valid inside tests and hooks. */
 export interface SuiteContext {
@@ -7,7 +7,16 @@ export interface SuiteContext {
   image(): PreparedImage;
   /** A fresh host directory for fixtures (removed by the suite). */
   hostDir(): Promise<string>;
+  /** Who the runs of `run()` are, unless a case says otherwise; default uid/gid 1000. */
+  user?: RunUser;
+  /**
+   * Host paths no run may learn anything about (the backend's state and live directories): they
+   * must not appear in what a run can read of its mounts.
+   */
+  hostPaths(): string[];
 }
+
+export const ROOT: Readonly<RunUser> = Object.freeze({ uid: 0, gid: 0 });
 
 export type SpecOverrides = Partial<Omit<RunSpec, 'limits'>> & { limits?: Partial<Limits> };
 
@@ -39,7 +48,7 @@ export function makeSpec(image: PreparedImage, overrides: SpecOverrides = {}): R
   };
 }
 
-/** Runs `overrides` on the suite's sandbox and image. */
+/** Runs `overrides` on the suite's sandbox and image, as the context's user unless they say otherwise. */
 export function run(ctx: SuiteContext, overrides: SpecOverrides = {}, signal?: AbortSignal): Promise<RunOutcome> {
-  return ctx.sandbox().run(makeSpec(ctx.image(), overrides), signal);
+  return ctx.sandbox().run(makeSpec(ctx.image(), { ...(ctx.user !== undefined ? { user: { ...ctx.user } } : {}), ...overrides }), signal);
 }
