@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -119,6 +119,26 @@ function defineRuntimeCases(name: RuntimeName, runtime: OciRuntime, sandbox: Oci
       expect(outcome.reason).toBe('exited');
       expect(Number(outcome.stdout.text)).toBeLessThan(32);
       expect(Number(outcome.stdout.text)).toBeGreaterThan(20);
+    });
+
+    it.runIf(process.geteuid?.() === 0)("keeps host accounts out of a running run's files: bundle, scratch space, overlay", async () => {
+      const running = sandbox.run(makeSpec({ id: 'x', rootfs: await busyboxRootfs() }, { argv: sh('echo secret > /shared/answer; sleep 2') }));
+      const runs = join(sandbox.liveDir, 'runs');
+      let id: string | undefined;
+      for (let i = 0; i < 100 && id === undefined; i++) {
+        await sleep(20);
+        id = readdirSync(runs)[0];
+      }
+      const run = join(runs, id ?? 'none');
+      const probe = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', '--', '/bin/sh', '-c', `
+        ls ${sandbox.liveDir} >/dev/null 2>&1 && echo LIVE-LISTED
+        ls ${run} >/dev/null 2>&1 && echo RUN-LISTED
+        cat ${run}/config.json >/dev/null 2>&1 && echo CONFIG-READ
+        ls ${run}/scratch/rootfs >/dev/null 2>&1 && echo ROOT-LISTED
+        cat ${run}/scratch/vol/0/answer 2>/dev/null && echo ANSWER-READ
+        echo done`], { encoding: 'utf8' });
+      expect(probe.stdout).toBe('done\n');
+      expect(await running).toMatchObject({ reason: 'exited', exitCode: 0 });
     });
 
     it('finishes a trivial run with little overhead over the runtime itself', async () => {
