@@ -49,6 +49,14 @@ if [[ $(id -u) == 0 ]]; then
   done
 fi
 
+# Every run lives in a user namespace that root creates, and the kernel charges the inotify
+# instances of all of them to root's host-wide budget (fs.inotify.max_user_instances, 128 by
+# default), which the host's own services share. Runs get 16 each (docs/sandbox.md, "Kernel
+# budgets"); 1024 leaves room for dozens of runs at once and the services.
+if [[ $(id -u) == 0 ]] && (( $(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024) < 1024 )); then
+  sysctl -q -w fs.inotify.max_user_instances=1024 || echo "gradebox setup: could not raise fs.inotify.max_user_instances; many runs at once may exhaust root's inotify budget" >&2
+fi
+
 # npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/.
 if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund

@@ -168,7 +168,7 @@ describe('environment checks', () => {
     const result = await gradebox(['sanity', '-f', MISTAKES]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Environment\n {2}✓ Node\.js {8}\d+\.\d+\.\d+\n {2}✓ root {11}running as root \(uid 0\)\n/);
-    expect(result.stdout).toMatch(/^ {2}✓ sandbox trial {2}sh -c 'echo ok' ran as uid 1000 in a fresh sandbox in \d+ ms; runs live on a tmpfs \(\/\S+\)$/m);
+    expect(result.stdout).toMatch(/^ {2}✓ sandbox trial {2}sh -c 'echo ok' ran as uid 1000 of its own user namespace in a fresh sandbox in \d+ ms; runs live on a tmpfs \(\/\S+\)$/m);
     expect(result.stdout).toMatch(/^sanity: environment \d+ passed, \d+ warned, 0 failed; Dockerfile 2 errors, 6 warnings, 6 info: fix the errors$/m);
     console.log(`gradebox sanity (cached runtime verdict): ${Math.round(result.ms)} ms`);
   });

@@ -14,6 +14,7 @@ import { diskSpaceCheck } from '../../src/sanity/environment/disk-space.ts';
 import { dockerDaemonCheck } from '../../src/sanity/environment/docker-daemon.ts';
 import { environmentChecks } from '../../src/sanity/environment/environment-checks.ts';
 import { overlayfsCheck, tmpfsCheck } from '../../src/sanity/environment/kernel-filesystems.ts';
+import { idRangeCheck } from '../../src/sanity/environment/id-range.ts';
 import { namespacesCheck } from '../../src/sanity/environment/namespaces.ts';
 import { nodeVersionCheck } from '../../src/sanity/environment/node-version.ts';
 import { hybridCrunProblem, ociRuntimeCheck } from '../../src/sanity/environment/oci-runtime.ts';
@@ -53,8 +54,32 @@ describe('the basics', () => {
 });
 
 describe('the kernel', () => {
-  asRoot('namespaces: all five really created', async () => {
-    expect(await run(namespacesCheck())).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^pid, mount, net, ipc, uts.*: created all at once with unshare$/) as string });
+  asRoot('namespaces: all six really created', async () => {
+    expect(await run(namespacesCheck())).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^user, pid, mount, net, ipc, uts.*: created all at once with unshare$/) as string });
+  });
+
+  it("id range: passes here; an account, a group or another user's subordinate range in it fails, naming it", async () => {
+    expect(await run(idRangeCheck())).toMatchObject({ id: 'id-range', status: 'pass', detail: expect.stringMatching(/^runs use host ids 1879048192…1879113727, which no/) as string });
+    const dir = await mkdtemp(join(tmpdir(), 'gradebox-ids-'));
+    try {
+      const file = async (name: string, text: string): Promise<string> => {
+        await writeFile(join(dir, name), text);
+        return join(dir, name);
+      };
+      const files = {
+        passwd: await file('passwd', 'root:x:0:0::/root:/bin/sh\nintruder:x:1879049192:100::/home/i:/bin/sh\n'),
+        group: await file('group', 'root:x:0:\n'),
+        subuid: await file('subuid', 'alice:100000:65536\nbob:1879000000:100000\n'),
+        subgid: await file('subgid', '# none\n'),
+      };
+      expect(await run(idRangeCheck(files))).toMatchObject({
+        status: 'fail',
+        detail: 'runs use host ids 1879048192…1879113727, which user intruder (1879049192), subuid range of bob (1879000000+100000) also use',
+        fix: expect.stringMatching(/GRADEBOX_ID_BASE/) as string,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('cgroups: the layout and the controllers the limits need', async () => {
@@ -85,7 +110,7 @@ describe('the sandbox', () => {
 
   asRoot('sandbox trial: a real run with runc', async () => {
     const report = await run(sandboxTrialCheck(stateDir, 'runc'));
-    expect(report, report.detail).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^sh -c 'echo ok' ran as uid 1000 in a fresh sandbox in \d+ ms; runs live on a tmpfs \(\/(run|dev\/shm)\/gradebox[^)]*\)$/) as string });
+    expect(report, report.detail).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^sh -c 'echo ok' ran as uid 1000 of its own user namespace in a fresh sandbox in \d+ ms; runs live on a tmpfs \(\/(run|dev\/shm)\/gradebox[^)]*\)$/) as string });
   });
 
   asRoot('sandbox trial: a real run with the runtime the sandbox picks; nothing left in the state directory', async () => {
@@ -137,7 +162,7 @@ describe('runChecks and the list', () => {
 
   it('environmentChecks lists every check once', () => {
     expect(environmentChecks(home).map((c) => c.id)).toEqual([
-      'node', 'root', 'namespaces', 'cgroups', 'overlayfs', 'tmpfs', 'oci-runtime', 'sandbox-trial', 'docker', 'disk-space',
+      'node', 'root', 'namespaces', 'id-range', 'cgroups', 'overlayfs', 'tmpfs', 'oci-runtime', 'sandbox-trial', 'docker', 'disk-space',
     ]);
   });
 });

@@ -3,6 +3,7 @@ import type { Check } from './check.ts';
 import { cgroupsCheck } from './cgroups.ts';
 import { diskSpaceCheck } from './disk-space.ts';
 import { dockerDaemonCheck } from './docker-daemon.ts';
+import { idRangeCheck } from './id-range.ts';
 import { overlayfsCheck, tmpfsCheck } from './kernel-filesystems.ts';
 import { namespacesCheck } from './namespaces.ts';
 import { nodeVersionCheck } from './node-version.ts';
@@ -18,7 +19,7 @@ import { sandboxTrialCheck } from './sandbox-trial.ts';
 export function environmentChecks(home: string = gradeboxHome()): Check[] {
   const stateDir = sandboxStateDir(home);
   return [
-    nodeVersionCheck(), rootUserCheck(), namespacesCheck(), cgroupsCheck(), overlayfsCheck(), tmpfsCheck(),
+    nodeVersionCheck(), rootUserCheck(), namespacesCheck(), idRangeCheck(), cgroupsCheck(), overlayfsCheck(), tmpfsCheck(),
     ociRuntimeCheck(stateDir), sandboxTrialCheck(stateDir), dockerDaemonCheck(), diskSpaceCheck({ path: home }),
   ];
 }

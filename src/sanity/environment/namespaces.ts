@@ -5,7 +5,7 @@ import { runProgram } from './run-program.ts';
 
 // Every run gets fresh ones of these (docs/sandbox.md); /proc/self/ns names the mount one `mnt`.
 const REQUIRED: [ns: string, name: string, config: string][] = [
-  ['pid', 'pid', 'CONFIG_PID_NS'], ['mnt', 'mount', 'CONFIG_NAMESPACES'], ['net', 'net', 'CONFIG_NET_NS'],
+  ['user', 'user', 'CONFIG_USER_NS'], ['pid', 'pid', 'CONFIG_PID_NS'], ['mnt', 'mount', 'CONFIG_NAMESPACES'], ['net', 'net', 'CONFIG_NET_NS'],
   ['ipc', 'ipc', 'CONFIG_IPC_NS'], ['uts', 'uts', 'CONFIG_UTS_NS'],
 ];
 
@@ -33,7 +33,7 @@ export function namespacesCheck(): Check {
       if (process.getuid?.() !== 0 || unshare === undefined || trueProgram === undefined) {
         return { status: 'pass', detail: `${names}${extra} available; creating them not tried (needs root and unshare from util-linux)` };
       }
-      const result = await runProgram(unshare, ['--pid', '--mount', '--net', '--ipc', '--uts', '--fork', trueProgram]);
+      const result = await runProgram(unshare, ['--user', '--map-root-user', '--pid', '--mount', '--net', '--ipc', '--uts', '--fork', trueProgram]);
       if (result.code === 0) return { status: 'pass', detail: `${names}${extra}: created all at once with unshare` };
       return {
         status: 'fail',

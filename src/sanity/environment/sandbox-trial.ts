@@ -1,6 +1,7 @@
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, lchown, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostId, sandboxIdRange } from '../../sandbox/id-range.ts';
 import { resolveLimits } from '../../sandbox/limits.ts';
 import { isTmpfs } from '../../sandbox/oci/live-dir.ts';
 import { OciSandbox } from '../../sandbox/oci/oci-sandbox.ts';
@@ -35,6 +36,9 @@ export function sandboxTrialCheck(stateDir: string, runtime: 'auto' | RuntimeNam
         await copyFile(busybox, join(rootfs, 'bin', 'busybox'));
         await chmod(join(rootfs, 'bin', 'busybox'), 0o755);
         await symlink('busybox', join(rootfs, 'bin', 'sh'));
+        // Owned by the run's root, as the image store unpacks every image (docs/sandbox.md, "Users and ids").
+        const root = hostId(sandboxIdRange(), 0);
+        for (const path of [rootfs, join(rootfs, 'bin'), join(rootfs, 'bin', 'busybox'), join(rootfs, 'bin', 'sh')]) await lchown(path, root, root);
         const spec: RunSpec = {
           image: { id: 'gradebox-sanity-trial', rootfs },
           argv: ['/bin/sh', '-c', 'echo ok'], env: { PATH: '/bin' }, cwd: '/', user: GRADER_USER,
@@ -46,7 +50,7 @@ export function sandboxTrialCheck(stateDir: string, runtime: 'auto' | RuntimeNam
         const outcome = await sandbox.run(spec);
         const ms = Math.round(performance.now() - started);
         if (outcome.reason === 'exited' && outcome.exitCode === 0 && outcome.stdout.text === 'ok\n') {
-          const ran = `sh -c 'echo ok' ran as uid ${GRADER_USER.uid} in a fresh sandbox in ${ms} ms`;
+          const ran = `sh -c 'echo ok' ran as uid ${GRADER_USER.uid} of its own user namespace in a fresh sandbox in ${ms} ms`;
           if (isTmpfs(sandbox.liveDir)) return { status: 'pass', detail: `${ran}; runs live on a tmpfs (${sandbox.liveDir})` };
           return {
             status: 'warn',
