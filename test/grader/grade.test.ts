@@ -78,7 +78,7 @@ describe('grade', () => {
       warnings: [],
       visibility: 'visible',
       output: { stdout: captured('log\n'), stderr: captured(''), visibleToStudents: false },
-      run: { wallMs: 50, cpuMs: 20, peakMemoryBytes: 1024, reason: 'exited', exitCode: 0, signal: null },
+      run: { wallMs: 50, cpuMs: 20, peakMemoryBytes: 1024, reason: 'exited', exitCode: 0, signal: null, user: { uid: 1000, gid: 1000 } },
       protocol: 'coursera',
       image: { id: 'sha256:abc' },
       limits: DEFAULT_LIMITS,

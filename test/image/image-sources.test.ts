@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ImageError } from '../../src/image/image.ts';
 import { ImageStore } from '../../src/image/image-store.ts';
 import { makeImage, makeLayer, makeSandbox, writeImage, type Sandbox } from './build-image.ts';
+import { hostId, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 
 const images = inject('testImages');
 const image = (name: string): string => {
@@ -48,11 +49,11 @@ describe('image sources', () => {
     });
 
     for (const record of [fromDocker, fromOciDir, fromOciTar]) {
-      await rm(path.join(box.store, 'rootfs'), { recursive: true, force: true });
+      await rm(path.join(box.store, `rootfs-${sandboxIdRange().base}`), { recursive: true, force: true });
       const root = await store.rootfs(record);
       expect(await readlink(path.join(root, 'bin/sh'))).toBe('busybox');
       expect((await stat(path.join(root, 'tmp'))).mode & 0o7777).toBe(0o1777);
-      expect((await stat(path.join(root, 'home/grader'))).uid).toBe(1000);
+      expect((await stat(path.join(root, 'home/grader'))).uid).toBe(hostId(sandboxIdRange(), 1000));
       expect(await readFile(path.join(root, 'etc/passwd'), 'utf8')).toContain('grader:x:1000:1000:');
     }
   });
@@ -70,7 +71,7 @@ describe('image sources', () => {
     const root = await store.rootfs(record);
     const script = await stat(path.join(root, 'grader/grade.sh'));
     expect(script.mode & 0o777).toBe(0o755);
-    expect(script.uid).toBe(0);
+    expect(script.uid).toBe(hostId(sandboxIdRange(), 0));
     // The unpacked grader really runs (busybox sh from the image, chrooted-free: just the script text).
     const out = execFileSync(path.join(root, 'bin/busybox'), ['sh', path.join(root, 'grader/grade.sh')], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ fractionalScore: 1, feedback: 'ok' });

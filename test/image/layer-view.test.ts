@@ -16,6 +16,7 @@ import { LayerView } from '../../src/image/layer-view.ts';
 import { formatMtime, humanSize, listImagePath, modeString, readImageFile } from '../../src/toolkit/image-files.ts';
 import type { LayerCompression, LayerEntry } from '../../scripts/test-images/layer-writer.ts';
 import { dir, file, hardlink, makeImage, makeLayer, makeSandbox, symlink, writeImage, type Sandbox } from './build-image.ts';
+import { idInRun, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 
 const images = inject('testImages');
 
@@ -65,7 +66,10 @@ async function viewTree(view: LayerView): Promise<Map<string, string>> {
   return out;
 }
 
-/** The same map for an unpacked root on disk (setuid/setgid are stripped there; directory mtimes are the unpacker's). */
+/**
+ * The same map for an unpacked root on disk (setuid/setgid are stripped there; directory mtimes
+ * are the unpacker's; owners are shifted into the sandbox's id range, and read back as a run sees them).
+ */
 async function diskTree(root: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const walk = async (rel: string): Promise<void> => {
@@ -75,7 +79,8 @@ async function diskTree(root: string): Promise<Map<string, string>> {
       const type = st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'file';
       const content = type === 'file' ? await readFile(path.join(root, p), 'utf8') : type === 'symlink' ? await readlink(path.join(root, p)) : '';
       const mtime = type === 'directory' ? '' : st.mtime.getTime();
-      out.set(p, [type, (st.mode & 0o1777).toString(8), st.uid, st.gid, type === 'directory' ? '' : st.size, mtime, content].join(' '));
+      const [uid, gid] = [idInRun(sandboxIdRange(), st.uid), idInRun(sandboxIdRange(), st.gid)];
+      out.set(p, [type, (st.mode & 0o1777).toString(8), uid, gid, type === 'directory' ? '' : st.size, mtime, content].join(' '));
       if (type === 'directory') await walk(p);
     }
   };

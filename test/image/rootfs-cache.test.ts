@@ -7,6 +7,10 @@ import { digestHex } from '../../src/image/digest.ts';
 import type { ImageRecord } from '../../src/image/image.ts';
 import { ImageStore } from '../../src/image/image-store.ts';
 import { dir, file, makeImage, makeSandbox, type Sandbox } from './build-image.ts';
+import { sandboxIdRange } from '../../src/sandbox/id-range.ts';
+
+/** Where the store keeps unpacked roots: one folder per id range (see src/sandbox/id-range.ts). */
+const ROOTFS_DIR = `rootfs-${sandboxIdRange().base}`;
 
 let box: Sandbox;
 let record: ImageRecord;
@@ -40,7 +44,7 @@ describe('root filesystem cache', () => {
     ]);
     expect(new Set(roots).size).toBe(1);
     expect(seen.count()).toBe(1);
-    expect(roots[0]).toBe(path.join(box.store, 'rootfs', digestHex(record.id), 'root'));
+    expect(roots[0]).toBe(path.join(box.store, ROOTFS_DIR, digestHex(record.id), 'root'));
     expect(await readFile(path.join(roots[0] ?? '', 'top'), 'utf8')).toBe('top');
     expect(await a.rootfs(record, seen)).toBe(roots[0]);
     expect(seen.count()).toBe(1);
@@ -68,13 +72,13 @@ describe('root filesystem cache', () => {
 
   it('discards and redoes a half-unpacked root left by a crash, and clears stale temporaries and locks', async () => {
     const hex = digestHex(record.id);
-    const entry = path.join(box.store, 'rootfs', hex);
+    const entry = path.join(box.store, ROOTFS_DIR, hex);
     await mkdir(path.join(entry, 'root', 'data'), { recursive: true });
     await writeFile(path.join(entry, 'root', 'half-written'), 'partial');
     const deadPid = 2 ** 22 + 1; // above Linux's pid_max: never a live process
     const staleTemp = path.join(box.store, 'tmp', `rootfs-${hex}-${deadPid}-abcdef`);
     await mkdir(path.join(staleTemp, 'root'), { recursive: true });
-    await writeFile(path.join(box.store, 'rootfs', `${hex}.lock`), `${deadPid}\n`);
+    await writeFile(path.join(box.store, ROOTFS_DIR, `${hex}.lock`), `${deadPid}\n`);
 
     const seen = counter();
     const root = await new ImageStore(box.store).rootfs(record, seen);
@@ -83,7 +87,7 @@ describe('root filesystem cache', () => {
     expect((await readdir(path.join(root, 'data'))).length).toBe(200);
     expect(JSON.parse(await readFile(path.join(entry, 'complete.json'), 'utf8'))).toMatchObject({ id: record.id, warnings: [] });
     expect(await readdir(path.join(box.store, 'tmp'))).toEqual([]);
-    expect(await readdir(path.join(box.store, 'rootfs'))).toEqual([hex]);
+    expect(await readdir(path.join(box.store, ROOTFS_DIR))).toEqual([hex]);
   });
 
   it('stops on abort and leaves nothing half done', async () => {
@@ -96,7 +100,7 @@ describe('root filesystem cache', () => {
     });
     await expect(pending).rejects.toThrow(/abort/i);
     expect(await readdir(path.join(box.store, 'tmp'))).toEqual([]);
-    expect(await readdir(path.join(box.store, 'rootfs'))).toEqual([]);
+    expect(await readdir(path.join(box.store, ROOTFS_DIR))).toEqual([]);
     // And a later call still works.
     const root = await new ImageStore(box.store).rootfs(record);
     expect((await stat(path.join(root, 'top'))).isFile()).toBe(true);

@@ -6,6 +6,7 @@ import { ImageStore } from '../../src/image/image-store.ts';
 import { unpackLayer } from '../../src/image/unpack-layer.ts';
 import type { LayerEntry } from '../../scripts/test-images/layer-writer.ts';
 import { dir, file, hardlink, makeImage, makeLayer, makeSandbox, symlink, writeImage, type Sandbox } from './build-image.ts';
+import { hostId, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 
 let box: Sandbox;
 beforeEach(async () => {
@@ -30,7 +31,7 @@ async function expectRefused(layers: LayerEntry[][], message: RegExp): Promise<v
   );
   expect(err).toBeInstanceOf(ImageError);
   expect((err as Error).message).toMatch(message);
-  const left = await readdir(path.join(box.store, 'rootfs')).catch(() => []);
+  const left = await readdir(path.join(box.store, `rootfs-${sandboxIdRange().base}`)).catch(() => []);
   expect(left.filter((name) => !name.endsWith('.lock'))).toEqual([]);
   expect(await readdir(path.join(box.store, 'tmp')).then((n) => n.filter((x) => x.startsWith('rootfs-')))).toEqual([]);
 }
@@ -100,7 +101,9 @@ describe('layers and whiteouts', () => {
     ]);
     const su = await stat(path.join(root, 'bin/su'));
     expect(su.mode & 0o7777).toBe(0o755);
-    expect([su.uid, su.gid]).toEqual([1234, 5678]);
+    // Owners shifted into the sandbox's id range, so a run's user namespace sees 1234:5678.
+    const range = sandboxIdRange();
+    expect([su.uid, su.gid]).toEqual([hostId(range, 1234), hostId(range, 5678)]);
     expect(su.mtime.getTime()).toBe(mtime.getTime());
     expect((await stat(path.join(root, 'bin/group-tool'))).mode & 0o7777).toBe(0o711);
     expect((await stat(path.join(root, 'bin/ro'))).mode & 0o7777).toBe(0o400);
@@ -109,7 +112,7 @@ describe('layers and whiteouts', () => {
     expect(bin.mtime.getTime()).toBe(mtime.getTime()); // set after its children were written
     const link = await lstat(path.join(root, 'bin/link'));
     expect(await readlink(path.join(root, 'bin/link'))).toBe('/bin/su');
-    expect([link.uid, link.gid, link.mtime.getTime()]).toEqual([42, 43, mtime.getTime()]);
+    expect([link.uid, link.gid, link.mtime.getTime()]).toEqual([hostId(range, 42), hostId(range, 43), mtime.getTime()]);
     expect((await stat(path.join(root, 'bin/su-again'))).ino).toBe(su.ino);
     expect((await stat(path.join(root, 'locked'))).mode & 0o777).toBe(0o500);
     expect(await readFile(path.join(root, 'locked/inside'), 'utf8')).toBe('still written');
