@@ -129,6 +129,9 @@ describe('usage errors exit 2 with one message and touch nothing', () => {
     ['--env-json with a bad name', ['--env-json', '{"A-B": "x"}'], /--env-json key "A-B" is not a valid variable name/],
     ['--protocol foo', ['--protocol', 'foo'], /--protocol takes one of coursera, gradescope, got "foo"/],
     ['--backend foo', ['--backend', 'foo'], /--backend takes one of auto, oci, docker, got "foo"/],
+    ['--user with a name', ['--user', 'student'], /--user: a user must be root, UID or UID:GID with ids from 0 to 65535, got "student"/],
+    ['--user past the namespace', ['--user', '70000'], /--user: a user must be root, UID or UID:GID .*got "70000"/],
+    ['--user with an empty gid', ['--user', '1000:'], /--user: a user must be root, UID or UID:GID .*got "1000:"/],
   ];
 
   it.each(cases)('%s', async (_name, options, message) => {
@@ -188,13 +191,24 @@ describe('graded: exit 0', () => {
       status: 'graded', score: 1, points: { earned: 10, possible: 10 }, protocol: 'gradescope',
       feedback: { text: 'answer.txt was graded.' }, errors: [],
       limits: { memoryMiB: 300, cpus: 0.5, timeoutSeconds: 30 },
-      run: { reason: 'exited', exitCode: 0, signal: null },
+      // Gradescope graders run as root (of the run's own user namespace), as on Gradescope.
+      run: { reason: 'exited', exitCode: 0, signal: null, user: { uid: 0, gid: 0 } },
     });
     expect(json.image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(json.tests.map((t) => [t.name, t.status])).toEqual([
       ['Sum of 1 to 10', 'passed'], ['Sum of squares', 'passed'], ['Exactly two lines', 'passed'],
     ]);
     expect(json.keptAt).toBeUndefined();
+  });
+
+  it('--user picks who the grader runs as; a Coursera grader is uid 1000 without it', async () => {
+    const submission = await mkdtemp(join(work, 'whoami-'));
+    await writeFile(join(submission, 'main.sh'), 'echo "$(id -u):$(id -g)" >&2; [ "$(id -u)" = "$WANT" ]\n');
+    for (const [user, want, uid, gid] of [[undefined, '1000', 1000, 1000], ['root', '0', 0, 0], ['2000:100', '2000', 2000, 100]] as const) {
+      const result = await grade('run-submission', submission, '--json', '--env', `WANT=${want}`, ...(user === undefined ? [] : ['--user', user]));
+      expect(result.code, result.stderr).toBe(0);
+      expect(jsonResult(result)).toMatchObject({ status: 'graded', score: 1, run: { user: { uid, gid } }, output: { stderr: { text: `${uid}:${gid}\n` } } });
+    }
   });
 
   it('a Gradescope grader in Python, human output with the tests', async () => {

@@ -167,13 +167,16 @@ describe.each(backends)('gradebox inspect on a terminal ($name)', (backend) => {
     });
   });
 
-  it('--super-user: uid 0, yet no capabilities, no_new_privs and seccomp', async () => {
+  it("--super-user: root of the session's own user namespace, with a container root's capabilities there, no_new_privs and seccomp", async () => {
     await withSession([testImage('coursera-sh'), '--super-user'], async (tty) => {
-      await tty.type('id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\\t"; echo "D$((1+1))"');
+      expect(await tty.screen()).toMatch(/^gradebox: \/bin\/sh as root \(uid 0 of the sandbox's user namespace\), coursera layout/m);
+      await tty.type('id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\\t"; cat /proc/self/uid_map; echo "D$((1+1))"');
       const screen = await tty.waitFor(/^D2$/m);
       expect(screen).toMatch(/^0$/m);
-      expect(screen).toMatch(/^CapEff:0{16}$/m);
-      expect(screen).toMatch(/^CapBnd:0{16}$/m);
+      // CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT AUDIT_WRITE SETFCAP
+      expect(screen).toMatch(/^CapEff:00000000a00405fb$/m);
+      expect(screen).toMatch(/^CapBnd:00000000a00405fb$/m);
+      expect(screen).toMatch(/\b0\s+1879048192\s+65536\b/);
       expect(screen).toMatch(/^NoNewPrivs:1$/m);
       expect(screen).toMatch(/^Seccomp:2$/m);
       await tty.type('exit 0');
@@ -183,7 +186,8 @@ describe.each(backends)('gradebox inspect on a terminal ($name)', (backend) => {
 
   it('a Gradescope image gets bash when it has it, in /autograder with the submission and metadata', async () => {
     await withSession([testImage('gradescope-py'), '-d', GOOD_SUMS], async (tty) => {
-      expect(await tty.screen()).toMatch(/^gradebox: \/bin\/bash as uid 1000, gradescope layout, submission at \/autograder\/submission/m);
+      // As grading runs Gradescope graders: root of the session's own user namespace.
+      expect(await tty.screen()).toMatch(/^gradebox: \/bin\/bash as root \(uid 0 of the sandbox's user namespace\), gradescope layout, submission at \/autograder\/submission/m);
       await tty.type('echo "$0 $PWD"; ls /autograder/submission; test -f /autograder/submission_metadata.json && touch /autograder/results/r && echo "GS$((1+1))"');
       const screen = await tty.waitFor(/^GS2$/m);
       expect(screen).toMatch(/^\/bin\/bash \/autograder$/m);

@@ -40,6 +40,7 @@ describe.each(databases)('assignments and grader versions on $name', (factory) =
       status: 'draft',
       imageId: imageId(1),
       protocol: null,
+      runAs: null,
       cpus: 1,
       memoryMiB: 1024,
       timeoutSeconds: 1200,
@@ -51,6 +52,17 @@ describe.each(databases)('assignments and grader versions on $name', (factory) =
     const v2 = await h.platform.createDraft(tara, draft('p1', 2, { protocol: 'gradescope', cpus: 2.5, memoryMiB: 2048, timeoutSeconds: 60 }));
     expect(v2).toMatchObject({ number: 2, protocol: 'gradescope', cpus: 2.5, memoryMiB: 2048, timeoutSeconds: 60 });
     expect((await h.platform.createDraft(tara, draft('p2', 3))).number).toBe(1);
+  });
+
+  it('keeps who a version runs as, in its one spelling, and refuses anything else', async () => {
+    for (const [given, kept] of [['root', 'root'], ['0', 'root'], ['0:0', 'root'], ['1000', '1000'], ['1000:1000', '1000'], [' 2000:100 ', '2000:100'], [null, null]] as const) {
+      expect((await h.platform.createDraft(h.admin, draft('p1', 1, { runAs: given }))).runAs, String(given)).toBe(kept);
+    }
+    for (const bad of ['student', '65536', '-1', '1000:', '1.5', '', 'root:0']) {
+      const error = await h.platform.createDraft(h.admin, draft('p1', 1, { runAs: bad })).catch((e: unknown) => e);
+      expect(error, bad).toBeInstanceOf(InvalidInput);
+      expect((error as InvalidInput).message).toMatch(/^runAs: a user must be root, UID or UID:GID with ids from 0 to 65535/);
+    }
   });
 
   it('numbers concurrent uploads to one part without gaps or duplicates', async () => {

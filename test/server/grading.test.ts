@@ -27,6 +27,7 @@ const COURSE = {
     { id: 'sums', title: 'Sums', parts: [{ id: 'sum', points: 10 }] },
     { id: 'runs', title: 'Runs', parts: [{ id: 'main', points: 4 }] },
     { id: 'broken', title: 'Broken grader', parts: [{ id: 'p', points: 1 }] },
+    { id: 'as-root', title: 'A grader version that runs as root', parts: [{ id: 'main', points: 1 }] },
   ],
 };
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
   expect((await t.admin('POST', '/api/apply', COURSE)).status).toBe(200);
   student = await t.tokenFor('stu', ['read', 'submit']);
   instructor = await t.tokenFor('ines', ['read', 'submit', 'author']);
-  const publish = async (assignment: string, part: string, image: string, limits: Record<string, number> = {}): Promise<void> => {
+  const publish = async (assignment: string, part: string, image: string, limits: Record<string, number | string> = {}): Promise<void> => {
     const imageId = await t.uploadImage(instructor, 'cs1', testImage(image));
     const draft = await t.as(instructor)('POST', `/api/courses/cs1/assignments/${assignment}/parts/${part}/graders`, { imageId, ...limits });
     expect(draft.status).toBe(201);
@@ -50,6 +51,7 @@ beforeAll(async () => {
   await publish('sums', 'sum', 'coursera-sh');
   await publish('runs', 'main', 'run-submission', { timeoutSeconds: 2 });
   await publish('broken', 'p', 'bad-json');
+  await publish('as-root', 'main', 'run-submission', { timeoutSeconds: 20, runAs: 'root' });
   const stateDir = join(t.dataDir, 'sandbox');
   scope = { stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs'] };
 }, 180_000);
@@ -141,6 +143,13 @@ describe('grading through the service', () => {
     const { done, updates } = await events(submission.id);
     expect(done).toBe(true);
     expect(['graded', 'timeout']).toContain(updates.at(-1)?.parts[0]?.result?.status);
+  }, 60_000);
+
+  it("runs a grader version as its runAs says: here root, of the run's own user namespace", async () => {
+    const submission = await submit('as-root', { 'main.sh': '[ "$(id -u):$(id -g)" = 0:0 ] && chown 1000 /tmp && [ "$(cat /proc/self/uid_map | tr -s " " | cut -d" " -f3)" != 0 ]\n' });
+    expect((await events(submission.id)).done).toBe(true);
+    const staff = (await t.as(instructor)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
+    expect(staff.parts[0]?.result).toMatchObject({ status: 'graded', score: 1, full: { run: { user: { uid: 0, gid: 0 } } } });
   }, 60_000);
 
   it('an instructor can download the submission exactly as submitted', async () => {
