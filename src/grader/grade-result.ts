@@ -58,7 +58,7 @@ export interface GradeResult {
     visibility?: Visibility;
   };
   /** Usage of the run; all zero with reason `exited` and exitCode null when no run was started (`not-gradable`). */
-  run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null };
+  run: Usage & { reason: EndReason; exitCode: number | null; signal: string | null; user?: { uid: number; gid: number } };
   protocol: Protocol;
   image: { id: string };
   limits: Limits;
