@@ -1,8 +1,8 @@
 /**
  * Issue 11 §4: what a grader or a submission writes must not drive the terminal of the author who
  * reads the result. The real `gradebox grade local`, `ls` and `cat` over dist/ (build first), with
- * the echo-payload fixture grader, which puts a submission's payload.txt in the feedback, a test's
- * name and output, an unknown results.json key (quoted by a warning), stdout and stderr. Human
+ * the echo-payload fixture grader, which passes a submission's payload through to the feedback, a
+ * test's name and output, an unknown results.json key (quoted by a warning), stdout and stderr. Human
  * output must carry no control character but newline and tab; --json keeps the exact text. The
  * same attacks through `gradebox serve`: terminal-safety.integration.test.ts.
  */
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
 import { dir, file, makeImage } from '../image/build-image.ts';
 import { assertBuildIsFresh, cliEnv, runCli, type CliResult } from '../support/run-cli.ts';
-import { firstActive, TERMINAL_ATTACKS, type TerminalAttack } from '../support/terminal-attacks.ts';
+import { firstActive, payloadSubmissionFiles, TERMINAL_ATTACKS, type TerminalAttack } from '../support/terminal-attacks.ts';
 import { testImage } from '../support/test-image.ts';
 
 let work: string;
@@ -25,11 +25,11 @@ function gradebox(args: string[], env: Record<string, string | undefined> = {}):
   return runCli(args, { env: cliEnv({ GRADEBOX_HOME: home, NO_COLOR: '1', ...env }) });
 }
 
-/** A submission folder holding payload.txt. */
+/** A submission folder for the echo-payload grader. */
 async function payloadSubmission(attack: TerminalAttack, index: number): Promise<string> {
   const folder = join(work, `payload-${index}`);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'payload.txt'), attack.payload);
+  for (const [name, text] of Object.entries(payloadSubmissionFiles(attack.payload))) await writeFile(join(folder, name), text);
   return folder;
 }
 

@@ -60,3 +60,17 @@ export function firstActive(text: string): string | undefined {
   if (!match) return undefined;
   return `U+${match[0].charCodeAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(text.slice(Math.max(0, match.index - 30), match.index + 30))}`;
 }
+
+/**
+ * The files of a submission for the echo-payload fixture grader, which passes them through: the
+ * payload in the feedback, a test's name and output, an unknown results.json key (which the
+ * author's warnings quote), stdout and stderr. Score 0 of 1, status graded.
+ */
+export function payloadSubmissionFiles(payload: string): Record<string, string> {
+  const results = {
+    output: `feedback ${payload}`,
+    tests: [{ name: `name ${payload}`, score: 0, max_score: 1, status: 'failed', output: `output ${payload}` }],
+    [`key ${payload}`]: 'unknown keys are warnings that quote the key',
+  };
+  return { 'results.json': JSON.stringify(results), 'stdout.txt': `stdout ${payload}\n`, 'stderr.txt': `stderr ${payload}\n` };
+}
