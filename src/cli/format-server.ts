@@ -1,6 +1,7 @@
 /** Renders the grading service's objects (model.ts) for a terminal: tables, part results, dates. */
 import type { GraderVersion, PartOutcome, PartResult, Submission } from '../platform/model.ts';
 import { paint } from './terminal.ts';
+import { safeLine, safeText } from './untrusted-text.ts';
 
 /** Rows as left-aligned columns two spaces apart; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -40,17 +41,21 @@ export function resultSummary(result: PartResult, points: number): string {
   return `${paint(ok ? 'green' : 'red', result.status)} ${ok ? percent(result.score) : ''}${earned}`.replace(/\s+$/, '');
 }
 
-/** One part of a submission: status (or the job's phase while grading), score, then the feedback indented. */
+/**
+ * One part of a submission: status (or the job's phase while grading), score, then the feedback
+ * indented. The feedback and test names are the grader's (and may quote the submission): they go
+ * through untrusted-text.ts.
+ */
 export function formatPartOutcome(outcome: PartOutcome): string {
-  const head = paint('bold', outcome.partId);
+  const head = paint('bold', safeLine(outcome.partId));
   if (outcome.result === null) return `${head}  ${outcome.job ? outcome.job.phase : 'waiting'}\n`;
   const lines = [`${head}  ${resultSummary(outcome.result, outcome.points)}`];
-  const feedback = outcome.result.feedback.text.trimEnd();
+  const feedback = safeText(outcome.result.feedback.text).trimEnd();
   lines.push(...(feedback === '' ? ['  (no feedback)'] : feedback.split('\n').map((line) => `  ${line}`)));
   for (const test of outcome.result.tests) {
     const mark = test.status === 'failed' ? paint('red', '✗') : test.status === 'passed' ? paint('green', '✓') : '•';
     const pts = test.score === null ? '' : ` ${test.score}${test.maxScore === null ? '' : `/${test.maxScore}`}`;
-    lines.push(`  ${mark} ${test.name}${pts}`);
+    lines.push(`  ${mark} ${safeLine(test.name)}${pts}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -62,7 +67,7 @@ export function formatSubmission(submission: Submission): string {
 
 /** `p1 running, p2 queued` for a progress line. */
 export function gradingPhases(submission: Submission): string {
-  return submission.parts.map((p) => `${p.partId} ${p.result ? p.result.status : (p.job?.phase ?? 'queued')}`).join(', ');
+  return submission.parts.map((p) => `${safeLine(p.partId)} ${p.result ? p.result.status : (p.job?.phase ?? 'queued')}`).join(', ');
 }
 
 export function humanBytes(n: number): string {

@@ -6,6 +6,7 @@ import { formatSubmission, gradingPhases } from './format-server.ts';
 import { progressReporter } from './progress.ts';
 import { printJson } from './server-connection.ts';
 import { paint } from './terminal.ts';
+import { safeLine } from './untrusted-text.ts';
 
 export interface ReportFlags {
   /** Wait until every part is graded (SSE, polling as a fallback). */
@@ -27,7 +28,7 @@ export async function reportSubmission(client: ApiClient, submission: Submission
   if (!flags.wait) return ExitCode.ok;
   const notGraded = final.parts.filter((p) => p.result?.status !== 'graded');
   if (notGraded.length > 0) {
-    process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded: ${notGraded.map((p) => `${p.partId} (${p.result?.status ?? 'no result'})`).join(', ')}\n`);
+    process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded: ${notGraded.map((p) => `${safeLine(p.partId)} (${p.result?.status ?? 'no result'})`).join(', ')}\n`);
     return ExitCode.failed;
   }
   return ExitCode.ok;

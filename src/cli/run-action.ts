@@ -1,10 +1,12 @@
 import { ImageError } from '../image/image.ts';
 import { SandboxError } from '../sandbox/sandbox.ts';
+import { BuildContextError } from '../toolkit/build-context.ts';
 import { SubmissionPathError } from '../toolkit/grade-local.ts';
 import { describeClientFailure } from './client-failures.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
 import { paint } from './terminal.ts';
+import { safeText } from './untrusted-text.ts';
 import { UsageError } from './usage-error.ts';
 
 /**
@@ -28,29 +30,36 @@ export function runAction<A extends unknown[]>(
   };
 }
 
+/**
+ * Messages may quote what a grader, an image or a submission holds (a file name in a submission or
+ * an image, a symlink target, a server's echo of either): they go through safeText, as any
+ * untrusted text does, before they reach the terminal.
+ */
 function reportError(error: unknown): number {
+  const say = (label: string, text: string): void => void process.stderr.write(`${label} ${safeText(text)}\n`);
   const err = paint('red', 'error:', process.stderr);
   if (error instanceof UsageError || error instanceof SubmissionPathError) {
-    process.stderr.write(`${err} ${error.message}\n(see --help)\n`);
+    say(err, `${error.message}\n(see --help)`);
     return ExitCode.usage;
   }
   if (error instanceof SandboxError) {
-    process.stderr.write(`${err} ${error.message}\n`);
-    if (error.hint) process.stderr.write(`fix: ${error.hint}\n`);
+    say(err, error.message);
+    if (error.hint) say('fix:', error.hint);
     return ExitCode.environment;
   }
   const failure = describeClientFailure(error);
   if (failure) {
-    process.stderr.write(`${err} ${failure.message.replaceAll('\n', '\n  ')}\n`);
+    say(err, failure.message.replaceAll('\n', '\n  '));
     if (failure.usage) process.stderr.write('(see --help)\n');
-    if (failure.hint) process.stderr.write(`hint: ${failure.hint}\n`);
+    if (failure.hint) say('hint:', failure.hint);
     return failure.exitCode;
   }
   if (error instanceof ImageError) {
-    process.stderr.write(`${err} ${error.message}\n`);
+    say(err, error.message);
+    if (error instanceof BuildContextError) say('hint:', error.hint);
     return ExitCode.graderError;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`${err} unexpected failure: ${message}\nPlease report this as a gradebox bug.\n`);
+  say(err, `unexpected failure: ${message}\nPlease report this as a gradebox bug.`);
   return ExitCode.graderError;
 }

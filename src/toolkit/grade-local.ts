@@ -6,6 +6,7 @@ import { ImageStore } from '../image/image-store.ts';
 import type { Limits } from '../sandbox/limits.ts';
 import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import type { RunUser } from '../sandbox/sandbox.ts';
+import { refuseBuildContext } from './build-context.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { openStoreSandbox } from './store-sandbox.ts';
 
@@ -40,6 +41,7 @@ export class SubmissionPathError extends Error {
  */
 export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResult> {
   await requireDirectory(options.submissionDir);
+  await refuseBuildContext(options.image, (name) => ['gradebox', 'grade', 'local', name, options.submissionDir]);
   const home = options.home ?? gradeboxHome();
   const store = new ImageStore(imageStoreDir(home));
   const progress = { signal: options.signal, onProgress: options.onProgress };

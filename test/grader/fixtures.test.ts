@@ -14,6 +14,7 @@ const SUBMISSIONS = join(import.meta.dirname, '..', 'fixtures', 'submissions');
 const EXPECTED = [
   'coursera-sh', 'coursera-py', 'gradescope-sh', 'gradescope-py', 'run-submission', 'run-submission-py',
   'bad-json', 'score-out-of-range', 'no-feedback', 'no-output', 'feedback-symlink', 'feedback-fifo', 'feedback-huge', 'gradescope-mismatch',
+  'echo-payload', 'needs-root', 'needs-part-id',
 ];
 
 const names = readdirSync(GRADERS).filter((name) => existsSync(join(GRADERS, name, 'image.json')));

@@ -6,6 +6,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
+import { safeText } from '../untrusted-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** `gradebox cat IMAGE FILE...`: print files of an image from its layers, without running anything. */
@@ -44,7 +45,8 @@ cannot be read, 2 usage error.`)
           // The reader went away (`| head`): stop quietly, as cat does on SIGPIPE.
           if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
           if (!(error instanceof ImagePathError)) throw error;
-          process.stderr.write(`${paint('red', 'error:', process.stderr)} ${error.message}\n`);
+          // The message may quote the image's symlink targets; the files' bytes above stay exact.
+          process.stderr.write(`${paint('red', 'error:', process.stderr)} ${safeText(error.message)}\n`);
           failed = true;
         }
       }

@@ -1,15 +1,14 @@
 import { Command, Option } from 'commander';
 import { gradeLocal } from '../../toolkit/grade-local.ts';
-import type { GradeResult } from '../../grader/grade-result.ts';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/limits.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
+import { gradingNotes } from '../grading-notes.ts';
 import { envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
-import { paint } from '../terminal.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface GradeLocalFlags {
@@ -80,8 +79,8 @@ Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output
         progress?.stop();
         process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatGradeResult(result)}\n`);
         if (result.keptAt) process.stderr.write(`run files kept at ${result.keptAt}\n`);
-        // Say why on stderr too, so it shows when stdout goes to a file or to jq.
-        if (result.status !== 'graded') process.stderr.write(`${notGraded(result)}\n`);
+        // Say why (and what to try) on stderr too, so it shows when stdout goes to a file or to jq.
+        process.stderr.write(gradingNotes(result, { partIdGiven: flags.partId !== undefined, args }));
         return result.status === 'graded' ? ExitCode.ok : ExitCode.graderError;
       } finally {
         progress?.stop();
@@ -100,10 +99,4 @@ function checkedLimits(limits: Partial<Limits>): Partial<Limits> {
     throw new UsageError(message, { cause: error });
   }
   return limits;
-}
-
-function notGraded(result: GradeResult): string {
-  const [first, ...more] = result.errors;
-  const why = first === undefined ? '' : `: ${first}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
-  return `${paint('red', 'error:', process.stderr)} not graded (${result.status})${why}`;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { gradeRemote, type RemoteGrading, type RemotePartGrading } from '../../client/grade-remote.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
+import { gradeHints } from '../../toolkit/grade-hints.ts';
 import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
@@ -10,6 +11,7 @@ import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
 import { paint } from '../terminal.ts';
+import { safeLine, safeText } from '../untrusted-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface GradeRemoteFlags extends ServerFlags {
@@ -71,8 +73,13 @@ error, timeout, …) or refused by the server, 2 usage error or the server is un
       else process.stdout.write(grading.parts.map(formatComparison).join('\n'));
       for (const part of grading.parts) if (part.local.keptAt) process.stderr.write(`run files of ${part.partId} kept at ${part.local.keptAt}\n`);
       const failed = grading.parts.filter((p) => p.local.status !== 'graded');
+      for (const part of grading.parts) {
+        // The server gives each part its part id: no part id hints, only what the run itself shows.
+        const hints = gradeHints(part.local, { partIdGiven: true, args: [] });
+        for (const hint of hints) process.stderr.write(`hint: part ${safeLine(part.partId)}: ${hint}\n`);
+      }
       if (failed.length > 0) {
-        process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded here: ${failed.map((p) => `${p.partId} (${p.local.status})`).join(', ')}\n`);
+        process.stderr.write(`${paint('red', 'error:', process.stderr)} not graded here: ${failed.map((p) => `${safeLine(p.partId)} (${p.local.status})`).join(', ')}\n`);
         return ExitCode.graderError;
       }
       return ExitCode.ok;
@@ -81,7 +88,7 @@ error, timeout, …) or refused by the server, 2 usage error or the server is un
 
 function formatComparison(part: RemotePartGrading): string {
   const v = part.version;
-  const head = `${paint('bold', `part ${part.partId}`)}: grader ${versionLabel(v)} ${v.id}, chosen as ${part.chosenBy}; ` +
+  const head = `${paint('bold', `part ${safeLine(part.partId)}`)}: grader ${versionLabel(v)} ${v.id}, chosen as ${part.chosenBy}; ` +
     `${v.cpus} CPU, ${v.memoryMiB} MiB, ${v.timeoutSeconds} s, ${v.protocol ?? 'protocol detected'}\n`;
   const stored = part.stored;
   const local = part.local;
@@ -93,11 +100,11 @@ function formatComparison(part: RemotePartGrading): string {
     ['feedback', stored ? firstLine(stored.feedback.text) : '—', firstLine(local.feedback.text)],
   ];
   const verdict = stored === null ? '' : same ? `${paint('green', 'same result')} (status, score and feedback)\n` : `${paint('yellow', 'different result')}: see both feedbacks below\n`;
-  const storedFeedback = stored && !same ? `\n${paint('bold', 'Stored feedback:')}\n${stored.feedback.text.split('\n').map((l) => `  ${l}`).join('\n')}\n` : '';
+  const storedFeedback = stored && !same ? `\n${paint('bold', 'Stored feedback:')}\n${safeText(stored.feedback.text).split('\n').map((l) => `  ${l}`).join('\n')}\n` : '';
   return `${head}${table(rows)}${verdict}${storedFeedback}\n${paint('bold', 'Graded here:')}\n${formatGradeResult(local)}\n`;
 }
 
 function firstLine(text: string): string {
-  const [line = ''] = text.trim().split('\n');
+  const line = safeLine(text.trim().split(/\r?\n/)[0] ?? '');
   return line.length > 60 ? `${line.slice(0, 59)}…` : line || '(empty)';
 }

@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
 import { paint } from '../terminal.ts';
+import { safeLine } from '../untrusted-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface LsFlags {
@@ -82,8 +83,9 @@ function jsonEntry(entry: ImageDirEntry, names: OwnerNames | undefined): Record<
 function longLines(entries: ImageDirEntry[], names: OwnerNames | undefined, human: boolean): string {
   const rows = entries.map((entry) => ({
     mode: modeString(entry.type, entry.mode),
-    user: names?.users.get(entry.uid) ?? String(entry.uid),
-    group: names?.groups.get(entry.gid) ?? String(entry.gid),
+    // Names from the image's /etc/passwd and /etc/group: as untrusted as the file names.
+    user: safeLine(names?.users.get(entry.uid) ?? String(entry.uid)),
+    group: safeLine(names?.groups.get(entry.gid) ?? String(entry.gid)),
     size: human ? humanSize(entry.size) : String(entry.size),
     entry,
   }));
@@ -91,23 +93,21 @@ function longLines(entries: ImageDirEntry[], names: OwnerNames | undefined, huma
   const [user, group, size] = [width((r) => r.user), width((r) => r.group), width((r) => r.size)];
   return rows
     .map((row) => {
-      const link = row.entry.linkTarget === null ? '' : ` -> ${printable(row.entry.linkTarget)}`;
+      const link = row.entry.linkTarget === null ? '' : ` -> ${safeLine(row.entry.linkTarget)}`;
       const when = formatMtime(row.entry.mtime);
       return `${row.mode} ${row.user.padEnd(user)} ${row.group.padEnd(group)} ${row.size.padStart(size)} ${when} ${styledName(row.entry)}${link}\n`;
     })
     .join('');
 }
 
-/** A name coloured by type on a terminal (NO_COLOR and pipes stay plain). */
+/**
+ * A name coloured by type on a terminal (NO_COLOR and pipes stay plain). Names come from the
+ * image's layers: control characters, newlines and tabs in them are shown as untrusted-text.ts
+ * says (`␛`, `␊`, `␉`), so one entry stays one harmless line; `--json` keeps the exact names.
+ */
 function styledName(entry: ImageDirEntry): string {
-  const name = printable(entry.name);
+  const name = safeLine(entry.name);
   if (entry.type === 'directory') return paint(['bold', 'blue'], name);
   if (entry.type === 'symlink') return paint('cyan', name);
   return name;
-}
-
-/** Control characters in a name (a newline, a terminal escape) shown as `\xNN`, so one entry stays one harmless line. */
-function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
