@@ -1,5 +1,6 @@
-// Builds the images the tests run, offline: busybox, python (debootstrap) and one per grader
-// fixture folder (on busybox, or on the python, java or r debootstrap roots), as `docker save` tarballs (plus OCI layouts of busybox) under ~/.cache/gradebox/test-images/.
+// Builds the images the tests run: busybox, python (debootstrap) and one per grader fixture folder
+// (on busybox, or on the python, java or r debootstrap roots), as `docker save` tarballs (plus OCI
+// layouts of busybox) under ~/.cache/gradebox/test-images/. Only debootstrap goes online.
 // Each output is rebuilt only when the hash of its recipe changes. Run: npx node scripts/build-test-images.ts [name...]
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -46,7 +47,7 @@ const BASES: Record<BaseName, { recipe: () => string | Promise<string>; write: (
 };
 
 export interface BuildOptions {
-  /** Build only these images (and what they need): busybox, python or fixture names. Default: all. */
+  /** Build only these images (and the bases they stand on): busybox, python or fixture names. Default: all. */
   only?: string[];
   log?: (line: string) => void;
 }
