@@ -1,5 +1,6 @@
-// Builds the images the tests run, offline: busybox, python (debootstrap) and one per grader
-// fixture folder, as `docker save` tarballs (plus OCI layouts of busybox) under ~/.cache/gradebox/test-images/.
+// Builds the images the tests run: busybox, python (debootstrap) and one per grader fixture folder
+// (on busybox, or on the python, java or r debootstrap roots), as `docker save` tarballs (plus OCI
+// layouts of busybox) under ~/.cache/gradebox/test-images/. Only debootstrap goes online.
 // Each output is rebuilt only when the hash of its recipe changes. Run: npx node scripts/build-test-images.ts [name...]
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -9,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { withFileLock } from '../src/image/file-lock.ts';
 import { busyboxRecipe, writeBusyboxLayer } from './test-images/base-busybox.ts';
+import { javaRecipe, writeJavaLayer } from './test-images/base-java.ts';
 import { pythonRecipe, writePythonLayer } from './test-images/base-python.ts';
-import { findFixtureImages, treeDigest, writeFilesLayer, type BaseName } from './test-images/fixture-images.ts';
+import { rRecipe, writeRLayer } from './test-images/base-r.ts';
+import { BASE_NAMES, findFixtureImages, treeDigest, writeFilesLayer, type BaseName } from './test-images/fixture-images.ts';
 import { writeDockerArchive, writeOciLayout, type ContainerConfig } from './test-images/image-writer.ts';
 import { recompress, type WrittenLayer } from './test-images/layer-writer.ts';
 
@@ -26,13 +29,25 @@ export const TEST_IMAGES_DIR = path.resolve(
 /** Grader fixture folders; each with an image.json becomes an image. */
 export const FIXTURE_GRADERS_DIR = path.resolve(HERE, '../test/fixtures/graders');
 
-const BASE_CONFIG: Record<BaseName, ContainerConfig> = {
+/** Config of the base images written on their own (busybox and python; java and r only carry fixtures). */
+const BASE_CONFIG: Record<'busybox' | 'python', ContainerConfig> = {
   busybox: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'], Cmd: ['sh'] },
   python: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'], Cmd: ['python3'] },
 };
 
+/**
+ * How each base root layer is made. The debootstrap'd ones download from Debian's mirror the first
+ * time: python a minute or two, java and r a few minutes each.
+ */
+const BASES: Record<BaseName, { recipe: () => string | Promise<string>; write: (file: string) => Promise<WrittenLayer>; slow?: string }> = {
+  busybox: { recipe: busyboxRecipe, write: (file) => writeBusyboxLayer(file) },
+  python: { recipe: pythonRecipe, write: (file) => writePythonLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap: a minute or two' },
+  java: { recipe: javaRecipe, write: (file) => writeJavaLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap of OpenJDK 17 and JUnit 4: a few minutes' },
+  r: { recipe: rRecipe, write: (file) => writeRLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap of R: a few minutes' },
+};
+
 export interface BuildOptions {
-  /** Build only these images (and what they need): busybox, python or fixture names. Default: all. */
+  /** Build only these images (and the bases they stand on): busybox, python or fixture names. Default: all. */
   only?: string[];
   log?: (line: string) => void;
 }
@@ -65,7 +80,7 @@ class Builder {
     const built: Record<string, string> = {};
     const wanted = (name: string): boolean => this.#only === undefined || this.#only.has(name);
     const fixtures = (await findFixtureImages(FIXTURE_GRADERS_DIR)).filter((f) => wanted(f.name));
-    for (const f of fixtures) if (f.name in BASE_CONFIG) throw new Error(`fixture folder ${f.name} clashes with a base image name`);
+    for (const f of fixtures) if ((BASE_NAMES as readonly string[]).includes(f.name)) throw new Error(`fixture folder ${f.name} clashes with a base image name`);
 
     if (wanted('busybox')) {
       const { layer, recipe } = await this.#base('busybox');
@@ -104,15 +119,16 @@ class Builder {
     let pending = this.#bases.get(name);
     if (!pending) {
       pending = (async () => {
-        const recipe = hash(BUILDER_VERSION, name === 'busybox' ? await busyboxRecipe() : pythonRecipe());
+        const base = BASES[name];
+        const recipe = hash(BUILDER_VERSION, await base.recipe());
         const file = path.join(TEST_IMAGES_DIR, 'layers', `${name}.tar`);
         const metaFile = `${file}.json`;
         const meta = await readFile(metaFile, 'utf8').then((t) => JSON.parse(t) as WrittenLayer & { recipe: string }, () => undefined);
         // The saved path may be stale (the cache folder moved): the layer is always the file beside it.
         if (meta?.recipe === recipe && (await exists(file))) return { layer: { ...meta, file }, recipe };
         const started = Date.now();
-        this.#log(`building the ${name} root layer${name === 'python' ? ' (debootstrap: a minute or two)' : ''}`);
-        const layer = name === 'busybox' ? await writeBusyboxLayer(file) : await writePythonLayer(file, TEST_IMAGES_DIR);
+        this.#log(`building the ${name} root layer${base.slow ? ` (${base.slow})` : ''}`);
+        const layer = await base.write(file);
         await writeFileAtomic(metaFile, JSON.stringify({ ...layer, recipe }));
         this.#log(`built the ${name} root layer: ${mib(layer.size)} in ${seconds(started)}`);
         return { layer, recipe };

@@ -7,6 +7,11 @@ export interface DirLayerOptions {
   rootOwned?: boolean;
   /** Relative paths whose contents are left out (the directories themselves stay): dev, proc, sys. */
   emptyDirs?: string[];
+  /**
+   * Modes that replace the ones on disk for a relative path and everything under it, as
+   * `RUN chmod -R` would (git keeps neither directory modes nor world-writable bits).
+   */
+  modes?: Record<string, number>;
 }
 
 /**
@@ -18,6 +23,9 @@ export interface DirLayerOptions {
 export async function addDirectory(layer: LayerWriter, dir: string, opts: DirLayerOptions = {}): Promise<number> {
   const seen = new Map<string, string>();
   const empty = new Set(opts.emptyDirs ?? []);
+  const overrides = Object.entries(opts.modes ?? {});
+  const modeOf = (rel: string, onDisk: number): number =>
+    overrides.find(([prefix]) => rel === prefix || rel.startsWith(`${prefix}/`))?.[1] ?? onDisk;
   let count = 0;
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(path.join(dir, rel))).sort();
@@ -25,7 +33,7 @@ export async function addDirectory(layer: LayerWriter, dir: string, opts: DirLay
       const child = rel ? `${rel}/${name}` : name;
       const st = await lstat(path.join(dir, child));
       const owner = opts.rootOwned ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid };
-      const mode = st.mode & 0o7777;
+      const mode = modeOf(child, st.mode & 0o7777);
       count++;
       if (st.isDirectory()) {
         await layer.add({ name: `${child}/`, type: 'directory', mode, ...owner });

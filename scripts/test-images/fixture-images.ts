@@ -5,7 +5,17 @@ import type { ContainerConfig } from './image-writer.ts';
 import { addDirectory } from './dir-layer.ts';
 import { LayerWriter, type LayerCompression, type WrittenLayer } from './layer-writer.ts';
 
-export type BaseName = 'busybox' | 'python';
+/** The base root layers a fixture can stand on: busybox, or a debootstrap'd Debian root. */
+export const BASE_NAMES = ['busybox', 'python', 'java', 'r'] as const;
+export type BaseName = (typeof BASE_NAMES)[number];
+
+/** PATH of each base: busybox's applets live in /bin; the Debian roots get Debian's usual root PATH. */
+export const BASE_PATH: Record<BaseName, string> = {
+  busybox: 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+  python: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  java: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  r: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+};
 
 /** A grader fixture folder's `image.json`, read and checked. */
 export interface FixtureImage {
@@ -14,6 +24,8 @@ export interface FixtureImage {
   config: ContainerConfig;
   /** Host folder copied to the image root. */
   filesDir: string;
+  /** `chmodRecursive` of image.json: path in the image (no leading /) → mode for it and all below. */
+  modes: Record<string, number>;
   /** image.json's own text, part of the recipe. */
   source: string;
 }
@@ -51,25 +63,35 @@ async function parseFixture(name: string, file: string, source: string): Promise
     const value = doc[key] ?? fallback;
     return typeof value === 'string' ? value : fail(`"${key}" must be a string`);
   };
-  const base = doc.base;
-  if (base !== 'busybox' && base !== 'python') return fail('"base" must be "busybox" or "python"');
+  const base = doc.base as BaseName;
+  if (!BASE_NAMES.includes(base)) fail(`"base" must be one of ${BASE_NAMES.map((b) => `"${b}"`).join(', ')}`);
   const filesDir = path.join(path.dirname(file), text('files', 'files'));
   if (!(await stat(filesDir).then((s) => s.isDirectory(), () => false))) fail(`no folder ${filesDir} to copy into the image`);
   const labels = doc.labels as Record<string, string> | undefined;
+  const modes = parseModes(doc.chmodRecursive, fail);
   const config: ContainerConfig = {
     Entrypoint: strings('entrypoint'),
     Cmd: strings('cmd'),
-    Env: [
-      base === 'python'
-        ? 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-        : 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
-      ...(strings('env') ?? []),
-    ],
+    Env: [BASE_PATH[base], ...(strings('env') ?? [])],
     WorkingDir: text('workingDir', ''),
     User: text('user', ''),
     ...(labels ? { Labels: labels } : {}),
   };
-  return { name, base, config, filesDir, source };
+  return { name, base, config, filesDir, modes, source };
+}
+
+/** `{"grader": "0777"}`: what a Dockerfile's `RUN chmod -R 0777 /grader` leaves. */
+function parseModes(value: unknown, fail: (why: string) => never): Record<string, number> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('"chmodRecursive" must be an object of path → octal mode');
+  const modes: Record<string, number> = {};
+  for (const [where, mode] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof mode !== 'string' || !/^0?[0-7]{3,4}$/.test(mode)) fail(`"chmodRecursive" mode of ${where} must be an octal string such as "0777"`);
+    const rel = where.replace(/^\/+|\/+$/g, '');
+    if (rel === '' || rel.split('/').includes('..')) fail(`"chmodRecursive" path ${where} must name a folder inside the image`);
+    modes[rel] = Number.parseInt(mode, 8);
+  }
+  return modes;
 }
 
 /** A digest of the files tree: names, types, modes, contents and link targets. */
@@ -91,9 +113,9 @@ export async function treeDigest(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The fixture's own layer: its files folder at the image root, owned by root, modes kept. */
+/** The fixture's own layer: its files folder at the image root, owned by root, modes kept unless `chmodRecursive` sets them. */
 export async function writeFilesLayer(fixture: FixtureImage, file: string, compression: LayerCompression): Promise<WrittenLayer> {
   const layer = new LayerWriter(file, compression);
-  await addDirectory(layer, fixture.filesDir, { rootOwned: true });
+  await addDirectory(layer, fixture.filesDir, { rootOwned: true, modes: fixture.modes });
   return layer.finish();
 }
