@@ -11,7 +11,7 @@ import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
 import { graderRoutes } from './api/graders.ts';
 import { submissionRoutes } from './api/submissions.ts';
-import { installAuthentication } from './auth.ts';
+import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import type { TypedApp } from './typed-app.ts';
 
@@ -68,8 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   });
   installAuthentication(app, deps.platform);
 
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  app.get('/api/health', { schema: { tags: ['service'], summary: 'Liveness', security: [] } }, () => ({ ok: true, version: deps.version }));
+  app.get('/openapi.json', { config: PUBLIC_ROUTE, schema: { hide: true } }, () => app.swagger());
+  app.get('/api/health', { config: PUBLIC_ROUTE, schema: { tags: ['service'], summary: 'Liveness', security: [] } }, () => ({
+    ok: true,
+    version: deps.version,
+  }));
   accountRoutes(app, deps.platform);
   courseRoutes(app, deps.platform);
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });

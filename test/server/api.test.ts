@@ -86,6 +86,29 @@ describe('authentication', () => {
     expect(answer.body.error.code).toBe('unauthenticated');
   });
 
+  // The router matches the decoded path; authentication must look at the route that matched,
+  // not at the raw URL, or an escaped letter walks past it.
+  it.each(['/%61pi/limits', '/api/lim%69ts', '/%61%70%69/whoami', '/api/%75sers', '/%61pi/courses/cs101'])(
+    '%s, a protected route spelled with escapes, gets 401 without a token',
+    async (path) => {
+      const anonymous = await t.as(undefined)('GET', path);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.code).toBe('unauthenticated');
+      expect((await t.admin('GET', path)).status).toBe(200);
+    },
+  );
+
+  it('HEAD of a protected route gets 401 without a token; health answers HEAD to anyone', async () => {
+    expect((await t.as(undefined)('HEAD', '/%61pi/limits')).status).toBe(401);
+    expect((await t.as(undefined)('HEAD', '/api/health')).status).toBe(200);
+  });
+
+  it('an unknown route needs a token too (deny by default): 401 without one, 404 with one', async () => {
+    const anonymous = await t.as(undefined)('GET', '/api/nothing-here');
+    expect(anonymous.status).toBe(401);
+    expect((await t.admin('GET', '/api/nothing-here')).status).toBe(404);
+  });
+
   it('a revoked token gets 401', async () => {
     const issued = await t.admin<{ id: string; token: string }>('POST', '/api/users/sam/tokens', { name: 'short-lived', scopes: ['read'] });
     expect((await t.as(issued.body.token)('GET', '/api/whoami')).status).toBe(200);
