@@ -12,7 +12,9 @@ import { courseRoutes } from './api/courses.ts';
 import { graderRoutes } from './api/graders.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { installErrorHandling } from './errors.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import type { TypedApp } from './typed-app.ts';
 
 export interface AppDeps {
@@ -41,11 +43,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     // Our error handler answers every failure as JSON; no framework text leaks.
     return503OnClosing: true,
     requestTimeout: 0,
+    clientErrorHandler,
   })
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  installSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

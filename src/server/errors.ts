@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PlatformError } from '../platform/errors.ts';
+import { Refused } from './refused.ts';
 
 /** The JSON body of every error answer (docs/api.md "Errors"). */
 export interface ErrorBody {
@@ -33,6 +34,7 @@ export function errorBody(code: string, message: string, details?: Record<string
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlatformError | Error, request, reply) => {
     if (error instanceof PlatformError) {
+      if (error instanceof Refused) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     }
     const fastifyError = error as FastifyError;

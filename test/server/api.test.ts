@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { testImage } from '../support/test-image.ts';
@@ -45,6 +46,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** Writes `request` on a new connection and returns everything the server sent until it closed. */
+async function rawExchange(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.write(request);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
 
 function submissionForm(files: Record<string, string>): FormData {
   const form = new FormData();
@@ -123,6 +134,55 @@ describe('authentication', () => {
       expect(db.includes(token)).toBe(false);
       expect(wal.includes(token)).toBe(false);
     }
+  });
+});
+
+describe('security headers', () => {
+  function expectSecurityHeaders(headers: Headers, what: string): void {
+    expect(headers.get('x-content-type-options'), what).toBe('nosniff');
+    expect(headers.get('content-security-policy'), what).toMatch(/default-src 'none'/);
+    expect(headers.get('content-security-policy'), what).toMatch(/frame-ancestors 'none'/);
+    expect(headers.get('x-frame-options'), what).toBe('DENY');
+    expect(headers.get('referrer-policy'), what).toBe('no-referrer');
+    expect(headers.get('cross-origin-resource-policy'), what).toBe('same-origin');
+    expect(headers.get('strict-transport-security'), what).toMatch(/max-age=\d+/);
+    expect(headers.get('x-powered-by'), what).toBeNull();
+  }
+
+  it('every kind of answer carries them: JSON, errors, 404, validation, downloads', async () => {
+    const submitted = await t.as(tokens.sam)<{ id: string }>('POST', '/api/courses/cs101/assignments/hw1/submissions', submissionForm({ 'h.txt': 'x' }));
+    const answers: Array<[string, Promise<{ status: number; headers: Headers }>]> = [
+      ['health', t.as(undefined)('GET', '/api/health')],
+      ['openapi', t.as(undefined)('GET', '/openapi.json')],
+      ['whoami', t.as(tokens.sam)('GET', '/api/whoami')],
+      ['no token (401)', t.as(undefined)('GET', '/api/whoami')],
+      ['forbidden (403)', t.as(tokens.sam)('GET', '/api/users')],
+      ['unknown route (404)', t.admin('GET', '/api/nothing-here')],
+      ['bad params (400)', t.admin('GET', '/api/courses/..%2F..%2Fetc')],
+      ['bad JSON (400)', t.admin('POST', '/api/apply', '{"course": {', { 'content-type': 'application/json' })],
+      ['created (201)', Promise.resolve(submitted)],
+      ['archive download', t.as(tokens.sam)('GET', `/api/submissions/${submitted.body.id}/archive`)],
+    ];
+    for (const [what, answer] of answers) expectSecurityHeaders((await answer).headers, what);
+    expect((await t.as(tokens.sam)('GET', '/api/whoami')).headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a request that is not HTTP gets a JSON 400 with them, and the connection closes', async () => {
+    const answer = await rawExchange(t.url, 'GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'invalid-input' } });
+  });
+
+  it('the server-sent event stream carries them too', async () => {
+    const submitted = await t.as(tokens.sam)<{ id: string }>('POST', '/api/courses/cs101/assignments/hw1/submissions', submissionForm({ 's.txt': 'x' }));
+    const abort = new AbortController();
+    const response = await fetch(`${t.url}/api/submissions/${submitted.body.id}/events`, { headers: { authorization: `Bearer ${tokens.sam}` }, signal: abort.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expectSecurityHeaders(response.headers, 'events');
+    expect(response.headers.get('cache-control')).toMatch(/no-cache/);
+    abort.abort();
   });
 });
 
