@@ -127,6 +127,30 @@ describe('authentication', () => {
     expect((await t.as(issued.body.token)('GET', '/api/whoami')).status).toBe(401);
   });
 
+  it('a token minted with a one-day token expires with it, has no more scopes, and is revoked with it', async () => {
+    const daily = await t.admin<{ id: string; token: string; expiresAt: string }>('POST', '/api/users/sue/tokens', { name: 'one day', scopes: ['read', 'submit'], expiresInDays: 1 });
+    expect(daily.status).toBe(201);
+    const minted = await t.as(daily.body.token)<{ id: string; token: string; expiresAt: string | null; parentId: string }>('POST', '/api/users/sue/tokens', { name: 'forever?', scopes: ['read'] });
+    expect(minted.status).toBe(201);
+    expect(minted.body).toMatchObject({ expiresAt: daily.body.expiresAt, parentId: daily.body.id });
+    const wider = await t.as(daily.body.token)('POST', '/api/users/sue/tokens', { name: 'wider', scopes: ['read', 'author'] });
+    expect(wider.status).toBe(403);
+    expect((await t.as(daily.body.token)('DELETE', `/api/tokens/${daily.body.id}`)).status).toBe(204);
+    expect((await t.as(minted.body.token)('GET', '/api/whoami')).status).toBe(401);
+  });
+
+  it("DELETE /api/users/:login/tokens cuts a user off (admins; a student for others gets 403)", async () => {
+    const one = await t.tokenFor('olivia', ['read']);
+    const two = await t.tokenFor('olivia', ['read', 'submit']);
+    expect((await t.as(tokens.sam)('DELETE', '/api/users/olivia/tokens')).status).toBe(403);
+    const cut = await t.admin<{ login: string; revoked: number }>('DELETE', '/api/users/olivia/tokens');
+    expect(cut.status).toBe(200);
+    expect(cut.body.login).toBe('olivia');
+    expect(cut.body.revoked).toBeGreaterThanOrEqual(3);
+    for (const token of [one, two, tokens.olivia]) expect((await t.as(token)('GET', '/api/whoami')).status).toBe(401);
+    tokens.olivia = await t.tokenFor('olivia', ['read', 'submit']);
+  });
+
   it('tokens are stored hashed: the database file never holds a token', async () => {
     const db = await readFile(`${t.dataDir}/gradebox.db`);
     const wal = await readFile(`${t.dataDir}/gradebox.db-wal`).catch(() => Buffer.alloc(0));
