@@ -23,6 +23,8 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const answer = answerFor(error.code);
   this.log.debug({ err: error, status: answer.status }, 'client error');
-  if (socket.writable) socket.write(rawErrorAnswer(answer.status, answer.code, answer.message));
+  // As Node itself does: no answer in the middle of one already being written on this connection.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) socket.write(rawErrorAnswer(answer.status, answer.code, answer.message));
   socket.destroy();
 }
