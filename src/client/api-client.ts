@@ -117,10 +117,15 @@ export class ApiClient {
     return (await this.#json<{ tokens: ApiToken[] }>('GET', `/api/users/${seg(login)}/tokens`)).tokens;
   }
 
-  /** Revokes a token (its user, or an admin); revoking a revoked token again is no error. */
+  /** Revokes a token and those minted from it (its user, or an admin); revoking a revoked token again is no error. */
   async revokeToken(id: string): Promise<void> {
     const response = await this.#fetch('DELETE', `/api/tokens/${seg(id)}`);
     await readBody(response, this.server);
+  }
+
+  /** Revokes every token of `login` (the user, or an admin); `revoked` counts those that still worked. */
+  revokeUserTokens(login: string): Promise<{ login: string; revoked: number }> {
+    return this.#json('DELETE', `/api/users/${seg(login)}/tokens`);
   }
 
   async courses(): Promise<Course[]> {

@@ -27,6 +27,8 @@ export interface ApiTokensTable {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The token that minted this one when its user issued it for themselves; null otherwise. */
+  parent_id: string | null;
 }
 
 export interface CoursesTable {

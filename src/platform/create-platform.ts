@@ -15,7 +15,7 @@ import type { Platform } from './platform.ts';
 import { getJob, getSubmission, listSubmissions } from './submission-reads.ts';
 import { SubmissionEvents } from './submission-events.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
-import { issueToken, listTokens, revokeToken } from './tokens.ts';
+import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 
 export interface PlatformOptions {
   db: Db;
@@ -48,6 +48,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     issueToken: (actor, input) => issueToken(ctx, actor, input),
     listTokens: (actor, login) => listTokens(ctx, actor, login),
     revokeToken: (actor, tokenId) => revokeToken(ctx, actor, tokenId),
+    revokeUserTokens: (actor, login) => revokeUserTokens(ctx, actor, login),
     listCourses: (actor) => listCourses(ctx, actor),
     getCourse: (actor, courseId) => getCourse(ctx, actor, courseId),
     listMembers: (actor, courseId) => listMembers(ctx, actor, courseId),

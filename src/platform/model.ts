@@ -33,7 +33,15 @@ export interface ApiToken {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /**
+   * The token this one was minted with, when its user issued it for themselves: it expires no
+   * later, has no more scopes, and is revoked with it. Null for tokens an admin issued to the user.
+   */
+  parentId: string | null;
 }
+
+/** Usable (neither revoked nor expired) tokens one user may hold at once. */
+export const MAX_TOKENS_PER_USER = 50;
 
 /** Returned once, when a token is made; only a hash is stored. */
 export interface IssuedToken extends ApiToken {

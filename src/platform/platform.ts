@@ -79,10 +79,16 @@ export interface Platform {
   whoami(actor: Actor): Promise<{ user: User; scopes: Scope[]; courses: Array<{ id: string; role: Role }> }>;
   createUser(actor: Actor, input: { login: string; displayName?: string; isAdmin?: boolean }): Promise<User>;
   listUsers(actor: Actor): Promise<User[]>;
-  /** Admins for anyone; users for themselves with at most their own token's scopes. */
+  /**
+   * Admins for anyone; users for themselves, minted with the token they call with (at most its
+   * scopes, expiring no later, revoked with it). 409 `too-many-tokens` past the per-user cap.
+   */
   issueToken(actor: Actor, input: { login: string; name: string; scopes: Scope[]; expiresInDays?: number }): Promise<IssuedToken>;
   listTokens(actor: Actor, login: string): Promise<ApiToken[]>;
+  /** Revokes the token and every token minted from it. */
   revokeToken(actor: Actor, tokenId: string): Promise<void>;
+  /** Revokes every token of the user (admins, or the user themselves); returns how many. */
+  revokeUserTokens(actor: Actor, login: string): Promise<number>;
 
   // courses and set-up
   listCourses(actor: Actor): Promise<Course[]>;

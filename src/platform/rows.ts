@@ -21,6 +21,7 @@ export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiToken {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    parentId: row.parent_id,
   };
 }
 

@@ -11,8 +11,15 @@ import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
 import { graderRoutes } from './api/graders.ts';
 import { submissionRoutes } from './api/submissions.ts';
-import { installAuthentication } from './auth.ts';
+import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { installErrorHandling } from './errors.ts';
+import { limitRepeatedLines, withLineLimit } from './log-limiter.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+import { ConnectionGuard } from './traffic/connection-guard.ts';
+import { guardedServerFactory } from './traffic/http-server.ts';
+import { installArrivalLimits, installUserLimits } from './traffic/request-limits.ts';
+import type { TrafficLimits } from './traffic/traffic-limits.ts';
 import type { TypedApp } from './typed-app.ts';
 
 export interface AppDeps {
@@ -25,8 +32,10 @@ export interface AppDeps {
   intakeLimits: SubmissionIntakeLimits;
   maxImageBytes: number;
   version: string;
-  /** pino options, or false for no request log (tests). */
+  /** pino options, or false for no request log (tests). Repeated warnings and errors are rate-limited. */
   logger?: FastifyServerOptions['logger'];
+  /** Connections, requests and uploads one client may hold, and timeouts. */
+  traffic: TrafficLimits;
 }
 
 /** Largest JSON body (a course file with thousands of members fits easily). */
@@ -35,17 +44,24 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 /** The HTTP API as a fastify instance, not yet listening (tests use `inject` or `listen`). */
 export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   registerAjvFormats();
+  const lineLimit = limitRepeatedLines();
+  const connections = new ConnectionGuard(deps.traffic);
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLineLimit(deps.logger ?? false, lineLimit),
     bodyLimit: JSON_BODY_LIMIT,
-    // Our error handler answers every failure as JSON; no framework text leaks.
-    return503OnClosing: true,
-    requestTimeout: 0,
+    serverFactory: guardedServerFactory(deps.traffic, connections),
+    // Answered by installArrivalLimits instead, as JSON with the usual headers and Retry-After.
+    return503OnClosing: false,
+    clientErrorHandler,
   })
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider<TypeBoxTypeProvider>();
+  connections.log = app.log;
+  app.addHook('onClose', async () => lineLimit.stop());
 
   installErrorHandling(app);
+  installSecurityHeaders(app);
+  installArrivalLimits(app, deps.traffic);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -67,9 +83,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     },
   });
   installAuthentication(app, deps.platform);
+  installUserLimits(app, deps.traffic);
 
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  app.get('/api/health', { schema: { tags: ['service'], summary: 'Liveness', security: [] } }, () => ({ ok: true, version: deps.version }));
+  app.get('/openapi.json', { config: PUBLIC_ROUTE, schema: { hide: true } }, () => app.swagger());
+  app.get('/api/health', { config: PUBLIC_ROUTE, schema: { tags: ['service'], summary: 'Liveness', security: [] } }, () => ({
+    ok: true,
+    version: deps.version,
+  }));
   accountRoutes(app, deps.platform);
   courseRoutes(app, deps.platform);
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });

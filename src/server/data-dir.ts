@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from '../util/is-alive.ts';
+import { NotALockFile, tryLock } from '../util/process-lock.ts';
 
 /** Where a server keeps everything: one folder, movable and backed up as a whole. */
 export interface DataDir {
@@ -13,7 +14,10 @@ export interface DataDir {
   images: string;
   /** Sandbox state (runtime state, scratch dirs of running graders). */
   sandbox: string;
+  /** Locked by the server that uses the folder, for as long as it lives (src/util/process-lock.ts). */
   lock: string;
+  /** The pid of that server, for messages and people; the lock decides, never this file. */
+  pidFile: string;
 }
 
 export function dataDirLayout(root: string): DataDir {
@@ -24,7 +28,8 @@ export function dataDirLayout(root: string): DataDir {
     blobs: path.join(abs, 'submissions'),
     images: path.join(abs, 'images'),
     sandbox: path.join(abs, 'sandbox'),
-    lock: path.join(abs, 'server.pid'),
+    lock: path.join(abs, 'server.lock'),
+    pidFile: path.join(abs, 'server.pid'),
   };
 }
 
@@ -36,32 +41,41 @@ export class DataDirBusy extends Error {
 /**
  * Makes the folders and takes the data directory for this process: a second server on the same
  * folder would run the same jobs twice (the embedded queue hands out every lease of a previous
- * run at start-up). A lock left by a dead process is taken over. Returns the release function.
+ * run at start-up). The lock is one the kernel releases when its process dies, so a server killed
+ * with SIGKILL never blocks the next one, even before it is reaped, and of servers starting at the
+ * same moment exactly one gets the folder. Returns the release function.
  */
 export async function claimDataDir(dir: DataDir): Promise<() => Promise<void>> {
   for (const folder of [dir.root, dir.blobs, dir.images, dir.sandbox]) await mkdir(folder, { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(dir.lock, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => {
-        if ((await holder(dir.lock)) === process.pid) await rm(dir.lock, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = await holder(dir.lock);
-      if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
-        throw new DataDirBusy(`another gradebox server (pid ${pid}) is using ${dir.root}; stop it first or pass another --data folder`);
-      }
-      await rm(dir.lock, { force: true });
+  let lock;
+  try {
+    lock = tryLock(dir.lock);
+  } catch (error) {
+    if (error instanceof NotALockFile) {
+      throw new DataDirBusy(`${error.message}; if no gradebox server uses ${dir.root}, delete ${dir.lock} and start again`, { cause: error });
     }
+    throw error;
   }
-  throw new DataDirBusy(`could not lock ${dir.root}: ${dir.lock} keeps reappearing`);
+  if (lock === undefined) {
+    const pid = await recordedPid(dir.pidFile);
+    const who = pid !== undefined && pid !== process.pid && isAlive(pid) ? `another gradebox server (pid ${pid})` : 'another gradebox server';
+    throw new DataDirBusy(`${who} is using ${dir.root}; stop it first or pass another --data folder`);
+  }
+  try {
+    await writeFile(dir.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  return async () => {
+    // Still ours while the lock is held: no other server can have written it.
+    await rm(dir.pidFile, { force: true });
+    lock.release();
+  };
 }
 
-async function holder(file: string): Promise<number | undefined> {
+async function recordedPid(file: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const pid = Number.parseInt(text, 10);
-  return Number.isSafeInteger(pid) ? pid : undefined;
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }

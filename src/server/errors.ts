@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PlatformError } from '../platform/errors.ts';
+import { Refused } from './refused.ts';
 
 /** The JSON body of every error answer (docs/api.md "Errors"). */
 export interface ErrorBody {
@@ -32,7 +33,13 @@ export function errorBody(code: string, message: string, details?: Record<string
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlatformError | Error, request, reply) => {
+    // The client left, or a stalled body was cut: nobody is there to answer, nothing to report.
+    if (request.raw.socket?.destroyed === true) {
+      request.log.debug({ err: error }, 'request ended with its connection');
+      return reply.status(400).send(errorBody('connection-closed', 'the connection closed before the request was complete'));
+    }
     if (error instanceof PlatformError) {
+      if (error instanceof Refused) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     }
     const fastifyError = error as FastifyError;

@@ -16,6 +16,7 @@ import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp } from './app.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
+import { resolveTrafficLimits, type TrafficLimits } from './traffic/traffic-limits.ts';
 
 export interface ServeOptions {
   /** The data directory (database, blobs, images, sandbox state). */
@@ -35,6 +36,8 @@ export interface ServeOptions {
   maxImageBytes?: number;
   version: string;
   logger?: FastifyServerOptions['logger'];
+  /** Connection, request and upload limits and timeouts; defaults in traffic/traffic-limits.ts. */
+  traffic?: Partial<TrafficLimits>;
 }
 
 export interface RunningServer {
@@ -59,6 +62,7 @@ export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 ** 3;
  * PostgreSQL URL is given), job queue, platform, worker pool and HTTP API.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const traffic = resolveTrafficLimits(options.traffic);
   const dir = dataDirLayout(options.dataDir);
   const release = await claimDataDir(dir);
   const cleanups: Array<() => Promise<void>> = [release];
@@ -111,6 +115,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
       version: options.version,
       logger: options.logger,
+      traffic,
     });
     cleanups.push(() => app.close());
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });

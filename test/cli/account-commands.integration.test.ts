@@ -53,6 +53,7 @@ afterAll(async () => {
 describe('users and tokens against a running server', () => {
   let studentToken: string;
   let studentTokenId: string;
+  let childTokenOfStudent: string;
 
   it('users add creates a user; users lists it; the same login again is refused (409, exit 1)', async () => {
     const added = await gradebox(['users', 'add', 'alan', '--name', 'Alan Turing']);
@@ -127,11 +128,24 @@ describe('users and tokens against a running server', () => {
     expect(more.stderr).toMatch(/at most your current token's scopes \(read, submit\) \(HTTP 403 forbidden\)/);
   });
 
+  it('a token a user issues for themselves expires with theirs (a note says so) and is revoked with it', async () => {
+    const mint = await gradebox(['tokens', 'issue', 'alan', '--scopes', 'read', '--name', 'ci', '--expires-days', '365'], as(studentToken));
+    expect(mint.code, mint.stderr).toBe(0);
+    const childToken = mint.stdout.trim();
+    expect(mint.stderr).toMatch(/^issued token tok_\S+ "ci" for alan: scopes read; expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\nnote: it expires with the token you issued it with, which ends sooner than asked\n/);
+    const listed = jsonOutput<{ tokens: ApiToken[] }>(await gradebox(['tokens', 'list', 'alan', '--json']));
+    const parent = listed.tokens.find((t) => t.id === studentTokenId)!;
+    const child = listed.tokens.find((t) => t.name === 'ci')!;
+    expect(child).toMatchObject({ parentId: studentTokenId, expiresAt: parent.expiresAt });
+    expect((await gradebox(['whoami'], as(childToken))).code).toBe(0);
+    childTokenOfStudent = childToken;
+  });
+
   it('tokens revoke: the list says revoked; the token is refused with the re-login hint (exit 1)', async () => {
     const revoke = await gradebox(['tokens', 'revoke', studentTokenId]);
     expect(revoke.code, revoke.stderr).toBe(0);
     expect(revoke.stdout).toBe('');
-    expect(revoke.stderr).toBe(`revoked token ${studentTokenId}; requests with it are now refused (HTTP 401)\n`);
+    expect(revoke.stderr).toBe(`revoked token ${studentTokenId} and any minted with it; requests with them are now refused (HTTP 401)\n`);
     expect((await gradebox(['tokens', 'list', 'alan'])).stdout).toMatch(new RegExp(`\\n${studentTokenId} .* revoked\\n`));
 
     const whoami = await gradebox(['whoami'], as(studentToken));
@@ -142,5 +156,30 @@ describe('users and tokens against a running server', () => {
     const missing = await gradebox(['tokens', 'revoke', 'tok_nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("error: no token 'tok_nope' (HTTP 404 not-found)\n");
+
+    // The token alan minted with the revoked one went with it.
+    const child = await gradebox(['whoami'], as(childTokenOfStudent));
+    expect(child.code).toBe(1);
+    expect(child.stderr).toMatch(/revoked.*\(HTTP 401 unauthenticated\)/);
+  });
+
+  it('tokens revoke --user cuts a user off: every token of theirs stops working', async () => {
+    const tokensOfAlan = [];
+    for (const name of ['one', 'two']) tokensOfAlan.push((await gradebox(['tokens', 'issue', 'alan', '--scopes', 'read', '--name', name])).stdout.trim());
+    const cut = await gradebox(['tokens', 'revoke', '--user', 'alan']);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stderr).toMatch(/^revoked [2-9] tokens of alan; requests with any of their tokens are now refused \(HTTP 401\)\n$/);
+    for (const token of tokensOfAlan) expect((await gradebox(['whoami'], as(token))).code).toBe(1);
+    expect(jsonOutput<{ login: string; revoked: number }>(await gradebox(['tokens', 'revoke', '--user', 'alan', '--json']))).toEqual({ login: 'alan', revoked: 0 });
+
+    const both = await gradebox(['tokens', 'revoke', 'tok_x', '--user', 'alan']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/not both/);
+    const neither = await gradebox(['tokens', 'revoke']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/--user LOGIN/);
+    const nobody = await gradebox(['tokens', 'revoke', '--user', 'nobody']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toBe("error: no user 'nobody' (HTTP 404 not-found)\n");
   });
 });

@@ -105,7 +105,7 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     ['tokens issue with an empty --name', ['tokens', 'issue', 'alan', '--scopes', 'read', '--name', ' '], /^error: --name takes 1 to 100 characters\n/],
     ['tokens issue for an invalid login', ['tokens', 'issue', 'Alan', '--scopes', 'read'], /^error: LOGIN: 'Alan' is not a valid login id/],
     ['tokens list for an invalid login', ['tokens', 'list', 'a/b'], /^error: LOGIN: 'a\/b' is not a valid login id/],
-    ['tokens revoke without an id', ['tokens', 'revoke'], /error: missing required argument 'id'/],
+    ['tokens revoke without an id', ['tokens', 'revoke'], /^error: give the id of the token to revoke \(tok_…, from `gradebox tokens list`\), or --user LOGIN\n/],
     ['tokens revoke given the token itself', ['tokens', 'revoke', 'gbx_secret'], /^error: give the token's id \(tok_…, from `gradebox tokens list`\), not the token itself\n/],
   ])('%s', async (_what, args, message, env = {}) => {
     const result = await gradebox(args, { ...NOWHERE, ...env });

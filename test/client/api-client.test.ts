@@ -50,23 +50,26 @@ describe('requests', () => {
 describe('accounts', () => {
   it('users, tokens: paths, JSON bodies; revoking reads the empty 204', async () => {
     const user = { login: 'ada', displayName: 'Ada', isAdmin: false, createdAt: '2026-01-01T00:00:00.000Z' };
-    const token = { id: 'tok_1', login: 'a.b', name: 'laptop', scopes: ['read'], createdAt: user.createdAt, expiresAt: null, lastUsedAt: null, revokedAt: null };
+    const token = { id: 'tok_1', login: 'a.b', name: 'laptop', scopes: ['read'], createdAt: user.createdAt, expiresAt: null, lastUsedAt: null, revokedAt: null, parentId: null };
     server.on('GET', '/api/users', (_req, res) => json(res, 200, { users: [user] }));
     server.on('POST', '/api/users', (_req, res) => json(res, 201, user));
     server.on('POST', '/api/users/a.b/tokens', (_req, res) => json(res, 201, { ...token, token: 'gbx_new' }));
     server.on('GET', '/api/users/a.b/tokens', (_req, res) => json(res, 200, { tokens: [token] }));
     server.on('DELETE', '/api/tokens/tok_1', (_req, res) => res.writeHead(204).end());
+    server.on('DELETE', '/api/users/a.b/tokens', (_req, res) => json(res, 200, { login: 'a.b', revoked: 2 }));
     expect(await client.users()).toEqual([user]);
     expect(await client.createUser({ login: 'ada', displayName: 'Ada' })).toEqual(user);
     expect(await client.issueToken('a.b', { name: 'laptop', scopes: ['read'], expiresInDays: 7 })).toMatchObject({ id: 'tok_1', token: 'gbx_new' });
     expect(await client.tokens('a.b')).toEqual([token]);
     await client.revokeToken('tok_1');
+    expect(await client.revokeUserTokens('a.b')).toEqual({ login: 'a.b', revoked: 2 });
     expect(server.requests.map((r) => `${r.method} ${r.url} ${r.body.toString()}`)).toEqual([
       'GET /api/users ',
       'POST /api/users {"login":"ada","displayName":"Ada"}',
       'POST /api/users/a.b/tokens {"name":"laptop","scopes":["read"],"expiresInDays":7}',
       'GET /api/users/a.b/tokens ',
       'DELETE /api/tokens/tok_1 ',
+      'DELETE /api/users/a.b/tokens ',
     ]);
   });
 

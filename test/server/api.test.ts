@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { testImage } from '../support/test-image.ts';
@@ -46,6 +47,16 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** Writes `request` on a new connection and returns everything the server sent until it closed. */
+async function rawExchange(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.write(request);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
 function submissionForm(files: Record<string, string>): FormData {
   const form = new FormData();
   for (const [path, content] of Object.entries(files)) form.append('file', new Blob([content]), path);
@@ -86,11 +97,58 @@ describe('authentication', () => {
     expect(answer.body.error.code).toBe('unauthenticated');
   });
 
+  // The router matches the decoded path; authentication must look at the route that matched,
+  // not at the raw URL, or an escaped letter walks past it.
+  it.each(['/%61pi/limits', '/api/lim%69ts', '/%61%70%69/whoami', '/api/%75sers', '/%61pi/courses/cs101'])(
+    '%s, a protected route spelled with escapes, gets 401 without a token',
+    async (path) => {
+      const anonymous = await t.as(undefined)('GET', path);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.code).toBe('unauthenticated');
+      expect((await t.admin('GET', path)).status).toBe(200);
+    },
+  );
+
+  it('HEAD of a protected route gets 401 without a token; health answers HEAD to anyone', async () => {
+    expect((await t.as(undefined)('HEAD', '/%61pi/limits')).status).toBe(401);
+    expect((await t.as(undefined)('HEAD', '/api/health')).status).toBe(200);
+  });
+
+  it('an unknown route needs a token too (deny by default): 401 without one, 404 with one', async () => {
+    const anonymous = await t.as(undefined)('GET', '/api/nothing-here');
+    expect(anonymous.status).toBe(401);
+    expect((await t.admin('GET', '/api/nothing-here')).status).toBe(404);
+  });
+
   it('a revoked token gets 401', async () => {
     const issued = await t.admin<{ id: string; token: string }>('POST', '/api/users/sam/tokens', { name: 'short-lived', scopes: ['read'] });
     expect((await t.as(issued.body.token)('GET', '/api/whoami')).status).toBe(200);
     expect((await t.as(tokens.sam)('DELETE', `/api/tokens/${issued.body.id}`)).status).toBe(204);
     expect((await t.as(issued.body.token)('GET', '/api/whoami')).status).toBe(401);
+  });
+
+  it('a token minted with a one-day token expires with it, has no more scopes, and is revoked with it', async () => {
+    const daily = await t.admin<{ id: string; token: string; expiresAt: string }>('POST', '/api/users/sue/tokens', { name: 'one day', scopes: ['read', 'submit'], expiresInDays: 1 });
+    expect(daily.status).toBe(201);
+    const minted = await t.as(daily.body.token)<{ id: string; token: string; expiresAt: string | null; parentId: string }>('POST', '/api/users/sue/tokens', { name: 'forever?', scopes: ['read'] });
+    expect(minted.status).toBe(201);
+    expect(minted.body).toMatchObject({ expiresAt: daily.body.expiresAt, parentId: daily.body.id });
+    const wider = await t.as(daily.body.token)('POST', '/api/users/sue/tokens', { name: 'wider', scopes: ['read', 'author'] });
+    expect(wider.status).toBe(403);
+    expect((await t.as(daily.body.token)('DELETE', `/api/tokens/${daily.body.id}`)).status).toBe(204);
+    expect((await t.as(minted.body.token)('GET', '/api/whoami')).status).toBe(401);
+  });
+
+  it("DELETE /api/users/:login/tokens cuts a user off (admins; a student for others gets 403)", async () => {
+    const one = await t.tokenFor('olivia', ['read']);
+    const two = await t.tokenFor('olivia', ['read', 'submit']);
+    expect((await t.as(tokens.sam)('DELETE', '/api/users/olivia/tokens')).status).toBe(403);
+    const cut = await t.admin<{ login: string; revoked: number }>('DELETE', '/api/users/olivia/tokens');
+    expect(cut.status).toBe(200);
+    expect(cut.body.login).toBe('olivia');
+    expect(cut.body.revoked).toBeGreaterThanOrEqual(3);
+    for (const token of [one, two, tokens.olivia]) expect((await t.as(token)('GET', '/api/whoami')).status).toBe(401);
+    tokens.olivia = await t.tokenFor('olivia', ['read', 'submit']);
   });
 
   it('tokens are stored hashed: the database file never holds a token', async () => {
@@ -100,6 +158,55 @@ describe('authentication', () => {
       expect(db.includes(token)).toBe(false);
       expect(wal.includes(token)).toBe(false);
     }
+  });
+});
+
+describe('security headers', () => {
+  function expectSecurityHeaders(headers: Headers, what: string): void {
+    expect(headers.get('x-content-type-options'), what).toBe('nosniff');
+    expect(headers.get('content-security-policy'), what).toMatch(/default-src 'none'/);
+    expect(headers.get('content-security-policy'), what).toMatch(/frame-ancestors 'none'/);
+    expect(headers.get('x-frame-options'), what).toBe('DENY');
+    expect(headers.get('referrer-policy'), what).toBe('no-referrer');
+    expect(headers.get('cross-origin-resource-policy'), what).toBe('same-origin');
+    expect(headers.get('strict-transport-security'), what).toMatch(/max-age=\d+/);
+    expect(headers.get('x-powered-by'), what).toBeNull();
+  }
+
+  it('every kind of answer carries them: JSON, errors, 404, validation, downloads', async () => {
+    const submitted = await t.as(tokens.sam)<{ id: string }>('POST', '/api/courses/cs101/assignments/hw1/submissions', submissionForm({ 'h.txt': 'x' }));
+    const answers: Array<[string, Promise<{ status: number; headers: Headers }>]> = [
+      ['health', t.as(undefined)('GET', '/api/health')],
+      ['openapi', t.as(undefined)('GET', '/openapi.json')],
+      ['whoami', t.as(tokens.sam)('GET', '/api/whoami')],
+      ['no token (401)', t.as(undefined)('GET', '/api/whoami')],
+      ['forbidden (403)', t.as(tokens.sam)('GET', '/api/users')],
+      ['unknown route (404)', t.admin('GET', '/api/nothing-here')],
+      ['bad params (400)', t.admin('GET', '/api/courses/..%2F..%2Fetc')],
+      ['bad JSON (400)', t.admin('POST', '/api/apply', '{"course": {', { 'content-type': 'application/json' })],
+      ['created (201)', Promise.resolve(submitted)],
+      ['archive download', t.as(tokens.sam)('GET', `/api/submissions/${submitted.body.id}/archive`)],
+    ];
+    for (const [what, answer] of answers) expectSecurityHeaders((await answer).headers, what);
+    expect((await t.as(tokens.sam)('GET', '/api/whoami')).headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a request that is not HTTP gets a JSON 400 with them, and the connection closes', async () => {
+    const answer = await rawExchange(t.url, 'GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'invalid-input' } });
+  });
+
+  it('the server-sent event stream carries them too', async () => {
+    const submitted = await t.as(tokens.sam)<{ id: string }>('POST', '/api/courses/cs101/assignments/hw1/submissions', submissionForm({ 's.txt': 'x' }));
+    const abort = new AbortController();
+    const response = await fetch(`${t.url}/api/submissions/${submitted.body.id}/events`, { headers: { authorization: `Bearer ${tokens.sam}` }, signal: abort.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expectSecurityHeaders(response.headers, 'events');
+    expect(response.headers.get('cache-control')).toMatch(/no-cache/);
+    abort.abort();
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_SUBMISSION_INTAKE_LIMITS } from '../../intake/intake-limits.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from '../../platform/model.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
-import { DataDirBusy } from '../../server/data-dir.ts';
+import { DEFAULT_TRAFFIC_LIMITS } from '../../server/traffic/traffic-limits.ts';
 import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
 import { gradeboxVersion } from '../../version.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -30,6 +30,8 @@ interface ServeFlags {
   defaultTimeout: number;
   maxSubmissionSize: number;
   maxSubmissionFiles: number;
+  maxConnections?: number;
+  maxConnectionsPerAddress: number;
   json?: boolean;
 }
 
@@ -51,6 +53,8 @@ export function serveCommand(): Command {
     .option('--default-timeout <s>', 'timeout of grader versions that set none', positiveInteger('--default-timeout'), DEFAULT_GRADER_LIMIT_RANGES.timeoutSeconds.default)
     .option('--max-submission-size <MiB>', 'largest submission upload', positiveInteger('--max-submission-size'), DEFAULT_SUBMISSION_INTAKE_LIMITS.maxUploadBytes / MIB)
     .option('--max-submission-files <n>', 'most files in one submission', positiveInteger('--max-submission-files'), DEFAULT_SUBMISSION_INTAKE_LIMITS.maxFiles)
+    .option('--max-connections <n>', 'connections open at once, all clients together (default: half the open-file limit, at most 10000)', positiveInteger('--max-connections'))
+    .option('--max-connections-per-address <n>', 'connections open at once from one address; 0 turns per-address limits off (behind a reverse proxy)', wholeNumber('--max-connections-per-address'), DEFAULT_TRAFFIC_LIMITS.maxConnectionsPerAddress)
     .option('--json', 'print the address (and a first start\'s admin token) as one JSON line')
     .addHelpText('after', `
 On the first start with an empty data directory, the server creates the user "admin" and prints a
@@ -70,6 +74,7 @@ Exit codes: 0 stopped cleanly, 1 failed to start (data directory in use, port ta
 async function serve(signal: AbortSignal, flags: ServeFlags): Promise<number> {
   // The server's modules (fastify, database drivers) load only for this command.
   const { startServer } = await import('../../server/start-server.ts');
+  const { DataDirBusy } = await import('../../server/data-dir.ts');
   let server;
   try {
     server = await startServer({
@@ -86,6 +91,10 @@ async function serve(signal: AbortSignal, flags: ServeFlags): Promise<number> {
         maxFiles: flags.maxSubmissionFiles,
         // Unpacked archives may be larger than the upload, but not without bound.
         maxUnpackedBytes: Math.max(DEFAULT_SUBMISSION_INTAKE_LIMITS.maxUnpackedBytes, 2 * flags.maxSubmissionSize * MIB),
+      },
+      traffic: {
+        ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+        maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
       },
       version: gradeboxVersion(),
       // stdout carries the address and token (scripts read it); the log goes to stderr.
@@ -129,6 +138,10 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
   return n;
+}
+
+function wholeNumber(option: string): (value: string) => number {
+  return (value) => (value.trim() === '0' ? 0 : positiveInteger(option)(value));
 }
 
 function workers(value: string): number | 'auto' {

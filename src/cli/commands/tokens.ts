@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { ApiToken, Scope } from '../../platform/model.ts';
-import { SCOPES } from '../../platform/model.ts';
+import { MAX_TOKENS_PER_USER, SCOPES } from '../../platform/model.ts';
 import { nameProblem } from '../../platform/names.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTime, table } from '../format-server.ts';
@@ -55,7 +55,8 @@ function issueTokenCommand(): Command {
 The token is the first line on stdout, alone, so scripts can capture it; the server keeps only a
 hash, so it cannot be shown again (issue a new one if it is lost). Administrators (with the manage
 scope) issue tokens for anyone; anyone may issue themselves a token with at most their own
-token's scopes.
+token's scopes, which expires no later than their own token and is revoked with it. A user holds
+at most ${MAX_TOKENS_PER_USER} usable tokens (HTTP 409 too-many-tokens beyond: revoke some).
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:
@@ -80,8 +81,12 @@ an unknown scope) or the server is unreachable or busy (run again later).`)
       } else {
         process.stdout.write(`${issued.token}\n`);
         const expires = issued.expiresAt === null ? 'never expires' : `expires ${formatTime(issued.expiresAt)}`;
+        const bounded = issued.parentId !== null && expiresSooner(issued.expiresAt, flags.expiresDays)
+          ? `${paint('yellow', 'note:', process.stderr)} it expires with the token you issued it with, which ends sooner than asked\n`
+          : '';
         process.stderr.write(
           `issued token ${issued.id} "${issued.name}" for ${issued.login}: scopes ${issued.scopes.join(', ')}; ${expires}\n` +
+          bounded +
           `${paint('yellow', 'note:', process.stderr)} the token above is shown only this once; keep it now ` +
           `(\`gradebox login --server ${client.server}\` reads it from stdin)\n`,
         );
@@ -124,27 +129,55 @@ server is unreachable or busy.`)
     }));
 }
 
+interface RevokeFlags extends ServerFlags {
+  user?: string;
+  json?: boolean;
+}
+
 function revokeTokenCommand(): Command {
   return withServerOption(new Command('revoke'))
-    .description('Revoke an API token: it stops working at once')
-    .argument('<id>', 'the token id (tok_…), as `gradebox tokens list` shows it; not the token itself')
+    .description('Revoke an API token (and the tokens minted with it), or every token of a user: they stop working at once')
+    .argument('[id]', 'the token id (tok_…), as `gradebox tokens list` shows it; not the token itself')
+    .option('--user <login>', 'revoke every token of this user instead, cutting them off')
+    .option('--json', 'with --user: print {login, revoked} as JSON on stdout')
     .addHelpText('after', `
-A token's user may revoke it; administrators (with the manage scope) any token. Revoking a revoked
-token again is no error. The local copy \`gradebox login\` saved stays until \`gradebox logout\`.
+A token's user may revoke it; administrators (with the manage scope) any token. Tokens a user
+minted with a token (\`tokens issue\` for themselves) are revoked with it. Revoking a revoked
+token again is no error. \`--user LOGIN\` revokes all of LOGIN's tokens (administrators for
+anyone; anyone for themselves). The local copy \`gradebox login\` saved stays until
+\`gradebox logout\`.
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:
   gradebox tokens revoke tok_8Qm3XbW2d1LrPzKa0TnY
+  gradebox tokens revoke --user alan
 
-Exit codes: 0 revoked, 1 no such token (or not yours) or not logged in, 2 usage error or the
-server is unreachable or busy.`)
-    .action(runAction(async (signal, id: string, flags: ServerFlags) => {
+Exit codes: 0 revoked, 1 no such token or user (or not yours) or not logged in, 2 usage error or
+the server is unreachable or busy.`)
+    .action(runAction(async (signal, id: string | undefined, flags: RevokeFlags) => {
+      if (flags.user !== undefined) {
+        if (id !== undefined) throw new UsageError('give a token id or --user LOGIN, not both');
+        checkLogin(flags.user);
+        const outcome = await (await connect(flags, signal)).revokeUserTokens(flags.user);
+        if (flags.json) printJson(outcome);
+        else process.stderr.write(`revoked ${outcome.revoked} ${outcome.revoked === 1 ? 'token' : 'tokens'} of ${outcome.login}; requests with any of their tokens are now refused (HTTP 401)\n`);
+        return ExitCode.ok;
+      }
+      if (id === undefined) throw new UsageError('give the id of the token to revoke (tok_…, from `gradebox tokens list`), or --user LOGIN');
       if (id.startsWith('gbx_')) throw new UsageError('give the token\'s id (tok_…, from `gradebox tokens list`), not the token itself');
       if (!/^[A-Za-z0-9_:-]{1,128}$/.test(id)) throw new UsageError(`"${id}" is not a token id; \`gradebox tokens list\` shows them (tok_…)`);
       await (await connect(flags, signal)).revokeToken(id);
-      process.stderr.write(`revoked token ${id}; requests with it are now refused (HTTP 401)\n`);
+      process.stderr.write(`revoked token ${id} and any minted with it; requests with them are now refused (HTTP 401)\n`);
       return ExitCode.ok;
     }));
+}
+
+/** Whether a token's expiry comes before what `--expires-days` asked for (never, when not given). */
+function expiresSooner(expiresAt: string | null, days: number | undefined): boolean {
+  if (expiresAt === null) return false;
+  if (days === undefined) return true;
+  // A minute of slack for the time between asking and the server's answer.
+  return Date.parse(expiresAt) < Date.now() + days * 24 * 60 * 60 * 1000 - 60_000;
 }
 
 /** `active`, `revoked`, or `expired`. */

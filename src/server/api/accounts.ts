@@ -27,7 +27,12 @@ export function accountRoutes(app: TypedApp, platform: Platform): void {
   app.get('/api/users/:login/tokens', { schema: { tags: ['accounts'], summary: "A user's tokens (never their values)", params: LoginParams } }, async (request) => ({
     tokens: await platform.listTokens(actorOf(request), request.params.login),
   }));
-  app.delete('/api/tokens/:id', { schema: { tags: ['accounts'], summary: 'Revoke a token', params: IdParams } }, async (request, reply) => {
+  app.delete(
+    '/api/users/:login/tokens',
+    { schema: { tags: ['accounts'], summary: 'Revoke every token of a user (admins, or the user)', params: LoginParams } },
+    async (request) => ({ login: request.params.login, revoked: await platform.revokeUserTokens(actorOf(request), request.params.login) }),
+  );
+  app.delete('/api/tokens/:id', { schema: { tags: ['accounts'], summary: 'Revoke a token and the tokens minted from it', params: IdParams } }, async (request, reply) => {
     await platform.revokeToken(actorOf(request), request.params.id);
     return reply.status(204).send();
   });

@@ -25,6 +25,8 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   const first = await deps.platform.getSubmission(actor, deps.submissionId);
   reply.hijack();
   const raw = reply.raw;
+  // The headers every answer carries (security-headers.ts) were set on the reply before it was hijacked.
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
   raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
