@@ -7,6 +7,11 @@ export interface DirLayerOptions {
   rootOwned?: boolean;
   /** Relative paths whose contents are left out (the directories themselves stay): dev, proc, sys. */
   emptyDirs?: string[];
+  /**
+   * The image's id for an owner id on disk (a root unpacked with owners shifted into the sandbox
+   * id range records the unshifted ids); default: as on disk.
+   */
+  imageId?: (id: number) => number;
 }
 
 /**
@@ -24,7 +29,8 @@ export async function addDirectory(layer: LayerWriter, dir: string, opts: DirLay
     for (const name of names) {
       const child = rel ? `${rel}/${name}` : name;
       const st = await lstat(path.join(dir, child));
-      const owner = opts.rootOwned ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid };
+      const id = opts.imageId ?? ((n: number): number => n);
+      const owner = opts.rootOwned ? { uid: 0, gid: 0 } : { uid: id(st.uid), gid: id(st.gid) };
       const mode = st.mode & 0o7777;
       count++;
       if (st.isDirectory()) {
