@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, cp, lchown, lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +14,9 @@ import { ImageStore } from '../../src/image/image-store.ts';
 import { DockerSandbox } from '../../src/sandbox/docker/docker-sandbox.ts';
 import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { openSandbox } from '../../src/sandbox/open-sandbox.ts';
+import { hostId, idInRun, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 import { SandboxError, type PreparedImage } from '../../src/sandbox/sandbox.ts';
-import { busyboxImage, dirImage, dockerLeftovers, testDocker } from '../support/docker-test.ts';
+import { busyboxImage, dirImage, dockerLeftovers, imageOwnerId, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { makeSpec, sh } from './cases/context.ts';
 import { testImage } from '../support/test-image.ts';
@@ -58,7 +59,23 @@ async function pythonOnDocker(docker: Docker): Promise<{ sandbox: DockerSandbox;
 /** Images the cases below load for themselves, removed from the daemon at the end. */
 const adHocImages: string[] = [];
 
+/**
+ * Lays `root` out as the image store unpacks images: owners outside the sandbox id range (the
+ * test's own root, or ids it set with chown) are shifted into it (see id-range.ts).
+ */
+async function shiftIntoRange(root: string): Promise<void> {
+  const range = sandboxIdRange();
+  const shift = (id: number): number => (idInRun(range, id) === undefined ? hostId(range, id) : id);
+  const walk = async (path: string): Promise<void> => {
+    const stats = await lstat(path);
+    await lchown(path, shift(stats.uid), shift(stats.gid));
+    if (stats.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+  };
+  await walk(root);
+}
+
 async function adHocImage(docker: Docker, root: string): Promise<PreparedImage> {
+  await shiftIntoRange(root);
   const id = await dirImage(docker, root);
   adHocImages.push(id);
   return { id, rootfs: root };
@@ -113,7 +130,7 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
     it('loads an image the daemon lacks from the image archive source, through the Engine API', async () => {
       // A busybox image with a config of its own, so its id is new to the daemon.
       const layer = new LayerWriter(join(work, 'unique.layer'));
-      await addDirectory(layer, busybox.rootfs);
+      await addDirectory(layer, busybox.rootfs, { imageId: imageOwnerId });
       const archive = join(work, 'unique.tar');
       const label = `${process.pid}-${Date.now()}`;
       await writeDockerArchive(archive, { tag: 'gradebox-test/unique:latest', config: { Labels: { label } }, layers: [await layer.finish()] }, 'blobs');
