@@ -148,18 +148,46 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
       }
     });
 
-    it('needs /bin/sh in the image only when volumes must be held, and says so', async () => {
+    it('needs /bin/sh in the image for its keeper, with or without volumes, and says so', async () => {
       const root = await mkdtemp(join(work, 'shell-less-'));
       await chmod(root, 0o755);
       await mkdir(join(root, 'bin'));
       await copyFile(join(busybox.rootfs, 'bin/busybox'), join(root, 'bin/busybox'));
       const image = await adHocImage(docker, root);
-      const plain = await sandbox.run(makeSpec(image, { volumes: [], argv: ['/bin/busybox', 'echo', 'no shell needed'] }));
-      expect(plain).toMatchObject({ reason: 'exited', exitCode: 0, stdout: { text: 'no shell needed\n' } });
-      const error: unknown = await sandbox.run(makeSpec(image, { argv: ['/bin/busybox', 'true'] })).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SandboxError);
-      expect((error as SandboxError).message).toMatch(/needs \/bin\/sh in the grader image/);
-      expect((error as SandboxError).hint).toMatch(/oci backend/);
+      for (const volumes of [undefined, []]) {
+        const error: unknown = await sandbox.run(makeSpec(image, { argv: ['/bin/busybox', 'true'], ...(volumes === undefined ? {} : { volumes }) })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SandboxError);
+        expect((error as SandboxError).message).toMatch(/needs \/bin\/sh in the grader image/);
+        expect((error as SandboxError).hint).toMatch(/oci backend/);
+      }
+    });
+
+    it('bounds everything root writes: a read-only root, and size-limited copies of its places, the working directory\'s among them', async () => {
+      const image = await editedBusybox(docker, busybox.rootfs, async (root) => {
+        for (const dir of ['run', 'var/tmp', 'usr/lib', 'opt', 'srv', 'app']) await mkdir(join(root, dir), { recursive: true });
+        await chmod(join(root, 'var/tmp'), 0o1777);
+        await writeFile(join(root, 'app/data.txt'), 'image data\n');
+      });
+      const places = ['/etc', '/root', '/home', '/run', '/var/tmp', '/app', '/autograder', '/autograder/results', '/tmp', '/dev/shm'];
+      const outcome = await sandbox.run(makeSpec(image, {
+        user: { uid: 0, gid: 0 },
+        cwd: '/app',
+        volumes: [{ target: '/autograder/results', readOnly: false, owner: 'user' }],
+        limits: { writableMiB: 4, tmpMiB: 4 },
+        argv: sh(`echo more >> data.txt && cat data.txt
+          for f in /probe /bin/probe /usr/lib/probe /opt/probe /srv/probe /etc/hosts /etc/hostname /etc/resolv.conf; do
+            echo x >> $f 2>/dev/null && echo WROTE $f; done
+          touch /probe 2>&1 | grep -o "Read-only file system"
+          for d in ${places.join(' ')}; do
+            dd if=/dev/zero of=$d/fill bs=1M count=64 2>&1 | grep -q "No space left on device" && echo FULL $d; rm -f $d/fill; done`),
+      }));
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(outcome.stdout.text).toBe(['image data', 'more', 'Read-only file system', ...places.map((place) => `FULL ${place}`), ''].join('\n'));
+    });
+
+    it('keeps / read-only for a non-root grader whose working directory it is (rootWritable): Docker could not bound writes there', async () => {
+      const outcome = await sandbox.run(makeSpec(busybox, { cwd: '/', rootWritable: true, argv: sh('touch Rplots.pdf 2>&1 | grep -o "Read-only file system"; echo x > /shared/ok && echo VOLUME-WRITABLE') }));
+      expect(outcome.stdout.text).toBe('Read-only file system\nVOLUME-WRITABLE\n');
     });
 
     it('bounds a file the user may grow in a directory it cannot write, and keeps the directory closed', async () => {
