@@ -12,6 +12,11 @@ export interface DirLayerOptions {
    * `RUN chmod -R` would (git keeps neither directory modes nor world-writable bits).
    */
   modes?: Record<string, number>;
+  /**
+   * The image's id for an owner id on disk (a root unpacked with owners shifted into the sandbox
+   * id range records the unshifted ids); default: as on disk.
+   */
+  imageId?: (id: number) => number;
 }
 
 /**
@@ -32,7 +37,8 @@ export async function addDirectory(layer: LayerWriter, dir: string, opts: DirLay
     for (const name of names) {
       const child = rel ? `${rel}/${name}` : name;
       const st = await lstat(path.join(dir, child));
-      const owner = opts.rootOwned ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid };
+      const id = opts.imageId ?? ((n: number): number => n);
+      const owner = opts.rootOwned ? { uid: 0, gid: 0 } : { uid: id(st.uid), gid: id(st.gid) };
       const mode = modeOf(child, st.mode & 0o7777);
       count++;
       if (st.isDirectory()) {

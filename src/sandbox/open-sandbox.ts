@@ -1,6 +1,6 @@
 import { DockerSandbox } from './docker/docker-sandbox.ts';
 import type { ImageArchiveSource } from './docker/image-loading.ts';
-import type { ImageTree, ImageTreeEntry } from './docker/writable-spots.ts';
+import { ROOT_PLACES, type ImageTree, type ImageTreeEntry } from './docker/writable-spots.ts';
 import { OciSandbox } from './oci/oci-sandbox.ts';
 import { SandboxError, type PreparedImage, type Sandbox } from './sandbox.ts';
 
@@ -16,6 +16,8 @@ export interface OpenSandboxOptions {
 }
 
 export type { ImageArchiveSource, ImageTree, ImageTreeEntry };
+/** Where root may write in a docker run besides its volumes and /tmp (see writable-spots.ts), for what the CLI tells users. */
+export const DOCKER_ROOT_PLACES = ROOT_PLACES;
 
 /**
  * The one place that knows the concrete backends (the rest of gradebox sees only `Sandbox`).

@@ -8,7 +8,7 @@ import { checkSubmission } from '../grader/submission-check.ts';
 import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../sandbox/limits.ts';
-import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
+import { DOCKER_ROOT_PLACES, type SandboxBackend } from '../sandbox/open-sandbox.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type RunUser, type Volume,
 } from '../sandbox/sandbox.ts';
@@ -128,7 +128,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     imageId: image.id, protocol, shell, user, cwd: plan.cwd, limits,
     volumes: volumes.map((v) => v.target),
     ...(options.submissionDir !== undefined ? { submissionAt: plan.volumes.find((v) => v.copyFrom !== undefined)?.target } : {}),
-    warnings: sessionWarnings(sandbox.name, options),
+    warnings: sessionWarnings(sandbox.name, options, user, plan.cwd),
   };
   options.signal?.throwIfAborted();
   options.onStart?.(session);
@@ -140,14 +140,20 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   return { ...outcome, session };
 }
 
-/** What a session on `backend` does differently from a grading run that the user should know. */
-function sessionWarnings(backend: string, options: InspectOptions): string[] {
+/** What a session on `backend` does differently from a grading run, or from the oci backend, that the user should know. */
+function sessionWarnings(backend: string, options: InspectOptions, user: RunUser, cwd: string): string[] {
   const warnings: string[] = [];
   if (options.network && backend === 'oci') {
     warnings.push("--allow-network shares the host's network namespace with the session: it sees every host interface and can reach services listening on the host's 127.0.0.1");
   }
-  if ((options.superUser || options.user?.uid === 0) && backend === 'docker') {
-    warnings.push("--super-user on the docker backend: what root writes outside the volumes and /tmp goes to Docker's writable layer, which has no size limit and which --no-rm does not keep");
+  if (user.uid === 0 && backend === 'docker') {
+    warnings.push(
+      `root on the docker backend writes only to the volumes, /tmp and size-limited copies of ${DOCKER_ROOT_PLACES.join(', ')} and the working directory's top folder; ` +
+      "the rest of the image is read-only (Docker's own writable layer has no size limit)",
+    );
+  }
+  if (rootWritableFor(cwd, user) && backend === 'docker') {
+    warnings.push("the working directory / is read-only on the docker backend (Docker's own writable layer has no size limit); the oci backend lets the session write there");
   }
   return warnings;
 }

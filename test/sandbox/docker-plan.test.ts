@@ -1,6 +1,7 @@
 // The docker backend's pure parts, without a daemon: where the user could write, how a run's
-// volumes are planned, how an exit is classified, and the tar headers sent to the daemon.
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// volumes and containers are planned, which daemons are refused, how an exit is classified, and
+// the tar headers sent to the daemon.
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,10 +12,17 @@ import { ImageStore } from '../../src/image/image-store.ts';
 import { LayerView } from '../../src/image/layer-view.ts';
 import { layerViewTree } from '../../src/toolkit/image-tree.ts';
 import { classifyExit } from '../../src/sandbox/docker/run-outcome.ts';
+import { ROOT_CAPABILITIES } from '../../src/sandbox/capabilities.ts';
+import { checkProcess, graderContainer, keeperCommand, keeperContainer, keeperLimits } from '../../src/sandbox/docker/container-config.ts';
+import { requireUserNamespaces } from '../../src/sandbox/docker/docker-client.ts';
 import { planRun } from '../../src/sandbox/docker/run-plan.ts';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/sandbox/docker/tar-writer.ts';
-import { findWritableSpots, hostImageTree } from '../../src/sandbox/docker/writable-spots.ts';
+import { findWritableSpots, hostImageTree, ROOT_PLACES, rootPlaceCandidates, rootPlaces } from '../../src/sandbox/docker/writable-spots.ts';
+import { openFilesPerProcess, RUN_PTYS, USER_NAMESPACE_LIMITS } from '../../src/sandbox/kernel-budgets.ts';
+import { meminfoText } from '../../src/sandbox/meminfo.ts';
+import { SandboxError } from '../../src/sandbox/sandbox.ts';
 import type { GraderExit } from '../../src/sandbox/docker/run-grader.ts';
+import { hostId, OVERFLOW_ID, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 import { makeSpec } from './cases/context.ts';
 
 const user = { uid: 1000, gid: 1000 };
@@ -24,13 +32,16 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** A root filesystem laid out as the image store unpacks one: the image's owners shifted into the sandbox id range. */
 async function tree(entries: Record<string, { mode: number; uid?: number; gid?: number; dir?: boolean }>): Promise<string> {
+  const range = sandboxIdRange();
   const dir = await mkdtemp(join(root, 't-'));
   await chmod(dir, 0o755);
+  await chown(dir, hostId(range, 0), hostId(range, 0));
   for (const [path, { mode, uid = 0, gid = 0, dir: isDir }] of Object.entries(entries)) {
     if (isDir) await mkdir(join(dir, path), { recursive: true });
     else await writeFile(join(dir, path), 'x');
-    await chown(join(dir, path), uid, gid);
+    await chown(join(dir, path), hostId(range, uid), hostId(range, gid));
     await chmod(join(dir, path), mode);
   }
   return dir;
@@ -67,10 +78,20 @@ describe('docker: writable spots', () => {
 });
 
 describe('docker: image trees', () => {
-  it.runIf(process.getuid?.() === 0)('refuses an unpacked root that root did not unpack (its owners are lost)', async () => {
+  it.runIf(process.getuid?.() === 0)('refuses an unpacked root the image store did not unpack (its owners are lost or not shifted)', async () => {
     const rootfs = await tree({});
-    await chown(rootfs, 1234, 1234);
-    await expect(hostImageTree(rootfs)).rejects.toThrow(/unpacked without root/);
+    for (const owner of [1234, 0]) {
+      await chown(rootfs, owner, owner);
+      await expect(hostImageTree(rootfs)).rejects.toThrow(/not unpacked by gradebox's image store/);
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('reads the image\'s own owners from a root with shifted ones; an id outside the range is the overflow id', async () => {
+    const rootfs = await tree({ home: { mode: 0o755, uid: 1000, gid: 100, dir: true } });
+    await writeFile(join(rootfs, 'stray'), '');
+    await chown(join(rootfs, 'stray'), 1000, 1000);
+    const entries = await (await hostImageTree(rootfs)).readdir('/');
+    expect(entries.map(({ name, uid, gid }) => [name, uid, gid]).sort()).toEqual([['home', 1000, 100], ['stray', OVERFLOW_ID, OVERFLOW_ID]]);
   });
 
   it.runIf(process.getuid?.() === 0)('finds the same spots from the layers as from a root unpacked by root', async () => {
@@ -82,11 +103,33 @@ describe('docker: image trees', () => {
   });
 });
 
+describe('docker: root\'s places', () => {
+  it.runIf(process.getuid?.() === 0)('are the image\'s directories among ROOT_PLACES and the working directory\'s top, or absent; never a link', async () => {
+    const rootfs = await tree({
+      etc: { mode: 0o755, dir: true }, 'etc/passwd': { mode: 0o644 }, home: { mode: 0o755, dir: true }, root: { mode: 0o700, dir: true },
+      var: { mode: 0o755, dir: true }, 'var/tmp': { mode: 0o1777, dir: true },
+    });
+    await symlink('/var/run', join(rootfs, 'run'));
+    expect(rootPlaceCandidates('/srv/app')).toEqual([...ROOT_PLACES, '/srv']);
+    expect(rootPlaceCandidates('/autograder/source')).toEqual([...ROOT_PLACES]);
+    expect(rootPlaceCandidates('/')).toEqual([...ROOT_PLACES]);
+    expect(rootPlaceCandidates('/tmp/x')).toEqual([...ROOT_PLACES]);
+    expect(await rootPlaces(await hostImageTree(rootfs), '/srv/app')).toEqual([
+      { path: '/autograder', footprintBytes: 0, absent: true },
+      { path: '/etc', footprintBytes: 3 * 4096 },
+      { path: '/home', footprintBytes: 4096 },
+      { path: '/root', footprintBytes: 4096 },
+      { path: '/var/tmp', footprintBytes: 4096 },
+      { path: '/srv', footprintBytes: 0, absent: true },
+    ]);
+  });
+});
+
 describe('docker: run plan', () => {
   const image = { id: 'sha256:x', rootfs: '/nowhere' };
   const spots = [{ path: '/home/grader', footprintBytes: 8192 }, { path: '/shared/inside', footprintBytes: 4096 }];
 
-  it('plans a tmpfs volume per spec volume and uncovered spot, sized like the oci scratch space', () => {
+  it('plans a tmpfs volume per spec volume and uncovered spot, sized like the oci scratch space, and binds the placed files from the run volume', () => {
     const spec = makeSpec(image, {
       volumes: [
         { target: '/shared/submission', readOnly: true, owner: 'root' },
@@ -97,24 +140,133 @@ describe('docker: run plan', () => {
         { target: '/home/grader/x', content: 'x' },
         { target: '/autograder/submission_metadata.json', content: 'm' },
       ],
-      limits: { writableMiB: 4, tmpMiB: 2 },
+      limits: { writableMiB: 4, tmpMiB: 2, memoryMiB: 300 },
     });
     const plan = planRun(spec, 'run', spots, new Map());
-    expect(plan.volumes.map((v) => [v.target, v.keeperPath, v.readOnly, v.source])).toEqual([
-      ['/shared', '/.gradebox/0', false, 'spec'],
-      ['/shared/submission', '/.gradebox/1', true, 'spec'],
-      ['/home/grader', '/.gradebox/2', false, 'image'],
+    expect(plan.volumes.map((v) => [v.name, v.target, v.keeperPath, v.readOnly, v.source])).toEqual([
+      ['run-0', '/shared', '/.gradebox/0', false, 'spec'],
+      ['run-1', '/shared/submission', '/.gradebox/1', true, 'spec'],
+      ['run-2', '/home/grader', '/.gradebox/2', false, 'image'],
+      ['run-run', '', '/.gradebox/run', true, 'run'],
     ]);
-    expect(plan.volumes[0]?.tmpfs).toBe(`size=${4096 + 8 + 64}k,nr_inodes=16386,mode=0755,uid=1000,gid=1000,nosuid,nodev`);
-    expect(plan.volumes[1]?.tmpfs).toBe('size=64k,nr_inodes=64,mode=0755,uid=0,gid=0,nosuid,nodev');
-    expect(plan.volumes[0]?.input.files).toEqual([{ path: 'meta.json', content: '{}' }]);
-    expect(plan.volumes[2]?.input.files).toEqual([{ path: 'x', content: 'x' }]);
-    expect(plan.layerFiles).toEqual([{ path: 'autograder/submission_metadata.json', content: 'm' }]);
+    // No uid= or gid=: under userns-remap those would be host ids. The keeper's archive sets each root's owner.
+    expect(plan.volumes[0]?.tmpfs).toBe(`size=${4096 + 4 + 64}k,nr_inodes=16385,mode=0755,nosuid,nodev`);
+    expect(plan.volumes[1]?.tmpfs).toBe('size=64k,nr_inodes=64,mode=0755,nosuid,nodev');
+    expect(plan.volumes[2]?.tmpfs).toBe(`size=${4096 + 8 + 64}k,nr_inodes=16386,mode=0755,nosuid,nodev`);
+    expect(plan.volumes.map((v) => v.input?.root)).toEqual([
+      { uid: 1000, gid: 1000, mode: 0o755 }, { uid: 0, gid: 0, mode: 0o755 }, undefined, { uid: 0, gid: 0, mode: 0o755 },
+    ]);
+    // A file in a spec volume leaves the runtime a mount point there, which it could not make in a read-only one.
+    expect(plan.volumes[0]?.input?.files).toEqual([{ path: 'meta.json', content: '' }]);
+    expect(plan.volumes[2]?.input).toBeUndefined();
+    expect(plan.volumes[3]?.input?.files).toEqual([
+      { path: 'meminfo', content: meminfoText(300) },
+      { path: 'files/0', content: '{}' }, { path: 'files/1', content: 'x' }, { path: 'files/2', content: 'm' },
+    ]);
+    expect(plan.binds).toEqual([
+      { source: 'meminfo', target: '/proc/meminfo' },
+      { source: 'files/0', target: '/shared/meta.json' },
+      { source: 'files/1', target: '/home/grader/x' },
+      { source: 'files/2', target: '/autograder/submission_metadata.json' },
+    ]);
     expect(plan.tmp).toBe('size=2m,nr_inodes=16384,mode=1777,exec');
+    expect(plan.ptys).toEqual({ name: 'run-pts', options: `newinstance,ptmxmode=0666,mode=0620,max=${RUN_PTYS},nosuid,noexec` });
   });
 
-  it('refuses a file where a volume is mounted', () => {
+  it('gives root its places: copies of the image\'s, empty root-owned ones only where a volume, file or the working directory needs them', () => {
+    const spec = makeSpec(image, {
+      user: { uid: 0, gid: 0 },
+      cwd: '/work/sub',
+      volumes: [{ target: '/autograder/results', readOnly: false, owner: 'user' }, { target: '/home/shared', readOnly: false, owner: 'user' }],
+      files: [{ target: '/autograder/submission_metadata.json', content: '{}' }],
+      limits: { writableMiB: 4 },
+    });
+    const places = [
+      { path: '/autograder', footprintBytes: 0, absent: true as const },
+      { path: '/etc', footprintBytes: 8192 },
+      { path: '/home', footprintBytes: 4096 },
+      { path: '/run', footprintBytes: 0, absent: true as const },
+      { path: '/work', footprintBytes: 0, absent: true as const },
+    ];
+    const plan = planRun(spec, 'run', places, new Map());
+    expect(plan.volumes.map((v) => [v.target, v.source, v.input?.root])).toEqual([
+      ['/autograder/results', 'spec', { uid: 0, gid: 0, mode: 0o755 }],
+      ['/home/shared', 'spec', { uid: 0, gid: 0, mode: 0o755 }],
+      ['/autograder', 'fresh', { uid: 0, gid: 0, mode: 0o755 }],
+      ['/etc', 'image', undefined],
+      ['/home', 'image', undefined],
+      ['/work', 'fresh', { uid: 0, gid: 0, mode: 0o755 }],
+      ['', 'run', { uid: 0, gid: 0, mode: 0o755 }],
+    ]);
+    expect(plan.volumes[3]?.tmpfs).toBe(`size=${4096 + 8 + 64}k,nr_inodes=16386,mode=0755,nosuid,nodev`);
+  });
+
+  it('refuses a file where a volume or writable place is mounted', () => {
     expect(() => planRun(makeSpec(image, { files: [{ target: '/shared', content: '' }] }), 'run', [], new Map())).toThrow(/where a volume is mounted/);
+    expect(() => planRun(makeSpec(image, { files: [{ target: '/home/grader', content: '' }] }), 'run', spots, new Map())).toThrow(/where a volume is mounted/);
+  });
+});
+
+describe('docker: containers', () => {
+  const image = { id: 'sha256:x', rootfs: '/nowhere' };
+  const host = { keeperId: 'k33p3r', runVolumeDir: '/var/lib/docker/100000.100000/volumes/run-run/_data' };
+
+  it('gives root a container root\'s capabilities and anyone else none, on a read-only root in the keeper\'s namespaces', () => {
+    for (const [user, caps] of [[{ uid: 0, gid: 0 }, [...ROOT_CAPABILITIES]], [{ uid: 1000, gid: 1000 }, undefined]] as const) {
+      const spec = makeSpec(image, { user, limits: { pids: 128 } });
+      const config = graderContainer(spec, planRun(spec, 'run', [], new Map()), {}, host);
+      expect(config.User).toBe(`${user.uid}:${user.gid}`);
+      expect(config.HostConfig?.CapDrop).toEqual(['ALL']);
+      expect(config.HostConfig?.CapAdd).toEqual(caps);
+      expect(config.HostConfig?.ReadonlyRootfs).toBe(true);
+      expect(config.HostConfig?.NetworkMode).toBe('container:k33p3r');
+      expect(config.Hostname).toBeUndefined();
+      expect(config.HostConfig?.SecurityOpt).toContain('no-new-privileges');
+      expect(config.HostConfig?.MaskedPaths).toEqual(expect.arrayContaining(['/proc/cmdline', '/sys/class/dmi', '/sys/devices/virtual/dmi', '/proc/kcore', '/sys/firmware']));
+      expect(config.HostConfig?.ReadonlyPaths).toContain('/proc/sys');
+      expect(config.HostConfig?.Ulimits).toContainEqual({ Name: 'nofile', Soft: openFilesPerProcess(128), Hard: openFilesPerProcess(128) });
+      expect(config.HostConfig?.Mounts).toContainEqual({ Type: 'bind', Source: `${host.runVolumeDir}/meminfo`, Target: '/proc/meminfo', ReadOnly: true });
+      expect(config.HostConfig?.Mounts).toContainEqual(expect.objectContaining({ Type: 'volume', Source: 'run-pts', Target: '/dev/pts' }));
+      // The run volume is only ever bound file by file.
+      expect(config.HostConfig?.Mounts?.some((m) => m.Source === 'run-run')).toBe(false);
+    }
+  });
+
+  it('has the keeper limit the user namespace the grader joins, as root of it with CAP_SYS_RESOURCE only', () => {
+    const spec = makeSpec(image);
+    const keeper = keeperContainer(spec, planRun(spec, 'run', [], new Map()), {});
+    expect(keeper).toMatchObject({ User: '0:0', Hostname: 'grader', HostConfig: { CapDrop: ['ALL'], CapAdd: ['CAP_SYS_RESOURCE'], NetworkMode: 'none' } });
+    expect(keeper.HostConfig?.ReadonlyPaths).not.toContain('/proc/sys');
+    expect(keeper.HostConfig?.Mounts?.map((m) => m.Target)).toEqual(['/.gradebox/0', '/.gradebox/run']);
+    expect(keeperContainer(makeSpec(image, { network: true }), planRun(spec, 'run', [], new Map()), {}).HostConfig?.NetworkMode).toBe('bridge');
+    expect(keeperLimits()).toEqual({
+      ...USER_NAMESPACE_LIMITS, max_mnt_namespaces: 1, max_pid_namespaces: 1, max_ipc_namespaces: 1, max_uts_namespaces: 1,
+    });
+    const [, , script = ''] = keeperCommand();
+    expect(script).toContain('echo 16 > /proc/sys/user/max_inotify_instances');
+    expect(script).toMatch(/&& echo gradebox-keeper-ready && read -r _$/);
+  });
+
+  it('refuses ids outside the run\'s user namespace', () => {
+    expect(() => checkProcess(makeSpec(image, { user: { uid: 65536, gid: 0 } }))).toThrow(/uid and gid from 0 to 65535/);
+    expect(() => checkProcess(makeSpec(image, { user: { uid: 0, gid: -1 } }))).toThrow(/uid and gid from 0 to 65535/);
+  });
+});
+
+describe('docker: the daemon', () => {
+  it('is refused without user namespaces, saying how to enable them', () => {
+    for (const info of [{ SecurityOptions: ['name=seccomp,profile=default'] }, {}, { SecurityOptions: 'name=userns' as unknown as string[] }, { SecurityOptions: ['name=usernsx'] }]) {
+      let error: unknown;
+      try {
+        requireUserNamespaces(info);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SandboxError);
+      expect((error as SandboxError).message).toMatch(/without user namespaces/);
+      expect((error as SandboxError).hint).toMatch(/"userns-remap": "default" to \/etc\/docker\/daemon\.json and restart dockerd/);
+    }
+    expect(() => requireUserNamespaces({ SecurityOptions: ['name=seccomp,profile=default', 'name=userns'] })).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, cp, lchown, lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +14,9 @@ import { ImageStore } from '../../src/image/image-store.ts';
 import { DockerSandbox } from '../../src/sandbox/docker/docker-sandbox.ts';
 import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { openSandbox } from '../../src/sandbox/open-sandbox.ts';
+import { hostId, idInRun, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 import { SandboxError, type PreparedImage } from '../../src/sandbox/sandbox.ts';
-import { busyboxImage, dirImage, dockerLeftovers, testDocker } from '../support/docker-test.ts';
+import { busyboxImage, dirImage, dockerLeftovers, imageOwnerId, testDocker } from '../support/docker-test.ts';
 import { snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
 import { makeSpec, sh } from './cases/context.ts';
 import { testImage } from '../support/test-image.ts';
@@ -58,7 +59,23 @@ async function pythonOnDocker(docker: Docker): Promise<{ sandbox: DockerSandbox;
 /** Images the cases below load for themselves, removed from the daemon at the end. */
 const adHocImages: string[] = [];
 
+/**
+ * Lays `root` out as the image store unpacks images: owners outside the sandbox id range (the
+ * test's own root, or ids it set with chown) are shifted into it (see id-range.ts).
+ */
+async function shiftIntoRange(root: string): Promise<void> {
+  const range = sandboxIdRange();
+  const shift = (id: number): number => (idInRun(range, id) === undefined ? hostId(range, id) : id);
+  const walk = async (path: string): Promise<void> => {
+    const stats = await lstat(path);
+    await lchown(path, shift(stats.uid), shift(stats.gid));
+    if (stats.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+  };
+  await walk(root);
+}
+
 async function adHocImage(docker: Docker, root: string): Promise<PreparedImage> {
+  await shiftIntoRange(root);
   const id = await dirImage(docker, root);
   adHocImages.push(id);
   return { id, rootfs: root };
@@ -113,7 +130,7 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
     it('loads an image the daemon lacks from the image archive source, through the Engine API', async () => {
       // A busybox image with a config of its own, so its id is new to the daemon.
       const layer = new LayerWriter(join(work, 'unique.layer'));
-      await addDirectory(layer, busybox.rootfs);
+      await addDirectory(layer, busybox.rootfs, { imageId: imageOwnerId });
       const archive = join(work, 'unique.tar');
       const label = `${process.pid}-${Date.now()}`;
       await writeDockerArchive(archive, { tag: 'gradebox-test/unique:latest', config: { Labels: { label } }, layers: [await layer.finish()] }, 'blobs');
@@ -131,18 +148,46 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
       }
     });
 
-    it('needs /bin/sh in the image only when volumes must be held, and says so', async () => {
+    it('needs /bin/sh in the image for its keeper, with or without volumes, and says so', async () => {
       const root = await mkdtemp(join(work, 'shell-less-'));
       await chmod(root, 0o755);
       await mkdir(join(root, 'bin'));
       await copyFile(join(busybox.rootfs, 'bin/busybox'), join(root, 'bin/busybox'));
       const image = await adHocImage(docker, root);
-      const plain = await sandbox.run(makeSpec(image, { volumes: [], argv: ['/bin/busybox', 'echo', 'no shell needed'] }));
-      expect(plain).toMatchObject({ reason: 'exited', exitCode: 0, stdout: { text: 'no shell needed\n' } });
-      const error: unknown = await sandbox.run(makeSpec(image, { argv: ['/bin/busybox', 'true'] })).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SandboxError);
-      expect((error as SandboxError).message).toMatch(/needs \/bin\/sh in the grader image/);
-      expect((error as SandboxError).hint).toMatch(/oci backend/);
+      for (const volumes of [undefined, []]) {
+        const error: unknown = await sandbox.run(makeSpec(image, { argv: ['/bin/busybox', 'true'], ...(volumes === undefined ? {} : { volumes }) })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SandboxError);
+        expect((error as SandboxError).message).toMatch(/needs \/bin\/sh in the grader image/);
+        expect((error as SandboxError).hint).toMatch(/oci backend/);
+      }
+    });
+
+    it('bounds everything root writes: a read-only root, and size-limited copies of its places, the working directory\'s among them', async () => {
+      const image = await editedBusybox(docker, busybox.rootfs, async (root) => {
+        for (const dir of ['run', 'var/tmp', 'usr/lib', 'opt', 'srv', 'app']) await mkdir(join(root, dir), { recursive: true });
+        await chmod(join(root, 'var/tmp'), 0o1777);
+        await writeFile(join(root, 'app/data.txt'), 'image data\n');
+      });
+      const places = ['/etc', '/root', '/home', '/run', '/var/tmp', '/app', '/autograder', '/autograder/results', '/tmp', '/dev/shm'];
+      const outcome = await sandbox.run(makeSpec(image, {
+        user: { uid: 0, gid: 0 },
+        cwd: '/app',
+        volumes: [{ target: '/autograder/results', readOnly: false, owner: 'user' }],
+        limits: { writableMiB: 4, tmpMiB: 4 },
+        argv: sh(`echo more >> data.txt && cat data.txt
+          for f in /probe /bin/probe /usr/lib/probe /opt/probe /srv/probe /etc/hosts /etc/hostname /etc/resolv.conf; do
+            echo x >> $f 2>/dev/null && echo WROTE $f; done
+          touch /probe 2>&1 | grep -o "Read-only file system"
+          for d in ${places.join(' ')}; do
+            dd if=/dev/zero of=$d/fill bs=1M count=64 2>&1 | grep -q "No space left on device" && echo FULL $d; rm -f $d/fill; done`),
+      }));
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(outcome.stdout.text).toBe(['image data', 'more', 'Read-only file system', ...places.map((place) => `FULL ${place}`), ''].join('\n'));
+    });
+
+    it('keeps / read-only for a non-root grader whose working directory it is (rootWritable): Docker could not bound writes there', async () => {
+      const outcome = await sandbox.run(makeSpec(busybox, { cwd: '/', rootWritable: true, argv: sh('touch Rplots.pdf 2>&1 | grep -o "Read-only file system"; echo x > /shared/ok && echo VOLUME-WRITABLE') }));
+      expect(outcome.stdout.text).toBe('Read-only file system\nVOLUME-WRITABLE\n');
     });
 
     it('bounds a file the user may grow in a directory it cannot write, and keeps the directory closed', async () => {

@@ -10,6 +10,7 @@ import { LayerWriter } from '../../scripts/test-images/layer-writer.ts';
 import { createDockerClient } from '../../src/sandbox/docker/docker-client.ts';
 import { ensureImageLoaded } from '../../src/sandbox/docker/image-loading.ts';
 import { stateFilters } from '../../src/sandbox/docker/run-name.ts';
+import { idInRun, sandboxIdRange } from '../../src/sandbox/id-range.ts';
 import { busyboxRootfs, CACHE_DIR } from './busybox-rootfs.ts';
 
 /** A client for the test daemon, or why there is none (tests skip, saying so). */
@@ -26,9 +27,16 @@ export async function testDocker(): Promise<{ docker: Docker; version: string } 
   }
 }
 
+/**
+ * The image's own id of an owner id on disk: test roots are laid out as the image store unpacks
+ * images, owners shifted into the sandbox id range (see id-range.ts), while an image records the
+ * ids its processes see. Ids outside the range are recorded as they are.
+ */
+export const imageOwnerId = (id: number): number => idInRun(sandboxIdRange(), id) ?? id;
+
 async function writeDirArchive(dir: string, config: ContainerConfig, out: string, tag: string): Promise<string> {
   const layer = new LayerWriter(`${out}.layer`);
-  await addDirectory(layer, dir);
+  await addDirectory(layer, dir, { imageId: imageOwnerId });
   try {
     return await writeDockerArchive(out, { tag, config, layers: [await layer.finish()] }, 'blobs');
   } finally {
@@ -37,8 +45,8 @@ async function writeDirArchive(dir: string, config: ContainerConfig, out: string
 }
 
 /**
- * A directory (owners and modes as on disk) as a one-layer image in the daemon, loaded through the
- * Engine API; returns its id. With `cacheKey` the archive is written once into test/.cache (for
+ * A directory (owners shifted as the image store unpacks them, see imageOwnerId; modes as on
+ * disk) as a one-layer image in the daemon, loaded through the Engine API; returns its id. With `cacheKey` the archive is written once into test/.cache (for
  * directories that never change, like the busybox root); without, into a temporary file.
  */
 export async function dirImage(docker: Docker, dir: string, config: ContainerConfig = { Cmd: ['sh'] }, cacheKey?: string): Promise<string> {

@@ -27,16 +27,41 @@ export async function createDockerClient(): Promise<Docker> {
   return new Dockerode();
 }
 
+/** The fields of `GET /info` the sandbox reads. */
+export interface DaemonInfo {
+  CgroupDriver?: string;
+  Name?: string;
+  ServerVersion?: string;
+  /** E.g. `name=seccomp,profile=default`, and `name=userns` when the daemon remaps ids. */
+  SecurityOptions?: string[];
+}
+
+/**
+ * Throws a SandboxError unless the daemon runs its containers in a user namespace
+ * (`userns-remap`), which the docker backend needs: Docker 20.10 has no user namespace per
+ * container, only the daemon-wide remapping. Without it a run's root would be the host's root, a
+ * grader's uid 1000 would be the host's uid 1000, and the per-namespace limits of a run (see
+ * kernel-budgets.ts) would be the host's own.
+ */
+export function requireUserNamespaces(info: DaemonInfo): void {
+  const options = Array.isArray(info.SecurityOptions) ? info.SecurityOptions : [];
+  if (options.some((option) => typeof option === 'string' && option.split(',').includes('name=userns'))) return;
+  throw new SandboxError(
+    `the Docker daemon at ${dockerEndpoint()} runs containers without user namespaces, which gradebox's docker backend needs`,
+    'enable them: add "userns-remap": "default" to /etc/docker/daemon.json and restart dockerd (systemctl restart docker); or use the oci backend',
+  );
+}
+
 /**
  * Asks the daemon what it is (`GET /info`), with a timeout: the first call of every sandbox, so a
- * daemon that is down or unreachable becomes one clear SandboxError.
+ * daemon that is down or unreachable, or one without user namespaces, becomes one clear SandboxError.
  */
 export async function readDaemonFacts(docker: Docker): Promise<DaemonFacts> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${INFO_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })), INFO_TIMEOUT_MS);
   });
-  let info: { CgroupDriver?: string; Name?: string; ServerVersion?: string };
+  let info: DaemonInfo;
   try {
     info = (await Promise.race([docker.info(), timeout])) as typeof info;
   } catch (error) {
@@ -49,6 +74,7 @@ export async function readDaemonFacts(docker: Docker): Promise<DaemonFacts> {
   } finally {
     clearTimeout(timer);
   }
+  requireUserNamespaces(info);
   // A unix socket (docker-modem keeps a path, or a function finding the default one) rather than a TCP or SSH host.
   const modem = docker.modem as { host?: unknown; socketPath?: unknown };
   const localCgroups = modem.host === undefined && modem.socketPath !== undefined

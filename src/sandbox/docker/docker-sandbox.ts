@@ -47,17 +47,21 @@ interface Daemon {
 /**
  * The `docker` backend: the semantics of the `oci` backend through the Docker Engine API, for
  * hosts that only have Docker. Everything goes through the API (the daemon may be remote):
- * inputs and outputs travel as tar archives, never as bind mounts.
+ * inputs and outputs travel as tar archives, and the only host paths are the daemon's own. The
+ * daemon must run containers in a user namespace (`userns-remap`), so a run's ids, root among
+ * them, are none of the host's.
  *
- * Each run has two containers from the grader image. The *grader* runs the program as PID 1 of
- * its own pid namespace, so everything it started dies with it. Its volumes, and a tmpfs over
- * every directory of the image its user could write (Docker's overlay2 layer cannot be
- * size-limited without xfs quotas), are size-limited tmpfs volumes held by the *keeper*, a
- * `sh -c read` container: Docker's local driver unmounts (and empties) a tmpfs volume whenever no
- * running container uses it, so the keeper is what lets inputs go in before the grader starts and
- * outputs come out after it is gone. Both, their volumes and the grader's cgroup are removed on
- * every path. Interactive sessions (`runInteractive`) are the same grader container with stdin
- * attached. See docs/sandbox.md, "docker backend", for how this differs from `oci`.
+ * Each run has two containers from the grader image. The *keeper* (`sh`, waiting) starts first:
+ * it sets the per-namespace limits of the user namespace the grader then joins (through the
+ * keeper's network namespace), and holds the run's size-limited tmpfs volumes, because Docker's
+ * local driver unmounts (and empties) a tmpfs volume whenever no running container uses it; so
+ * inputs go in before the grader starts and outputs come out after it is gone. The *grader* runs
+ * the program as PID 1 of its own pid namespace, so everything it started dies with it, on a
+ * read-only root: Docker's overlay2 layer cannot be size-limited without xfs quotas, so every
+ * place the run's user may write is a tmpfs volume (see writable-spots.ts). Both containers,
+ * their volumes and the grader's cgroup are removed on every path. Interactive sessions
+ * (`runInteractive`) are the same grader container with stdin attached. See docs/sandbox.md,
+ * "The docker backend", for how this differs from `oci`.
  */
 export class DockerSandbox implements Sandbox {
   readonly name = 'docker';
@@ -117,13 +121,11 @@ export class DockerSandbox implements Sandbox {
   /**
    * The program runs attached to this process's stdin, stdout and stderr (`io` may name other
    * descriptors), like `docker run -it` with `io.terminal` and `docker run -i` without (see
-   * runAttachedContainer). Same containers, volumes, limits and cleanup as `run`; a uid of 0 is
-   * allowed (still without capabilities), and then no writable places of the image are searched:
-   * root owns the image's directories, `/` among them, and writes to Docker's layer (see docs/sandbox.md).
+   * runAttachedContainer). Same containers, volumes, user rules, limits and cleanup as `run`.
    */
   async runInteractive(spec: InteractiveSpec, io: InteractiveIo, signal?: AbortSignal): Promise<InteractiveOutcome> {
     const full: RunSpec = { ...spec, outputs: [], outputFileCapBytes: 0 };
-    checkProcess(full, true);
+    checkProcess(full);
     const trees = await checkVolumes(full);
     const attached = { terminal: io.terminal, stdin: io.stdin ?? 0, stdout: io.stdout ?? 1, stderr: io.stderr ?? 2 };
     // Refused before anything exists when stdin is no terminal; its mode is restored on every path.
@@ -153,38 +155,37 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * One run from image to cleanup: loads the image, plans the volumes (the spec was checked by
-   * the caller), creates the keeper and the grader container (its cgroup prepared, its inputs
-   * placed), lets `body` run the grader, keeps the run's files if asked, and removes everything
-   * whatever happened.
+   * the caller), starts the keeper (which limits the run's user namespace and holds its volumes),
+   * copies the inputs in, creates the grader container (its cgroup prepared), lets `body` run the
+   * grader, keeps the run's files if asked, and removes everything whatever happened.
    */
   async #lifecycle<T extends { keptAt?: string }>(
     daemon: Daemon, spec: RunSpec, trees: ReadonlyMap<number, TreeEntry[]>, session: SessionOptions | undefined,
-    body: (run: { grader: Container; keeper: Container | undefined; plan: RunPlan; baseline: number }) => Promise<T>,
+    body: (run: { grader: Container; keeper: Container; plan: RunPlan; baseline: number }) => Promise<T>,
   ): Promise<T> {
     const { docker } = daemon;
     await ensureImageLoaded(docker, spec.image.id, this.#imageArchive);
-    const spots = spec.user.uid === 0
-      ? []
-      : await cachedWritableSpots(join(this.#stateDir, 'docker', 'writable-spots'), spec.image.id, spec.user, () => this.#imageTree(spec.image));
+    const spots = await cachedWritableSpots(
+      join(this.#stateDir, 'docker', 'writable-spots'), spec.image.id, spec.user, spec.cwd, () => this.#imageTree(spec.image),
+    );
     const name = newRunName(this.#stateDir);
     const plan = planRun(spec, name, spots, trees);
     const labels = runLabels(this.#stateDir, name);
-    const graderConfig = graderContainer(spec, plan, labels, daemon.cgroups?.cgroupParent(name), session);
-    // Without volumes nothing needs holding: no keeper.
-    const keeperConfig = plan.volumes.length > 0 ? keeperContainer(spec, plan, labels) : undefined;
+    const keeperConfig = keeperContainer(spec, plan, labels);
     const containers: Container[] = [];
     activeRuns.add(name);
     try {
-      const keeper = keeperConfig === undefined ? undefined : await startKeeper(docker, keeperConfig, containers);
+      const keeper = await startKeeper(docker, keeperConfig, containers);
+      const runVolumeDir = await placeInputs(docker, keeper, plan);
+      const graderConfig = graderContainer(spec, plan, labels, { keeperId: keeper.id, runVolumeDir, cgroupParent: daemon.cgroups?.cgroupParent(name) }, session);
       const grader = await docker.createContainer(graderConfig);
       containers.push(grader);
       const baseline = (await daemon.cgroups?.prepare(name, grader.id)) ?? 0;
-      await placeInputs(grader, keeper, plan);
       const result = await body({ grader, keeper, plan, baseline });
       if (spec.keep) {
         result.keptAt = join(this.#stateDir, 'kept', name);
         await requireKeeperRunning(keeper);
-        await keepRunFiles(keeper, plan, result.keptAt, keeperConfig === undefined ? [graderConfig] : [keeperConfig, graderConfig]);
+        await keepRunFiles(keeper, plan, result.keptAt, [keeperConfig, graderConfig]);
       }
       return result;
     } finally {

@@ -12,6 +12,12 @@ export interface PlacedFile {
 
 /** What one archive carries into one directory of the run. */
 export interface InputContent {
+  /**
+   * The owner and mode of the directory itself (a volume's root): the daemon applies them as it
+   * extracts, translating the ids into its user namespace, which is how a volume root gets the
+   * run's ids whatever the daemon's remapping.
+   */
+  root?: { uid: number; gid: number; mode: number };
   /** A host tree (see readTree) copied in whole, owned by `owner`. */
   tree?: { entries: readonly TreeEntry[]; owner: { uid: number; gid: number } };
   files: readonly PlacedFile[];
@@ -46,7 +52,8 @@ export interface InputPart {
 }
 
 /**
- * The tar stream of `parts`, for extraction at `/` of a container: each tree's directories, files
+ * The tar stream of `parts`, for extraction at `/` of a container: each part's own directory
+ * (with `root`'s owner and mode), each tree's directories, files
  * and symbolic links (targets copied verbatim, never followed; names byte for byte; permission
  * bits kept; owned by the tree's owner), then the placed files (mode 0444, root). Parents come
  * before children, so Docker creates each directory with its own mode; missing parents of a
@@ -59,7 +66,8 @@ export interface InputPart {
 export async function* inputArchive(parts: readonly InputPart[]): AsyncGenerator<Buffer> {
   for (const { prefix, content } of parts) {
     const under = (path: Buffer): Buffer => (prefix === '' ? path : Buffer.concat([Buffer.from(prefix), SLASH, path]));
-    const { tree } = content;
+    const { tree, root } = content;
+    if (root !== undefined && prefix !== '') yield encodeHeader({ name: Buffer.from(`${prefix}/`), type: 'directory', ...root });
     if (tree !== undefined) {
       const { uid, gid } = tree.owner;
       for (const entry of tree.entries) {

@@ -8,17 +8,18 @@ import type { RunPlan } from './run-plan.ts';
 
 /**
  * Copies what a kept run (`--no-rm`) left to the plain directory `to`, through the keeper: each
- * spec volume to `volumes/<target>` and each writable spot of the image to
- * `rootfs-changes/<path>` (the docker backend's equivalent of the oci writable layer), plus the
+ * spec volume to `volumes/<target>` and each writable place of the image (root's places included)
+ * to `rootfs-changes/<path>` (the docker backend's equivalent of the oci writable layer), plus the
  * two containers' configurations. The archives come from the run, so they are unpacked with the
  * image unpacker's rules: links are recreated as links, nothing is written through one, no path
  * escapes `to`, device nodes are refused and FIFOs skipped.
  */
-export async function keepRunFiles(keeper: Container | undefined, plan: RunPlan, to: string, configs: ContainerCreateOptions[]): Promise<void> {
+export async function keepRunFiles(keeper: Container, plan: RunPlan, to: string, configs: ContainerCreateOptions[]): Promise<void> {
   await mkdir(to, { recursive: true, mode: 0o700 });
   await writeFile(join(to, 'containers.json'), `${JSON.stringify(configs, null, 2)}\n`);
-  if (keeper === undefined) return;
   for (const [n, volume] of plan.volumes.entries()) {
+    // The run volume holds only what gradebox placed (meminfo, the files), already in containers.json's binds.
+    if (volume.source === 'run') continue;
     const dest = join(to, volume.source === 'spec' ? 'volumes' : 'rootfs-changes', volume.target);
     await mkdir(dest, { recursive: true });
     const archive = join(to, `.volume-${n}.tar`);

@@ -99,7 +99,7 @@ export async function readOutputFile(keeper: Container, volumePath: string, rela
 }
 
 /** Reads output `path` of a finished run through its keeper, with the rules of `safe-read`; a path outside the volumes is an error. */
-export async function readOutput(keeper: Container | undefined, plan: RunPlan, path: string, capBytes: number): Promise<OutputFile> {
+export async function readOutput(keeper: Container, plan: RunPlan, path: string, capBytes: number): Promise<OutputFile> {
   let located;
   try {
     located = locateInVolume(path, plan.ordered);
@@ -107,7 +107,7 @@ export async function readOutput(keeper: Container | undefined, plan: RunPlan, p
     return { ok: false, missing: false, error: (error as Error).message };
   }
   const volume = plan.volumes.find((v) => v.source === 'spec' && v.index === located?.volume.index);
-  if (located === undefined || volume === undefined || keeper === undefined) {
+  if (located === undefined || volume === undefined) {
     return { ok: false, missing: false, error: `${path}: not inside a volume; outputs must be written to a volume` };
   }
   try {

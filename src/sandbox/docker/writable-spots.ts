@@ -3,14 +3,23 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
+import { idInRun, OVERFLOW_ID, sandboxIdRange, type IdRange } from '../id-range.ts';
 import { SandboxError, type RunUser } from '../sandbox.ts';
 
-/** A directory of the image the run's user could write in, or holding a file it could write. */
+/**
+ * A directory of the image the run's user could write in, or holding a file it could write; for
+ * root, one of the places root may write (see rootPlaces).
+ */
 export interface WritableSpot {
   /** Absolute container path. */
   path: string;
   /** Bytes its image content takes on a tmpfs (a page per entry plus whole pages of data). */
   footprintBytes: number;
+  /**
+   * Set when the image has nothing at `path` (root's places only): the run gets an empty, root-owned
+   * directory there if it needs one, for a volume, a file or its working directory below it.
+   */
+  absent?: true;
 }
 
 /** One entry of an image directory with the owner and mode the image gives it. */
@@ -38,7 +47,16 @@ export interface ImageTree {
 const SKIPPED_TOP = new Set(['proc', 'sys', 'dev', 'tmp']);
 const PAGE = 4096;
 // Part of the cache key: bumped when the rules change, so spots cached by an older gradebox are not reused.
-const FORMAT = 'spots-2';
+const FORMAT = 'spots-3';
+
+/**
+ * Where a run's root may write besides its volumes, /tmp and /dev/shm: tmpfs copies of these
+ * directories of the image, and of the top directory of its working directory. The rest of the
+ * image is read-only to root (see rootPlaces). They are where graders write: Gradescope's
+ * /autograder (source, compiled tests, results), users and groups added to /etc, homes, and
+ * the scratch places /run and /var/tmp.
+ */
+export const ROOT_PLACES: readonly string[] = Object.freeze(['/autograder', '/etc', '/home', '/root', '/run', '/var/tmp']);
 
 const childPath = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
@@ -95,27 +113,71 @@ export async function findWritableSpots(tree: ImageTree, user: RunUser): Promise
   return Promise.all(spots.map(async (path) => ({ path, footprintBytes: await footprint(tree, path) })));
 }
 
+/** The directories root's writes go to for working directory `cwd` (see ROOT_PLACES). */
+export function rootPlaceCandidates(cwd: string): string[] {
+  const top = cwd.split('/').find((part) => part !== '');
+  const places = [...ROOT_PLACES];
+  if (top !== undefined && top !== '.' && top !== '..' && !SKIPPED_TOP.has(top) && !places.includes(`/${top}`)) places.push(`/${top}`);
+  return places;
+}
+
+/**
+ * Root's writable places for a run whose working directory is `cwd`: each of rootPlaceCandidates
+ * that is a directory of the image, with the bytes its content takes, or `absent` where the image
+ * has nothing (the run may still need an empty one there). A place the image has as a symbolic
+ * link or file, or below one, is left out: the run cannot write there.
+ *
+ * Docker's overlay2 writable layer cannot be size-limited on this daemon (no xfs project
+ * quotas), and root could write anywhere in it; so a run's root filesystem is read-only and root
+ * writes only to size-limited tmpfs copies of these places.
+ */
+export async function rootPlaces(tree: ImageTree, cwd: string): Promise<WritableSpot[]> {
+  const spots: WritableSpot[] = [];
+  for (const path of rootPlaceCandidates(cwd)) {
+    let dir = '/';
+    let found: 'directory' | 'absent' | 'other' = 'directory';
+    for (const name of path.split('/').filter(Boolean)) {
+      const entry = (await tree.readdir(dir)).find((e) => e.name === name);
+      if (entry === undefined) {
+        found = 'absent';
+        break;
+      }
+      if (entry.type !== 'directory') {
+        found = 'other';
+        break;
+      }
+      dir = childPath(dir, name);
+    }
+    if (found === 'directory') spots.push({ path, footprintBytes: await footprint(tree, path) });
+    else if (found === 'absent') spots.push({ path, footprintBytes: 0, absent: true });
+  }
+  return spots;
+}
+
 function typeOf(stats: Stats): ImageTreeEntry['type'] {
   return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other';
 }
 
 /**
- * The tree of a root filesystem unpacked on this host. Only an unpacking done as root carries the
- * image's owners (without root the unpacker cannot chown, and every file would look like the
- * unpacking user's, hiding where uid 1000 may write), so a root directory not owned by root is refused.
+ * The tree of a root filesystem unpacked on this host by the image store, which shifts every
+ * owner into the sandbox id range (see ../id-range.ts): owners are shifted back to the image's
+ * own ids, and an id outside the range reads as the overflow id, as the kernel shows it to a run.
+ * A root directory not owned by the range's root was not unpacked that way (an unpacking without
+ * root cannot give files their owners, and would hide where uid 1000 may write), and is refused.
  */
-export async function hostImageTree(rootfs: string): Promise<ImageTree> {
+export async function hostImageTree(rootfs: string, range: IdRange = sandboxIdRange()): Promise<ImageTree> {
   const top = await lstat(rootfs);
-  if (top.uid !== 0) {
+  if (top.uid !== range.base) {
     throw new SandboxError(
-      `the unpacked image at ${rootfs} is owned by uid ${top.uid}: it was unpacked without root, so its files do not carry the image's owners`,
-      'run the docker backend through `gradebox grade local`, which reads the owners from the image layers, or unpack the image as root',
+      `the unpacked image at ${rootfs} is owned by uid ${top.uid}, not by the sandbox's root (${range.base}): it was not unpacked by gradebox's image store, so its files do not carry the image's owners`,
+      'run the docker backend through `gradebox grade local`, which reads the owners from the image layers, or unpack the image with the image store as root',
     );
   }
+  const own = (id: number): number => idInRun(range, id) ?? OVERFLOW_ID;
   // Names that are not UTF-8 are mapped back to their bytes to descend; they never become spots.
   const real = new Map<string, Buffer>([['/', Buffer.from(rootfs)]]);
   return {
-    root: async () => ({ type: 'directory', uid: top.uid, gid: top.gid, mode: top.mode & 0o7777, size: 0 }),
+    root: async () => ({ type: 'directory', uid: own(top.uid), gid: own(top.gid), mode: top.mode & 0o7777, size: 0 }),
     readdir: async (path) => {
       const dir = real.get(path);
       if (dir === undefined) throw new Error(`${path} was not reached through the image's directories`);
@@ -125,7 +187,7 @@ export async function hostImageTree(rootfs: string): Promise<ImageTree> {
         const stats = await lstat(abs);
         const name = raw.toString('utf8');
         if (stats.isDirectory()) real.set(childPath(path, name), abs);
-        return { name, type: typeOf(stats), uid: stats.uid, gid: stats.gid, mode: stats.mode & 0o7777, size: stats.size };
+        return { name, type: typeOf(stats), uid: own(stats.uid), gid: own(stats.gid), mode: stats.mode & 0o7777, size: stats.size };
       }));
     },
   };
@@ -134,19 +196,25 @@ export async function hostImageTree(rootfs: string): Promise<ImageTree> {
 const known = new Map<string, Promise<WritableSpot[]>>();
 
 /**
- * `findWritableSpots`, remembered per image id and user: in this process, and on disk under
- * `cacheDir` (an image id names its content), so a one-shot `grade local` does not walk a large
- * image every time. `openTree` is only called on a miss.
+ * Where the run's user may write in the image: `rootPlaces` for root (which depend on the working
+ * directory `cwd`), `findWritableSpots` for anyone else. Remembered per image id, user (and for
+ * root `cwd`): in this process, and on disk under `cacheDir` (an image id names its content), so
+ * a one-shot `grade local` does not walk a large image every time. `openTree` is only called on a
+ * miss.
  */
-export function cachedWritableSpots(cacheDir: string, imageId: string, user: RunUser, openTree: () => Promise<ImageTree>): Promise<WritableSpot[]> {
-  const key = createHash('sha256').update([FORMAT, imageId, user.uid, user.gid].join('\0')).digest('hex');
+export function cachedWritableSpots(
+  cacheDir: string, imageId: string, user: RunUser, cwd: string, openTree: () => Promise<ImageTree>,
+): Promise<WritableSpot[]> {
+  const root = user.uid === 0;
+  const key = createHash('sha256').update([FORMAT, imageId, user.uid, user.gid, ...(root ? [cwd] : [])].join('\0')).digest('hex');
   let spots = known.get(key);
   if (spots === undefined) {
     spots = (async () => {
       const file = join(cacheDir, `${key}.json`);
       const saved = await readFile(file, 'utf8').then((text) => JSON.parse(text) as WritableSpot[], () => undefined);
       if (Array.isArray(saved)) return saved;
-      const found = await findWritableSpots(await openTree(), user);
+      const tree = await openTree();
+      const found = root ? await rootPlaces(tree, cwd) : await findWritableSpots(tree, user);
       await writeFileAtomic(file, JSON.stringify(found));
       return found;
     })();

@@ -1,3 +1,5 @@
+import { requireUserNamespaces, type DaemonInfo } from '../../sandbox/docker/docker-client.ts';
+import { SandboxError } from '../../sandbox/sandbox.ts';
 import type { Check } from './check.ts';
 
 const TIMEOUT_MS = 3_000;
@@ -8,8 +10,9 @@ function endpoint(): string {
 }
 
 /**
- * A Docker daemon answers (DOCKER_HOST honoured) and which version it runs. Not reachable is a
- * warning only: the oci backend needs no daemon; Docker serves images by name and the docker backend.
+ * A Docker daemon answers (DOCKER_HOST honoured), which version it runs, and whether it runs
+ * containers in a user namespace (`userns-remap`), which the docker backend needs. Either missing is
+ * a warning only: the oci backend needs no daemon; Docker serves images by name and the docker backend.
  */
 export function dockerDaemonCheck(timeoutMs = TIMEOUT_MS): Check {
   return {
@@ -23,8 +26,16 @@ export function dockerDaemonCheck(timeoutMs = TIMEOUT_MS): Check {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         });
-        const version = await Promise.race([new Docker().version(), timeout]);
-        return { status: 'pass', detail: `Docker ${version.Version} (API ${version.ApiVersion}) at ${endpoint()}` };
+        const docker = new Docker();
+        const [version, info] = await Promise.race([Promise.all([docker.version(), docker.info() as Promise<DaemonInfo>]), timeout]);
+        const detail = `Docker ${version.Version} (API ${version.ApiVersion}) at ${endpoint()}`;
+        try {
+          requireUserNamespaces(info);
+        } catch (error) {
+          if (!(error instanceof SandboxError)) throw error;
+          return { status: 'warn', detail: `${detail}, without user namespaces: the docker backend refuses it`, fix: error.hint ?? '' };
+        }
+        return { status: 'pass', detail };
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         return {
