@@ -3,7 +3,7 @@ import type { ContainerCreateOptions, MountSettings } from 'dockerode';
 import { runCapabilities } from '../capabilities.ts';
 import { ID_RANGE_SIZE } from '../id-range.ts';
 import { openFilesPerProcess, USER_NAMESPACE_LIMITS } from '../kernel-budgets.ts';
-import { MASKED_PATHS } from '../oci/oci-config.ts';
+import { MASKED_PATHS, READONLY_PATHS } from '../proc-paths.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompProfile } from '../seccomp.ts';
 import { LABELS } from './run-name.ts';
@@ -12,7 +12,6 @@ import type { RunPlan } from './run-plan.ts';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MiB = 1024 * 1024;
 /** Docker's read-only /proc paths (the same as runc's, which the oci backend uses). */
-const READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 let seccompOption: string | undefined;
 

@@ -3,6 +3,7 @@ import { containerPath, orderVolumes } from '../container-path.ts';
 import { runCapabilities } from '../capabilities.ts';
 import type { IdRange } from '../id-range.ts';
 import { openFilesPerProcess, RUN_PTYS } from '../kernel-budgets.ts';
+import { MASKED_PATHS, READONLY_PATHS } from '../proc-paths.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompProfile } from '../seccomp.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
@@ -58,16 +59,6 @@ export interface SessionOptions {
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MiB = 1024 * 1024;
 
-// runc's and Docker's defaults: kernel interfaces that leak host data or allow host-wide effects.
-// /sys/devices/virtual/powercap is there for the RAPL energy side channel (CVE-2020-8694). Beyond
-// those, what tells a run about the machine it is on: the kernel's boot line and the hardware's
-// DMI names (vendor, product, serial number). /proc/meminfo is replaced rather than masked.
-export const MASKED_PATHS: readonly string[] = [
-  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
-  '/proc/sched_debug', '/proc/scsi', '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap',
-  '/sys/firmware', '/proc/cmdline', '/sys/devices/virtual/dmi', '/sys/class/dmi',
-];
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** tmpfs inodes: enough for many small files, bounded so a file-creation bomb stays cheap. */
 const inodesFor = (mib: number): number => Math.max(16384, mib * 256);
@@ -183,7 +174,7 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
       },
       ...seccomp,
       maskedPaths: [...MASKED_PATHS],
-      readonlyPaths: READONLY_PATHS,
+      readonlyPaths: [...READONLY_PATHS],
     },
     hooks: { createRuntime: [createRuntimeHook(host.nsenter, host.memoryOnParent)] },
   };
