@@ -4,6 +4,8 @@ import type { CapturedOutput, ListedTree, RunOutcome, RunUser, Sandbox } from '.
 import { detectProtocol, protocolByName, type ImagePathExists } from './detect-protocol.ts';
 import type { GradeResult, Protocol } from './grade-result.ts';
 import type { AssignmentInfo, Interpretation, PlanContext } from './protocol.ts';
+import { withHome } from './image-home.ts';
+import { limitInterpretation } from './result-limits.ts';
 import { rootfsExists } from './rootfs-exists.ts';
 import { checkListedSubmission, checkSubmission, type SubmissionLimits } from './submission-check.ts';
 
@@ -106,11 +108,13 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     assignment: request.assignment,
   };
   const plan = protocol.plan(context);
+  const user = request.user ?? { ...DEFAULT_RUN_USER };
   const outcome = await deps.sandbox.run(
     {
       ...plan,
+      env: await withHome(plan.env, request.rootfs, user),
       image: { id: request.image.id, rootfs: request.rootfs },
-      user: request.user ?? { ...DEFAULT_RUN_USER },
+      user,
       outputFileCapBytes: request.outputFileCapBytes ?? DEFAULT_OUTPUT_FILE_CAP_BYTES,
       limits,
       network: request.network ?? false,
@@ -119,7 +123,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     signal,
   );
   signal?.throwIfAborted();
-  return assemble(protocol.interpret(outcome, { limits, assignment: request.assignment }), outcome, base);
+  return assemble(limitInterpretation(protocol.interpret(outcome, { limits, assignment: request.assignment })), outcome, base);
 }
 
 const NO_OUTPUT: CapturedOutput = Object.freeze({ text: '', bytes: 0, truncated: false });
