@@ -78,11 +78,16 @@ describe('validateGradescopeResults: normalization', () => {
       extraData: { seed: 3 },
       tests: [
         { name: 'shown', score: 1, maxScore: 1, status: 'passed', output: '\u001b[32mok', outputFormat: 'ansi', visibility: 'visible' },
-        { name: 'Test 1.2', score: 0, maxScore: 1, status: null, output: '<b>no</b>', outputFormat: 'html', visibility: 'after_due_date' },
-        { name: 'Test 3', score: 0, maxScore: 1, status: null, output: '', outputFormat: 'text', visibility: 'hidden' },
-        { name: 'Test 4', score: 0, maxScore: 1, status: null, output: '', outputFormat: 'text', visibility: 'after_published' },
+        { name: 'Test 1.2', score: 0, maxScore: 1, status: 'failed', output: '<b>no</b>', outputFormat: 'html', visibility: 'after_due_date' },
+        { name: 'Test 3', score: 0, maxScore: 1, status: 'failed', output: '', outputFormat: 'text', visibility: 'hidden' },
+        { name: 'Test 4', score: 0, maxScore: 1, status: 'failed', output: '', outputFormat: 'text', visibility: 'after_published' },
       ],
     });
+  });
+
+  it('a test without a status passes when it earned its max_score, as on Gradescope; an explicit status wins', () => {
+    const checked = check({ tests: [{ score: 2, max_score: 2 }, { score: 1, max_score: 2 }, { score: 3, max_score: 2 }, { score: 0, max_score: 2, status: 'passed' }, { name: 'info' }] });
+    expect(checked.ok && checked.value.tests.map((t) => t.status)).toEqual(['passed', 'failed', 'passed', 'passed', null]);
   });
 
   it('defaults: visible result, stdout visibility unset, text output, tests without score are informational', () => {
@@ -132,7 +137,7 @@ describe('validateGradescopeResults: as lenient as Gradescope', () => {
       ok: true,
       value: {
         score: 0.5, points: { earned: 2, possible: 4 }, feedback: { text: '', format: 'text' }, visibility: 'visible', stdoutVisibility: undefined,
-        tests: [{ name: 'a', score: 2, maxScore: 4, status: null, output: '', outputFormat: 'text', visibility: 'visible' }],
+        tests: [{ name: 'a', score: 2, maxScore: 4, status: 'failed', output: '', outputFormat: 'text', visibility: 'visible' }],
       },
       warnings: [],
     });

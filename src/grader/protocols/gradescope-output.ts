@@ -16,7 +16,8 @@
  * - A top-level `score` wins over the tests' sum, as on Gradescope (a warning when they differ:
  *   graders use it for penalties or their own totals). Without one, every test with a max_score
  *   needs a score; with no score anywhere there is nothing to grade: a fault.
- * - Test scores may be negative (deductions); max_score may not.
+ * - Test scores may be negative (deductions); max_score may not. A test without a status passes
+ *   when it earned its max_score and fails below it, as on Gradescope.
  * - Points possible: the tests' max_score when they add up to more than 0, else the part's points
  *   (`totalPoints`: the service's part, `grade local --points`), else a top-level `max_score`
  *   (not in Gradescope's specification, but its samples write one). With none of them the result
@@ -196,7 +197,7 @@ function readTest(raw: unknown, index: number, ctx: TestContext): TestResult | u
     name: name ?? `Test ${number ?? index + 1}`,
     score: testScore ?? null,
     maxScore: maxScore ?? null,
-    status: status ?? null,
+    status: status ?? derivedStatus(testScore, maxScore),
     output: testOutput,
     outputFormat: FORMATS[format],
     visibility: testVisibility ?? ctx.visibility ?? 'visible',
@@ -258,6 +259,12 @@ function fraction(earned: number, possible: number, at: string, warnings: string
     return 0;
   }
   return value;
+}
+
+/** Gradescope's default status: passed when the test earned its max_score, failed below it; none without both. */
+function derivedStatus(score: number | undefined, maxScore: number | undefined): TestResult['status'] {
+  if (score === undefined || maxScore === undefined) return null;
+  return score >= maxScore ? 'passed' : 'failed';
 }
 
 function present(value: unknown): boolean {
