@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Submission } from '../../platform/model.ts';
 import type { Platform } from '../../platform/platform.ts';
+import type { SubmissionJson } from '../../platform/submission-reads.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import { actorOf } from '../auth.ts';
 
@@ -22,7 +22,7 @@ export interface EventStreamDeps {
  */
 export async function streamSubmissionEvents(request: FastifyRequest, reply: FastifyReply, deps: EventStreamDeps): Promise<void> {
   const actor = actorOf(request);
-  const first = await deps.platform.getSubmission(actor, deps.submissionId);
+  const first = await deps.platform.getSubmissionJson(actor, deps.submissionId);
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -43,8 +43,9 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
     for (const timer of timers) clearInterval(timer);
     raw.end();
   };
-  const send = (submission: Submission): void => {
-    const data = JSON.stringify(submission);
+  const send = (submission: SubmissionJson): void => {
+    // Already JSON, rendered off the event loop when big; one line, as an SSE data field must be.
+    const data = submission.json;
     if (data !== lastSent) {
       lastSent = data;
       raw.write(`event: submission\ndata: ${data}\n\n`);
@@ -68,7 +69,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
     try {
       do {
         again = false;
-        send(await deps.platform.getSubmission(actor, deps.submissionId));
+        send(await deps.platform.getSubmissionJson(actor, deps.submissionId));
       } while (again && !closed);
     } catch (error) {
       request.log.warn({ err: error }, 'submission event stream ended by an error');
@@ -82,7 +83,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   send(first);
   if (closed) return;
   // Students see no phases, only results: for them only a finished job changes anything.
-  const staff = first.parts.some((part) => part.job !== null);
+  const staff = first.staff;
   unsubscribe = deps.events.subscribe(deps.submissionId, (event) => {
     if (staff || event.phase === 'done') void reload();
   });
