@@ -130,6 +130,8 @@ export interface ResultsTable {
   result: string;
   /** The whole GradeResult as gzip-compressed JSON, for big results; else null. */
   result_gzip: Uint8Array | null;
+  /** Length of the result's JSON (compressed or not); null for results stored before it was kept. */
+  result_bytes: number | null;
   created_at: string;
 }
 

@@ -2,7 +2,10 @@
  * Grading for the service: the same as `grade()`, ending with the result's stored form. A run
  * whose output is big (a results.json of megabytes, maybe a million tests) is read, capped and
  * serialized on a worker thread with its own heap limit, so the server's event loop never parses
- * or writes it and the server's memory is not at stake; the main thread only gets the stored text.
+ * or writes it and the server's memory is not at stake; the main thread only gets the stored form
+ * (compressed, for a big result). One long-lived thread does it, warm; when that thread dies (one
+ * output passed its heap limit), each output it held is read again on a thread of its own, so that
+ * only the output that caused it is blamed.
  * Reading an outcome is deterministic: when it fails, the job gets a `grader-error` result rather
  * than an exception that would make the service run the grader again.
  */
@@ -12,12 +15,14 @@ import { finishResult, type FinishContext } from './finish-result.ts';
 import { failed, formatBytes } from './interpret-run.ts';
 import { encodeResult, type StoredResult } from './stored-result.ts';
 import type { RunOutcome } from '../sandbox/sandbox.ts';
+import { ThreadService } from '../util/thread-service.ts';
 import { runThreadTask, siblingModule, ThreadTaskError } from '../util/thread-task.ts';
+import type { FinishInput } from './finish-thread.ts';
 
 export interface StoredGradeOptions {
   /** Outputs (result files, stdout, stderr) of at least this many bytes are read on a worker thread. */
   threadFromBytes?: number;
-  /** Heap limit of that thread. */
+  /** Read on a thread of its own with this heap limit, instead of the shared thread. */
   threadHeapMiB?: number;
 }
 
@@ -27,6 +32,7 @@ export const THREAD_FROM_BYTES = 256 * 1024;
 export const THREAD_HEAP_MIB = 1024;
 
 const FINISH_THREAD = siblingModule(import.meta.url, 'finish-thread');
+const finisher = new ThreadService<FinishInput, StoredResult>(FINISH_THREAD, { resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MIB } });
 
 /** Grades as `grade()` does and returns the result's stored form (see stored-result.ts). */
 export async function gradeStored(request: GradeRequest, deps: GradeDeps, signal?: AbortSignal, options: StoredGradeOptions = {}): Promise<StoredResult> {
@@ -35,17 +41,26 @@ export async function gradeStored(request: GradeRequest, deps: GradeDeps, signal
   const { outcome, context } = ran;
   const bytes = outputBytes(outcome);
   if (bytes < (options.threadFromBytes ?? THREAD_FROM_BYTES)) return encodeResult(finishResult(outcome, context));
+  if (options.threadHeapMiB === undefined) {
+    try {
+      return await finisher.call({ outcome, context });
+    } catch (error) {
+      if (!(error instanceof ThreadTaskError)) throw error;
+      // The shared thread failed this one or died (maybe of another output): read it alone.
+    }
+  }
+  return readAlone(outcome, context, bytes, options.threadHeapMiB ?? THREAD_HEAP_MIB);
+}
+
+/** Reads `outcome` on a thread of its own; what goes wrong there is this output's doing. */
+async function readAlone(outcome: RunOutcome, context: FinishContext, bytes: number, heapMiB: number): Promise<StoredResult> {
   try {
-    return await runThreadTask<{ outcome: RunOutcome; context: FinishContext }, StoredResult>(
-      FINISH_THREAD,
-      { outcome, context },
-      { maxOldGenerationSizeMb: options.threadHeapMiB ?? THREAD_HEAP_MIB },
-    );
+    return await runThreadTask<FinishInput, StoredResult>(FINISH_THREAD, { outcome, context }, { maxOldGenerationSizeMb: heapMiB });
   } catch (error) {
     // A thread that never started is the machine's trouble (a retry may help); anything after is the output's.
     if (!(error instanceof ThreadTaskError) || !error.started) throw error;
     const why = error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      ? `reading the grader's output (${formatBytes(bytes)}) took more than gradebox's ${options.threadHeapMiB ?? THREAD_HEAP_MIB} MiB for it; write a smaller result`
+      ? `reading the grader's output (${formatBytes(bytes)}) took more than gradebox's ${heapMiB} MiB for it; write a smaller result`
       : `gradebox could not read the grader's output (${error.message}); this is a gradebox bug, please report it`;
     return encodeResult(unreadable(outcome, context, why));
   }

@@ -17,6 +17,8 @@ export interface StoredResult {
   json: string;
   /** The result's JSON, gzip-compressed; null when `json` holds it. */
   gzip: Uint8Array | null;
+  /** Length of the result's JSON (in UTF-16 code units, as JavaScript counts it), compressed or not. */
+  bytes: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export function encodeResult(result: GradeResult): StoredResult {
   } catch (error) {
     return encodeResult(unstorable(result, error));
   }
-  const stored: StoredResult = { status: result.status, score: result.score, json, gzip: null };
+  const stored: StoredResult = { status: result.status, score: result.score, json, gzip: null, bytes: json.length };
   if (json.length >= COMPRESS_FROM_BYTES) {
     stored.gzip = gzipSync(json);
     stored.json = '';

@@ -123,6 +123,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
           score: result.score,
           result: result.json,
           result_gzip: result.gzip,
+          result_bytes: result.bytes,
           created_at: at,
         })
         .onConflict((oc) => oc.column('job_id').doNothing())

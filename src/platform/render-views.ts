@@ -1,8 +1,10 @@
 /**
- * Submissions as JSON text, rendered off the server's event loop when their results are big.
+ * Submissions as JSON, rendered off the server's event loop when their results are big.
  * A stored result can be megabytes (see src/grader/result-limits.ts); parsing it, filtering it for
  * the viewer and writing the answer would otherwise hold up every other request meanwhile. Small
- * ones are rendered at once: a thread hop costs more than it saves.
+ * ones are rendered at once: a thread hop costs more than it saves. The JSON comes back as UTF-8
+ * bytes moved from the thread: receiving a 10 MB string from a thread costs the event loop about
+ * as much as writing it, receiving its bytes almost nothing, and the bytes are what is sent anyway.
  */
 import type { Selectable } from 'kysely';
 import type { SubmissionsTable } from '../db/tables.ts';
@@ -16,25 +18,35 @@ export interface RenderInput {
   request: ViewRequest;
 }
 
-/** Stored results of at least this many bytes together are rendered on the thread. */
+/** Results of at least this much JSON together are rendered on the thread. */
 export const RENDER_THREAD_FROM_BYTES = 256 * 1024;
 
-const renderer = new ThreadService<RenderInput, string[]>(siblingModule(import.meta.url, 'render-views-thread'), { maxOldGenerationSizeMb: 1024 });
+const renderer = new ThreadService<RenderInput, Uint8Array[]>(siblingModule(import.meta.url, 'render-views-thread'), {
+  resourceLimits: { maxOldGenerationSizeMb: 1024 },
+});
 
-/** Each of `rows` as the JSON of its `Submission` for the viewer, in order. */
-export async function renderViews(input: RenderInput): Promise<string[]> {
+/** Each of `rows` as the UTF-8 JSON of its `Submission` for the viewer, in order. */
+export async function renderViews(input: RenderInput): Promise<Buffer[]> {
   if (input.rows.length === 0) return [];
-  return storedBytes(input.data) < RENDER_THREAD_FROM_BYTES ? renderHere(input) : renderer.call(input);
+  if (resultBytes(input.data) < RENDER_THREAD_FROM_BYTES) return renderHere(input).map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return (await renderer.call(input)).map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
-/** The rendering itself, on whichever thread calls it. */
-export function renderHere(input: RenderInput): string[] {
-  return assembleViews(input.rows, input.data, input.request).map((view) => JSON.stringify(view));
+/** The rendering itself, on whichever thread calls it; each view in a buffer of its own (see `renderedBuffers`). */
+export function renderHere(input: RenderInput): Uint8Array[] {
+  const encoder = new TextEncoder();
+  return assembleViews(input.rows, input.data, input.request).map((view) => encoder.encode(JSON.stringify(view)));
 }
 
-/** Bytes of the stored results in `data` (compressed ones as stored). */
-export function storedBytes(data: Pick<ViewData, 'results'>): number {
+/** The buffers of rendered views, to move rather than copy between threads (TextEncoder gives each its own). */
+export function renderedBuffers(views: Uint8Array[]): ArrayBuffer[] {
+  return views.map((view) => view.buffer as ArrayBuffer);
+}
+
+/** How much JSON the results in `data` hold once decompressed: what rendering them costs. */
+export function resultBytes(data: Pick<ViewData, 'results'>): number {
   let total = 0;
-  for (const row of data.results) total += row.result.length + (row.result_gzip?.byteLength ?? 0);
+  // Rows stored before result_bytes existed were never compressed: their text is their JSON.
+  for (const row of data.results) total += row.result_bytes ?? row.result.length;
   return total;
 }

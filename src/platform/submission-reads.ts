@@ -19,8 +19,8 @@ import { sortManifest } from '../intake/manifest.ts';
 
 /** One submission as the caller may see it, as JSON, with what the server itself needs to know of it. */
 export interface SubmissionJson {
-  /** The `Submission`, as JSON. */
-  json: string;
+  /** The `Submission`, as UTF-8 JSON: the body to send. */
+  json: Buffer;
   id: string;
   login: string;
   status: SubmissionStatus;
@@ -29,7 +29,7 @@ export interface SubmissionJson {
   staff: boolean;
 }
 
-/** Stored results rendered together in one part of a list: a bounded amount of work and of text. */
+/** Results (as JSON) rendered together in one part of a list: a bounded amount of work and of text. */
 const LIST_PART_BYTES = 8 * 1024 * 1024;
 /** Submissions rendered together in one part of a list. */
 const LIST_PART_ROWS = 100;
@@ -61,8 +61,8 @@ export async function listSubmissions(
 }
 
 /**
- * `{"submissions": [...]}` as the list of `listSubmissions`, in parts of text to send one after
- * another. Permissions are checked before this resolves; the parts are loaded and rendered as they
+ * `{"submissions": [...]}` as the list of `listSubmissions`, in parts of UTF-8 JSON to send one
+ * after another. Permissions are checked before this resolves; the parts are loaded and rendered as they
  * are read, a bounded number of stored results at a time.
  */
 export async function listSubmissionsJson(
@@ -71,32 +71,33 @@ export async function listSubmissionsJson(
   courseId: string,
   assignmentId: string,
   filter: { login?: string } = {},
-): Promise<AsyncIterable<string>> {
+): Promise<AsyncIterable<Buffer>> {
   const { rows, request } = await listableSubmissions(ctx, actor, courseId, assignmentId, filter);
   return listBody(ctx, rows, request);
 }
 
-async function* listBody(ctx: PlatformContext, rows: ReadonlyArray<Selectable<SubmissionsTable>>, request: ViewRequest): AsyncIterable<string> {
-  yield '{"submissions":[';
+async function* listBody(ctx: PlatformContext, rows: ReadonlyArray<Selectable<SubmissionsTable>>, request: ViewRequest): AsyncIterable<Buffer> {
+  yield Buffer.from('{"submissions":[');
   let first = true;
   for (const part of await listParts(ctx, rows)) {
     const data = await loadViewData(ctx.db, part, request);
     for (const json of await renderViews({ rows: part, data, request })) {
-      yield first ? json : `,${json}`;
+      if (!first) yield Buffer.from(',');
+      yield json;
       first = false;
     }
   }
-  yield ']}';
+  yield Buffer.from(']}');
 }
 
-/** `rows` in runs of at most LIST_PART_ROWS submissions and, past the first, LIST_PART_BYTES of stored results. */
+/** `rows` in runs of at most LIST_PART_ROWS submissions and, past the first, LIST_PART_BYTES of results' JSON. */
 async function listParts(ctx: PlatformContext, rows: ReadonlyArray<Selectable<SubmissionsTable>>): Promise<Selectable<SubmissionsTable>[][]> {
   const sizes = new Map<string, number>();
   for (let i = 0; i < rows.length; i += 500) {
     const ids = rows.slice(i, i + 500).map((r) => r.id);
     const found = await ctx.db
       .selectFrom('results')
-      .select(['submission_id', sql<number>`sum(length(result) + coalesce(length(result_gzip), 0))`.as('bytes')])
+      .select(['submission_id', sql<number>`sum(coalesce(result_bytes, length(result)))`.as('bytes')])
       .where('submission_id', 'in', ids)
       .groupBy('submission_id')
       .execute();

@@ -62,13 +62,24 @@ describe('ThreadService', () => {
   });
 
   it('fails the requests of a thread that dies, and starts a new one for the next', async () => {
-    const service = new ThreadService<unknown, unknown>(ENTRY, { maxOldGenerationSizeMb: 16 });
+    const service = new ThreadService<unknown, unknown>(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: 16 } });
     try {
       const lost = await Promise.allSettled([service.call({ op: 'hog' }), service.call({ op: 'echo', value: 'queued behind' })]);
       expect(lost.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(lost[0]).toMatchObject({ reason: { code: 'ERR_WORKER_OUT_OF_MEMORY' } });
       await expect(service.call({ op: 'exit' })).rejects.toThrow(/exited with code 3/);
       expect(await service.call({ op: 'echo', value: 'new thread' })).toBe('new thread');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('stops its thread after idleMs without requests, and starts one again when asked', async () => {
+    const service = new ThreadService<unknown, unknown>(ENTRY, { idleMs: 50 });
+    try {
+      expect(await service.call({ op: 'echo', value: 1 })).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await service.call({ op: 'echo', value: 2 })).toBe(2);
     } finally {
       await service.close();
     }

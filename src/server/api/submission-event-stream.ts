@@ -33,7 +33,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   });
 
   let closed = false;
-  let lastSent = '';
+  let lastSent: Buffer = Buffer.alloc(0);
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe = (): void => undefined;
   const finish = (): void => {
@@ -46,9 +46,11 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   const send = (submission: SubmissionJson): void => {
     // Already JSON, rendered off the event loop when big; one line, as an SSE data field must be.
     const data = submission.json;
-    if (data !== lastSent) {
+    if (!data.equals(lastSent)) {
       lastSent = data;
-      raw.write(`event: submission\ndata: ${data}\n\n`);
+      raw.write('event: submission\ndata: ');
+      raw.write(data);
+      raw.write('\n\n');
     }
     if (submission.status === 'graded') {
       raw.write(`event: done\ndata: ${JSON.stringify({ submissionId: submission.id, status: submission.status })}\n\n`);
