@@ -181,10 +181,21 @@ describe('validateGradescopeResults: as lenient as Gradescope', () => {
           "and the part's points are unknown (grade local takes them with --points N)",
       ],
     });
-    expect(check({ tests: [{ score: 0, max_score: 0 }] }, 0)).toMatchObject({
+    expect(check({ tests: [{ score: 1, max_score: 0 }] }, 0)).toMatchObject({
       ok: true,
-      value: { score: null, points: { earned: 0, possible: null } },
-      warnings: [expect.stringContaining("the tests' max_score add up to 0, there is no top-level max_score") as unknown],
+      value: { score: null, points: { earned: 1, possible: null } },
+      warnings: [
+        `${at}tests[0]: score 1 is above max_score 0 (counted as extra credit)`,
+        expect.stringContaining("the tests' max_score add up to 0, there is no top-level max_score") as unknown,
+      ],
+    });
+  });
+
+  it('gives nothing earned a fraction of 0 whatever the total, without a warning', () => {
+    expect(check({ score: 0, output: 'did not compile' })).toEqual({
+      ok: true,
+      value: expect.objectContaining({ score: 0, points: { earned: 0, possible: null } }) as unknown,
+      warnings: [],
     });
   });
 

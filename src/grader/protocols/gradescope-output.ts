@@ -21,7 +21,8 @@
  * - Points possible: the tests' max_score when they add up to more than 0, else the part's points
  *   (`totalPoints`: the service's part, `grade local --points`), else a top-level `max_score`
  *   (not in Gradescope's specification, but its samples write one). With none of them the result
- *   is still graded, in points, without a fraction (a warning says what is missing).
+ *   is still graded, in points, without a fraction (a warning says what is missing), except that
+ *   nothing earned is a fraction of 0 whatever the total.
  * - The fraction is capped to [0, 1] with a warning for extra credit or a negative total; `points`
  *   keeps the real figures.
  * - Top-level `visibility` is the result's visibility and the default for tests without one;
@@ -49,7 +50,7 @@ const TEST_KEYS = [
 ] as const;
 
 export interface GradescopeResults {
-  /** Fraction in [0, 1]; null when no points possible are known (then `points.possible` is null too). */
+  /** Fraction in [0, 1]; null when no points possible are known and something was earned (`points.possible` is null then). */
   score: number | null;
   points: { earned: number; possible: number | null };
   feedback: Feedback;
@@ -130,7 +131,8 @@ export function validateGradescopeResults(doc: unknown, options: GradescopeOptio
   const earned = score ?? sums.scores;
   const possible = pointsPossible({ at, warnings, sums, topMax, totalPoints: options.totalPoints, earned });
   const value: GradescopeResults = {
-    score: possible === null ? null : fraction(earned, possible, at, warnings),
+    // Nothing earned is a fraction of 0 out of any total ("did not compile": {"score": 0}).
+    score: possible === null ? (earned <= 0 ? 0 : null) : fraction(earned, possible, at, warnings),
     points: { earned, possible },
     feedback: { text: output, format: FORMATS[outputFormat] },
     tests,
@@ -213,7 +215,7 @@ interface PossibleContext {
   earned: number;
 }
 
-/** The points the score is taken out of (see the header), or null with a warning when none is known. */
+/** The points the score is taken out of (see the header), or null (with a warning when something was earned) when none is known. */
 function pointsPossible(ctx: PossibleContext): number | null {
   const { at, warnings, sums, topMax, totalPoints } = ctx;
   const part = totalPoints !== undefined && totalPoints > 0 ? totalPoints : undefined;
@@ -236,6 +238,7 @@ function pointsPossible(ctx: PossibleContext): number | null {
     return part;
   }
   if (grader !== undefined) return grader;
+  if (ctx.earned <= 0) return null;
   const tests = sums.withMax > 0 ? "the tests' max_score add up to 0" : 'no test has a max_score';
   warnings.push(
     `${at}the score ${formatNumber(ctx.earned)} is kept in points without a fraction: ${tests}, there is no top-level max_score ` +
