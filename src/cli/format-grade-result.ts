@@ -21,7 +21,9 @@ export function formatGradeResult(result: GradeResult): string {
   const lines: string[] = [];
   const ok = result.status === 'graded';
   const score = result.score === null ? '—' : `${roundPercent(result.score)}%`;
-  const points = result.points ? ` (${result.points.earned}/${result.points.possible} points)` : '';
+  const points = result.points === null ? ''
+    : result.points.possible === null ? ` (${result.points.earned} points of an unknown total: give the part's points with --points N)`
+    : ` (${result.points.earned}/${result.points.possible} points)`;
   lines.push(`${paint(ok ? 'green' : 'red', paint('bold', result.status))}  score ${paint('bold', score)}${points}`);
   lines.push('');
   lines.push(paint('bold', `Feedback (${result.feedback.format}):`));

@@ -130,8 +130,12 @@ export interface ResultsTable {
   submission_id: string;
   status: string;
   score: number | null;
-  /** The whole GradeResult as JSON. */
+  /** The whole GradeResult as JSON, or '' when `result_gzip` holds it (src/grader/stored-result.ts). */
   result: string;
+  /** The whole GradeResult as gzip-compressed JSON, for big results; else null. */
+  result_gzip: Uint8Array | null;
+  /** Length of the result's JSON (compressed or not); null for results stored before it was kept. */
+  result_bytes: number | null;
   created_at: string;
 }
 

@@ -36,10 +36,13 @@ export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_publis
 /** The normalized outcome of one grading, whatever the protocol. */
 export interface GradeResult {
   status: GradeStatus;
-  /** Fraction of the points earned, in [0, 1]; null unless status is `graded`. */
+  /**
+   * Fraction of the points earned, in [0, 1]; null unless status is `graded`, and null for a
+   * graded result whose points possible are unknown (`points.possible` null).
+   */
   score: number | null;
-  /** Points when the grader reports them (Gradescope), else null. */
-  points: { earned: number; possible: number } | null;
+  /** Points when the grader reports them (Gradescope), else null; `possible` null when nothing says it. */
+  points: { earned: number; possible: number | null } | null;
   feedback: Feedback;
   tests: TestResult[];
   /** One precise message per fault in the grader's output (for authors, not students). */

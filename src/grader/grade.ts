@@ -3,7 +3,9 @@ import { resolveLimits, type Limits } from '../sandbox/limits.ts';
 import type { CapturedOutput, ListedTree, RunOutcome, RunUser, Sandbox } from '../sandbox/sandbox.ts';
 import { detectProtocol, protocolByName, type ImagePathExists } from './detect-protocol.ts';
 import type { GradeResult, Protocol } from './grade-result.ts';
-import type { AssignmentInfo, Interpretation, PlanContext } from './protocol.ts';
+import { finishResult, type FinishContext } from './finish-result.ts';
+import type { AssignmentInfo, PlanContext } from './protocol.ts';
+import { withHome } from './image-home.ts';
 import { rootfsExists } from './rootfs-exists.ts';
 import { defaultRunUser, rootWritableFor } from './run-user.ts';
 import { checkListedSubmission, checkSubmission, type SubmissionLimits } from './submission-check.ts';
@@ -68,6 +70,18 @@ export const DEFAULT_OUTPUT_FILE_CAP_BYTES = 16 * 1024 * 1024;
  * (the caller retries or drains; no result is made from an interrupted run).
  */
 export async function grade(request: GradeRequest, deps: GradeDeps, signal?: AbortSignal): Promise<GradeResult> {
+  const ran = await gradeRun(request, deps, signal);
+  return 'result' in ran ? ran.result : finishResult(ran.outcome, ran.context);
+}
+
+/** What `gradeRun` ends with: a result made without a run, or a run's outcome still to be read. */
+export type GradeRun = { result: GradeResult } | { outcome: RunOutcome; context: FinishContext };
+
+/**
+ * Everything of `grade()` up to reading the run's outcome, so that a caller may read it elsewhere
+ * (the service does it off its event loop when the output is big: see grade-stored.ts).
+ */
+export async function gradeRun(request: GradeRequest, deps: GradeDeps, signal?: AbortSignal): Promise<GradeRun> {
   signal?.throwIfAborted();
   const limits = resolveLimits(request.limits);
   const protocolName = request.protocol ?? (await detectProtocol(request.imageExists ?? rootfsExists(request.rootfs)));
@@ -79,7 +93,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     : checkListedSubmission(submission, request.submissionLimits);
   signal?.throwIfAborted();
   if (!check.ok) {
-    return {
+    return { result: {
       ...base,
       status: 'not-gradable',
       score: null,
@@ -90,7 +104,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
       warnings: [],
       output: { stdout: NO_OUTPUT, stderr: NO_OUTPUT, visibleToStudents: false },
       run: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, reason: 'exited', exitCode: null, signal: null },
-    };
+    } };
   }
 
   const protocol = protocolByName(protocolName);
@@ -110,6 +124,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
   const outcome = await deps.sandbox.run(
     {
       ...plan,
+      env: await withHome(plan.env, request.rootfs, user),
       image: { id: request.image.id, rootfs: request.rootfs },
       user,
       rootWritable: rootWritableFor(plan.cwd, user),
@@ -121,26 +136,7 @@ export async function grade(request: GradeRequest, deps: GradeDeps, signal?: Abo
     signal,
   );
   signal?.throwIfAborted();
-  return assemble(protocol.interpret(outcome, { limits, assignment: request.assignment }), outcome, base, user);
+  return { outcome, context: { base, user, ...(request.assignment !== undefined ? { assignment: request.assignment } : {}) } };
 }
 
 const NO_OUTPUT: CapturedOutput = Object.freeze({ text: '', bytes: 0, truncated: false });
-
-function assemble(verdict: Interpretation, outcome: RunOutcome, base: Pick<GradeResult, 'protocol' | 'image' | 'limits'>, user: RunUser): GradeResult {
-  const { outputVisibility, leaderboard, extraData, ...fields } = verdict;
-  const result: GradeResult = {
-    ...base,
-    ...fields,
-    output: {
-      stdout: outcome.stdout,
-      stderr: outcome.stderr,
-      visibleToStudents: outputVisibility.value === 'visible',
-      ...(outputVisibility.explicit ? { visibility: outputVisibility.value } : {}),
-    },
-    run: { ...outcome.usage, reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal, user },
-  };
-  if (leaderboard !== undefined) result.leaderboard = leaderboard;
-  if (extraData !== undefined) result.extraData = extraData;
-  if (outcome.keptAt !== undefined) result.keptAt = outcome.keptAt;
-  return result;
-}

@@ -19,18 +19,60 @@ export function decodeUtf8(data: Uint8Array): Decoded {
   }
 }
 
-/** Parses one JSON document; the error says what is wrong and where (`… at line 1 column 7`). */
-export function parseJson(text: string): ParsedJson {
+/** Levels of nested arrays and objects a document may have: deeper ones cannot be serialized again safely. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses one JSON document; the error says what is wrong and where (`… at line 1 column 7`).
+ * A document nested deeper than `maxDepth` levels is refused: V8 parses any depth, but writing
+ * such a value back as JSON (to store or print it) overflows the stack.
+ */
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): ParsedJson {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (body.trim() === '') return { ok: false, error: 'is empty' };
   try {
-    return { ok: true, value: JSON.parse(body) as unknown };
+    const value = JSON.parse(body) as unknown;
+    const deep = deeperThan(value, maxDepth);
+    if (deep !== undefined) {
+      return { ok: false, error: `nests arrays and objects more than ${maxDepth} levels deep (at ${deep}); gradebox reads at most ${maxDepth} levels` };
+    }
+    return { ok: true, value };
   } catch (error) {
     const fault = findSyntaxError(body);
     if (fault === undefined) return { ok: false, error: `is not JSON: ${String((error as Error).message).slice(0, 200)}` };
     const { line, column } = lineAndColumn(body, fault.offset);
     return { ok: false, error: `is not JSON: ${fault.message} at line ${line} column ${column}${fault.hint ? ` (${fault.hint})` : ''}` };
   }
+}
+
+/**
+ * The path (`$.extra_data.a[0]…`, its first steps) to the first value nested more than `max`
+ * levels deep, or undefined. Iterative, with an explicit stack: any depth is safe here.
+ */
+export function deeperThan(root: unknown, max: number): string | undefined {
+  interface Frame { value: unknown; depth: number; parent: Frame | undefined; key: string | number }
+  const stack: Frame[] = [{ value: root, depth: 0, parent: undefined, key: '' }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { value, depth } = frame;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= max) return pathOf(frame);
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1, parent: frame, key: i });
+    } else {
+      for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, parent: frame, key });
+    }
+  }
+  return undefined;
+}
+
+/** `$.a[0]["odd key"]…`, the first 8 steps of a frame's path. */
+function pathOf(frame: { parent: typeof frame | undefined; key: string | number }): string {
+  const keys: (string | number)[] = [];
+  for (let f: typeof frame | undefined = frame; f?.parent !== undefined; f = f.parent) keys.push(f.key);
+  keys.reverse();
+  const steps = keys.slice(0, 8).map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`));
+  return `$${steps.join('')}${keys.length > 8 ? '…' : ''}`;
 }
 
 interface Fault {

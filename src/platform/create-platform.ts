@@ -12,7 +12,7 @@ import { getCourse, listCourses, listMembers } from './courses.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
-import { getJob, getSubmission, listSubmissions } from './submission-reads.ts';
+import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
 import { SubmissionEvents } from './submission-events.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
@@ -64,7 +64,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     assertCanSubmit: (actor, courseId, assignmentId) => assertCanSubmit(ctx, actor, courseId, assignmentId),
     submit: (actor, input, priority) => submit(ctx, actor, input, priority),
     getSubmission: (actor, submissionId) => getSubmission(ctx, actor, submissionId),
+    getSubmissionJson: (actor, submissionId) => getSubmissionJson(ctx, actor, submissionId),
     listSubmissions: (actor, courseId, assignmentId, filter) => listSubmissions(ctx, actor, courseId, assignmentId, filter),
+    listSubmissionsJson: (actor, courseId, assignmentId, filter) => listSubmissionsJson(ctx, actor, courseId, assignmentId, filter),
     getJob: (actor, jobId) => getJob(ctx, actor, jobId),
   };
 }

@@ -4,7 +4,8 @@
  */
 import type { Db } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/errors.ts';
-import type { GradeResult, Protocol } from '../grader/grade-result.ts';
+import type { Protocol } from '../grader/grade-result.ts';
+import type { StoredResult } from '../grader/stored-result.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { GradingStore, JobContext } from '../worker/grading-store.ts';
 import type { JobPhase } from './model.ts';
@@ -108,7 +109,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       if (row) await tell(row.submission_id, row.part_id, phase);
     },
 
-    async saveResult(jobId: string, result: GradeResult): Promise<boolean> {
+    async saveResult(jobId: string, result: StoredResult): Promise<boolean> {
       const at = now().toISOString();
       const job = await db.selectFrom('grading_jobs').select(['submission_id', 'part_id']).where('id', '=', jobId).executeTakeFirst();
       if (!job) return false;
@@ -117,7 +118,16 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       // no transaction is held across awaits (two SQLite connections in one thread would stall).
       const inserted = await db
         .insertInto('results')
-        .values({ job_id: jobId, submission_id: job.submission_id, status: result.status, score: result.score, result: JSON.stringify(result), created_at: at })
+        .values({
+          job_id: jobId,
+          submission_id: job.submission_id,
+          status: result.status,
+          score: result.score,
+          result: result.json,
+          result_gzip: result.gzip,
+          result_bytes: result.bytes,
+          created_at: at,
+        })
         .onConflict((oc) => oc.column('job_id').doNothing())
         .executeTakeFirst()
         .catch((error: unknown) => {

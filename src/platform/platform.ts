@@ -32,6 +32,7 @@ import type {
   SubmissionFile,
   User,
 } from './model.ts';
+import type { SubmissionJson } from './submission-reads.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -117,7 +118,11 @@ export interface Platform {
   /** Records the submission and enqueues one job per part in the same transaction. */
   submit(actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission>;
   getSubmission(actor: Actor, submissionId: string): Promise<Submission>;
+  /** `getSubmission` as UTF-8 JSON, big results rendered off the event loop (for the HTTP API). */
+  getSubmissionJson(actor: Actor, submissionId: string): Promise<SubmissionJson>;
   listSubmissions(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<Submission[]>;
+  /** `{"submissions": [...]}` of `listSubmissions` as parts of UTF-8 JSON, rendered as they are read; checks first. */
+  listSubmissionsJson(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AsyncIterable<Buffer>>;
   /** Staff: the job with its phases and attempts. */
   getJob(actor: Actor, jobId: string): Promise<GradingJob>;
 }

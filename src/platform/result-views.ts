@@ -7,6 +7,7 @@
 import type { Selectable } from 'kysely';
 import type { ResultsTable } from '../db/tables.ts';
 import type { GradeResult, GradeStatus, Visibility } from '../grader/grade-result.ts';
+import { storedJson } from '../grader/stored-result.ts';
 import type { PartResult } from './model.ts';
 
 export const HIDDEN_RESULT_FEEDBACK = 'Your result will be visible later.';
@@ -45,9 +46,9 @@ export function pointsFor(status: GradeStatus, score: number | null, points: num
   return Math.round(score * points * 100) / 100;
 }
 
-/** The stored result, parsed. */
+/** The stored result, parsed (whether it was stored as JSON or gzip-compressed JSON). */
 export function storedResult(row: Selectable<ResultsTable>): GradeResult {
-  return JSON.parse(row.result) as GradeResult;
+  return JSON.parse(storedJson({ json: row.result, gzip: row.result_gzip })) as GradeResult;
 }
 
 export function staffResultView(row: Selectable<ResultsTable>, context: ResultContext): PartResult {

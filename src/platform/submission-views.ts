@@ -61,6 +61,11 @@ export interface ViewData {
 /** The API objects for `rows`, all of one assignment, in the order given. */
 export async function submissionViews(db: DbExecutor, rows: ReadonlyArray<Selectable<SubmissionsTable>>, request: ViewRequest): Promise<Submission[]> {
   if (rows.length === 0) return [];
+  return assembleViews(rows, await loadViewData(db, rows, request), request);
+}
+
+/** What the views of `rows` (all of one assignment) are made of, in a few batched queries. */
+export async function loadViewData(db: DbExecutor, rows: ReadonlyArray<Selectable<SubmissionsTable>>, request: ViewRequest): Promise<ViewData> {
   const ids = rows.map((r) => r.id);
   // The deadline comes along with the parts (an assignment without parts gives one row of nulls).
   const assignment = await db
@@ -74,7 +79,13 @@ export async function submissionViews(db: DbExecutor, rows: ReadonlyArray<Select
   const files = await inChunks(ids, (chunk) => db.selectFrom('submission_files').selectAll().where('submission_id', 'in', chunk).execute());
   const jobs = await inChunks(ids, (chunk) => db.selectFrom('grading_jobs').selectAll().where('submission_id', 'in', chunk).execute());
   const results = await inChunks(ids, (chunk) => db.selectFrom('results').selectAll().where('submission_id', 'in', chunk).execute());
-  return assembleViews(rows, { deadline: assignment[0]?.deadline ?? null, parts, files, jobs, results }, request);
+  return { deadline: assignment[0]?.deadline ?? null, parts, files, jobs, results };
+}
+
+/** `graded` once the newest job of every part of `row` has a result, from data already loaded. */
+export function statusFromData(row: Pick<Selectable<SubmissionsTable>, 'id'>, data: Pick<ViewData, 'jobs' | 'results'>): SubmissionStatus {
+  const done = new Set(data.results.map((r) => r.job_id));
+  return newestJobPerPart(data.jobs.filter((j) => j.submission_id === row.id)).every((job) => done.has(job.id)) ? 'graded' : 'grading';
 }
 
 /** The API objects for `rows` from data already at hand (a submission just recorded has it all). */

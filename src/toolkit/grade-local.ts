@@ -16,6 +16,11 @@ export interface GradeLocalOptions {
   submissionDir: string;
   args: string[];
   partId?: string;
+  /**
+   * The part's points (`--points`): Gradescope graders see them as the assignment's total_points,
+   * and a result without tests' max_score is taken out of them, as the service does with a part's points.
+   */
+  points?: number;
   env: Record<string, string>;
   protocol?: Protocol;
   /** Who the grader runs as inside the sandbox; default the protocol's (see run-user.ts). */
@@ -56,6 +61,7 @@ export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResul
       submissionDir: options.submissionDir,
       args: options.args,
       ...(options.partId !== undefined ? { partId: options.partId } : {}),
+      ...(options.points !== undefined ? { assignment: { totalPoints: options.points } } : {}),
       env: options.env,
       ...(options.protocol ? { protocol: options.protocol } : {}),
       ...(options.user !== undefined ? { user: options.user } : {}),

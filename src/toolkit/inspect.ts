@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { detectProtocol, protocolByName } from '../grader/detect-protocol.ts';
 import type { Protocol } from '../grader/grade-result.ts';
+import { withHome } from '../grader/image-home.ts';
 import { rootfsExists } from '../grader/rootfs-exists.ts';
 import { defaultRunUser, rootWritableFor } from '../grader/run-user.ts';
 import { checkSubmission } from '../grader/submission-check.ts';
@@ -133,7 +134,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   options.signal?.throwIfAborted();
   options.onStart?.(session);
   const spec: InteractiveSpec = {
-    image: { id: image.id, rootfs }, argv: [shell], env, cwd: plan.cwd, user, rootWritable: rootWritableFor(plan.cwd, user),
+    image: { id: image.id, rootfs }, argv: [shell], env: await withHome(env, rootfs, user), cwd: plan.cwd, user, rootWritable: rootWritableFor(plan.cwd, user),
     volumes, files: plan.files, limits, network: options.network, keep: options.keep,
   };
   const outcome = await runInteractive(spec, options.io, options.signal);

@@ -2,7 +2,8 @@
  * What a worker needs from the platform to run a claimed job, and nothing more: the worker knows
  * no courses or roles, only jobs, files and results.
  */
-import type { GradeResult, Protocol } from '../grader/grade-result.ts';
+import type { Protocol } from '../grader/grade-result.ts';
+import type { StoredResult } from '../grader/stored-result.ts';
 import type { JobPhase, SubmissionFile } from '../platform/model.ts';
 
 /** Everything needed to grade one job, loaded when it is claimed. */
@@ -45,10 +46,11 @@ export interface GradingStore {
   /** Records that the job entered a phase, with the time; notifies waiting clients. */
   setPhase(jobId: string, phase: JobPhase): Promise<void>;
   /**
-   * Stores the job's result once: a second delivery for the same job keeps the first result and
-   * returns false. Moves the job to `done` and notifies waiting clients.
+   * Stores the job's result (already encoded: see src/grader/stored-result.ts) once: a second
+   * delivery for the same job keeps the first result and returns false. Moves the job to `done`
+   * and notifies waiting clients.
    */
-  saveResult(jobId: string, result: GradeResult): Promise<boolean>;
+  saveResult(jobId: string, result: StoredResult): Promise<boolean>;
   /** Notes a system error (the job will run again) for instructors to see. */
   noteSystemError(jobId: string, attempt: number, error: string): Promise<void>;
 }

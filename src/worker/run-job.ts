@@ -1,6 +1,6 @@
-import { grade } from '../grader/grade.ts';
+import { gradeStored } from '../grader/grade-stored.ts';
 import { serviceGradeRequest } from '../grader/service-grade-request.ts';
-import type { GradeResult } from '../grader/grade-result.ts';
+import { encodeResult, type StoredResult } from '../grader/stored-result.ts';
 import type { BlobStore } from '../image/blob-store.ts';
 import { ImageError } from '../image/image.ts';
 import type { ImageStore } from '../image/image-store.ts';
@@ -73,7 +73,7 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
     }
     const result =
       job.attempt > deps.maxClaims
-        ? failureResult(context, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`)
+        ? encodeResult(failureResult(context, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`))
         : await prepareAndGrade(context, deps, signal, gate.admitted);
     signal.throwIfAborted();
     await store.setPhase(job.jobId, 'reporting');
@@ -94,13 +94,16 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
   }
 }
 
-/** Phases `preparing` and (once admitted) `running`: everything up to the grader's result. */
-async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, admitted: Promise<void>): Promise<GradeResult> {
+/**
+ * Phases `preparing` and (once admitted) `running`: everything up to the grader's result, already
+ * in its stored form (a big one is read and encoded off the event loop: see grade-stored.ts).
+ */
+async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal: AbortSignal, admitted: Promise<void>): Promise<StoredResult> {
   const { store, images } = deps;
   await store.setPhase(context.jobId, 'preparing');
   const image = await images.get(context.grader.imageId);
   if (image === undefined) {
-    return failureResult(context, `the grader image ${context.grader.imageId} is not in this server's image store; upload the grader again`);
+    return encodeResult(failureResult(context, `the grader image ${context.grader.imageId} is not in this server's image store; upload the grader again`));
   }
   const rootfs = await images.rootfs(image, { signal });
   const submissionFiles = listedSubmission(deps.blobs, context.files);
@@ -109,7 +112,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
   await store.setPhase(context.jobId, 'running');
   const { grader } = context;
   try {
-    return await grade(
+    return await gradeStored(
       {
         image,
         rootfs,
@@ -132,7 +135,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
     // An image with nothing to run, or limits no sandbox can honour, fail the same way every time:
     // the author's fault, shown to them now rather than after pointless retries.
     if (!signal.aborted && (error instanceof ImageError || error instanceof RangeError)) {
-      return failureResult(context, `the grader cannot run: ${error.message}`);
+      return encodeResult(failureResult(context, `the grader cannot run: ${error.message}`));
     }
     throw error;
   }
@@ -178,7 +181,7 @@ async function systemError(job: ClaimedJob, context: JobContext | undefined, err
     // Without its context (the database failed to load it) the job cannot get a result: keep retrying.
     if (context !== undefined && attempt >= deps.maxAttempts) {
       const why = `gradebox could not run the grader after ${attempt} attempt${attempt === 1 ? '' : 's'}; the last error: ${message}`;
-      await store.saveResult(job.jobId, failureResult(context, why));
+      await store.saveResult(job.jobId, encodeResult(failureResult(context, why)));
       await queue.complete(job.jobId, workerId);
       return 'failed';
     }

@@ -89,7 +89,7 @@ describe('help and version', () => {
     // Only the grade local section: other commands document their own options in tables too.
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').split(/^## /m).find((part) => part.startsWith('`gradebox grade local`')) ?? '';
     const documented = [...readme.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
-    expect(documented).toEqual(expect.arrayContaining(['--part-id', '--env', '--env-json', '--timeout', '--memory', '--cpus', '--json', '--no-rm']));
+    expect(documented).toEqual(expect.arrayContaining(['--part-id', '--points', '--env', '--env-json', '--timeout', '--memory', '--cpus', '--json', '--no-rm']));
     for (const option of documented) expect(result.stdout, option).toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
     expect(result.stdout).toMatch(/--timeout <seconds>.*\(default: 1200\)/s);
     expect(result.stdout).toMatch(/Exit codes: 0 graded, 1 not graded/);
@@ -122,6 +122,8 @@ describe('usage errors exit 2 with one message and touch nothing', () => {
     ['--memory 1.5', ['--memory', '1.5'], /--memory takes a whole number greater than 0, got "1.5"/],
     ['--memory below the sandbox minimum', ['--memory', '5'], /--memory must be at least 6 MiB, got 5/],
     ['--cpus x', ['--cpus', 'x'], /--cpus takes a positive number, got "x"/],
+    ['--points 0', ['--points', '0'], /--points takes a positive number, got "0"/],
+    ['--points ten', ['--points', 'ten'], /--points takes a positive number, got "ten"/],
     ['--env NOEQUALS', ['--env', 'NOEQUALS'], /--env takes KEY=VALUE .*got "NOEQUALS"/],
     ['--env 1BAD=x', ['--env', '1BAD=x'], /--env takes KEY=VALUE .*got "1BAD=x"/],
     ["--env-json '[1]'", ['--env-json', '[1]'], /--env-json takes a JSON object/],
@@ -220,7 +222,7 @@ describe('graded: exit 0', () => {
     expect(result.stdout).toMatch(/✓ fib 1\/1 \[after_published\]$/m);
   });
 
-  it('--env, --env-json and --part-id reach the grader; --env wins over --env-json; without args the CMD runs', async () => {
+  it('--env, --env-json and --part-id reach the grader; --env wins over --env-json; without args the CMD runs, then "partId ID"', async () => {
     const result = await grade(
       'echo-env', GOOD_SUMS, '--json', '--part-id', 'part-7',
       '--env', 'GREETING=hi "there" \\o/', '--env', 'TWICE=first', '--env', 'TWICE=second', '--env', 'EMPTY=',
@@ -228,9 +230,9 @@ describe('graded: exit 0', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     const lines = feedbackLines(jsonResult(result));
-    expect(lines.filter((l) => l.startsWith('arg='))).toEqual(['arg=from-cmd']);
+    expect(lines.filter((l) => l.startsWith('arg='))).toEqual(['arg=from-cmd', 'arg=partId', 'arg=part-7']);
     expect(lines).toEqual(expect.arrayContaining([
-      'partId=part-7', 'GREETING=hi "there" \\o/', 'TWICE=second', 'EMPTY=', 'FROM_JSON=j s o n', 'NUMBER=3', 'FLAG=true',
+      'partId=part-7', 'HOME=/home/grader', 'GREETING=hi "there" \\o/', 'TWICE=second', 'EMPTY=', 'FROM_JSON=j s o n', 'NUMBER=3', 'FLAG=true',
       'GRADER=echo-env', 'userId=local', 'filename=answer.txt',
     ]));
   });
@@ -241,6 +243,35 @@ describe('graded: exit 0', () => {
     const lines = feedbackLines(jsonResult(result));
     expect(lines.filter((l) => l.startsWith('arg='))).toEqual(['arg=--verbose', 'arg=two words', 'arg=--json']);
     expect(lines.some((l) => l.startsWith('partId='))).toBe(false);
+  });
+});
+
+describe('results as Gradescope accepts them, and results too big to keep', () => {
+  it('a bare score without tests is graded in points; --points gives the fraction', async () => {
+    const bare = await grade('gradescope-bare-score', GOOD_SUMS);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toMatch(/^graded {2}score — \(7 points of an unknown total: give the part's points with --points N\)$/m);
+    const outOf10 = await grade('gradescope-bare-score', GOOD_SUMS, '--points', '10', '--json');
+    expect(outOf10.code, outOf10.stderr).toBe(0);
+    expect(jsonResult(outOf10)).toMatchObject({ status: 'graded', score: 0.7, points: { earned: 7, possible: 10 } });
+  });
+
+  it('1.5 million empty tests: exit 1 with one message, and --json still prints the result', async () => {
+    const result = await grade('gradescope-huge', GOOD_SUMS, '--json');
+    expect(result.code).toBe(1);
+    expect(jsonResult(result)).toMatchObject({ status: 'grader-error', tests: [] });
+    expect(result.stderr).toBe(
+      'error: not graded (grader-error): /autograder/results/results.json: tests has 1500000 entries; ' +
+        'gradebox accepts at most 10000 tests per result (group related checks into one test, with the details in its output)\n',
+    );
+  });
+
+  it('extra_data nested a million levels deep: exit 1 with one message, no crash', async () => {
+    const result = await grade('gradescope-deep', GOOD_SUMS, '--json');
+    expect(result.code).toBe(1);
+    expect(jsonResult(result)).toMatchObject({ status: 'grader-error' });
+    expect(result.stderr).toMatch(/^error: not graded \(grader-error\): .*nests arrays and objects more than 64 levels deep/);
+    expect(result.stderr).not.toMatch(/gradebox bug|Maximum call stack/);
   });
 });
 

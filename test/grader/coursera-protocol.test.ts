@@ -21,6 +21,21 @@ describe('coursera.plan', () => {
     expect(coursera.plan(planContext({ image: imageConfig({ cmd: ['python3', 'grade.py'] }), args: ['sh'] })).argv).toEqual(['sh']);
   });
 
+  it('passes a known part id as the arguments "partId ID" after ENTRYPOINT + CMD, as Coursera\'s first runner did', () => {
+    const image = imageConfig({ entrypoint: ['/grader/executeGrader.sh'], cmd: ['--quiet'] });
+    const plan = coursera.plan(planContext({ image, partId: 'HxbKF' }));
+    expect(plan.argv).toEqual(['/grader/executeGrader.sh', '--quiet', 'partId', 'HxbKF']);
+    expect(plan.env.partId).toBe('HxbKF');
+    expect(coursera.plan(planContext({ image: imageConfig({ entrypoint: ['/g'] }), partId: 'p 1' })).argv).toEqual(['/g', 'partId', 'p 1']);
+  });
+
+  it('keeps explicit args exactly, and adds nothing to an image without ENTRYPOINT', () => {
+    const image = imageConfig({ entrypoint: ['/g'], cmd: ['x'] });
+    expect(coursera.plan(planContext({ image, partId: 'p1', args: ['partId', 'other'] })).argv).toEqual(['/g', 'partId', 'other']);
+    expect(coursera.plan(planContext({ image, partId: 'p1', args: ['--only'] })).argv).toEqual(['/g', '--only']);
+    expect(coursera.plan(planContext({ image: imageConfig({ cmd: ['python3', 'grade.py'] }), partId: 'p1' })).argv).toEqual(['python3', 'grade.py']);
+  });
+
   it('refuses an image with nothing to run', () => {
     expect(() => coursera.plan(planContext({ image: imageConfig() }))).toThrow(ImageError);
     expect(() => coursera.plan(planContext({ image: imageConfig() }))).toThrow(

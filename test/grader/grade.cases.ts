@@ -92,9 +92,9 @@ export function defineGradeCases(backend: GradeBackend): void {
         expect(result.output.visibleToStudents).toBe(false);
       });
 
-      it('passes CMD without args, the args instead of CMD, and the Coursera env', async () => {
+      it('passes CMD and "partId ID" without args, the args instead of CMD, and the Coursera env', async () => {
         const plain = await run('coursera-sh', sub('sums', 'good'), { partId: 'sums', userId: 'u1' });
-        expect(plain.output.stdout.text).toContain('grading part sums for user u1 (answer.txt); arguments: from-cmd');
+        expect(plain.output.stdout.text).toContain('grading part sums for user u1 (answer.txt); arguments: from-cmd partId sums\n');
         const withArgs = await run('coursera-sh', sub('sums', 'good'), { args: ['p2', 'extra'] });
         expect(withArgs.output.stdout.text).toContain('arguments: p2 extra');
       });
@@ -163,13 +163,18 @@ export function defineGradeCases(backend: GradeBackend): void {
         ['score-out-of-range', [`${FEEDBACK}: fractionalScore must be at most 1, but it is the number 1.5`]],
         ['no-feedback', [`${FEEDBACK}: feedback is missing; it is the text shown to the student (use "" for none)`]],
         ['no-output', [`${FEEDBACK} was not written, and stdout is empty`, 'the grader exited with code 1 (see its stderr)']],
-        ['gradescope-mismatch', [
-          `${RESULTS}: the top-level score 10 differs from the sum of the tests' scores 7; make them agree or leave out the top-level score`,
-        ]],
       ])('%s → grader-error with the exact fault', async (grader, errors) => {
         if (!hasImage(grader)) return;
         const result = await run(grader, good);
         expect(result).toMatchObject({ status: 'grader-error', score: null, errors });
+      });
+
+      it.skipIf(!hasImage('gradescope-mismatch'))("gradescope-mismatch → graded: the top-level score overrides the tests' sum, as on Gradescope", async () => {
+        const result = await run('gradescope-mismatch', good);
+        expect(result).toMatchObject({
+          status: 'graded', score: 1, points: { earned: 10, possible: 10 }, errors: [],
+          warnings: [`${RESULTS}: the top-level score 10 differs from the sum of the tests' scores 7; the top-level score is used, as on Gradescope`],
+        });
       });
 
       it.each([
@@ -184,6 +189,40 @@ export function defineGradeCases(backend: GradeBackend): void {
         expect(result.errors[0]).toMatch(new RegExp(`^${FEEDBACK}: `));
         expect(result.errors[0]).toMatch(why);
         expect(result.run.wallMs).toBeLessThan(30_000);
+      });
+    });
+
+    describe('results as Gradescope accepts them, and results too big to keep', () => {
+      const good = sub('sums', 'good');
+
+      it.skipIf(!hasImage('gradescope-bare-score'))('a bare score without tests: out of the part\'s points, else in points only', async () => {
+        const outOf10 = await run('gradescope-bare-score', good, { assignment: { totalPoints: 10 } });
+        expect(outOf10).toMatchObject({ status: 'graded', score: 0.7, points: { earned: 7, possible: 10 }, feedback: { text: expect.stringMatching(/^Compilation failed/) as unknown } });
+        expect(outOf10.warnings).toEqual([`${RESULTS}: execution_time is the string "0.05"; it is read as the number 0.05 (write it without quotes)`]);
+        const unknown = await run('gradescope-bare-score', good);
+        expect(unknown).toMatchObject({ status: 'graded', score: null, points: { earned: 7, possible: null } });
+      });
+
+      it.skipIf(!hasImage('gradescope-huge'))('1.5 million empty tests → one grader-error message, and a small result', async () => {
+        const result = await run('gradescope-huge', good);
+        expect(result).toMatchObject({
+          status: 'grader-error',
+          errors: [`${RESULTS}: tests has 1500000 entries; gradebox accepts at most 10000 tests per result (group related checks into one test, with the details in its output)`],
+          tests: [],
+        });
+        expect(JSON.stringify(result).length).toBeLessThan(100_000);
+      });
+
+      it.skipIf(!hasImage('gradescope-deep'))('extra_data nested a million levels deep → one grader-error message, and it serializes', async () => {
+        const result = await run('gradescope-deep', good);
+        expect(result).toMatchObject({ status: 'grader-error', errors: [expect.stringContaining(`${RESULTS} nests arrays and objects more than 64 levels deep`) as unknown] });
+        expect(() => JSON.stringify(result)).not.toThrow();
+      });
+
+      it.skipIf(!hasImage('gradescope-large'))('10000 tests with 4 MB of outputs: graded whole', async () => {
+        const result = await run('gradescope-large', good);
+        expect(result).toMatchObject({ status: 'graded', score: 0.5, points: { earned: 5000, possible: 10000 }, errors: [], warnings: [] });
+        expect(result.tests).toHaveLength(10_000);
       });
     });
 

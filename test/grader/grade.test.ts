@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -185,6 +185,50 @@ describe('grade', () => {
     const result = await grade({ ...request({ submissionLimits: { maxBytes: 4 } }), submissionDir: undefined, submissionFiles }, { sandbox });
     expect(result).toMatchObject({ status: 'not-gradable', errors: ['submission (1 listed files): its files add up to more than 4 bytes'] });
     expect(sandbox.specs).toHaveLength(0);
+  });
+
+  it("sets HOME as Docker does: the run user's home in the image's /etc/passwd, else /", async () => {
+    const rootfs = join(submissionDir, 'root');
+    await mkdir(join(rootfs, 'etc'), { recursive: true });
+    await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\ngrader:x:1000:1000::/home/grader:/bin/sh\n');
+    await grade(request({ rootfs }), { sandbox });
+    await grade(request({ rootfs, user: { uid: 0, gid: 0 } }), { sandbox });
+    await grade(request({ rootfs, user: { uid: 4242, gid: 4242 } }), { sandbox });
+    await grade(request(), { sandbox });
+    expect(sandbox.specs.map((spec) => spec.env.HOME)).toEqual(['/home/grader', '/root', '/', '/']);
+  });
+
+  it('keeps a HOME the image or the caller sets', async () => {
+    const image = { id: 'sha256:abc', config: imageConfig({ entrypoint: ['/g'], env: ['HOME=/opt/grader'] }) };
+    await grade(request({ image }), { sandbox });
+    await grade(request({ image, env: { HOME: '/tmp' } }), { sandbox });
+    expect(sandbox.specs.map((spec) => spec.env.HOME)).toEqual(['/opt/grader', '/tmp']);
+  });
+
+  it('caps the normalized result: long outputs are cut with a warning, and it stays serializable', async () => {
+    const long = 'x'.repeat(200 * 1024);
+    sandbox.answer = async () => outcome({
+      outputs: { [RESULTS_FILE]: file(JSON.stringify({ tests: [{ name: 'n'.repeat(1000), score: 1, max_score: 1, output: long }] })) },
+    });
+    const result = await grade(request({ protocol: 'gradescope' }), { sandbox });
+    expect(result).toMatchObject({ status: 'graded', score: 1 });
+    expect(result.tests[0]!.name).toHaveLength(300);
+    expect(Buffer.byteLength(result.tests[0]!.output)).toBeLessThan(65 * 1024);
+    expect(result.warnings).toEqual([
+      '1 test name longer than 300 characters was cut',
+      '1 test output over 64 KiB was cut',
+    ]);
+  });
+
+  it('refuses a result nested a million levels deep with a message, and the result still serializes', async () => {
+    const deep = `{"score": 1, "max_score": 1, "extra_data": ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+    sandbox.answer = async () => outcome({ outputs: { [RESULTS_FILE]: file(deep) } });
+    const result = await grade(request({ protocol: 'gradescope' }), { sandbox });
+    expect(result).toMatchObject({
+      status: 'grader-error',
+      errors: [`${RESULTS_FILE} nests arrays and objects more than 64 levels deep (at $.extra_data[0][0][0][0][0][0][0]…); gradebox reads at most 64 levels`],
+    });
+    expect(() => JSON.stringify(result)).not.toThrow();
   });
 
   it('lets sandbox errors through', async () => {

@@ -100,9 +100,22 @@ describe('gradescope.interpret', () => {
     });
     expect(gradescope.interpret(outcome({ stdout, outputs: {} }), ctx).errors).toEqual([`${RESULTS_FILE} was not written`]);
     expect(gradescope.interpret(outcome({ outputs: { [RESULTS_FILE]: refused('is a FIFO') } }), ctx).errors).toEqual([`${RESULTS_FILE}: is a FIFO`]);
+  });
+
+  it("grades with a top-level score that overrides the tests' sum, with a warning", () => {
     const mismatch = { score: 10, tests: [{ score: 3, max_score: 5 }, { score: 4, max_score: 5 }] };
-    expect(gradescope.interpret(outcome({ outputs: { [RESULTS_FILE]: file(JSON.stringify(mismatch)) } }), ctx).errors).toEqual([
-      `${RESULTS_FILE}: the top-level score 10 differs from the sum of the tests' scores 7; make them agree or leave out the top-level score`,
-    ]);
+    expect(gradescope.interpret(outcome({ outputs: { [RESULTS_FILE]: file(JSON.stringify(mismatch)) } }), ctx)).toMatchObject({
+      status: 'graded',
+      score: 1,
+      points: { earned: 10, possible: 10 },
+      errors: [],
+      warnings: [`${RESULTS_FILE}: the top-level score 10 differs from the sum of the tests' scores 7; the top-level score is used, as on Gradescope`],
+    });
+  });
+
+  it('grades a bare score without a fraction when no points possible are known', () => {
+    const result = gradescope.interpret(outcome({ outputs: { [RESULTS_FILE]: file('{"score": 4, "output": "compiled"}') } }), ctx);
+    expect(result).toMatchObject({ status: 'graded', score: null, points: { earned: 4, possible: null }, errors: [] });
+    expect(result.warnings).toHaveLength(1);
   });
 });

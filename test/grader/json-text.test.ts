@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, findSyntaxError, parseJson } from '../../src/grader/json-text.ts';
+import { decodeUtf8, deeperThan, findSyntaxError, parseJson } from '../../src/grader/json-text.ts';
 
 describe('parseJson', () => {
+  it('refuses a document nested deeper than 64 levels, naming where, at any depth', () => {
+    const nested = (levels: number): string => `${'{"a":['.repeat(levels / 2)}1${']}'.repeat(levels / 2)}`;
+    expect(parseJson(nested(64)).ok).toBe(true);
+    expect(parseJson(nested(66))).toEqual({
+      ok: false,
+      error: 'nests arrays and objects more than 64 levels deep (at $.a[0].a[0].a[0].a[0]…); gradebox reads at most 64 levels',
+    });
+    expect(parseJson(nested(2_000_000))).toMatchObject({ ok: false, error: expect.stringMatching(/^nests arrays and objects more than 64 levels deep/) as unknown });
+    expect(parseJson('[[["x"]]]', 2)).toMatchObject({ ok: false, error: expect.stringContaining('(at $[0][0])') as unknown });
+  });
+
   it('parses a document, ignoring a byte-order mark', () => {
     expect(parseJson('\uFEFF{"a": [1, 2.5e3, "x", true, null]}')).toEqual({ ok: true, value: { a: [1, 2500, 'x', true, null] } });
   });
@@ -66,5 +77,14 @@ describe('decodeUtf8', () => {
 
   it('names the offset of the first invalid byte', () => {
     expect(decodeUtf8(Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]))).toEqual({ ok: false, error: 'is not UTF-8 text (first invalid byte at offset 2)' });
+  });
+});
+
+describe('deeperThan', () => {
+  it('finds the first value past the depth, with a readable path', () => {
+    expect(deeperThan({ a: 1, b: [2, { c: 3 }] }, 3)).toBeUndefined();
+    expect(deeperThan({ a: 1, b: [2, { 'odd key': {} }] }, 3)).toBe('$.b[1]["odd key"]');
+    expect(deeperThan('scalar', 0)).toBeUndefined();
+    expect(deeperThan([], 0)).toBe('$');
   });
 });

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { encodeResult } from '../../src/grader/stored-result.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Submission, SubmissionEvent } from '../../src/platform/model.ts';
 import { SubmissionEvents } from '../../src/platform/submission-events.ts';
@@ -62,8 +63,8 @@ describe.each(databases)('GradingStore on $name', (factory) => {
   it('stores a result once; a second delivery keeps the first', async () => {
     const heard: SubmissionEvent[] = [];
     h.events.subscribe(submission.id, (event) => heard.push(event));
-    expect(await h.store.saveResult(jobs[0]!, gradeResult({ score: 0.5 }))).toBe(true);
-    expect(await h.store.saveResult(jobs[0]!, gradeResult({ score: 1 }))).toBe(false);
+    expect(await h.store.saveResult(jobs[0]!, encodeResult(gradeResult({ score: 0.5 })))).toBe(true);
+    expect(await h.store.saveResult(jobs[0]!, encodeResult(gradeResult({ score: 1 })))).toBe(false);
     expect(await t.db.selectFrom('results').select(['job_id', 'score']).execute()).toEqual([{ job_id: jobs[0], score: 0.5 }]);
     expect((await h.store.loadJob(jobs[0]!))?.hasResult).toBe(true);
     expect(heard).toEqual([{ submissionId: submission.id, status: 'grading', partId: 'p1', phase: 'done' }]);
@@ -72,7 +73,7 @@ describe.each(databases)('GradingStore on $name', (factory) => {
     await h.store.setPhase(jobs[0]!, 'running');
     expect((await h.platform.getJob(h.admin, jobs[0]!)).phase).toBe('done');
 
-    expect(await h.store.saveResult(jobs[1]!, gradeResult({ status: 'timeout', score: null }))).toBe(true);
+    expect(await h.store.saveResult(jobs[1]!, encodeResult(gradeResult({ status: 'timeout', score: null })))).toBe(true);
     expect(heard.at(-1)).toEqual({ submissionId: submission.id, status: 'graded', partId: 'p2', phase: 'done' });
     const view = await h.platform.getSubmission(h.admin, submission.id);
     expect(view.status).toBe('graded');
@@ -80,14 +81,14 @@ describe.each(databases)('GradingStore on $name', (factory) => {
       ['done', 'graded', 5],
       ['done', 'timeout', null],
     ]);
-    expect(await h.store.saveResult('job_missing', gradeResult())).toBe(false);
+    expect(await h.store.saveResult('job_missing', encodeResult(gradeResult()))).toBe(false);
   });
 
   it('stores exactly one result when two deliveries race on separate connections', async () => {
     const other = await t.connectAgain();
     const second = createGradingStore({ db: other.db, events: new SubmissionEvents() });
     for (const jobId of jobs) {
-      const outcomes = await Promise.all([h.store.saveResult(jobId, gradeResult({ score: 0.25 })), second.saveResult(jobId, gradeResult({ score: 0.75 }))]);
+      const outcomes = await Promise.all([h.store.saveResult(jobId, encodeResult(gradeResult({ score: 0.25 }))), second.saveResult(jobId, encodeResult(gradeResult({ score: 0.75 })))]);
       expect(outcomes.filter(Boolean)).toHaveLength(1);
     }
     const rows = await t.db.selectFrom('results').select('job_id').execute();

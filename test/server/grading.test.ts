@@ -28,13 +28,21 @@ const COURSE = {
     { id: 'runs', title: 'Runs', parts: [{ id: 'main', points: 4 }] },
     { id: 'broken', title: 'Broken grader', parts: [{ id: 'p', points: 1 }] },
     { id: 'as-root', title: 'A grader version that runs as root', parts: [{ id: 'main', points: 1 }] },
+    { id: 'bare', title: 'A bare score', parts: [{ id: 'p', points: 10 }] },
+    { id: 'huge', title: 'A million tests', parts: [{ id: 'p', points: 10 }] },
+    { id: 'deep', title: 'A million levels', parts: [{ id: 'p', points: 10 }] },
+    { id: 'large', title: 'The largest result kept', parts: [{ id: 'p', points: 10000 }] },
   ],
 };
 
 interface Submission {
   id: string;
   status: string;
-  parts: Array<{ partId: string; job: null | { phase: string; phases: Record<string, string> }; result: null | { status: string; score: number | null; full: null | { status: string; protocol: string; errors: string[] } } }>;
+  parts: Array<{
+    partId: string;
+    job: null | { phase: string; phases: Record<string, string>; attempts: number; lastError: string | null };
+    result: null | { status: string; score: number | null; points: number | null; tests: unknown[]; full: null | { status: string; protocol: string; errors: string[]; warnings: string[] } };
+  }>;
 }
 
 beforeAll(async () => {
@@ -52,6 +60,10 @@ beforeAll(async () => {
   await publish('runs', 'main', 'run-submission', { timeoutSeconds: 2 });
   await publish('broken', 'p', 'bad-json');
   await publish('as-root', 'main', 'run-submission', { timeoutSeconds: 20, runAs: 'root' });
+  await publish('bare', 'p', 'gradescope-bare-score');
+  await publish('huge', 'p', 'gradescope-huge');
+  await publish('deep', 'p', 'gradescope-deep');
+  await publish('large', 'p', 'gradescope-large');
   const stateDir = join(t.dataDir, 'sandbox');
   scope = { stateDir, idPrefix: runIdPrefix(stateDir), stateSubdirs: ['runc', 'crun', 'runs'] };
 }, 180_000);
@@ -151,6 +163,45 @@ describe('grading through the service', () => {
     const staff = (await t.as(instructor)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
     expect(staff.parts[0]?.result).toMatchObject({ status: 'graded', score: 1, full: { run: { user: { uid: 0, gid: 0 } } } });
   }, 60_000);
+
+  it("a bare score from a Gradescope grader is graded out of the part's points", async () => {
+    const submission = await submit('bare', { 'x.txt': 'x' });
+    await events(submission.id);
+    const mine = (await t.as(student)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
+    expect(mine.parts[0]?.result).toMatchObject({ status: 'graded', score: 0.7, points: 7 });
+  }, 60_000);
+
+  it.each([
+    ['huge', 'tests has 1500000 entries; gradebox accepts at most 10000 tests per result'],
+    ['deep', 'nests arrays and objects more than 64 levels deep'],
+  ])('a hostile result (%s) is stored once as a grader-error for the author; the grader is not run again', async (assignment, message) => {
+    const submission = await submit(assignment, { 'x.txt': 'x' });
+    const { done } = await events(submission.id);
+    expect(done).toBe(true);
+    expect((await t.admin('GET', '/api/health')).status).toBe(200);
+    const staff = (await t.as(instructor)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
+    const part = staff.parts[0]!;
+    expect(part.result).toMatchObject({ status: 'grader-error', score: null, tests: [] });
+    expect(part.result?.full?.errors).toEqual([expect.stringContaining(message) as unknown]);
+    expect(part.job).toMatchObject({ attempts: 1, lastError: null });
+    const mine = (await t.as(student)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
+    expect(JSON.stringify(mine)).not.toContain(message);
+  }, 120_000);
+
+  it('the largest result kept (10000 tests, 4 MB of outputs) is stored and read whole, alone and in lists', async () => {
+    const submission = await submit('large', { 'x.txt': 'x' });
+    await events(submission.id);
+    const staff = await t.as(instructor)<Submission>('GET', `/api/submissions/${submission.id}`);
+    expect(staff.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(staff.body.parts[0]?.result).toMatchObject({ status: 'graded', score: 0.5, points: 5000 });
+    expect(staff.body.parts[0]?.result?.tests).toHaveLength(10_000);
+    expect(staff.body.parts[0]?.result?.full?.warnings).toEqual([]);
+    const listed = (await t.as(instructor)<{ submissions: Submission[] }>('GET', '/api/courses/cs1/assignments/large/submissions')).body;
+    expect(listed.submissions.map((s) => s.id)).toEqual([submission.id]);
+    expect(listed.submissions[0]?.parts[0]?.result?.tests).toHaveLength(10_000);
+    const mine = (await t.as(student)<Submission>('GET', `/api/submissions/${submission.id}`)).body;
+    expect(mine.parts[0]?.result?.tests).toHaveLength(10_000);
+  }, 120_000);
 
   it('an instructor can download the submission exactly as submitted', async () => {
     const submission = await submit('sums', { 'sum.txt': '3\n', 'notes/readme.md': '# hi\n' });

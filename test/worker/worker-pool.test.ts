@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
+import { encodeResult } from '../../src/grader/stored-result.ts';
 import type { GradingJob, PartOutcome, Submission } from '../../src/platform/model.ts';
 import type { JobQueue } from '../../src/queue/job-queue.ts';
 import { resolveLimits } from '../../src/sandbox/limits.ts';
@@ -125,7 +126,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
       image: { id: await shared.image('echo-busybox') },
       limits: resolveLimits({}),
     };
-    expect(await world.store.saveResult(jobId, ghostResult)).toBe(true);
+    expect(await world.store.saveResult(jobId, encodeResult(ghostResult))).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const sandbox = flaky(0);
@@ -137,7 +138,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     expect(part(submission, 'p1').result).toMatchObject({ status: 'graded', score: 0.25 });
     expect(await world.queue.size()).toEqual({ waiting: 0, leased: 0 });
     // And a late save of another delivery keeps the first result.
-    expect(await world.store.saveResult(jobId, { ...ghostResult, score: 1 })).toBe(false);
+    expect(await world.store.saveResult(jobId, encodeResult({ ...ghostResult, score: 1 }))).toBe(false);
     expect(part(await world.submission(submitted.id), 'p1').result?.score).toBe(0.25);
   });
 

@@ -13,6 +13,7 @@ import { UsageError } from '../usage-error.ts';
 
 interface GradeLocalFlags {
   partId?: string;
+  points?: number;
   env?: Record<string, string>;
   envJson?: Record<string, string>;
   timeout: number;
@@ -32,7 +33,8 @@ export function gradeLocalCommand(): Command {
     .argument('<image>', 'docker save tarball, OCI layout (dir or tar), or an image name in the local Docker daemon')
     .argument('<submission-dir>', 'directory holding the submission files')
     .argument('[args...]', 'extra arguments for the grader entrypoint (e.g. the part id); put them after --')
-    .option('--part-id <id>', 'part id passed to the grader (env partId)')
+    .option('--part-id <id>', 'part id passed to the grader (env partId, and the arguments "partId ID" when no ARGS are given)')
+    .option('--points <n>', "the part's points: Gradescope's total_points, and what a score without tests' max_score is taken out of", positiveNumber('--points'))
     .option('--env <KEY=VALUE>', 'extra environment variable for the grader (repeatable)', envPair)
     .option('--env-json <json>', 'extra environment variables as a JSON object', envJson)
     .option('--timeout <seconds>', 'wall-clock limit; the whole process tree is killed after it', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS), 1200)
@@ -53,6 +55,7 @@ export function gradeLocalCommand(): Command {
 Examples:
   gradebox grade local grader.tar ./submission
   gradebox grade local ./oci-layout ./submission --part-id hello -- --verbose
+  gradebox grade local gradescope-grader.tar ./submission --points 20
   gradebox grade local my-grader:1.0 ./submission --memory 2048 --timeout 60 --json
   gradebox grade local grader.tar ./submission --backend docker
 
@@ -67,6 +70,7 @@ Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output
           submissionDir,
           args,
           partId: flags.partId,
+          points: flags.points,
           env: { ...flags.envJson, ...flags.env },
           protocol: flags.protocol,
           ...(flags.user !== undefined ? { user: flags.user } : {}),

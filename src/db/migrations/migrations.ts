@@ -7,12 +7,14 @@ import { initialMigration } from './0001-initial.ts';
 import { courseImagesMigration } from './0002-course-images.ts';
 import { graderRunAsMigration } from './0003-grader-run-as.ts';
 import { tokensLineageMigration } from './0004-tokens-lineage.ts';
+import { resultsCompressedMigration } from './0005-results-compressed.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
   '0002-course-images': courseImagesMigration,
   '0003-grader-run-as': graderRunAsMigration,
   '0004-tokens-lineage': tokensLineageMigration,
+  '0005-results-compressed': resultsCompressedMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

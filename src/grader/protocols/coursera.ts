@@ -2,7 +2,10 @@
  * The Coursera grader contract (Autograder 2.0), so existing Coursera graders run unchanged.
  *
  * - Command: the image's ENTRYPOINT + (extra args, else CMD), exactly as `docker run IMAGE args`.
- * - Env: the image's, then `partId`, `filename`, `userId`, then the user's `--env` pairs.
+ *   Without extra args, a known part id is also passed the way Coursera's first runner passed it,
+ *   as the two arguments `partId <id>` after ENTRYPOINT + CMD (see `courseraArgv`).
+ * - Env: the image's, then `partId`, `filename`, `userId` (how Autograder 2.0 passes them), then
+ *   the user's `--env` pairs.
  * - `/shared`: a fresh directory writable by the grader's uid; `/shared/submission`: the submission,
  *   read-only. Working directory: the image's WorkingDir, else `/`.
  * - Report: `/shared/feedback.json`, or when that file was not written, one JSON document on stdout
@@ -37,7 +40,7 @@ export const coursera: GraderProtocol = {
     if (context.partId !== undefined) vars.partId = context.partId;
     if (context.filename !== undefined) vars.filename = context.filename;
     return {
-      argv: imageArgv(context.image, context.args),
+      argv: courseraArgv(context.image, context.args, context.partId),
       env: containerEnv(context.image.env, vars, context.env),
       cwd: context.image.workingDir || '/',
       volumes: [
@@ -53,6 +56,22 @@ export const coursera: GraderProtocol = {
     return interpretRun(outcome, context.limits, () => readReport(outcome));
   },
 };
+
+/**
+ * The command line. Coursera's first grader runner (and `courseraprogramming grade local IMAGE DIR
+ * partId ID`) gave the part id as the arguments `partId <id>`, which graders of that time parse
+ * from their argv; Autograder 2.0 (and `coursera_autograder`) gives it in the environment only.
+ * So that both kinds run unchanged, a known part id is appended as `partId <id>` after
+ * ENTRYPOINT + CMD (CMD kept: a 2.0 grader may split its command between them). Extra args given
+ * explicitly are used exactly as given, in place of CMD, as `docker run IMAGE args` does; an image
+ * without ENTRYPOINT gets no added arguments (its CMD is the whole command, and a first-runner
+ * grader always had an ENTRYPOINT to receive them).
+ */
+export function courseraArgv(image: PlanContext['image'], args: readonly string[], partId: string | undefined): string[] {
+  const argv = imageArgv(image, args);
+  if (args.length > 0 || partId === undefined || image.entrypoint.length === 0) return argv;
+  return [...argv, 'partId', partId];
+}
 
 function readReport(outcome: RunOutcome): Checked<GradedFields> {
   const file = outcome.outputs[FEEDBACK_FILE];

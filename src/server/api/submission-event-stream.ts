@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Submission } from '../../platform/model.ts';
 import type { Platform } from '../../platform/platform.ts';
+import type { SubmissionJson } from '../../platform/submission-reads.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import { actorOf } from '../auth.ts';
 
@@ -22,7 +22,7 @@ export interface EventStreamDeps {
  */
 export async function streamSubmissionEvents(request: FastifyRequest, reply: FastifyReply, deps: EventStreamDeps): Promise<void> {
   const actor = actorOf(request);
-  const first = await deps.platform.getSubmission(actor, deps.submissionId);
+  const first = await deps.platform.getSubmissionJson(actor, deps.submissionId);
   reply.hijack();
   const raw = reply.raw;
   // The headers every answer carries (security-headers.ts) were set on the reply before it was hijacked.
@@ -35,7 +35,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   });
 
   let closed = false;
-  let lastSent = '';
+  let lastSent: Buffer = Buffer.alloc(0);
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe = (): void => undefined;
   const finish = (): void => {
@@ -45,11 +45,14 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
     for (const timer of timers) clearInterval(timer);
     raw.end();
   };
-  const send = (submission: Submission): void => {
-    const data = JSON.stringify(submission);
-    if (data !== lastSent) {
+  const send = (submission: SubmissionJson): void => {
+    // Already JSON, rendered off the event loop when big; one line, as an SSE data field must be.
+    const data = submission.json;
+    if (!data.equals(lastSent)) {
       lastSent = data;
-      raw.write(`event: submission\ndata: ${data}\n\n`);
+      raw.write('event: submission\ndata: ');
+      raw.write(data);
+      raw.write('\n\n');
     }
     if (submission.status === 'graded') {
       raw.write(`event: done\ndata: ${JSON.stringify({ submissionId: submission.id, status: submission.status })}\n\n`);
@@ -70,7 +73,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
     try {
       do {
         again = false;
-        send(await deps.platform.getSubmission(actor, deps.submissionId));
+        send(await deps.platform.getSubmissionJson(actor, deps.submissionId));
       } while (again && !closed);
     } catch (error) {
       request.log.warn({ err: error }, 'submission event stream ended by an error');
@@ -84,7 +87,7 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
   send(first);
   if (closed) return;
   // Students see no phases, only results: for them only a finished job changes anything.
-  const staff = first.parts.some((part) => part.job !== null);
+  const staff = first.staff;
   unsubscribe = deps.events.subscribe(deps.submissionId, (event) => {
     if (staff || event.phase === 'done') void reload();
   });

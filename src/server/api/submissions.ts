@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { BlobStore } from '../../image/blob-store.ts';
 import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
@@ -18,6 +19,9 @@ export interface SubmissionRouteDeps {
   blobs: BlobStore;
   intakeLimits: SubmissionIntakeLimits;
 }
+
+/** Answers already written as JSON text by the platform. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Form fields a submission may carry beside its files. */
 interface SubmissionFields {
@@ -61,15 +65,19 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
   app.get(
     '/api/courses/:course/assignments/:assignment/submissions',
     { schema: { tags: ['submissions'], summary: "Submissions (staff: all; students: their own)", params: AssignmentParams, querystring: SubmissionListQuery } },
-    async (request) => {
+    async (request, reply) => {
       const { course, assignment } = request.params;
       const filter = request.query.login === undefined ? {} : { login: request.query.login };
-      return { submissions: await platform.listSubmissions(actorOf(request), course, assignment, filter) };
+      // Rendered and sent part by part: a list of big results is never one giant string.
+      const parts = await platform.listSubmissionsJson(actorOf(request), course, assignment, filter);
+      return reply.type(JSON_TYPE).send(Readable.from(parts));
     },
   );
 
-  app.get('/api/submissions/:id', { schema: { tags: ['submissions'], summary: 'One submission with its results', params: IdParams } }, (request) =>
-    platform.getSubmission(actorOf(request), request.params.id),
+  app.get(
+    '/api/submissions/:id',
+    { schema: { tags: ['submissions'], summary: 'One submission with its results', params: IdParams } },
+    async (request, reply) => reply.type(JSON_TYPE).send((await platform.getSubmissionJson(actorOf(request), request.params.id)).json),
   );
 
   app.get(
@@ -77,7 +85,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
     { schema: { tags: ['submissions'], summary: "The submission's files as a tar", params: IdParams } },
     async (request, reply) => {
       const actor = actorOf(request);
-      const submission = await platform.getSubmission(actor, request.params.id);
+      const submission = await platform.getSubmissionJson(actor, request.params.id);
       if (actor.login !== submission.login && !hasScope(actor, 'author')) {
         throw new Forbidden("downloading another user's submission needs a token with the `author` scope");
       }
