@@ -18,6 +18,8 @@ export interface OpenSandboxOptions {
 export type { ImageArchiveSource, ImageTree, ImageTreeEntry };
 /** Where root may write in a docker run besides its volumes and /tmp (see writable-spots.ts), for what the CLI tells users. */
 export const DOCKER_ROOT_PLACES = ROOT_PLACES;
+/** Where a docker run works instead of a writable `/` (see run-plan.ts), for what the CLI tells users. */
+export { ROOT_STAND_IN } from './docker/run-plan.ts';
 
 /**
  * The one place that knows the concrete backends (the rest of gradebox sees only `Sandbox`).

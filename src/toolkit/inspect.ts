@@ -9,7 +9,7 @@ import { checkSubmission } from '../grader/submission-check.ts';
 import type { ImportProgress } from '../image/image-source.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../sandbox/limits.ts';
-import { DOCKER_ROOT_PLACES, type SandboxBackend } from '../sandbox/open-sandbox.ts';
+import { DOCKER_ROOT_PLACES, ROOT_STAND_IN, type SandboxBackend } from '../sandbox/open-sandbox.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type RunUser, type Volume,
 } from '../sandbox/sandbox.ts';
@@ -154,7 +154,7 @@ function sessionWarnings(backend: string, options: InspectOptions, user: RunUser
     );
   }
   if (rootWritableFor(cwd, user) && backend === 'docker') {
-    warnings.push("the working directory / is read-only on the docker backend (Docker's own writable layer has no size limit); the oci backend lets the session write there");
+    warnings.push(`the docker backend cannot make / writable within a size limit: the session works in ${ROOT_STAND_IN}, which links to everything in / and takes what is written there, as grading does`);
   }
   return warnings;
 }

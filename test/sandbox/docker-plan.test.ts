@@ -15,7 +15,7 @@ import { classifyExit } from '../../src/sandbox/docker/run-outcome.ts';
 import { ROOT_CAPABILITIES } from '../../src/sandbox/capabilities.ts';
 import { checkProcess, graderContainer, keeperCommand, keeperContainer, keeperLimits } from '../../src/sandbox/docker/container-config.ts';
 import { requireUserNamespaces } from '../../src/sandbox/docker/docker-client.ts';
-import { planRun } from '../../src/sandbox/docker/run-plan.ts';
+import { planRun, ROOT_STAND_IN } from '../../src/sandbox/docker/run-plan.ts';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/sandbox/docker/tar-writer.ts';
 import { findWritableSpots, hostImageTree, ROOT_PLACES, rootPlaceCandidates, rootPlaces } from '../../src/sandbox/docker/writable-spots.ts';
 import { openFilesPerProcess, RUN_PTYS, USER_NAMESPACE_LIMITS } from '../../src/sandbox/kernel-budgets.ts';
@@ -199,6 +199,21 @@ describe('docker: run plan', () => {
       ['', 'run', { uid: 0, gid: 0, mode: 0o755 }],
     ]);
     expect(plan.volumes[3]?.tmpfs).toBe(`size=${4096 + 8 + 64}k,nr_inodes=16386,mode=0755,nosuid,nodev`);
+  });
+
+  it('gives a non-root grader working in a writable / a bounded stand-in that links to the root, and nobody else', () => {
+    const image = { id: 'x', rootfs: '/img' };
+    const spec = makeSpec(image, { cwd: '/', rootWritable: true, files: [{ target: '/autograder/meta.json', content: '{}' }], limits: { writableMiB: 8 } });
+    const plan = planRun(spec, 'run', [], new Map(), ['bin', 'etc', 'grader', 'shared', '.gradebox-old']);
+    expect(plan.cwd).toBe(ROOT_STAND_IN);
+    const standIn = plan.volumes.find((volume) => volume.target === ROOT_STAND_IN);
+    expect(standIn).toMatchObject({ readOnly: false, tmpfs: expect.stringMatching(/^size=8256k,/) as unknown, input: { root: { uid: 0, gid: 0, mode: 0o1777 } } });
+    expect(standIn?.input?.links).toEqual(['autograder', 'bin', 'dev', 'etc', 'grader', 'proc', 'shared', 'sys', 'tmp'].map((name) => ({ path: name, target: `/${name}` })));
+    for (const other of [makeSpec(image, { cwd: '/', rootWritable: true, user: { uid: 0, gid: 0 } }), makeSpec(image, { cwd: '/grader', rootWritable: true }), makeSpec(image, { cwd: '/' })]) {
+      const plain = planRun(other, 'run', [], new Map(), ['bin']);
+      expect(plain.cwd).toBe(other.cwd);
+      expect(plain.volumes.map((volume) => volume.target)).not.toContain(ROOT_STAND_IN);
+    }
   });
 
   it('refuses a file where a volume or writable place is mounted', () => {

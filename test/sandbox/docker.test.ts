@@ -185,9 +185,12 @@ function defineDockerCases(docker: Docker, sandbox: DockerSandbox, busybox: Prep
       expect(outcome.stdout.text).toBe(['image data', 'more', 'Read-only file system', ...places.map((place) => `FULL ${place}`), ''].join('\n'));
     });
 
-    it('keeps / read-only for a non-root grader whose working directory it is (rootWritable): Docker could not bound writes there', async () => {
-      const outcome = await sandbox.run(makeSpec(busybox, { cwd: '/', rootWritable: true, argv: sh('touch Rplots.pdf 2>&1 | grep -o "Read-only file system"; echo x > /shared/ok && echo VOLUME-WRITABLE') }));
-      expect(outcome.stdout.text).toBe('Read-only file system\nVOLUME-WRITABLE\n');
+    it('gives a non-root grader a bounded stand-in for a writable / (rootWritable): links to every entry of /, / itself read-only', async () => {
+      const outcome = await sandbox.run(makeSpec(busybox, {
+        cwd: '/', rootWritable: true,
+        argv: sh('pwd; readlink bin; readlink shared; touch /Rplots.pdf 2>&1 | grep -o "Read-only file system"; ls -A | grep -c gradebox'),
+      }));
+      expect(outcome.stdout.text).toBe('/.gradebox-root\n/bin\n/shared\nRead-only file system\n0\n');
     });
 
     it('bounds a file the user may grow in a directory it cannot write, and keeps the directory closed', async () => {

@@ -108,7 +108,8 @@ export function graderContainer(
     Entrypoint: [program],
     Cmd: args,
     Env: env,
-    WorkingDir: cwd,
+    // The spec's, checked above, unless the plan gives the grader a stand-in for a writable `/`.
+    WorkingDir: plan.cwd === spec.cwd ? cwd : workingDirectory(plan.cwd),
     User: `${user.uid}:${user.gid}`,
     Labels: { ...labels, [LABELS.role]: 'grader' },
     AttachStdin: session !== undefined,

@@ -19,7 +19,7 @@ import { placeInputs, removeRun, requireKeeperRunning, startKeeper } from './run
 import { runGraderContainer } from './run-grader.ts';
 import { activeRuns, newRunName, runLabels } from './run-name.ts';
 import { classifyExit, notStarted } from './run-outcome.ts';
-import { planRun, type RunPlan } from './run-plan.ts';
+import { needsRootStandIn, planRun, type RunPlan } from './run-plan.ts';
 import { cleanupStaleRuns } from './stale.ts';
 import { cachedWritableSpots, hostImageTree, type ImageTree } from './writable-spots.ts';
 
@@ -169,7 +169,8 @@ export class DockerSandbox implements Sandbox {
       join(this.#stateDir, 'docker', 'writable-spots'), spec.image.id, spec.user, spec.cwd, () => this.#imageTree(spec.image),
     );
     const name = newRunName(this.#stateDir);
-    const plan = planRun(spec, name, spots, trees);
+    const rootNames = needsRootStandIn(spec) ? (await (await this.#imageTree(spec.image)).readdir('/')).map((entry) => entry.name) : [];
+    const plan = planRun(spec, name, spots, trees, rootNames);
     const labels = runLabels(this.#stateDir, name);
     const keeperConfig = keeperContainer(spec, plan, labels);
     const containers: Container[] = [];

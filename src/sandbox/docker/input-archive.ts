@@ -21,6 +21,8 @@ export interface InputContent {
   /** A host tree (see readTree) copied in whole, owned by `owner`. */
   tree?: { entries: readonly TreeEntry[]; owner: { uid: number; gid: number } };
   files: readonly PlacedFile[];
+  /** Symbolic links made in the directory (root's, targets as given). */
+  links?: readonly { path: string; target: string }[];
 }
 
 const CHUNK = 256 * 1024;
@@ -82,6 +84,9 @@ export async function* inputArchive(parts: readonly InputPart[]): AsyncGenerator
           yield padding(entry.size);
         }
       }
+    }
+    for (const link of content.links ?? []) {
+      yield encodeHeader({ name: under(Buffer.from(link.path)), type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: Buffer.from(link.target) });
     }
     for (const file of content.files) {
       const data = Buffer.from(file.content);

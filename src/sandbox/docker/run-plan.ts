@@ -53,6 +53,26 @@ export interface RunPlan {
   tmp: string | undefined;
   /** The grader's own devpts instance at /dev/pts (a local-driver volume of `type=devpts`, not held by the keeper). */
   ptys: { name: string; options: string };
+  /** The grader's working directory: the spec's, or ROOT_STAND_IN (see needsRootStandIn). */
+  cwd: string;
+}
+
+/**
+ * Where a grader whose working directory is a writable `/` works on docker instead (see
+ * needsRootStandIn): a size-limited tmpfs volume holding a symbolic link to each entry of the
+ * image's root, so that relative paths reach the image (`grader/main.R` → `/grader/main.R`) and
+ * what the grader writes there (`Rplots.pdf`) stays within `writableMiB`.
+ */
+export const ROOT_STAND_IN = '/.gradebox-root';
+
+/**
+ * Whether the run asks for a writable `/` as its non-root user's working directory
+ * (`RunSpec.rootWritable`). Docker cannot make `/` writable within a size limit (its writable
+ * layer has none here, and a volume cannot be mounted at `/`), so the grader works in
+ * ROOT_STAND_IN. Every other run works where the spec says.
+ */
+export function needsRootStandIn(spec: RunSpec): boolean {
+  return spec.rootWritable === true && spec.user.uid !== 0 && spec.cwd.replace(/\/+$/, '') === '';
 }
 
 const MiB = 1024 * 1024;
@@ -94,7 +114,9 @@ function tmpfsOptions(bytes: number, inodes: number): string {
  *   read-only at its target. A file inside a spec volume also gets an empty placeholder there,
  *   the mount point the runtime could not create in a read-only volume.
  */
-export function planRun(spec: RunSpec, name: string, spots: readonly WritableSpot[], trees: ReadonlyMap<number, readonly TreeEntry[]>): RunPlan {
+export function planRun(
+  spec: RunSpec, name: string, spots: readonly WritableSpot[], trees: ReadonlyMap<number, readonly TreeEntry[]>, rootNames: readonly string[] = [],
+): RunPlan {
   const ordered = orderVolumes(spec.volumes);
   const targets = ordered.map((v) => v.target);
   const fileTargets = spec.files.map((file) => containerPath(file.target, 'file target'));
@@ -142,6 +164,18 @@ export function planRun(spec: RunSpec, name: string, spots: readonly WritableSpo
       input: fresh ? { root: { uid: 0, gid: 0, mode: 0o755 }, files: [] } : undefined,
     });
   }
+  let workdir = spec.cwd;
+  if (needsRootStandIn(spec)) {
+    // Links to the image's root and to whatever the run mounts there, but not to gradebox's own places.
+    const names = [...new Set([...rootNames, ...[...targets, ...fileTargets, '/proc', '/sys', '/dev', '/tmp'].map((path) => path.split('/')[1] ?? '')])]
+      .filter((entry) => entry !== '' && !entry.startsWith('.gradebox')).sort();
+    volumes.push({
+      name: `${name}-${volumes.length}`, target: ROOT_STAND_IN, keeperPath: keeperPath(volumes.length), readOnly: false,
+      source: 'fresh', index: undefined, tmpfs: tmpfsOptions(writableMiB * MiB + SLACK, inodesFor(writableMiB) + names.length),
+      input: { root: { uid: 0, gid: 0, mode: 0o1777 }, files: [], links: names.map((entry) => ({ path: entry, target: `/${entry}` })) },
+    });
+    workdir = ROOT_STAND_IN;
+  }
   const runBytes = filesFootprint(runFiles) + SLACK;
   volumes.push({
     name: `${name}-run`, target: '', keeperPath: '/.gradebox/run', readOnly: true, source: 'run', index: undefined,
@@ -150,5 +184,5 @@ export function planRun(spec: RunSpec, name: string, spots: readonly WritableSpo
 
   const { tmpMiB } = spec.limits;
   const tmp = places.includes('/tmp') ? undefined : `size=${tmpMiB}m,nr_inodes=${inodesFor(tmpMiB)},mode=1777,exec`;
-  return { name, volumes, ordered, binds, tmp, ptys: { name: `${name}-pts`, options: PTY_OPTIONS } };
+  return { name, volumes, ordered, binds, tmp, ptys: { name: `${name}-pts`, options: PTY_OPTIONS }, cwd: workdir };
 }

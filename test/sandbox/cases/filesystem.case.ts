@@ -55,6 +55,18 @@ export function defineFilesystemCases(ctx: SuiteContext): void {
       }
     });
 
+    it('makes the working directory / writable for a non-root grader that asks (rootWritable), within writableMiB', async () => {
+      // Coursera's R grader runs in / and writes Rplots.pdf there; relative paths must still reach the image.
+      const outcome = await run(ctx, {
+        cwd: '/', rootWritable: true, limits: { writableMiB: 4 },
+        argv: sh(`echo plot > Rplots.pdf && cat Rplots.pdf && ls bin/sh home/grader/.profile && ls shared >/dev/null && echo REACHED
+          dd if=/dev/zero of=big bs=1M count=16 2>&1 | grep -o "No space left on device"; rm -f big
+          touch /etc/changed 2>/dev/null || echo ETC-DENIED`),
+      });
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(outcome.stdout.text).toBe('plot\nbin/sh\nhome/grader/.profile\nREACHED\nNo space left on device\nETC-DENIED\n');
+    });
+
     it('stops writes to /tmp at tmpMiB with ENOSPC', async () => {
       const outcome = await run(ctx, {
         argv: sh('dd if=/dev/zero of=/tmp/big bs=1M count=16 2>&1 | grep -o "No space left on device"; df -k /tmp | tail -1'),
