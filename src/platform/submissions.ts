@@ -138,7 +138,15 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
       .execute();
     await ctx.queue.enqueue(
       tx,
-      jobs.map(({ id, grader }) => ({ jobId: id, priority: PRIORITY_ORDER[jobPriority], cpus: grader.cpus, memoryMiB: grader.memory_mib })),
+      jobs.map(({ id, grader }) => ({
+        jobId: id,
+        priority: PRIORITY_ORDER[jobPriority],
+        // The queue is fair between courses, then between the people whose work it grades.
+        owner: actor.login,
+        course: input.courseId,
+        cpus: grader.cpus,
+        memoryMiB: grader.memory_mib,
+      })),
     );
     return { submission, data: { deadline, parts, files: fileRows, jobs: jobRows, results: [] } };
   });

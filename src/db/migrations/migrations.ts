@@ -5,10 +5,12 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { initialMigration } from './0001-initial.ts';
 import { courseImagesMigration } from './0002-course-images.ts';
+import { fairQueueMigration } from './0003-fair-queue-owners-and-limits.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
   '0002-course-images': courseImagesMigration,
+  '0003-fair-queue-owners-and-limits': fairQueueMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
