@@ -33,6 +33,7 @@ export function errorBody(code: string, message: string, details?: Record<string
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlatformError | Error, request, reply) => {
     if (error instanceof PlatformError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     }
     const fastifyError = error as FastifyError;
