@@ -1,47 +1,46 @@
 /**
- * The claim as compiled statements, built once and rebound for each claim. Kysely rebuilds and
- * recompiles a query on every call, and the fair claim is a large query (about a millisecond of
- * JavaScript to build, more than SQLite takes to run it) that runs once for every job; so each
- * shape (one per room a worker asks to fit in) is compiled once with marker values for the clock,
- * the worker and the lease, and each claim swaps in the real ones.
+ * The statements every job runs through — claim, service stamp, completion — as query templates
+ * (src/db/query-template.ts): compiled once per queue (the claim once per room a worker asks to
+ * fit in) and rebound for each job, because Kysely's per-call build of the large fair claim costs
+ * more than SQLite takes to run it.
  */
-import { sql, type CompiledQuery, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db, DialectName } from '../../db/database.ts';
-import type { QueueJobsTable } from '../../db/tables.ts';
+import { QueryTemplate, slot } from '../../db/query-template.ts';
+import type { QueueJobsTable, QueueOwnersTable } from '../../db/tables.ts';
 import type { Capacity } from '../job-queue.ts';
 import { claimableAt } from './claim-conditions.ts';
 import { fairCandidate, fifoCandidate } from './fair-candidate.ts';
 
 export type QueueJobRow = Selectable<QueueJobsTable>;
+type OwnerKey = Pick<QueueOwnersTable, 'priority' | 'course' | 'owner'>;
 
-/** Values no real parameter can equal (ids, times and logins hold no NUL). */
-const NOW = '\u0000now\u0000';
-const WORKER = '\u0000worker\u0000';
-const LEASE_UNTIL = '\u0000lease-until\u0000';
-
-export interface ClaimStatements {
-  /** Whether the statements also stamp the service (PostgreSQL); else the caller runs `stampService`. */
-  stamped: boolean;
-  /** Leases the fair pick (fair-candidate.ts). */
-  fair: CompiledQuery<QueueJobRow>;
-  /** Leases the most urgent, oldest job whoever's it is. */
-  fifo: CompiledQuery<QueueJobRow>;
-}
+const NOW = slot('now');
 
 export interface ClaimValues {
-  nowIso: string;
+  now: string;
   workerId: string;
   leaseUntil: string;
 }
 
+export interface ClaimStatements {
+  /** Whether the claims also stamp the service (PostgreSQL); else the caller runs `stamp` after. */
+  stamped: boolean;
+  /** Leases the fair pick (fair-candidate.ts); ClaimValues. */
+  fair: QueryTemplate<QueueJobRow>;
+  /** Leases the most urgent, oldest job whoever's it is; ClaimValues. */
+  fifo: QueryTemplate<QueueJobRow>;
+}
+
 type Candidate = ReturnType<typeof fifoCandidate>;
+const CLAIM_SLOTS = ['now', 'workerId', 'leaseUntil'];
 
 /** Leases the job `candidate` selects, if it is still claimable; returns its row. */
 function lease(db: Db, dialect: DialectName, candidate: Candidate) {
   return (
     db
       .updateTable('queue_jobs')
-      .set((eb) => ({ leased_by: WORKER, lease_until: LEASE_UNTIL, attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ leased_by: slot('workerId'), lease_until: slot('leaseUntil'), attempts: eb('attempts', '+', 1) }))
       // PostgreSQL: concurrent claimers skip each other's rows instead of waiting (SQLite has one writer).
       .where('id', '=', candidate.$if(dialect === 'postgres', (q) => q.forUpdate('queue_jobs').skipLocked()))
       // Checked again on the row the update locked: on PostgreSQL it may have changed since the
@@ -51,19 +50,11 @@ function lease(db: Db, dialect: DialectName, candidate: Candidate) {
   );
 }
 
-function leaseStatement(db: Db, dialect: DialectName, candidate: Candidate): CompiledQuery<QueueJobRow> {
-  const compiled = dialect === 'postgres' ? leaseAndStamp(db, lease(db, dialect, candidate)) : lease(db, dialect, candidate).compile();
-  for (const marker of [NOW, WORKER, LEASE_UNTIL]) {
-    if (!compiled.parameters.includes(marker)) throw new Error('the claim statement lost a parameter marker; check claim-statements.ts against kysely');
-  }
-  return compiled;
-}
-
 /**
- * PostgreSQL: the lease and the service stamp (see `stampService`) in one statement, one round
- * trip to the database. The course row is written before the owner row, as everywhere.
+ * PostgreSQL: the lease and the service stamp in one statement, one round trip to the database.
+ * The course row is written before the owner row, as in `stampStatement`.
  */
-function leaseAndStamp(db: Db, leasing: ReturnType<typeof lease>): CompiledQuery<QueueJobRow> {
+function leaseAndStamp(db: Db, leasing: ReturnType<typeof lease>) {
   return db
     .with('claimed', () => leasing)
     .with('stamped', (q) =>
@@ -79,36 +70,70 @@ function leaseAndStamp(db: Db, leasing: ReturnType<typeof lease>): CompiledQuery
         .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet((eb) => ({ served_at: eb.ref('excluded.served_at') }))),
     )
     .selectFrom('claimed')
-    .selectAll()
-    .compile();
+    .selectAll();
 }
 
-/** SQLite: the stamp after the claim, a statement of its own (SQLite has no writing subqueries). */
-export function stampService(db: Db, course: string, owner: string, nowIso: string) {
-  return db
-    .insertInto('queue_service')
-    .values([
-      { kind: 'course', name: course, served_at: nowIso },
-      { kind: 'owner', name: owner, served_at: nowIso },
-    ])
-    .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet((eb) => ({ served_at: eb.ref('excluded.served_at') })));
+function claimTemplate(db: Db, dialect: DialectName, candidate: Candidate): QueryTemplate<QueueJobRow> {
+  const leasing = lease(db, dialect, candidate);
+  return new QueryTemplate(dialect === 'postgres' ? leaseAndStamp(db, leasing).compile() : leasing.compile(), CLAIM_SLOTS);
 }
 
-/** Both claim statements for one room (`free` within `total`), with markers in place of the values. */
+/** Both claims for one room (`free` within `total`). */
 export function claimStatements(db: Db, dialect: DialectName, free: Capacity, total: Capacity): ClaimStatements {
   return {
     stamped: dialect === 'postgres',
-    fair: leaseStatement(db, dialect, fairCandidate(db, NOW, free, total)),
-    fifo: leaseStatement(db, dialect, fifoCandidate(db, NOW, free, total)),
+    fair: claimTemplate(db, dialect, fairCandidate(db, NOW, free, total)),
+    fifo: claimTemplate(db, dialect, fifoCandidate(db, NOW, free, total)),
   };
 }
 
-/** `statement` with this claim's values in place of the markers. */
-export function bindClaim(statement: CompiledQuery<QueueJobRow>, values: ClaimValues): CompiledQuery<QueueJobRow> {
-  const byMarker = new Map<unknown, string>([
-    [NOW, values.nowIso],
-    [WORKER, values.workerId],
-    [LEASE_UNTIL, values.leaseUntil],
-  ]);
-  return { ...statement, parameters: statement.parameters.map((p) => byMarker.get(p) ?? p) };
+/**
+ * SQLite: remembers a claim's course and owner for the next claims' round-robin (`now`, `course`,
+ * `owner`), a statement of its own after the claim (SQLite has no writing subqueries).
+ */
+export function stampStatement(db: Db): QueryTemplate<unknown> {
+  const compiled = db
+    .insertInto('queue_service')
+    .values([
+      { kind: 'course', name: slot('course'), served_at: NOW },
+      { kind: 'owner', name: slot('owner'), served_at: NOW },
+    ])
+    .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet((eb) => ({ served_at: eb.ref('excluded.served_at') })))
+    .compile();
+  return new QueryTemplate<unknown>(compiled, ['course', 'owner', 'now']);
+}
+
+export interface CompletionStatements {
+  /** Deletes the job (`jobId`) if `workerId` holds it; returns its owner key. */
+  remove: QueryTemplate<OwnerKey>;
+  /** Counts one job less for the owner key; returns what is left. */
+  uncount: QueryTemplate<Pick<QueueOwnersTable, 'queued'>>;
+  /** Deletes the owner key's row (run when nothing is left). */
+  forget: QueryTemplate<unknown>;
+}
+
+export function completionStatements(db: Db): CompletionStatements {
+  const ofOwner = { priority: slot<number>('priority'), course: slot('course'), owner: slot('owner') };
+  const keySlots = ['priority', 'course', 'owner'];
+  return {
+    remove: new QueryTemplate(
+      db.deleteFrom('queue_jobs').where('id', '=', slot('jobId')).where('leased_by', '=', slot('workerId')).returning(['priority', 'course', 'owner']).compile(),
+      ['jobId', 'workerId'],
+    ),
+    uncount: new QueryTemplate(
+      db
+        .updateTable('queue_owners')
+        .set((eb) => ({ queued: eb('queued', '-', 1) }))
+        .where('priority', '=', ofOwner.priority)
+        .where('course', '=', ofOwner.course)
+        .where('owner', '=', ofOwner.owner)
+        .returning('queued')
+        .compile(),
+      keySlots,
+    ),
+    forget: new QueryTemplate<unknown>(
+      db.deleteFrom('queue_owners').where('priority', '=', ofOwner.priority).where('course', '=', ofOwner.course).where('owner', '=', ofOwner.owner).compile(),
+      keySlots,
+    ),
+  };
 }

@@ -12,13 +12,13 @@
  * - leases: a claimed row names its worker and `lease_until`; a row whose lease ran out is
  *   claimable again (its `attempts` keeps counting).
  */
-import type { CompiledQuery, ExpressionBuilder } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Db, DbExecutor, DialectName } from '../../db/database.ts';
-import type { Database } from '../../db/tables.ts';
+import type { QueryTemplate } from '../../db/query-template.ts';
 import { dialectOf } from '../../db/dialect-of.ts';
 import { afterCommit } from '../../db/transaction.ts';
 import type { Capacity, ClaimedJob, ClaimRequest, EnqueueRequest, JobQueue } from '../job-queue.ts';
-import { bindClaim, claimStatements, stampService, type ClaimStatements, type QueueJobRow } from './claim-statements.ts';
+import { claimStatements, completionStatements, stampStatement, type ClaimStatements, type ClaimValues, type CompletionStatements } from './claim-statements.ts';
 
 export interface SqlJobQueueOptions {
   /** The clock (tests move it to expire leases); default the system clock. */
@@ -67,11 +67,15 @@ export class SqlJobQueue implements JobQueue {
   readonly #now: () => Date;
   readonly #listeners = new Set<() => void>();
   readonly #statements = new Map<string, ClaimStatements>();
+  readonly #stamp: QueryTemplate<unknown>;
+  readonly #completion: CompletionStatements;
 
   constructor(db: Db, options: SqlJobQueueOptions = {}) {
     this.#db = db;
     this.#dialect = options.dialect ?? dialectOf(db);
     this.#now = options.now ?? (() => new Date());
+    this.#stamp = stampStatement(db);
+    this.#completion = completionStatements(db);
   }
 
   /**
@@ -118,16 +122,16 @@ export class SqlJobQueue implements JobQueue {
     if (typeof request.workerId !== 'string' || request.workerId === '') throw new TypeError('cannot claim a job: the worker id is empty');
     const now = this.#now();
     const nowIso = now.toISOString();
-    const values = { nowIso, workerId: request.workerId, leaseUntil: later(now, request.leaseMs) };
+    const values: ClaimValues = { now: nowIso, workerId: request.workerId, leaseUntil: later(now, request.leaseMs) };
     const statements = this.#statementsFor(request.free, request.total);
     // When the fair pick finds nothing, the plain order hands out whatever is left: on PostgreSQL
     // the pick may be a job another claim has just locked, and no job may ever be stranded by a
     // missing `queue_owners` row. (An empty queue costs one cheap query more.)
-    const row = (await this.#take(bindClaim(statements.fair, values))) ?? (await this.#take(bindClaim(statements.fifo, values)));
+    const row = (await this.#first(statements.fair.bind(values))) ?? (await this.#first(statements.fifo.bind(values)));
     if (!row) return undefined;
     // Remembered for the next claims' round-robin. On SQLite a statement of its own, after the
     // claim committed: losing it (a crash in between) only makes one pick less fair.
-    if (!statements.stamped) await stampService(this.#db, row.course, row.owner, nowIso).execute();
+    if (!statements.stamped) await this.#db.executeQuery(this.#stamp.bind({ now: nowIso, course: row.course, owner: row.owner }));
     return {
       jobId: row.id,
       priority: row.priority,
@@ -140,8 +144,8 @@ export class SqlJobQueue implements JobQueue {
     };
   }
 
-  async #take(statement: CompiledQuery<QueueJobRow>): Promise<QueueJobRow | undefined> {
-    const { rows } = await this.#db.executeQuery(statement);
+  async #first<R>(statement: CompiledQuery<R>, executor: DbExecutor = this.#db): Promise<R | undefined> {
+    const { rows } = await executor.executeQuery(statement);
     return rows[0];
   }
 
@@ -169,19 +173,13 @@ export class SqlJobQueue implements JobQueue {
 
   /** Deletes the job and uncounts it from its owner's row (removed at 0), in one transaction. */
   async complete(jobId: string, workerId: string): Promise<boolean> {
+    const { remove, uncount, forget } = this.#completion;
     return this.#db.transaction().execute(async (tx) => {
-      const job = await tx
-        .deleteFrom('queue_jobs')
-        .where('id', '=', jobId)
-        .where('leased_by', '=', workerId)
-        .returning(['priority', 'course', 'owner'])
-        .executeTakeFirst();
-      if (!job) return false;
-      const row = (eb: ExpressionBuilder<Database, 'queue_owners'>) =>
-        eb.and([eb('priority', '=', job.priority), eb('course', '=', job.course), eb('owner', '=', job.owner)]);
-      // The row lock the update takes orders this against concurrent enqueues of the same owner.
-      const owner = await tx.updateTable('queue_owners').set((eb) => ({ queued: eb('queued', '-', 1) })).where(row).returning('queued').executeTakeFirst();
-      if (owner !== undefined && owner.queued <= 0) await tx.deleteFrom('queue_owners').where(row).execute();
+      const key = await this.#first(remove.bind({ jobId, workerId }), tx);
+      if (!key) return false;
+      // The row lock this update takes orders it against concurrent enqueues of the same owner.
+      const left = await this.#first(uncount.bind(key), tx);
+      if (left !== undefined && left.queued <= 0) await tx.executeQuery(forget.bind(key));
       return true;
     });
   }
