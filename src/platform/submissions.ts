@@ -3,7 +3,7 @@
  * so a job exists exactly when its submission does (and a failed enqueue leaves nothing behind).
  */
 import type { Selectable } from 'kysely';
-import type { DbExecutor, DbTransaction } from '../db/database.ts';
+import type { DbTransaction } from '../db/database.ts';
 import type { GraderVersionsTable, PartsTable } from '../db/tables.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { manifestDigest } from '../intake/manifest.ts';
@@ -48,7 +48,13 @@ interface PlannedGrading {
 
 /** The grader each requested part runs with: the published version, or for a draft run the newest draft (else the published one). */
 async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<PlannedGrading> {
-  const assignment = await assignmentRow(tx, input.courseId, input.assignmentId);
+  const assignment = await tx
+    .selectFrom('assignments')
+    .select(['deadline', 'max_submissions', 'min_interval_seconds'])
+    .where('course_id', '=', input.courseId)
+    .where('id', '=', input.assignmentId)
+    .executeTakeFirst();
+  if (!assignment) throw new NotFound(`no assignment ${input.courseId}/${input.assignmentId}`);
   const parts = await tx.selectFrom('parts').selectAll().where('course_id', '=', input.courseId).where('assignment_id', '=', input.assignmentId).orderBy('position').execute();
   if (input.parts !== undefined) {
     const unknown = input.parts.filter((id) => !parts.some((p) => p.id === id));
@@ -74,24 +80,9 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
       const draft = own.filter((v) => v.status === 'draft').at(-1);
       return { part, grader: draft ?? own.find((v) => v.status === 'published') };
     });
-  return { deadline: assignment.deadline, limits: limitsOf(assignment), parts, planned };
+  const limits = { maxSubmissions: assignment.max_submissions, minIntervalSeconds: assignment.min_interval_seconds };
+  return { deadline: assignment.deadline, limits, parts, planned };
 }
-
-async function assignmentRow(db: DbExecutor, courseId: string, assignmentId: string) {
-  const row = await db
-    .selectFrom('assignments')
-    .select(['deadline', 'max_submissions', 'min_interval_seconds'])
-    .where('course_id', '=', courseId)
-    .where('id', '=', assignmentId)
-    .executeTakeFirst();
-  if (!row) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
-  return row;
-}
-
-const limitsOf = (row: { max_submissions: number | null; min_interval_seconds: number | null }): SubmissionLimits => ({
-  maxSubmissions: row.max_submissions,
-  minIntervalSeconds: row.min_interval_seconds,
-});
 
 /**
  * Checks, before any file is received, that the course and assignment exist and the caller is
@@ -102,8 +93,7 @@ const limitsOf = (row: { max_submissions: number | null; min_interval_seconds: n
 export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
   const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
   if (access.staff) return;
-  const assignment = await assignmentRow(ctx.db, courseId, assignmentId);
-  await checkSubmissionLimits(ctx.db, { courseId, assignmentId, login: actor.login }, limitsOf(assignment), ctx.now());
+  await checkSubmissionLimits(ctx.db, { courseId, assignmentId, login: actor.login }, access.limits, ctx.now());
 }
 
 export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
