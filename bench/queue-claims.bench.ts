@@ -1,19 +1,23 @@
 /**
- * What a fair claim costs against the plain FIFO claim it replaced, side by side on the same
- * queue, on SQLite and PostgreSQL, at several queue depths:
+ * What fair scheduling costs the queue, side by side with the plain FIFO queue it replaced, on
+ * SQLite and PostgreSQL, at several queue depths. Each kind has its own database, filled alike:
  *
- *   fifo   one UPDATE … WHERE id = (the oldest claimable job of the most urgent priority)
- *   fair   SqlJobQueue.claim: the same UPDATE over the fair pick (fewest running, least recently
- *          served course then owner), then the service stamp
+ *   fifo   the queue before: INSERT to enqueue; one UPDATE … WHERE id = (the oldest claimable job
+ *          of the most urgent priority), built by Kysely per call, to claim; one DELETE to complete
+ *   fair   SqlJobQueue: enqueue also counts the owner's row; the claim takes the fair pick (fewest
+ *          running, least recently served course then owner) and stamps the service; complete
+ *          uncounts the owner in a transaction
  *
- * Each depth fills a fresh queue with DEPTH waiting jobs (half of them one student's flood, the
- * rest spread over 200 students in 5 courses, a third of all at bulk priority), then alternates
- * rounds of claims of both kinds, each claim followed by completing the job and enqueueing a new
- * one so the depth stays put. Prints median and p90 ms per claim and the fair/fifo ratio.
+ * A depth's queue holds DEPTH waiting jobs (half of them one student's flood, the rest spread over
+ * 200 students in 5 courses, a third of all at bulk priority) and two running; rounds of both
+ * kinds alternate, each job claimed, completed and replaced by a new one so the depth stays put.
+ * Prints the claim's median and p90 ms, and the CPU time of this process per job (enqueue + claim
+ * + complete: on SQLite the database's work too, on PostgreSQL only the client's).
  * Usage: node bench/queue-claims.bench.ts [--claims N] [--depths 20,1000,10000] [--postgres URL]
  */
 import { sql } from 'kysely';
 import { openDatabase, type OpenedDatabase } from '../src/db/database.ts';
+import { runInTransaction } from '../src/db/transaction.ts';
 import { claimableAt } from '../src/queue/sql/claim-conditions.ts';
 import { fifoCandidate } from '../src/queue/sql/fair-candidate.ts';
 import { SqlJobQueue } from '../src/queue/sql/sql-job-queue.ts';
@@ -41,40 +45,95 @@ function nextJob(): EnqueueRequest {
   return { jobId: `j${String(n).padStart(8, '0')}`, priority: n % 3 === 0 ? 2 : 0, owner: student, course: flood ? 'c0' : `c${n % 5}`, cpus: 1, memoryMiB: 1024 };
 }
 
-async function fifoClaim(opened: OpenedDatabase): Promise<string | undefined> {
-  const now = new Date();
-  const nowIso = now.toISOString();
-  const candidate = fifoCandidate(opened.db, nowIso, MACHINE, MACHINE).$if(opened.dialect === 'postgres', (q) => q.forUpdate().skipLocked());
-  const row = await opened.db
-    .updateTable('queue_jobs')
-    .set((eb) => ({ leased_by: 'bench', lease_until: new Date(now.getTime() + 60_000).toISOString(), attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', candidate)
-    .where(claimableAt(nowIso))
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id;
+/** One queue's operations, as the benchmark drives them. */
+interface Ops {
+  enqueue(jobs: EnqueueRequest[]): Promise<void>;
+  claim(workerId: string, leaseMs: number): Promise<string | undefined>;
+  complete(jobId: string, workerId: string): Promise<void>;
 }
 
-async function measure(opened: OpenedDatabase, depth: number): Promise<{ fifo: number[]; fair: number[] }> {
+/** The queue before fair scheduling, statement for statement. */
+function fifoOps(opened: OpenedDatabase): Ops {
+  const { db, dialect } = opened;
+  return {
+    async enqueue(jobs) {
+      const now = new Date().toISOString();
+      // In the submission's transaction, as the platform enqueues.
+      await runInTransaction(db, (tx) =>
+        tx
+          .insertInto('queue_jobs')
+          .values(jobs.map((j) => ({ id: j.jobId, priority: j.priority, owner: j.owner, course: j.course, cpus: j.cpus, memory_mib: j.memoryMiB, enqueued_at: now, not_before: now, attempts: 0 })))
+          .execute(),
+      );
+    },
+    async claim(workerId, leaseMs) {
+      const now = new Date();
+      const nowIso = now.toISOString();
+      const candidate = fifoCandidate(db, nowIso, MACHINE, MACHINE).$if(dialect === 'postgres', (q) => q.forUpdate().skipLocked());
+      const row = await db
+        .updateTable('queue_jobs')
+        .set((eb) => ({ leased_by: workerId, lease_until: new Date(now.getTime() + leaseMs).toISOString(), attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', candidate)
+        .where(claimableAt(nowIso))
+        .returning('id')
+        .executeTakeFirst();
+      return row?.id;
+    },
+    async complete(jobId, workerId) {
+      await db.deleteFrom('queue_jobs').where('id', '=', jobId).where('leased_by', '=', workerId).execute();
+    },
+  };
+}
+
+function fairOps(opened: OpenedDatabase): Ops {
   const queue = new SqlJobQueue(opened.db);
-  for (let left = depth; left > 0; left -= 500) await queue.enqueue(opened.db, Array.from({ length: Math.min(500, left) }, nextJob));
+  return {
+    enqueue: (jobs) => runInTransaction(opened.db, (tx) => queue.enqueue(tx, jobs)),
+    claim: async (workerId, leaseMs) => (await queue.claim({ workerId, free: MACHINE, total: MACHINE, leaseMs }))?.jobId,
+    complete: async (jobId, workerId) => void (await queue.complete(jobId, workerId)),
+  };
+}
+
+interface Sample {
+  claimMs: number[];
+  cpuMsPerJob: number[];
+}
+
+async function fill(ops: Ops, depth: number): Promise<void> {
+  const start = serial;
+  for (let left = depth; left > 0; left -= 500) await ops.enqueue(Array.from({ length: Math.min(500, left) }, nextJob));
+  serial = start;
   // Two jobs running, as on a busy 2-slot server.
-  for (let i = 0; i < 2; i++) await queue.claim({ workerId: 'running', free: MACHINE, total: MACHINE, leaseMs: 600_000 });
-  const times = { fifo: [] as number[], fair: [] as number[] };
-  const kinds = ['fifo', 'fair'] as const;
-  for (let done = 0; done < CLAIMS; done += ROUND) {
-    for (const kind of kinds) {
-      for (let i = 0; i < ROUND; i++) {
+  for (let i = 0; i < 2; i++) await ops.claim('running', 600_000);
+}
+
+async function measure(kinds: Record<'fifo' | 'fair', Ops>, depth: number): Promise<Record<'fifo' | 'fair', Sample>> {
+  // Both queues get the same jobs, in the same order.
+  const first = serial;
+  await fill(kinds.fifo, depth);
+  await fill(kinds.fair, depth);
+  serial = first + depth;
+  const samples = { fifo: { claimMs: [], cpuMsPerJob: [] } as Sample, fair: { claimMs: [], cpuMsPerJob: [] } as Sample };
+  // The first round of each kind warms up (JIT, statement caches) and is not counted.
+  for (let done = -ROUND; done < CLAIMS; done += ROUND) {
+    const jobs = Array.from({ length: ROUND }, nextJob);
+    for (const kind of ['fifo', 'fair'] as const) {
+      const ops = kinds[kind];
+      const cpu = process.cpuUsage();
+      for (const job of jobs) {
         const start = performance.now();
-        const id = kind === 'fifo' ? await fifoClaim(opened) : (await queue.claim({ workerId: 'bench', free: MACHINE, total: MACHINE, leaseMs: 60_000 }))?.jobId;
-        times[kind].push(performance.now() - start);
+        const id = await ops.claim('bench', 60_000);
+        samples[kind].claimMs.push(performance.now() - start);
         if (id === undefined) throw new Error('the queue ran dry');
-        await queue.complete(id, 'bench');
-        await queue.enqueue(opened.db, [nextJob()]);
+        await ops.complete(id, 'bench');
+        await ops.enqueue([job]);
       }
+      const used = process.cpuUsage(cpu);
+      samples[kind].cpuMsPerJob.push((used.user + used.system) / 1000 / ROUND);
+      if (done < 0) samples[kind] = { claimMs: [], cpuMsPerJob: [] };
     }
   }
-  return times;
+  return samples;
 }
 
 const work = await mkdtemp(join(tmpdir(), 'gradebox-queue-bench-'));
@@ -94,17 +153,26 @@ const targets: Array<{ name: string; open: () => Promise<{ opened: OpenedDatabas
 const ms = (value: number): string => value.toFixed(2);
 
 try {
-  process.stdout.write('| database | waiting jobs | fifo median / p90 ms | fair median / p90 ms | fair / fifo (median) |\n| --- | ---: | ---: | ---: | ---: |\n');
+  process.stdout.write(
+    '| database | waiting jobs | fifo claim median / p90 ms | fair claim median / p90 ms | fair / fifo claim | fifo CPU ms per job | fair CPU ms per job |\n' +
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n',
+  );
   for (const target of targets) {
     for (const depth of DEPTHS) {
-      const { opened, drop } = await target.open();
+      const fifo = await target.open();
+      const fair = await target.open();
       try {
-        const { fifo, fair } = await measure(opened, depth);
-        const ratio = median(fair) / median(fifo);
-        process.stdout.write(`| ${target.name} | ${depth} | ${ms(median(fifo))} / ${ms(percentile(fifo, 90))} | ${ms(median(fair))} / ${ms(percentile(fair, 90))} | ${ratio.toFixed(2)} |\n`);
+        const result = await measure({ fifo: fifoOps(fifo.opened), fair: fairOps(fair.opened) }, depth);
+        const { claimMs: a, cpuMsPerJob: ac } = result.fifo;
+        const { claimMs: b, cpuMsPerJob: bc } = result.fair;
+        process.stdout.write(
+          `| ${target.name} | ${depth} | ${ms(median(a))} / ${ms(percentile(a, 90))} | ${ms(median(b))} / ${ms(percentile(b, 90))} | ${(median(b) / median(a)).toFixed(2)} | ${ms(median(ac))} | ${ms(median(bc))} |\n`,
+        );
       } finally {
-        await drop();
-        await opened.close();
+        for (const { opened, drop } of [fifo, fair]) {
+          await drop();
+          await opened.close();
+        }
       }
     }
   }
