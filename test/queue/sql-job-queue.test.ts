@@ -189,6 +189,8 @@ describe.each(databases)('SqlJobQueue on $name', (factory) => {
     await expect(queue.enqueue(t.db, [owned('x', 'ada', '')])).rejects.toThrow(/no course/);
     await queue.enqueue(t.db, []);
     expect(await queue.size()).toEqual({ waiting: 0, leased: 0 });
+    // A lease must name its worker.
+    await expect(queue.claim(request(''))).rejects.toThrow(/worker id is empty/);
   });
 
   it('never hands the same job to two claimers on separate connections', async () => {
