@@ -3,8 +3,8 @@
  * enqueued in the submission's transaction. Works on SQLite and PostgreSQL:
  * - a claim is one `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING *` (claim-statements.ts);
  *   on PostgreSQL the inner select takes `FOR UPDATE SKIP LOCKED`, so concurrent workers on many
- *   machines never get the same job and never wait on each other; SQLite has one writer, which
- *   serialises claims;
+ *   machines never get the same job and never wait for each other's jobs (only, for an instant,
+ *   to stamp the same course's `queue_service` row); SQLite has one writer, which serialises claims;
  * - the inner select is fair between courses and between owners (fair-candidate.ts): it ranks the
  *   rows of `queue_owners` (kept by enqueue and complete: one per priority, course and owner with
  *   jobs queued) by jobs running now and by last service (`queue_service`, stamped by each claim);
