@@ -54,6 +54,10 @@ export interface AssignmentsTable {
   /** Order in the course file. */
   position: number;
   created_at: string;
+  /** Submissions a student may make (null: no cap). */
+  max_submissions: number | null;
+  /** Seconds a student must wait between two submissions (null: none). */
+  min_interval_seconds: number | null;
 }
 
 export interface PartsTable {
@@ -153,6 +157,28 @@ export interface QueueJobsTable {
   /** Claims so far. */
   attempts: number;
   last_error: string | null;
+  /** Whose job it is (the submitting user's login): claims are fair between owners. */
+  owner: string;
+  /** The owner's course: claims are fair between courses first. */
+  course: string;
+}
+
+/** One row per priority, course and owner with jobs in `queue_jobs`: what a claim ranks. */
+export interface QueueOwnersTable {
+  priority: number;
+  course: string;
+  owner: string;
+  /** The owner's rows of this priority in `queue_jobs` (waiting or leased); the row goes at 0. */
+  queued: number;
+  /** When the row was made: FIFO between owners equal in every other respect. */
+  since: string;
+}
+
+/** When a course (`kind` 'course') or an owner ('owner') last had a job claimed. */
+export interface QueueServiceTable {
+  kind: string;
+  name: string;
+  served_at: string;
 }
 
 /** Grader images by the course they were uploaded to (drafts may only use their course's images). */
@@ -177,10 +203,14 @@ export interface Database {
   grading_jobs: GradingJobsTable;
   results: ResultsTable;
   queue_jobs: QueueJobsTable;
+  queue_owners: QueueOwnersTable;
+  queue_service: QueueServiceTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
 export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
+  'queue_service',
+  'queue_owners',
   'queue_jobs',
   'results',
   'grading_jobs',

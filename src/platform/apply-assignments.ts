@@ -16,6 +16,15 @@ function differences(pairs: Array<[string, unknown, unknown]>): string[] {
   return pairs.filter(([, a, b]) => a !== b).map(([name]) => name);
 }
 
+/** `at most 5 submissions, one per 60 s` for a created assignment's change line; undefined without limits. */
+function limitsDetail({ maxSubmissions, minIntervalSeconds }: CourseFileAssignment): string | undefined {
+  const parts = [
+    ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'}`]),
+    ...(minIntervalSeconds === null ? [] : [`one per ${minIntervalSeconds} s`]),
+  ];
+  return parts.length === 0 ? undefined : parts.join(', ');
+}
+
 function refuse(target: string, what: string, count: number): never {
   throw new Conflict('conflict', `cannot remove ${what} ${target}: it has ${count} submission(s); list it in the file again`, {
     target,
@@ -109,14 +118,23 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
   for (const [position, assignment] of assignments.entries()) {
     const target = `${courseId}/${assignment.id}`;
     const have = byId.get(assignment.id);
-    const values = { title: assignment.title, deadline: assignment.deadline, position };
+    const values = {
+      title: assignment.title,
+      deadline: assignment.deadline,
+      max_submissions: assignment.maxSubmissions,
+      min_interval_seconds: assignment.minIntervalSeconds,
+      position,
+    };
     if (!have) {
       await tx.insertInto('assignments').values({ course_id: courseId, id: assignment.id, created_at: options.now, ...values }).execute();
-      changes.push({ action: 'create', kind: 'assignment', target });
+      const limits = limitsDetail(assignment);
+      changes.push({ action: 'create', kind: 'assignment', target, ...(limits === undefined ? {} : { detail: limits }) });
     } else {
       const changed = differences([
         ['title', have.title, assignment.title],
         ['deadline', have.deadline, assignment.deadline],
+        ['maxSubmissions', have.max_submissions, assignment.maxSubmissions],
+        ['minIntervalSeconds', have.min_interval_seconds, assignment.minIntervalSeconds],
         ['order', have.position, position],
       ]);
       if (changed.length > 0) {

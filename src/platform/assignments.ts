@@ -46,6 +46,8 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     id: a.id,
     title: a.title,
     deadline: a.deadline,
+    maxSubmissions: a.max_submissions,
+    minIntervalSeconds: a.min_interval_seconds,
     createdAt: a.created_at,
     parts: parts
       .filter((p) => p.assignment_id === a.id)

@@ -1,10 +1,10 @@
 /**
  * Checks a course file (`gradebox apply course.yaml`, sent as JSON) and normalises it: defaults
- * filled in, deadlines as ISO-8601 UTC. Every fault is reported at once, each with its path in the
+ * filled in, deadlines as ISO-8601 UTC, absent submission limits as null. Every fault is reported at once, each with its path in the
  * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
  */
 import { InvalidInput } from './errors.ts';
-import { ROLES, type Role } from './model.ts';
+import { ROLES, SUBMISSION_LIMIT_RANGES, type Role, type SubmissionLimits } from './model.ts';
 import { nameProblem, type NameKind } from './names.ts';
 
 export interface CourseFilePart {
@@ -13,7 +13,7 @@ export interface CourseFilePart {
   points: number;
 }
 
-export interface CourseFileAssignment {
+export interface CourseFileAssignment extends SubmissionLimits {
   id: string;
   title: string;
   deadline: string | null;
@@ -91,6 +91,14 @@ class Checker {
     return null;
   }
 
+  /** A whole number in `range`, or null when absent. */
+  limit(value: unknown, path: string, range: { min: number; max: number }, unit: string): number | null {
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max) return value;
+    this.fault(path, `must be a whole number of ${unit} from ${range.min} to ${range.max}, or null for no limit (got ${JSON.stringify(value)})`);
+    return null;
+  }
+
   unique(ids: string[], path: string, what: string): void {
     const seen = new Set<string>();
     for (const id of ids) {
@@ -142,12 +150,14 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
     file.assignments === undefined
       ? undefined
       : c.list(file.assignments, 'assignments').map((raw, i) => {
-          const a = c.record(raw, `assignments[${i}]`, ['id', 'title', 'deadline', 'parts']) ?? {};
+          const a = c.record(raw, `assignments[${i}]`, ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'parts']) ?? {};
           const id = c.name('assignment', a.id, `assignments[${i}].id`);
           return {
             id,
             title: c.title(a.title, `assignments[${i}].title`),
             deadline: c.deadline(a.deadline, `assignments[${i}].deadline`),
+            maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
+            minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),
           };
         });

@@ -9,6 +9,8 @@ export class PlatformError extends Error {
   readonly code: string;
   /** Extra machine-readable facts (e.g. the allowed range of a refused limit). */
   readonly details: Record<string, unknown> | undefined;
+  /** Seconds after which trying again may succeed: the API sends it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined = undefined;
 
   constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
     super(message);
@@ -58,6 +60,16 @@ export class Conflict extends PlatformError {
   override name = 'Conflict';
   constructor(code: string, message: string, details?: Record<string, unknown>) {
     super(409, code, message, details);
+  }
+}
+
+/** 429: the caller must wait `retryAfterSeconds` before trying again (e.g. an assignment's minimum interval). */
+export class TooManyRequests extends PlatformError {
+  override name = 'TooManyRequests';
+  override readonly retryAfterSeconds: number;
+  constructor(code: string, message: string, retryAfterSeconds: number, details?: Record<string, unknown>) {
+    super(429, code, message, { ...details, retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -82,7 +82,8 @@ export interface Part {
   draft: GraderVersion | null;
 }
 
-export interface Assignment {
+/** With its submission limits (staff are exempt). */
+export interface Assignment extends SubmissionLimits {
   courseId: string;
   /** Slug, unique in its course. */
   id: string;
@@ -132,6 +133,20 @@ export const DEFAULT_GRADER_LIMIT_RANGES: GraderLimitRanges = Object.freeze({
   cpus: { min: 1, max: 4 },
   memoryMiB: { min: 1024, max: 4096 },
   timeoutSeconds: { min: 1, max: 3600, default: 1200 },
+});
+
+/** An assignment's limits on each student's submissions (staff are exempt). */
+export interface SubmissionLimits {
+  /** Submissions each student may make; null: no cap. */
+  maxSubmissions: number | null;
+  /** Seconds a student waits between two submissions; null: none. */
+  minIntervalSeconds: number | null;
+}
+
+/** What a course file may set: up to a hundred thousand submissions, a week between two. */
+export const SUBMISSION_LIMIT_RANGES = Object.freeze({
+  maxSubmissions: Object.freeze({ min: 1, max: 100_000 }),
+  minIntervalSeconds: Object.freeze({ min: 1, max: 7 * 24 * 3600 }),
 });
 
 /** Student work first, then authors' test runs, then bulk regrades. Lower runs sooner. */
@@ -215,6 +230,10 @@ export interface CourseFile {
     id: string;
     title: string;
     deadline?: string | null;
+    /** Submissions each student may make; absent or null: no cap. */
+    maxSubmissions?: number | null;
+    /** Seconds each student waits between two submissions; absent or null: none. */
+    minIntervalSeconds?: number | null;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
 }

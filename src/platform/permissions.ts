@@ -6,7 +6,7 @@
  */
 import type { DbExecutor } from '../db/database.ts';
 import { Forbidden, NotFound } from './errors.ts';
-import type { Actor, Role, Scope } from './model.ts';
+import type { Actor, Role, Scope, SubmissionLimits } from './model.ts';
 
 /**
  * Throws Forbidden unless the token carries `scope`. An admin's `manage` token also stands for
@@ -37,27 +37,36 @@ export interface CourseAccess {
   instructor: boolean;
 }
 
+/** With the assignment asked about: its submission limits too (read in the same query). */
+export interface AssignmentAccess extends CourseAccess {
+  limits: SubmissionLimits;
+}
+
 /**
  * The caller's access to a course; NotFound when it does not exist or the caller is not in it.
  * With `assignmentId`, also NotFound when the course has no such assignment (same query).
  */
-export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string, assignmentId?: string): Promise<CourseAccess> {
+export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string): Promise<CourseAccess>;
+export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string, assignmentId: string): Promise<AssignmentAccess>;
+export async function courseAccess(db: DbExecutor, actor: Actor, courseId: string, assignmentId?: string): Promise<CourseAccess | AssignmentAccess> {
   const row = await db
     .selectFrom('courses')
     .leftJoin('memberships', (join) => join.onRef('memberships.course_id', '=', 'courses.id').on('memberships.login', '=', actor.login))
     .leftJoin('assignments', (join) => join.onRef('assignments.course_id', '=', 'courses.id').on('assignments.id', '=', assignmentId ?? null))
-    .select(['courses.id', 'memberships.role', 'assignments.id as assignmentId'])
+    .select(['courses.id', 'memberships.role', 'assignments.id as assignmentId', 'assignments.max_submissions', 'assignments.min_interval_seconds'])
     .where('courses.id', '=', courseId)
     .executeTakeFirst();
   const role = (row?.role ?? null) as Role | null;
   if (!row || (role === null && !actor.isAdmin)) throw new NotFound(`no course '${courseId}' (or you are not a member of it)`);
   if (assignmentId !== undefined && row.assignmentId === null) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
-  return {
+  const access: CourseAccess = {
     courseId,
     role,
     staff: actor.isAdmin || role === 'instructor' || role === 'ta',
     instructor: actor.isAdmin || role === 'instructor',
   };
+  if (assignmentId === undefined) return access;
+  return { ...access, limits: { maxSubmissions: row.max_submissions, minIntervalSeconds: row.min_interval_seconds } };
 }
 
 export type Need = 'member' | 'staff' | 'instructor';

@@ -10,9 +10,10 @@ import { manifestDigest } from '../intake/manifest.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
 import { newId } from './ids.ts';
-import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile } from './model.ts';
+import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile, type SubmissionLimits } from './model.ts';
 import { courseAccess, requireCourseRole, requireScope } from './permissions.ts';
 import type { NewSubmission } from './platform.ts';
+import { checkSubmissionLimits, serializeSubmitter } from './submission-limits.ts';
 import { assembleViews } from './submission-views.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -38,6 +39,7 @@ function checkFiles(files: unknown): SubmissionFile[] {
 interface PlannedGrading {
   /** The assignment's deadline (what a view of the submission needs). */
   deadline: string | null;
+  limits: SubmissionLimits;
   /** Every part of the assignment. */
   parts: Array<Selectable<PartsTable>>;
   /** The requested parts, each with the grader it runs with (none when it has none yet). */
@@ -46,7 +48,12 @@ interface PlannedGrading {
 
 /** The grader each requested part runs with: the published version, or for a draft run the newest draft (else the published one). */
 async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<PlannedGrading> {
-  const assignment = await tx.selectFrom('assignments').select('deadline').where('course_id', '=', input.courseId).where('id', '=', input.assignmentId).executeTakeFirst();
+  const assignment = await tx
+    .selectFrom('assignments')
+    .select(['deadline', 'max_submissions', 'min_interval_seconds'])
+    .where('course_id', '=', input.courseId)
+    .where('id', '=', input.assignmentId)
+    .executeTakeFirst();
   if (!assignment) throw new NotFound(`no assignment ${input.courseId}/${input.assignmentId}`);
   const parts = await tx.selectFrom('parts').selectAll().where('course_id', '=', input.courseId).where('assignment_id', '=', input.assignmentId).orderBy('position').execute();
   if (input.parts !== undefined) {
@@ -73,15 +80,20 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
       const draft = own.filter((v) => v.status === 'draft').at(-1);
       return { part, grader: draft ?? own.find((v) => v.status === 'published') };
     });
-  return { deadline: assignment.deadline, parts, planned };
+  const limits = { maxSubmissions: assignment.max_submissions, minIntervalSeconds: assignment.min_interval_seconds };
+  return { deadline: assignment.deadline, limits, parts, planned };
 }
 
 /**
  * Checks, before any file is received, that the course and assignment exist and the caller is
- * in the course (NotFound otherwise, as for reading them); `submit` checks everything again.
+ * in the course (NotFound otherwise, as for reading them), and that a student is within the
+ * assignment's submission limits (409, or 429 with when to come back); `submit` checks
+ * everything again.
  */
 export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
-  await courseAccess(ctx.db, actor, courseId, assignmentId);
+  const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
+  if (access.staff) return;
+  await checkSubmissionLimits(ctx.db, { courseId, assignmentId, login: actor.login }, access.limits, ctx.now());
 }
 
 export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
@@ -97,7 +109,12 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
   const now = ctx.now().toISOString();
 
   const recorded = await runInTransaction(ctx.db, async (tx) => {
-    const { deadline, parts, planned } = await gradersFor(tx, input, input.useDrafts === true);
+    const { deadline, limits, parts, planned } = await gradersFor(tx, input, input.useDrafts === true);
+    if (!access.staff) {
+      const who = { courseId: input.courseId, assignmentId: input.assignmentId, login: actor.login };
+      await serializeSubmitter(tx, who);
+      await checkSubmissionLimits(tx, who, limits, ctx.now());
+    }
     const missing = planned.filter((p) => p.grader === undefined).map((p) => p.part.id);
     const graded = planned.flatMap(({ part, grader }) => (grader ? [{ part, grader }] : []));
     if (graded.length === 0 || (input.parts !== undefined && missing.length > 0)) {
@@ -138,7 +155,15 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
       .execute();
     await ctx.queue.enqueue(
       tx,
-      jobs.map(({ id, grader }) => ({ jobId: id, priority: PRIORITY_ORDER[jobPriority], cpus: grader.cpus, memoryMiB: grader.memory_mib })),
+      jobs.map(({ id, grader }) => ({
+        jobId: id,
+        priority: PRIORITY_ORDER[jobPriority],
+        // The queue is fair between courses, then between the people whose work it grades.
+        owner: actor.login,
+        course: input.courseId,
+        cpus: grader.cpus,
+        memoryMiB: grader.memory_mib,
+      })),
     );
     return { submission, data: { deadline, parts, files: fileRows, jobs: jobRows, results: [] } };
   });

@@ -15,6 +15,10 @@ export interface EnqueueRequest {
   jobId: string;
   /** 0 student, 1 author test, 2 bulk (see PRIORITY_ORDER); lower is claimed first. */
   priority: number;
+  /** Whose work it is (the submitting user's login); claims are fair between owners. */
+  owner: string;
+  /** The owner's course; claims are fair between courses before owners. */
+  course: string;
   /** Reserved while the job runs; admission compares them with the worker's free capacity. */
   cpus: number;
   memoryMiB: number;
@@ -51,8 +55,11 @@ export interface JobQueue {
   /** Adds jobs inside the caller's transaction, so they exist exactly when the submission does. */
   enqueue(tx: DbExecutor, jobs: readonly EnqueueRequest[]): Promise<void>;
   /**
-   * Leases the most urgent job that fits: lowest priority number, then oldest, skipping jobs
-   * that do not fit `free` (after clamping to `total`) and jobs not yet due after a retry delay.
+   * Leases the most urgent job that fits, skipping jobs that do not fit `free` (after clamping to
+   * `total`) and jobs not yet due after a retry delay. Most urgent: the lowest priority number;
+   * within a priority, fairly: the course with the fewest jobs running now (leased, by any worker),
+   * then the one whose last claim is oldest; within it the owner chosen by the same two rules;
+   * then the owner's oldest job. So one owner's flood of jobs cannot hold the others back.
    */
   claim(request: ClaimRequest): Promise<ClaimedJob | undefined>;
   /** Extends the lease; false when the worker no longer holds it (expired and claimed again). */

@@ -39,7 +39,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('connection-closed', 'the connection closed before the request was complete'));
     }
     if (error instanceof PlatformError) {
-      if (error instanceof Refused) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     }
     const fastifyError = error as FastifyError;

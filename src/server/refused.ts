@@ -7,7 +7,7 @@ import { PlatformError } from '../platform/errors.ts';
 export class Refused extends PlatformError {
   override name = 'Refused';
   /** Sent as `Retry-After`, in seconds. */
-  readonly retryAfterSeconds: number;
+  override readonly retryAfterSeconds: number;
 
   constructor(status: 429 | 503, code: string, message: string, retryAfterSeconds: number, details?: Record<string, unknown>) {
     super(status, code, message, details);

@@ -3,9 +3,11 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
+import { SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
 import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
 
 const SLUG = SLUG_PATTERN.source;
+const { maxSubmissions: MAX_SUBMISSIONS, minIntervalSeconds: MIN_INTERVAL } = SUBMISSION_LIMIT_RANGES;
 
 export const Slug = Type.String({ pattern: SLUG, description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters' });
 /** Part ids may be mixed-case: Coursera's are, and graders compare `partId` exactly. */
@@ -57,6 +59,8 @@ export const CourseFileBody = Type.Object(
             id: Slug,
             title: Type.String({ minLength: 1, maxLength: 200 }),
             deadline: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+            maxSubmissions: Type.Optional(Type.Union([Type.Integer({ minimum: MAX_SUBMISSIONS.min, maximum: MAX_SUBMISSIONS.max }), Type.Null()])),
+            minIntervalSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: MIN_INTERVAL.min, maximum: MIN_INTERVAL.max }), Type.Null()])),
             parts: Type.Array(
               Type.Object(
                 {

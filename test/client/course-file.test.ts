@@ -32,7 +32,7 @@ describe('parseCourseFile', () => {
     const file = await loadCourseFile(join(REPO_ROOT, 'examples', 'course.yaml'));
     expect(file.course.id).toBe('cs101-2026');
     expect(file.assignments?.map((a) => [a.id, a.parts.map((p) => p.id)])).toEqual([['hw1', ['sums', 'averages']], ['hw2', ['reverse']]]);
-    expect(file.assignments?.[0]?.deadline).toBe('2026-03-01T23:59:00Z');
+    expect(file.assignments?.[0]).toMatchObject({ deadline: '2026-03-01T23:59:00Z', maxSubmissions: 10, minIntervalSeconds: 300 });
     const json = join(dir, 'course.json');
     await writeFile(json, JSON.stringify(file, null, 2));
     expect(await loadCourseFile(json)).toEqual(file);
@@ -83,6 +83,14 @@ describe('parseCourseFile', () => {
       "4:13 members[1].login: member 'ada' is listed twice",
       "8:38 assignments[0].parts[1].id: part 'p' is listed twice",
       "9:9 assignments[1].id: assignment 'a' is listed twice",
+    ]);
+  });
+
+  it('places a submission limit out of range at its value', () => {
+    const text = 'course: {id: c, title: C}\nassignments:\n  - id: a\n    title: A\n    maxSubmissions: 0\n    minIntervalSeconds: 1h\n    parts: [{id: p, points: 1}]\n';
+    expect(where(issues(text))).toEqual([
+      '5:21 assignments[0].maxSubmissions: must be a whole number of submissions from 1 to 100000, or null for no limit (got 0)',
+      '6:25 assignments[0].minIntervalSeconds: must be a whole number of seconds from 1 to 604800, or null for no limit (got "1h")',
     ]);
   });
 

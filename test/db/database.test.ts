@@ -117,7 +117,7 @@ describe.each(databases)('schema on $name', (factory) => {
 
   it('keeps doubles exact enough for scores and CPU counts', async () => {
     const now = new Date().toISOString();
-    await t.db.insertInto('queue_jobs').values({ id: 'j', priority: 0, cpus: 1.5, memory_mib: 1024, enqueued_at: now, not_before: now, attempts: 0 }).execute();
+    await t.db.insertInto('queue_jobs').values({ id: 'j', priority: 0, owner: 'ada', course: 'c1', cpus: 1.5, memory_mib: 1024, enqueued_at: now, not_before: now, attempts: 0 }).execute();
     const row = await t.db.selectFrom('queue_jobs').select(['cpus', 'memory_mib', 'attempts']).executeTakeFirstOrThrow();
     expect(row).toEqual({ cpus: 1.5, memory_mib: 1024, attempts: 0 });
     await t.empty();

@@ -23,8 +23,34 @@ describe('parseCourseFile', () => {
     expect(file).toEqual({
       course: { id: 'cs101', title: 'Intro' },
       members: [{ login: 'sam', displayName: undefined, role: 'student' }],
-      assignments: [{ id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }] }],
+      assignments: [
+        { id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', maxSubmissions: null, minIntervalSeconds: null, parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }] },
+      ],
     });
+  });
+
+  it('takes submission limits as whole numbers in range, null or absent for none', () => {
+    const file = parseCourseFile(
+      courseFile({
+        assignments: [
+          { id: 'hw1', title: 'HW', maxSubmissions: 10, minIntervalSeconds: 604800, parts: [{ id: 'p1', points: 1 }] },
+          { id: 'hw2', title: 'HW', maxSubmissions: null, parts: [{ id: 'p1', points: 1 }] },
+        ],
+      }),
+    );
+    expect(file.assignments?.map(({ maxSubmissions, minIntervalSeconds }) => ({ maxSubmissions, minIntervalSeconds }))).toEqual([
+      { maxSubmissions: 10, minIntervalSeconds: 604800 },
+      { maxSubmissions: null, minIntervalSeconds: null },
+    ]);
+    const limited = (maxSubmissions: unknown, minIntervalSeconds: unknown) =>
+      courseFile({ assignments: [{ id: 'hw1', title: 'HW', maxSubmissions, minIntervalSeconds, parts: [{ id: 'p1', points: 1 }] } as never] });
+    expect(problems(limited(0, -1))).toEqual([
+      'assignments[0].maxSubmissions: must be a whole number of submissions from 1 to 100000, or null for no limit (got 0)',
+      'assignments[0].minIntervalSeconds: must be a whole number of seconds from 1 to 604800, or null for no limit (got -1)',
+    ]);
+    for (const [max, interval] of [[1.5, '60'], ['ten', 604801], [1e9, 0.5], [true, Number.NaN]]) {
+      expect(problems(limited(max, interval))).toHaveLength(2);
+    }
   });
 
   it('leaves members and assignments alone when the file has no such key', () => {

@@ -8,7 +8,12 @@ const MACHINE: Capacity = { cpus: 4, memoryMiB: 8192 };
 const LEASE_MS = 30_000;
 
 function job(jobId: string, priority = 0, cpus = 1, memoryMiB = 1024): EnqueueRequest {
-  return { jobId, priority, cpus, memoryMiB };
+  return { jobId, priority, owner: 'ada', course: 'cs101', cpus, memoryMiB };
+}
+
+/** A job of `owner` in `course`, priority 0. */
+function owned(jobId: string, owner: string, course = 'cs101'): EnqueueRequest {
+  return { ...job(jobId), owner, course };
 }
 
 function request(workerId: string, free: Capacity = MACHINE, total: Capacity = MACHINE): ClaimRequest {
@@ -59,6 +64,8 @@ describe.each(databases)('SqlJobQueue on $name', (factory) => {
     expect(claimed).toEqual({
       jobId: 'a',
       priority: 1,
+      owner: 'ada',
+      course: 'cs101',
       cpus: 1.5,
       memoryMiB: 2048,
       attempt: 1,
@@ -178,8 +185,12 @@ describe.each(databases)('SqlJobQueue on $name', (factory) => {
     await expect(queue.enqueue(t.db, [job('x', 0, 0)])).rejects.toThrow(/cpus 0/);
     await expect(queue.enqueue(t.db, [job('x', 0.5)])).rejects.toThrow(/priority/);
     await expect(queue.enqueue(t.db, [job('x', 0, 1, -1)])).rejects.toThrow(/memoryMiB/);
+    await expect(queue.enqueue(t.db, [owned('x', '')])).rejects.toThrow(/no owner/);
+    await expect(queue.enqueue(t.db, [owned('x', 'ada', '')])).rejects.toThrow(/no course/);
     await queue.enqueue(t.db, []);
     expect(await queue.size()).toEqual({ waiting: 0, leased: 0 });
+    // A lease must name its worker.
+    await expect(queue.claim(request(''))).rejects.toThrow(/worker id is empty/);
   });
 
   it('never hands the same job to two claimers on separate connections', async () => {

@@ -8,6 +8,7 @@ import { courseImagesMigration } from './0002-course-images.ts';
 import { graderRunAsMigration } from './0003-grader-run-as.ts';
 import { tokensLineageMigration } from './0004-tokens-lineage.ts';
 import { resultsCompressedMigration } from './0005-results-compressed.ts';
+import { fairQueueMigration } from './0006-fair-queue-owners-and-limits.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-grader-run-as': graderRunAsMigration,
   '0004-tokens-lineage': tokensLineageMigration,
   '0005-results-compressed': resultsCompressedMigration,
+  '0006-fair-queue-owners-and-limits': fairQueueMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

@@ -7,6 +7,15 @@ import type { Capacity } from '../job-queue.ts';
 
 type QueueRow = ExpressionBuilder<Database, 'queue_jobs'>;
 
+/**
+ * Leased, and the lease has not run out: the job is running somewhere (the complement of
+ * claimable's first half). `leased_by > ''` rather than `is not null` (worker ids are never
+ * empty): SQLite can walk the lease index over a range, not over `is not null`.
+ */
+export function runningAt(nowIso: string) {
+  return (eb: QueueRow): Expression<SqlBool> => eb.and([eb('leased_by', '>', ''), eb('lease_until', '>=', nowIso)]);
+}
+
 /** Not leased (or its lease ran out) and past any retry delay. */
 export function claimableAt(nowIso: string) {
   return (eb: QueueRow): Expression<SqlBool> =>
