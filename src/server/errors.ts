@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PlatformError } from '../platform/errors.ts';
-import { Refused } from './refused.ts';
 
 /** The JSON body of every error answer (docs/api.md "Errors"). */
 export interface ErrorBody {
