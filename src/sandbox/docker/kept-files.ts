@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Container, ContainerCreateOptions } from 'dockerode';
 import { unpackLayer } from '../../image/unpack-layer.ts';
-import type { RunPlan } from './run-plan.ts';
+import { ROOT_STAND_IN, type RunPlan } from './run-plan.ts';
 
 /**
  * Copies what a kept run (`--no-rm`) left to the plain directory `to`, through the keeper: each
@@ -20,15 +20,27 @@ export async function keepRunFiles(keeper: Container, plan: RunPlan, to: string,
   for (const [n, volume] of plan.volumes.entries()) {
     // The run volume holds only what gradebox placed (meminfo, the files), already in containers.json's binds.
     if (volume.source === 'run') continue;
-    const dest = join(to, volume.source === 'spec' ? 'volumes' : 'rootfs-changes', volume.target);
+    // What a grader wrote into the stand-in for a writable `/` was written into `/` as it sees it.
+    const standIn = volume.target === ROOT_STAND_IN;
+    const dest = join(to, volume.source === 'spec' ? 'volumes' : 'rootfs-changes', standIn ? '' : volume.target);
     await mkdir(dest, { recursive: true });
     const archive = join(to, `.volume-${n}.tar`);
     try {
       // `<dir>/.` archives the directory's contents with names relative to it.
       await pipeline(await keeper.getArchive({ path: `${volume.keeperPath}/.` }), createWriteStream(archive, { mode: 0o600 }));
       await unpackLayer(archive, dest, { what: `kept files of ${volume.target}` });
+      if (standIn) await dropStandInLinks(dest, volume.input?.links ?? []);
     } finally {
       await rm(archive, { force: true });
     }
+  }
+}
+
+/** Removes the stand-in's own links to the root that are still as gradebox made them: they are not the run's changes. */
+async function dropStandInLinks(dir: string, links: readonly { path: string; target: string }[]): Promise<void> {
+  for (const link of links) {
+    const path = join(dir, link.path);
+    const stats = await lstat(path).catch(() => undefined);
+    if (stats?.isSymbolicLink() === true && (await readlink(path)) === link.target) await rm(path);
   }
 }
