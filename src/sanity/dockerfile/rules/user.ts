@@ -1,12 +1,15 @@
 import { lineOf, ofKind, type DockerfileModel } from '../dockerfile-model.ts';
 import type { LintRule } from '../finding.ts';
+import { gradescopeLine } from '../grader-kind.ts';
 
-// gradebox ignores the image's USER: every grader runs as uid/gid 1000 (docs/sandbox.md), so these
-// rules are about the difference between `docker run` (which honours USER) and gradebox.
+// gradebox ignores the image's USER: a Coursera-style grader runs as uid/gid 1000 (docs/sandbox.md),
+// so these rules are about the difference between `docker run` (which honours USER) and gradebox.
+// Gradescope graders run as root, as on Gradescope; GB084 covers their USER.
 
 const GRADER_UID = 1000;
 
 function finalUser(file: DockerfileModel): { user: string; line: number } | undefined {
+  if (gradescopeLine(file) !== undefined) return undefined;
   const last = ofKind(file.finalImage, 'USER').at(-1);
   const user = last?.getArgumentsContent()?.trim();
   return last === undefined || user === undefined || user === '' ? undefined : { user, line: lineOf(last) };
@@ -35,7 +38,7 @@ export const noUser: LintRule = {
   severity: 'info',
   title: 'no USER in the final image',
   fix: 'add USER 1000 (after creating the user) and test with gradebox grade local',
-  check: (file) => (file.final === undefined || finalUser(file) !== undefined ? [] : [{
+  check: (file) => (file.final === undefined || gradescopeLine(file) !== undefined || finalUser(file) !== undefined ? [] : [{
     line: lineOf(file.final.from),
     message: `no USER: docker run would run the grader as root, gradebox runs it as uid ${GRADER_UID}; test as that user (gradebox grade local, or docker run --user ${GRADER_UID}:${GRADER_UID})`,
   }]),
