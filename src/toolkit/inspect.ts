@@ -12,7 +12,7 @@ import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type RunUser, type Volume,
 } from '../sandbox/sandbox.ts';
-import { SubmissionPathError } from './grade-local.ts';
+import { SubmissionPathError } from './submission-path-error.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { pickShell } from './image-shell.ts';
 import { openStoreSandbox } from './store-sandbox.ts';
