@@ -17,10 +17,10 @@ if (Number(process.versions.node.split('.')[0]) >= REQUIRED_MAJOR) {
 }
 
 function start() {
-  // Node's on-disk cache of compiled code (os.tmpdir()/node-compile-cache unless NODE_COMPILE_CACHE
-  // says otherwise; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a cached start skips compiling
-  // the CLI's modules.
-  require('module').enableCompileCache();
+  // Node's on-disk cache of compiled code: a cached start skips compiling the CLI's modules. It lives
+  // in the user's own cache folder, not in a shared /tmp where another user could plant code for
+  // root to load; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  require('module').enableCompileCache(process.env.NODE_COMPILE_CACHE || compileCacheDir());
   var main = require('path').join(__dirname, '..', 'dist', 'cli', 'main.js');
   import(require('url').pathToFileURL(main).href).catch(function (error) {
     if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).indexOf(main) >= 0) {
@@ -77,6 +77,13 @@ function pinnedNode() {
     }
   }
   return undefined;
+}
+
+/** `$XDG_CACHE_HOME/gradebox/compile-cache`, by default `~/.cache/gradebox/compile-cache`. */
+function compileCacheDir() {
+  var path = require('path');
+  var cacheHome = process.env.XDG_CACHE_HOME || path.join(require('os').homedir(), '.cache');
+  return path.join(cacheHome, 'gradebox', 'compile-cache');
 }
 
 function checkout() {

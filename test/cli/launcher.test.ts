@@ -4,7 +4,7 @@
  * to install (exit 3), never a stack trace; and any old Node can parse it.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,14 @@ describe('on the pinned Node', () => {
   it('--version and --help', async () => {
     expect(await runCli(['--version'], { env: cliEnv({}) })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect((await runCli(['--help'], { env: cliEnv({}) })).stdout).toMatch(/^Usage: gradebox \[options\] \[command\]/);
+  });
+
+  it('keeps the compile cache in the user\'s cache folder, never in the shared temporary folder', async () => {
+    const tmp = join(work, 'tmp');
+    await mkdir(tmp);
+    expect((await runCli(['--version'], { env: cliEnv({ TMPDIR: tmp, XDG_CACHE_HOME: join(work, 'cache'), NODE_COMPILE_CACHE: undefined }) })).code).toBe(0);
+    expect(await readdir(tmp)).toEqual([]);
+    expect((await readdir(join(work, 'cache', 'gradebox', 'compile-cache'))).length).toBe(1);
   });
 
   it('without dist/: one line saying to build, exit 3', async () => {
