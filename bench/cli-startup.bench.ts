@@ -1,0 +1,109 @@
+/**
+ * What the `gradebox` command costs as a whole process, side by side with its baselines on one
+ * machine, in one run:
+ *
+ *   node -e 0              the pinned Node starting and exiting: the floor of any `gradebox …`
+ *   gradebox --help        start-up, the command index and commander, no command module loaded
+ *   gradebox --version     the same, printing the version
+ *   gradebox grade local   a trivial Coursera grader (echo-busybox) on a one-file submission, the
+ *                          image already in the store: module loading, the store's unchanged-tarball
+ *                          check, a real sandbox run (crun or runc), the result
+ *   docker run --rm        the same image through the Docker daemon (loaded with docker load first)
+ *   re-exec (node 20)      `gradebox --version` under the system's older Node, which runs the
+ *                          launcher again on the pinned Node (only when such a Node is installed)
+ *
+ * Methods take turns run by run (round robin), so a machine that slows down slows all of them.
+ * Targets (issue 10): `--help` within 50 ms of `node -e 0`; `grade local` at least 2.5× faster
+ * than `docker run --rm`. The CLI runs with Node's compile cache (in this run's own folder, filled
+ * by the warm-up runs), as every `gradebox` does.
+ *
+ * Usage (as root, after npm ci and a build): node bench/cli-startup.bench.ts [--runs N]
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { buildTestImages } from '../scripts/build-test-images.ts';
+import { removeLiveStateDir } from '../src/sandbox/oci/live-dir.ts';
+import { sandboxStateDir } from '../src/toolkit/gradebox-home.ts';
+import { dockerLoad } from './docker-load.ts';
+import { describeSpeed, machineSpeed } from './machine-speed.ts';
+import { fmt, median, percentile } from './stats.ts';
+
+const run = promisify(execFile);
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const WARMUP = 3;
+const ROOT = resolve(import.meta.dirname, '..');
+const GRADEBOX = join(ROOT, 'bin', 'gradebox.js');
+const SYSTEM_NODE = '/usr/bin/node';
+
+if (Number(process.versions.node.split('.')[0]) < 24) throw new Error('run the benchmark with the pinned Node 24 (npx node bench/cli-startup.bench.ts)');
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+
+const images = await buildTestImages();
+const tar = images['echo-busybox'];
+if (!tar) throw new Error('echo-busybox test image missing');
+const work = await mkdtemp(join(tmpdir(), 'gradebox-cli-bench-'));
+const submission = join(work, 'submission');
+await mkdir(submission);
+await writeFile(join(submission, 'answer.txt'), '42\n');
+const env = { ...process.env, GRADEBOX_HOME: join(work, 'home'), NODE_COMPILE_CACHE: join(work, 'compile-cache'), NO_COLOR: '1' };
+
+interface Method {
+  name: string;
+  file: string;
+  args: string[];
+}
+const methods: Method[] = [
+  { name: 'node -e 0', file: process.execPath, args: ['-e', '0'] },
+  { name: 'gradebox --help', file: process.execPath, args: [GRADEBOX, '--help'] },
+  { name: 'gradebox --version', file: process.execPath, args: [GRADEBOX, '--version'] },
+  { name: 'gradebox grade local', file: process.execPath, args: [GRADEBOX, 'grade', 'local', tar, submission, '--json'] },
+];
+const dockerImage = await dockerLoad(tar);
+if (dockerImage === undefined) process.stderr.write('docker run --rm: skipped, no Docker daemon (run scripts/start-dockerd.sh as root)\n');
+else methods.push({ name: 'docker run --rm', file: 'docker', args: ['run', '--rm', '--network=none', '-v', `${submission}:/shared/submission:ro`, dockerImage] });
+const systemMajor = existsSync(SYSTEM_NODE) ? Number(execFileSync(SYSTEM_NODE, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' })) : NaN;
+if (systemMajor < 24) methods.push({ name: `re-exec (node ${systemMajor})`, file: SYSTEM_NODE, args: [GRADEBOX, '--version'] });
+
+const once = async (method: Method): Promise<number> => {
+  const start = performance.now();
+  await run(method.file, method.args, { env, maxBuffer: 16 * 1024 * 1024 });
+  return performance.now() - start;
+};
+
+// The first grading imports and unpacks the image; the warm-up runs also fill the compile cache.
+const gradeLocal = methods.find((m) => m.name === 'gradebox grade local');
+if (gradeLocal !== undefined) {
+  const { stdout } = await run(gradeLocal.file, gradeLocal.args, { env });
+  const status = (JSON.parse(stdout) as { status: string }).status;
+  if (status !== 'graded') throw new Error(`the grading did not work here: ${status}`);
+}
+const before = describeSpeed(machineSpeed());
+for (let i = 0; i < WARMUP; i++) for (const method of methods) await once(method);
+const samples = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+for (let i = 0; i < RUNS; i++) {
+  process.stderr.write(`\rround ${i + 1}/${RUNS}`);
+  for (const method of methods) samples.get(method.name)?.push(await once(method));
+}
+process.stderr.write('\n');
+const after = describeSpeed(machineSpeed());
+
+const med = (name: string): number => median(samples.get(name) ?? []);
+const floor = med('node -e 0');
+console.log(`\n${RUNS} rounds (after ${WARMUP} warm-up rounds), methods taking turns, wall time of the whole process in ms`);
+console.log(`${'method'.padEnd(24)}${'median'.padStart(8)}${'p90'.padStart(8)}${'− node'.padStart(10)}`);
+for (const method of methods) {
+  const s = samples.get(method.name) ?? [];
+  console.log(`${method.name.padEnd(24)}${fmt(median(s))}${fmt(percentile(s, 90))}${fmt(median(s) - floor).padStart(10)}`);
+}
+console.log(`\n--help: ${(med('gradebox --help') - floor).toFixed(1)} ms over node -e 0 (target ≤ 50)`);
+if (dockerImage !== undefined) {
+  console.log(`grade local: ${(med('docker run --rm') / med('gradebox grade local')).toFixed(2)}× faster than docker run --rm (target ≥ 2.5)`);
+}
+console.log(`${before}\n${after}`);
+await rm(work, { recursive: true, force: true });
+await removeLiveStateDir(sandboxStateDir(env.GRADEBOX_HOME));
