@@ -166,7 +166,7 @@ describe('GB040–GB042 USER', () => {
     for (const user of ['root', '0', 'root:root', '0:0']) {
       const text = dockerfile(...CLEAN, `USER ${user}`);
       expect(linesOf('GB040', text), user).toEqual([6]);
-      expect(findingsOf('GB040', text)[0]?.message).toContain('gradebox runs graders as uid 1000 anyway');
+      expect(findingsOf('GB040', text)[0]?.message).toContain('gradebox runs Coursera graders as uid 1000 whatever USER says (root only with --user root)');
     }
   });
 

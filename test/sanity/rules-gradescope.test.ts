@@ -70,7 +70,7 @@ describe('GB083 files where each run mounts or writes its own', () => {
 describe('GB084 USER in a Gradescope grader', () => {
   it('a non-root USER is noted; root, or none, is what Gradescope does', () => {
     expect(findingsOf('GB084', dockerfile(BASE, PLACED, 'USER student:student')).map((f) => [f.line, f.message])).toEqual([
-      [3, 'USER student does not apply: gradebox runs /autograder/run_autograder as root (uid 0 inside a user namespace), as Gradescope\'s harness does, whatever USER says'],
+      [3, 'USER student does not apply: gradebox runs /autograder/run_autograder as root (uid 0 inside a user namespace), as Gradescope\'s harness does, whatever USER says (only --user changes it)'],
     ]);
     expect(linesOf('GB084', dockerfile(BASE, PLACED, 'USER root'))).toEqual([]);
     expect(linesOf('GB084', dockerfile(BASE, PLACED))).toEqual([]);

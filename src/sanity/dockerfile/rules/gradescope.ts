@@ -107,7 +107,7 @@ export const gradescopeUser: LintRule = {
   id: 'GB084',
   severity: 'info',
   title: 'USER in a Gradescope grader (it runs as root all the same)',
-  fix: 'remove USER; to run students\' code unprivileged, create a user and switch to it in run_autograder (runuser, su)',
+  fix: 'remove USER; to run students\' code unprivileged, create a user and switch to it in run_autograder (runuser, su), or grade and upload with --user UID',
   check: (file) => {
     if (gradescopeLine(file) === undefined) return [];
     const user = ofKind(file.finalImage, 'USER').at(-1);
@@ -115,7 +115,7 @@ export const gradescopeUser: LintRule = {
     if (user === undefined || name === undefined || name === '' || name === 'root' || name === '0') return [];
     return [{
       line: lineOf(user),
-      message: `USER ${name} does not apply: gradebox runs ${RUN_AUTOGRADER} as root (uid 0 inside a user namespace), as Gradescope's harness does, whatever USER says`,
+      message: `USER ${name} does not apply: gradebox runs ${RUN_AUTOGRADER} as root (uid 0 inside a user namespace), as Gradescope's harness does, whatever USER says (only --user changes it)`,
     }];
   },
 };
