@@ -12,12 +12,15 @@
  *   re-exec (node 20)      `gradebox --version` under the system's older Node, which runs the
  *                          launcher again on the pinned Node (only when such a Node is installed)
  *
+ * With `--compare DIR` (another built checkout, e.g. `git worktree add /tmp/before main`), its
+ * `--help` and `grade local` run too, in the same rounds: a before/after in one run.
+ *
  * Methods take turns run by run (round robin), so a machine that slows down slows all of them.
  * Targets (issue 10): `--help` within 50 ms of `node -e 0`; `grade local` at least 2.5× faster
  * than `docker run --rm`. The CLI runs with Node's compile cache (in this run's own folder, filled
  * by the warm-up runs), as every `gradebox` does.
  *
- * Usage (as root, after npm ci and a build): node bench/cli-startup.bench.ts [--runs N]
+ * Usage (as root, after npm ci and a build): node bench/cli-startup.bench.ts [--runs N] [--compare DIR]
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,6 +38,8 @@ import { fmt, median, percentile } from './stats.ts';
 const run = promisify(execFile);
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const compareArg = process.argv.indexOf('--compare');
+const COMPARE = compareArg > 0 ? resolve(process.argv[compareArg + 1] ?? '') : undefined;
 const WARMUP = 3;
 const ROOT = resolve(import.meta.dirname, '..');
 const GRADEBOX = join(ROOT, 'bin', 'gradebox.js');
@@ -50,7 +55,11 @@ const work = await mkdtemp(join(tmpdir(), 'gradebox-cli-bench-'));
 const submission = join(work, 'submission');
 await mkdir(submission);
 await writeFile(join(submission, 'answer.txt'), '42\n');
-const env = { ...process.env, GRADEBOX_HOME: join(work, 'home'), NODE_COMPILE_CACHE: join(work, 'compile-cache'), NO_COLOR: '1' };
+// The launcher keeps its compile cache under XDG_CACHE_HOME: this run's own, filled by the warm-up.
+// NODE_COMPILE_CACHE is dropped: Node would then cache for every process, `node -e 0` and a
+// compared checkout's launcher included, which would not be what users get.
+const { NODE_COMPILE_CACHE: _ignored, ...inherited } = process.env;
+const env = { ...inherited, GRADEBOX_HOME: join(work, 'home'), XDG_CACHE_HOME: join(work, 'cache'), NO_COLOR: '1' };
 
 interface Method {
   name: string;
@@ -63,6 +72,14 @@ const methods: Method[] = [
   { name: 'gradebox --version', file: process.execPath, args: [GRADEBOX, '--version'] },
   { name: 'gradebox grade local', file: process.execPath, args: [GRADEBOX, 'grade', 'local', tar, submission, '--json'] },
 ];
+if (COMPARE !== undefined) {
+  const other = join(COMPARE, 'bin', 'gradebox.js');
+  if (!existsSync(join(COMPARE, 'dist', 'cli', 'main.js'))) throw new Error(`--compare ${COMPARE}: no built checkout there (bin/gradebox.js and dist/)`);
+  methods.push(
+    { name: 'compared --help', file: process.execPath, args: [other, '--help'] },
+    { name: 'compared grade local', file: process.execPath, args: [other, 'grade', 'local', tar, submission, '--json'] },
+  );
+}
 const dockerImage = await dockerLoad(tar);
 if (dockerImage === undefined) process.stderr.write('docker run --rm: skipped, no Docker daemon (run scripts/start-dockerd.sh as root)\n');
 else methods.push({ name: 'docker run --rm', file: 'docker', args: ['run', '--rm', '--network=none', '-v', `${submission}:/shared/submission:ro`, dockerImage] });
