@@ -63,3 +63,6 @@ if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package
 elif [[ ! -f dist/cli/main.js ]] || [[ -n $(find src -newer dist/cli/main.js -name '*.ts' -print -quit) ]]; then
   npx tsc -p tsconfig.json
 fi
+
+# `gradebox` on PATH (as root): see scripts/install-command.sh.
+bash scripts/install-command.sh

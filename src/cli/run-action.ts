@@ -1,13 +1,16 @@
 import { ImageError } from '../image/image.ts';
 import { SandboxError } from '../sandbox/sandbox.ts';
 import { BuildContextError } from '../toolkit/build-context.ts';
-import { SubmissionPathError } from '../toolkit/grade-local.ts';
-import { describeClientFailure } from './client-failures.ts';
+import { SubmissionPathError } from '../toolkit/submission-path-error.ts';
+import type { Failure } from './client-failures.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
 import { paint } from './terminal.ts';
 import { safeText } from './untrusted-text.ts';
 import { UsageError } from './usage-error.ts';
+
+// The server commands' error mapping loads the HTTP client's modules: only once something failed.
+let describeClientFailure: ((error: unknown) => Failure | undefined) | undefined;
 
 /**
  * Wraps a command's action: gives it an AbortSignal wired to Ctrl-C, and turns what it throws into
@@ -23,6 +26,7 @@ export function runAction<A extends unknown[]>(
     } catch (error) {
       // An Interrupted thrown directly: Ctrl-C read as a key (a raw-mode prompt), not as a signal.
       const interrupted = signal.reason instanceof Interrupted ? signal.reason : error instanceof Interrupted ? error : undefined;
+      describeClientFailure ??= (await import('./client-failures.ts')).describeClientFailure;
       process.exitCode = interrupted ? interrupted.exitCode : reportError(error);
     } finally {
       dispose();
@@ -47,7 +51,7 @@ function reportError(error: unknown): number {
     if (error.hint) say('fix:', error.hint);
     return ExitCode.environment;
   }
-  const failure = describeClientFailure(error);
+  const failure = describeClientFailure?.(error);
   if (failure) {
     say(err, failure.message.replaceAll('\n', '\n  '));
     if (failure.usage) process.stderr.write('(see --help)\n');

@@ -9,6 +9,7 @@ import type { RunUser } from '../sandbox/sandbox.ts';
 import { refuseBuildContext } from './build-context.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { openStoreSandbox } from './store-sandbox.ts';
+import { SubmissionPathError } from './submission-path-error.ts';
 
 export interface GradeLocalOptions {
   /** Tarball, OCI layout or daemon image name. */
@@ -32,11 +33,6 @@ export interface GradeLocalOptions {
   home?: string;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
-}
-
-/** Raised for a submission path that does not exist or is no directory (a usage error in the CLI). */
-export class SubmissionPathError extends Error {
-  override name = 'SubmissionPathError';
 }
 
 /**

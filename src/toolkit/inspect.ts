@@ -13,7 +13,7 @@ import { DOCKER_ROOT_PLACES, ROOT_STAND_IN, type SandboxBackend } from '../sandb
 import {
   SandboxError, type InteractiveIo, type InteractiveOutcome, type InteractiveSpec, type RunUser, type Volume,
 } from '../sandbox/sandbox.ts';
-import { SubmissionPathError } from './grade-local.ts';
+import { SubmissionPathError } from './submission-path-error.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
 import { pickShell } from './image-shell.ts';
 import { openStoreSandbox } from './store-sandbox.ts';

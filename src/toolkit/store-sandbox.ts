@@ -1,11 +1,8 @@
 import { join } from 'node:path';
-import { dockerArchiveStream } from '../image/docker-archive-export.ts';
 import { ImageError, type ImageRecord } from '../image/image.ts';
 import type { ImageStore } from '../image/image-store.ts';
-import { LayerView } from '../image/layer-view.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { openSandbox, type SandboxBackend } from '../sandbox/open-sandbox.ts';
-import { layerViewTree } from './image-tree.ts';
 
 /**
  * Opens a sandbox backend that runs images of `store`: the docker backend gets from the store
@@ -18,8 +15,12 @@ export async function openStoreSandbox(store: ImageStore, backend: SandboxBacken
     if (record === undefined) throw new ImageError(`image ${id} is not in the image store`);
     return record;
   };
+  // Only the docker backend calls these; their modules load then, not on every `grade local`.
   return openSandbox(backend, stateDir, {
-    imageArchive: async (id) => dockerArchiveStream(store.blobs, await stored(id)),
-    imageTree: async ({ id }) => layerViewTree(await LayerView.open(await stored(id), store.blobs, { cacheDir: join(store.root, 'views') })),
+    imageArchive: async (id) => (await import('../image/docker-archive-export.ts')).dockerArchiveStream(store.blobs, await stored(id)),
+    imageTree: async ({ id }) => {
+      const [{ LayerView }, { layerViewTree }] = await Promise.all([import('../image/layer-view.ts'), import('./image-tree.ts')]);
+      return layerViewTree(await LayerView.open(await stored(id), store.blobs, { cacheDir: join(store.root, 'views') }));
+    },
   });
 }

@@ -96,7 +96,7 @@ describe('Dockerfile lint (--skip-environment)', () => {
     expect(json.dockerfile?.findings[0]).toEqual({
       rule: 'GB011', line: 2, severity: 'warning',
       message: 'base image ubuntu has no tag, so docker uses :latest, which moves: the grader can change or break with no change of yours',
-      fix: 'pin a version tag (python:3.12-slim) or a digest (python@sha256:…)',
+      fix: 'pin a version tag (python:3.12-slim) or a digest (python@sha256:…), in the FROM or as the ARG\'s default',
     });
     expect(json.dockerfile?.findings.filter((f) => f.severity === 'error').map((f) => [f.line, f.rule])).toEqual([[4, 'GB060'], [7, 'GB020']]);
   });

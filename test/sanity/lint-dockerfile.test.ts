@@ -46,8 +46,21 @@ describe('fixtures', () => {
     }
   });
 
-  it('a Gradescope grader needs no ENTRYPOINT', async () => {
-    expect(await lintDockerfileFile(fixture('gradescope.Dockerfile'))).toEqual([]);
+  it('a Gradescope grader needs no ENTRYPOINT; how it runs here (GB080) and that USER does not apply (GB084) are noted', async () => {
+    const findings = await lintDockerfileFile(fixture('gradescope.Dockerfile'));
+    expect(findings.map((f) => [f.line, f.severity, f.rule])).toEqual([[4, 'info', 'GB080'], [7, 'info', 'GB084']]);
+  });
+
+  it('a Gradescope grader moved from a zip to a Dockerfile, with what then differs here', async () => {
+    const findings = await lintDockerfileFile(fixture('gradescope-mistakes.Dockerfile'));
+    expect(findings.map((f) => [f.line, f.severity, f.rule])).toEqual([
+      [4, 'error', 'GB081'], [4, 'info', 'GB080'],
+      [5, 'warning', 'GB082'],
+      [6, 'warning', 'GB062'],
+      [7, 'warning', 'GB083'],
+      [8, 'warning', 'GB083'],
+      [10, 'info', 'GB084'],
+    ]);
   });
 
   it('multi-stage: the build stage\'s bare-shell ENTRYPOINT, USER root and templated FROM are not the grader\'s', async () => {
@@ -77,6 +90,9 @@ describe('odd input gives findings, never an exception', () => {
     ['instructions without arguments', 'FROM\nCOPY\nRUN\nENTRYPOINT\nUSER\nWORKDIR\nENV\nARG\nONBUILD\nHEALTHCHECK\nEXPOSE\n'],
     ['only continuation characters', 'FROM x:1\nRUN \\\n\\\n\\\n'],
     ['control characters', 'FROM x:1\u0001\u0002\nRUN \u001b[31m red\n'],
+    ['broken variables in FROM', 'ARG A=${\nFROM $\nFROM ${\nFROM ${}:1\nFROM ${A:-${A}}\nFROM $$$$:latest\n'],
+    ['a FROM of ten thousand variables', `FROM ${'${X:-a}'.repeat(10_000)}\n`],
+    ['Gradescope paths without operands', 'FROM gradescope/autograder-base\nCOPY /autograder/\nCOPY\nUSER\nENTRYPOINT []\nCMD\n'],
   ])('%s', (_name, text) => {
     const findings = lintDockerfile(text);
     expect(Array.isArray(findings)).toBe(true);

@@ -4,17 +4,24 @@ import { CLEAN, dockerfile, findingsOf, linesOf, summary } from './lint-helpers.
 
 const BEFORE_ENTRYPOINT = CLEAN.slice(0, -1); // lines 1-4; an ENTRYPOINT added next is line 5
 
-describe('GB030 missing ENTRYPOINT', () => {
+describe('GB030 neither ENTRYPOINT nor CMD', () => {
   it('neither ENTRYPOINT nor CMD: error at the final FROM', () => {
     const text = dockerfile('FROM python:3.12-slim AS build', 'ENTRYPOINT ["/build.sh"]', ...BEFORE_ENTRYPOINT);
     expect(linesOf('GB030', text)).toEqual([3]);
     expect(findingsOf('GB030', text)[0]?.message).toMatch(/^the final image has no ENTRYPOINT and no CMD: nothing would run/);
   });
 
-  it('CMD only: the part id would replace it; the fix turns it into an ENTRYPOINT', () => {
+  it('not with a CMD alone (GB034 notes it): Coursera passes the part id in the environment', () => {
     const text = dockerfile(...BEFORE_ENTRYPOINT, 'CMD ["python3", "/grader/grade.py"]');
-    expect(findingsOf('GB030', text).map((f) => [f.line, f.fix])).toEqual([[1, 'turn the CMD into ENTRYPOINT ["python3", "/grader/grade.py"]']]);
-    expect(findingsOf('GB030', text)[0]?.message).toMatch(/only CMD \(line 5\): the part id is passed as arguments, which replace CMD/);
+    expect(linesOf('GB030', text)).toEqual([]);
+    expect(findingsOf('GB034', text).map((f) => [f.line, f.severity, f.fix])).toEqual([
+      [5, 'info', 'nothing to do if the grader reads $partId; if it takes arguments: ENTRYPOINT ["python3", "/grader/grade.py"]'],
+    ]);
+  });
+
+  it('an ENTRYPOINT in a later stage resets the CMD of the stage it is built on; one in the same stage does not', () => {
+    expect(linesOf('GB030', dockerfile('FROM python:3.12-slim AS base', 'CMD ["/g"]', 'FROM base', 'ENTRYPOINT []'))).toEqual([4]);
+    expect(linesOf('GB030', dockerfile('FROM python:3.12-slim', 'CMD ["/g"]', 'ENTRYPOINT []'))).toEqual([]);
   });
 
   it('ENTRYPOINT [] clears an inherited one', () => {
@@ -52,12 +59,12 @@ describe('GB031 redefined ENTRYPOINT', () => {
 
 describe('GB032 bare shell ENTRYPOINT', () => {
   it.each([
-    ['["/bin/sh"]', 'opened as a script file'],
-    ['["bash"]', 'opened as a script file'],
-    ['["/bin/bash", "-l"]', 'opened as a script file'],
-    ['["/bin/sh", "-c"]', 'run as a shell command'],
-    ['/bin/bash', 'opened as a script file'],
-  ])('ENTRYPOINT %s', (entrypoint, fate) => {
+    ['["/bin/sh"]', 'reads its commands from standard input'],
+    ['["bash"]', 'reads its commands from standard input'],
+    ['["/bin/bash", "-l"]', 'reads its commands from standard input'],
+    ['["/bin/sh", "-c"]', 'sh -c needs a command string'],
+    ['/bin/bash', 'reads its commands from standard input'],
+  ])('ENTRYPOINT %s with no CMD', (entrypoint, fate) => {
     const text = dockerfile(...BEFORE_ENTRYPOINT, `ENTRYPOINT ${entrypoint}`);
     expect(linesOf('GB032', text)).toEqual([5]);
     expect(findingsOf('GB032', text)[0]?.message).toContain(fate);
@@ -68,15 +75,22 @@ describe('GB032 bare shell ENTRYPOINT', () => {
     expect(linesOf('GB032', dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT ["/bin/sh", "/grader/run.sh"]'))).toEqual([]);
     expect(linesOf('GB032', dockerfile('FROM python:3.12-slim AS dev', 'ENTRYPOINT ["/bin/sh"]', ...CLEAN))).toEqual([]);
   });
+
+  it('not when an exec-form shell gets its script from CMD; a shell-form one never does', () => {
+    expect(linesOf('GB032', dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT ["/bin/bash"]', 'CMD ["/grader/run.sh"]'))).toEqual([]);
+    expect(linesOf('GB032', dockerfile(...BEFORE_ENTRYPOINT, 'CMD ["python3 /grader/grade.py"]', 'ENTRYPOINT ["sh", "-c"]'))).toEqual([]);
+    expect(linesOf('GB032', dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT /bin/bash', 'CMD ["/grader/run.sh"]'))).toEqual([5]);
+  });
 });
 
 describe('GB033 arguments cannot reach the grader', () => {
-  it('shell form: sh -c drops the part id; the fix is the exec form', () => {
+  it('shell form: sh -c drops arguments and CMD; the fix is the exec form', () => {
     const text = dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT /grader/run.sh --verbose');
     expect(findingsOf('GB033', text)).toEqual([expect.objectContaining({
       line: 5, severity: 'warning', fix: 'use exec form: ENTRYPOINT ["/grader/run.sh", "--verbose"]',
     })]);
-    expect(findingsOf('GB033', text)[0]?.message).toContain("runs it as /bin/sh -c '/grader/run.sh --verbose'");
+    expect(findingsOf('GB033', text)[0]?.message).toContain("runs it as /bin/sh -c '/grader/run.sh --verbose', which ignores any arguments");
+    expect(findingsOf('GB033', dockerfile(...BEFORE_ENTRYPOINT, 'CMD ["--strict"]', 'ENTRYPOINT /grader/run.sh'))[0]?.message).toContain('which ignores the CMD (line 5) and any arguments');
   });
 
   it('shell form with shell syntax: the fix is a script', () => {
@@ -114,12 +128,45 @@ describe('GB035 ENTRYPOINT of a Gradescope grader', () => {
   });
 });
 
+describe('GB036 relative paths in the command', () => {
+  it('Coursera\'s sample shapes: a relative program, ./program, a relative script for an interpreter', () => {
+    for (const [command, word] of [['ENTRYPOINT ["grader/grader.py"]', 'grader/grader.py'], ['ENTRYPOINT ["./grader/run.sh"]', './grader/run.sh'], ['CMD ["Rscript", "grader/main.R"]', 'grader/main.R']] as const) {
+      const findings = findingsOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, command));
+      expect(findings.map((f) => [f.line, f.severity]), command).toEqual([[5, 'warning']]);
+      expect(findings[0]?.message).toContain(`uses "${word}", a path relative to the working directory`);
+      expect(findings[0]?.fix).toBe(`use the absolute path ${`/${word}`.replace('/./', '/')}`);
+    }
+  });
+
+  it('arguments from CMD after an exec-form ENTRYPOINT; a bare name only when the image has it at /', () => {
+    const text = dockerfile(...BEFORE_ENTRYPOINT, 'COPY main.R /main.R', 'ENTRYPOINT ["Rscript"]', 'CMD ["main.R", "lib/extra.R"]');
+    expect(findingsOf('GB036', text).map((f) => [f.line, f.fix])).toEqual([[7, 'use the absolute path /main.R'], [7, 'use the absolute path /lib/extra.R']]);
+  });
+
+  it('shell form, word by word, unless it changes directory or uses shell operators', () => {
+    expect(linesOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT python3 grader/grade.py'))).toEqual([5]);
+    expect(linesOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, 'ENTRYPOINT cd /grader && ./run.sh'))).toEqual([]);
+  });
+
+  it('not with a WORKDIR (the directory is then known), nor for absolute paths, PATH lookups, options, URLs, variables or sh -c scripts', () => {
+    expect(linesOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, 'WORKDIR /', 'ENTRYPOINT ["grader/grader.py"]'))).toEqual([]);
+    for (const command of ['["/grader/run.sh", "--out=res/x"]', '["python3", "-m", "grader.main"]', '["curl", "http://x/y"]', '["$HOME/run"]', '["sh", "-c", "cd /g && ./run \\"$@\\"", "sh"]', '["java", "-cp", "/g/lib/*", "Main"]']) {
+      expect(linesOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, `ENTRYPOINT ${command}`)), command).toEqual([]);
+    }
+  });
+
+  it('not for Gradescope graders, nor for CMD that a shell-form ENTRYPOINT ignores', () => {
+    expect(linesOf('GB036', dockerfile('FROM python:3.12-slim', 'COPY run_autograder /autograder/run_autograder', 'CMD ["grader/x"]'))).toEqual([]);
+    expect(linesOf('GB036', dockerfile(...BEFORE_ENTRYPOINT, 'CMD ["grader/x"]', 'ENTRYPOINT /grader/run.sh'))).toEqual([]);
+  });
+});
+
 describe('GB040–GB042 USER', () => {
   it('GB040: the final USER is root (by name or uid, with a group or not)', () => {
     for (const user of ['root', '0', 'root:root', '0:0']) {
       const text = dockerfile(...CLEAN, `USER ${user}`);
       expect(linesOf('GB040', text), user).toEqual([6]);
-      expect(findingsOf('GB040', text)[0]?.message).toContain('gradebox runs graders as uid 1000 anyway');
+      expect(findingsOf('GB040', text)[0]?.message).toContain('gradebox runs Coursera graders as uid 1000 whatever USER says (root only with --user root)');
     }
   });
 
@@ -131,6 +178,13 @@ describe('GB040–GB042 USER', () => {
   it('GB041: no USER at all, at the final FROM; a USER inherited from a parent stage counts', () => {
     expect(linesOf('GB041', dockerfile('FROM python:3.12-slim', 'ENTRYPOINT ["/g"]'))).toEqual([1]);
     expect(linesOf('GB041', dockerfile('FROM python:3.12-slim AS base', 'USER 1000', 'FROM base', 'ENTRYPOINT ["/g"]'))).toEqual([]);
+  });
+
+  it('none of them for Gradescope graders, which run as root (GB084 covers their USER)', () => {
+    for (const user of [[], ['USER root'], ['USER 1001']]) {
+      const text = dockerfile('FROM gradescope/autograder-base:ubuntu-22.04', 'COPY run_autograder /autograder/run_autograder', ...user);
+      expect(summary(text).filter(([, rule]) => rule.startsWith('GB04')), user.join()).toEqual([]);
+    }
   });
 
   it('GB042: a numeric uid other than 1000; names cannot be judged', () => {

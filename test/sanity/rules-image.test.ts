@@ -9,6 +9,10 @@ describe('GB010 ubuntu base', () => {
     expect(linesOf('GB010', dockerfile('# grader', `FROM ${image}`, ...TAIL))).toEqual([2]);
   });
 
+  it('through a build argument', () => {
+    expect(linesOf('GB010', dockerfile('ARG DISTRO=ubuntu:24.04', `FROM \${DISTRO}`, ...TAIL))).toEqual([2]);
+  });
+
   it('only the final image counts: an ubuntu build stage is fine, a final stage built on it is not', () => {
     expect(linesOf('GB010', dockerfile('FROM ubuntu:22.04 AS build', 'RUN make', 'FROM python:3.12-slim', ...TAIL))).toEqual([]);
     expect(linesOf('GB010', dockerfile('FROM ubuntu:22.04 AS base', 'RUN make', 'FROM base', ...TAIL))).toEqual([1]);
@@ -31,12 +35,42 @@ describe('GB011 unpinned base', () => {
     ]);
   });
 
-  it('not for tags, digests, scratch, earlier stages (any case), ${VARS} or registry ports', () => {
+  it('not for tags, digests, scratch, earlier stages (any case), pinned ${VARS} or registry ports', () => {
     const text = dockerfile(
-      'ARG PY=3.12', 'FROM python:${PY}-slim AS Build', 'FROM python@sha256:' + 'b'.repeat(64) + ' AS pinned', 'FROM scratch AS empty',
-      'FROM build AS again', 'FROM localhost:5000/grader:1.2', 'FROM $BASE', 'FROM BUILD', ...TAIL,
+      'ARG PY=3.12', 'ARG STAGE=build', 'FROM python:${PY}-slim AS Build', 'FROM python@sha256:' + 'b'.repeat(64) + ' AS pinned', 'FROM scratch AS empty',
+      'FROM build AS again', 'FROM localhost:5000/grader:1.2', 'FROM BUILD', 'FROM ${STAGE}', 'FROM python:${UNSET:-3.12}', 'FROM --platform=$BUILDPLATFORM golang:1.22-${TARGETARCH}', ...TAIL,
     );
     expect(linesOf('GB011', text)).toEqual([]);
+  });
+
+  it('a build argument whose default is latest, or that gives no version', () => {
+    const text = dockerfile('ARG BASE_REPO=gradescope/autograder-base', 'ARG TAG="latest"', 'ARG IMAGE=python', 'FROM ${BASE_REPO}:${TAG}', 'FROM $IMAGE', 'FROM python:${NOPE:-latest}', ...TAIL);
+    expect(findingsOf('GB011', text).map((f) => [f.line, f.message, f.fix])).toEqual([
+      [4, 'base image ${BASE_REPO}:${TAG} is gradescope/autograder-base:latest by default (ARG BASE_REPO on line 1, ARG TAG on line 2), so it uses :latest, which moves: the grader can change or break with no change of yours',
+        'pin the default: ARG TAG=… with a version tag or digest (or pin it in the FROM)'],
+      [5, 'base image $IMAGE is python by default (ARG IMAGE on line 3), so it has no tag, so docker uses :latest, which moves: the grader can change or break with no change of yours',
+        'pin the default: ARG IMAGE=… with a version tag or digest (or pin it in the FROM)'],
+      [6, 'base image python:latest uses :latest, which moves: the grader can change or break with no change of yours',
+        'pin a version tag (python:3.12-slim) or a digest (python@sha256:…), in the FROM or as the ARG\'s default'],
+    ]);
+  });
+
+  it('a build argument with no default: the base is whatever --build-arg says, or the build fails', () => {
+    const text = dockerfile('ARG BASE', 'FROM ${BASE}', 'FROM python:$TAG', 'FROM ${A}/${B}:1.0', ...TAIL);
+    expect(findingsOf('GB011', text).map((f) => [f.line, f.message])).toEqual([
+      [2, 'base image ${BASE} depends on build argument BASE with no default: the image is whatever --build-arg gives at build time (the build fails without it), and its version is not in this file'],
+      [3, 'base image python:$TAG depends on build argument TAG with no default: the image is whatever --build-arg gives at build time (the build fails without it), and its version is not in this file'],
+      [4, 'base image ${A}/${B}:1.0 depends on build arguments A, B with no default: the image is whatever --build-arg gives at build time (the build fails without it), and its version is not in this file'],
+    ]);
+    expect(findingsOf('GB011', text)[0]?.fix).toBe('give ARG BASE a pinned default before the first FROM, e.g. ARG BASE=…:1.2');
+  });
+
+  it('only global ARGs count: one declared in a stage does not reach a later FROM', () => {
+    expect(linesOf('GB011', dockerfile('FROM python:3.12-slim AS a', 'ARG TAG=3.12', 'FROM python:${TAG}', ...TAIL))).toEqual([3]);
+  });
+
+  it('substitutions it cannot judge stay silent', () => {
+    expect(linesOf('GB011', dockerfile('ARG V=python:3.12', 'ARG W=${V}', 'FROM ${V#python:}', 'FROM ${W}', ...TAIL))).toEqual([]);
   });
 
   it('a stage named later is not a stage yet: FROM x before "AS x" is an image', () => {

@@ -65,6 +65,19 @@ describe('GB060 and GB061 secrets', () => {
   });
 });
 
+describe('GB062 private key in the image', () => {
+  it('by source or destination name, COPY or ADD, from another stage too; never quoting content', () => {
+    const text = dockerfile(...CLEAN, 'COPY deploy_key /root/.ssh/deploy_key', 'ADD keys/id_ed25519 /home/grader/.ssh/', 'COPY --from=build /out/server.pem /etc/ssl/', 'COPY ssh/ /root/.ssh/id_rsa');
+    expect(findingsOf('GB062', text).map((f) => [f.line, f.severity])).toEqual([[6, 'warning'], [7, 'warning'], [8, 'warning'], [9, 'warning']]);
+    expect(findingsOf('GB062', text)[0]?.message).toMatch(/^COPY puts a private key \(deploy_key\) in the image/);
+  });
+
+  it('not for ssh config, known_hosts, public keys or look-alike names', () => {
+    const text = dockerfile(...CLEAN, 'COPY ssh_config /root/.ssh/config', 'COPY known_hosts id_rsa.pub /root/.ssh/', 'COPY keyboard.py deploy.sh /grader/');
+    expect(linesOf('GB062', text)).toEqual([]);
+  });
+});
+
 describe('GB070–GB072 apt-get install', () => {
   const GOOD = 'RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*';
 
@@ -80,6 +93,10 @@ describe('GB070–GB072 apt-get install', () => {
   it('a later RUN removing the lists does not help', () => {
     const text = dockerfile(...CLEAN, 'RUN apt-get install -y --no-install-recommends gcc', 'RUN rm -rf /var/lib/apt/lists/*');
     expect(linesOf('GB070', text)).toEqual([6]);
+  });
+
+  it('apt as well as apt-get, named in the message as written', () => {
+    expect(findingsOf('GB070', dockerfile(...CLEAN, 'RUN apt update && apt install -y --no-install-recommends x'))[0]?.message).toMatch(/^apt install leaves the package lists/);
   });
 
   it('option spellings: -qy, --yes, --assume-yes, -o APT::Get::Assume-Yes=true, -o APT::Install-Recommends=false', () => {

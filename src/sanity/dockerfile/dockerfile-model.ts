@@ -1,4 +1,5 @@
 import { DockerfileParser, type Argument, type Dockerfile, type From, type Heredoc, type Instruction } from 'dockerfile-ast';
+import { baseReference, type BaseReference } from './base-reference.ts';
 
 /** Anything with a position in the Dockerfile (instructions, arguments, flags, heredocs). */
 interface Ranged {
@@ -9,6 +10,8 @@ interface Ranged {
 export interface Stage {
   index: number;
   from: From;
+  /** The image the FROM names, build arguments substituted; undefined when it names none. */
+  base: BaseReference | undefined;
   /** The `AS name`, lower-cased (Docker compares stage names case-insensitively). */
   name: string | undefined;
   /** The earlier stage this one builds on (`FROM build`), whose instructions it inherits. */
@@ -41,10 +44,11 @@ export function parseDockerfile(text: string): DockerfileModel {
   for (const instruction of instructions) {
     if (instruction.getKeyword() === 'FROM') {
       const from = instruction as From;
-      const base = from.getImage()?.toLowerCase();
+      const base = baseReference(from, ast, preamble);
+      const image = (base?.resolved ?? base?.written)?.toLowerCase();
       // Only an earlier stage can be built on; a later name is an image of that name.
-      const parent = base === undefined ? undefined : stages.findLast((s) => s.name === base);
-      stages.push({ index: stages.length, from, name: from.getBuildStage()?.toLowerCase() ?? undefined, parent, body: [] });
+      const parent = image === undefined ? undefined : stages.findLast((s) => s.name === image);
+      stages.push({ index: stages.length, from, base, name: from.getBuildStage()?.toLowerCase() ?? undefined, parent, body: [] });
     } else {
       (stages.at(-1)?.body ?? preamble).push(instruction);
     }
@@ -73,9 +77,9 @@ export function imageInstructions(stage: Stage): Instruction[] {
   return stageChain(stage).flatMap((s) => s.body);
 }
 
-/** The external base image of a stage (the FROM at the root of its chain). */
-export function externalBase(stage: Stage): From {
-  return stageChain(stage)[0]?.from ?? stage.from;
+/** The stage at the root of a stage's chain: the one whose FROM names an external image. */
+export function rootStage(stage: Stage): Stage {
+  return stageChain(stage)[0] ?? stage;
 }
 
 export function ofKind(instructions: readonly Instruction[], keyword: string): Instruction[] {

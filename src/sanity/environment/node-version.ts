@@ -14,7 +14,7 @@ export function nodeVersionCheck(version: string = process.versions.node): Check
       return {
         status: 'fail',
         detail: `${version}; gradebox needs ${REQUIRED_NODE_MAJOR} or later`,
-        fix: 'run gradebox through npx (npm ci installs Node.js 24 as a pinned dependency), or install Node.js 24',
+        fix: 'run gradebox through bin/gradebox.js or the gradebox that scripts/setup.sh puts on PATH (both use the Node.js 24 npm ci pins), or install Node.js 24',
       };
     },
   };

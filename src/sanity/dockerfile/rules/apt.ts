@@ -6,6 +6,8 @@ import { commandProgram, runCommands, type Word } from '../shell-commands.ts';
 /** One `apt-get install` (or `apt install`) in a RUN. */
 interface AptInstall {
   run: Instruction;
+  /** `apt-get` or `apt`, as written. */
+  program: string;
   /** Line of the `apt-get` word. */
   line: number;
   /** The words after the program. */
@@ -22,7 +24,7 @@ function aptInstalls(runs: readonly Instruction[], file: DockerfileModel): AptIn
       const program = commandProgram(words);
       if (program === undefined || !['apt-get', 'apt'].includes(program.program)) continue;
       const args = words.slice(program.index + 1).map((w: Word) => w.text);
-      if (subcommand(args) === 'install') found.push({ run, line: words[program.index]?.line ?? 0, args });
+      if (subcommand(args) === 'install') found.push({ run, program: program.program, line: words[program.index]?.line ?? 0, args });
     }
   }
   return found;
@@ -59,7 +61,7 @@ export const aptListsKept: LintRule = {
     .filter((install, i, all) => all.findIndex((other) => other.run === install.run) === i && !cleansLists(install.run, file))
     .map((install) => ({
       line: install.line,
-      message: 'apt-get install leaves the package lists (/var/lib/apt/lists) in the image: removing them in a later RUN does not shrink it',
+      message: `${install.program} install leaves the package lists (/var/lib/apt/lists) in the image: removing them in a later RUN does not shrink it`,
     })),
 };
 
@@ -73,7 +75,7 @@ export const aptNoYes: LintRule = {
     .filter((install) => !option(install.args, /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-oAPT::Get::Assume-Yes=(true|1|yes))$/i))
     .map((install) => ({
       line: install.line,
-      message: 'apt-get install without -y: when it asks "Do you want to continue?", the build has no terminal to answer and aborts',
+      message: `${install.program} install without -y: when it asks "Do you want to continue?", the build has no terminal to answer and aborts`,
     })),
 };
 
@@ -85,5 +87,5 @@ export const aptRecommends: LintRule = {
   fix: 'add --no-install-recommends, then add any package the grader turns out to need',
   check: (file) => aptInstalls(ofKind(file.finalImage, 'RUN'), file)
     .filter((install) => !option(install.args, /^(--no-install-recommends|-oAPT::Install-Recommends=(false|0|no))$/i))
-    .map((install) => ({ line: install.line, message: 'apt-get install also installs recommended packages, which graders rarely need' })),
+    .map((install) => ({ line: install.line, message: `${install.program} install also installs recommended packages, which graders rarely need` })),
 };

@@ -1,34 +1,15 @@
 import { posix } from 'node:path';
 import type { Instruction } from 'dockerfile-ast';
-import { copyOperands, execForm, externalBase, lineOf, ofKind, stageChain, type DockerfileModel } from '../dockerfile-model.ts';
+import { execForm, lineOf, ofKind, stageChain } from '../dockerfile-model.ts';
+import { gradescopeLine, imageCommand, isCleared, RUN_AUTOGRADER, shellWords } from '../grader-kind.ts';
 import type { Hit, LintRule } from '../finding.ts';
 
-// Only the final image's ENTRYPOINT matters: build stages are never run as graders.
+// Only the final image's ENTRYPOINT and CMD matter: build stages are never run as graders. gradebox
+// runs a Coursera-style grader as `docker run IMAGE` does, with the part id in the environment
+// ($partId, as Coursera's v2 graders get it); arguments reach it only from
+// `gradebox grade local IMAGE DIR -- ARGS`, and then replace CMD as in `docker run IMAGE ARGS`.
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'fish']);
-const RUN_AUTOGRADER = '/autograder/run_autograder';
-
-/**
- * The line that makes this a Gradescope grader, for which gradebox runs /autograder/run_autograder
- * and ignores ENTRYPOINT: a COPY/ADD into /autograder, a RUN naming run_autograder, or a
- * Gradescope base image. Undefined for a Coursera-style grader.
- */
-export function gradescopeLine(file: DockerfileModel): number | undefined {
-  if (file.final === undefined) return undefined;
-  const base = externalBase(file.final);
-  if (/gradescope\/autograder/i.test(base.getImage() ?? '')) return lineOf(base);
-  for (const instruction of file.finalImage) {
-    const keyword = instruction.getKeyword();
-    const copied = keyword === 'COPY' || keyword === 'ADD' ? copyOperands(instruction)?.destination : undefined;
-    if (copied !== undefined && /^\/autograder(\/|$)/.test(copied)) return lineOf(instruction);
-    if (keyword === 'RUN' && instruction.getArgumentsContent()?.includes(RUN_AUTOGRADER)) return lineOf(instruction);
-  }
-  return undefined;
-}
-
-function effectiveEntrypoint(file: DockerfileModel): Instruction | undefined {
-  return ofKind(file.finalImage, 'ENTRYPOINT').at(-1);
-}
 
 /** The shell word of an argv made of a shell and options only (`sh`, `bash -l`, `sh -c`), else undefined. */
 function bareShell(argv: readonly string[]): string | undefined {
@@ -39,30 +20,38 @@ function bareShell(argv: readonly string[]): string | undefined {
 /** An exec-form array as people write it: `["python3", "/grader/grade.py"]`. */
 const jsonArray = (words: readonly string[]): string => `[${words.map((w) => JSON.stringify(w)).join(', ')}]`;
 
-const shellWords = (instruction: Instruction): string[] => (instruction.getArgumentsContent() ?? '').trim().split(/\s+/).filter(Boolean);
-
-/** GB030: the final image has no ENTRYPOINT, so a Coursera-style run has nothing to start. */
+/** GB030: neither ENTRYPOINT nor CMD in the final image, so a Coursera-style run has nothing to start. */
 export const missingEntrypoint: LintRule = {
   id: 'GB030',
   severity: 'error',
-  title: 'no ENTRYPOINT in the final image (Coursera-style graders)',
+  title: 'neither ENTRYPOINT nor CMD in the final image (Coursera-style graders)',
   fix: 'add ENTRYPOINT ["/path/to/grader"] in exec form',
   check: (file) => {
     if (file.final === undefined || gradescopeLine(file) !== undefined) return [];
-    const entrypoint = effectiveEntrypoint(file);
-    const cleared = entrypoint !== undefined && execForm(entrypoint)?.length === 0;
-    if (entrypoint !== undefined && !cleared) return [];
-    const cmd = ofKind(file.finalImage, 'CMD').at(-1);
-    const line = cleared ? lineOf(entrypoint) : lineOf(file.final.from);
-    const what = cleared ? 'ENTRYPOINT [] clears the entrypoint' : 'the final image has no ENTRYPOINT';
-    if (cmd !== undefined) {
-      return [{
-        line,
-        message: `${what}, only CMD (line ${lineOf(cmd)}): the part id is passed as arguments, which replace CMD, so the grader would never start`,
-        fix: `turn the CMD into ENTRYPOINT${execForm(cmd) === undefined ? '' : ` ${jsonArray(execForm(cmd) ?? [])}`}`,
-      }];
-    }
-    return [{ line, message: `${what} and no CMD: nothing would run, unless the base image sets one (not visible here; repeat it in this file)` }];
+    const { entrypoint, cmd } = imageCommand(file);
+    if ((entrypoint !== undefined && !isCleared(entrypoint)) || cmd !== undefined) return [];
+    const line = entrypoint === undefined ? lineOf(file.final.from) : lineOf(entrypoint);
+    const what = entrypoint === undefined ? 'the final image has no ENTRYPOINT' : 'ENTRYPOINT [] clears the entrypoint';
+    return [{ line, message: `${what} and no CMD: nothing would run, unless the base image sets a command (not visible here; repeat it in this file)` }];
+  },
+};
+
+/** GB034: the grader is a CMD: fine (the part id comes in the environment), but arguments would replace it. */
+export const cmdOnly: LintRule = {
+  id: 'GB034',
+  severity: 'info',
+  title: 'CMD without ENTRYPOINT: it runs as is; arguments would replace it',
+  fix: 'nothing to do if the grader reads $partId; if it takes arguments, make the command the ENTRYPOINT',
+  check: (file) => {
+    if (gradescopeLine(file) !== undefined) return [];
+    const { entrypoint, cmd } = imageCommand(file);
+    if (cmd === undefined || (entrypoint !== undefined && !isCleared(entrypoint))) return [];
+    const argv = execForm(cmd);
+    return [{
+      line: lineOf(cmd),
+      message: `the grader is this CMD, with no ENTRYPOINT: gradebox runs it as docker run does and, like Coursera, passes the part id in the environment ($partId); arguments (gradebox grade local … -- ARGS) would replace the CMD rather than follow it`,
+      ...(argv === undefined || argv.length === 0 ? {} : { fix: `nothing to do if the grader reads $partId; if it takes arguments: ENTRYPOINT ${jsonArray(argv)}` }),
+    }];
   },
 };
 
@@ -83,19 +72,24 @@ export const redefinedEntrypoint: LintRule = {
   })),
 };
 
-/** GB032: ENTRYPOINT is a bare shell: the part id would be run as a script (or command) name. */
+/** GB032: ENTRYPOINT is a bare shell with no command to run: it exits at once, grading nothing. */
 export const shellEntrypoint: LintRule = {
   id: 'GB032',
   severity: 'error',
-  title: 'ENTRYPOINT is a bare shell (["/bin/sh"], bash, sh -c)',
+  title: 'ENTRYPOINT is a bare shell (["/bin/sh"], bash, sh -c) with no CMD to run',
   fix: 'point ENTRYPOINT at the grader itself: ENTRYPOINT ["/grader/run.sh"]',
   check: (file) => {
-    const entrypoint = gradescopeLine(file) === undefined ? effectiveEntrypoint(file) : undefined;
+    if (gradescopeLine(file) !== undefined) return [];
+    const { entrypoint, cmd } = imageCommand(file);
     if (entrypoint === undefined) return [];
-    const shell = bareShell(execForm(entrypoint) ?? shellWords(entrypoint));
-    if (shell === undefined) return [];
-    const fate = / -c$/.test(shell) ? 'run as a shell command' : 'opened as a script file';
-    return [{ line: lineOf(entrypoint), message: `ENTRYPOINT is a bare shell (${shell}): the part id gradebox passes as its argument would be ${fate}` }];
+    const argv = execForm(entrypoint);
+    const shell = bareShell(argv ?? shellWords(entrypoint));
+    // An exec-form shell runs the CMD after it (ENTRYPOINT ["/bin/sh", "-c"] + CMD ["…"]); shell form never does.
+    if (shell === undefined || (argv !== undefined && cmd !== undefined)) return [];
+    const fate = / -c$/.test(shell)
+      ? 'sh -c needs a command string and fails without one'
+      : 'it reads its commands from standard input, which is empty, and exits at once';
+    return [{ line: lineOf(entrypoint), message: `ENTRYPOINT is a bare shell (${shell}) with no CMD to run: ${fate}, so nothing is graded` }];
   },
 };
 
@@ -106,14 +100,14 @@ export const argumentsLost: LintRule = {
   title: 'ENTRYPOINT cannot receive arguments (shell form, or sh -c that ignores them)',
   fix: 'use exec form: ENTRYPOINT ["/grader/run.sh"]',
   check: (file) => {
-    const entrypoint = gradescopeLine(file) === undefined ? effectiveEntrypoint(file) : undefined;
+    const { entrypoint, cmd } = gradescopeLine(file) === undefined ? imageCommand(file) : { entrypoint: undefined, cmd: undefined };
     if (entrypoint === undefined) return [];
-    const hit = lostArguments(entrypoint);
+    const hit = lostArguments(entrypoint, cmd);
     return hit === undefined ? [] : [hit];
   },
 };
 
-function lostArguments(entrypoint: Instruction): Hit | undefined {
+function lostArguments(entrypoint: Instruction, cmd: Instruction | undefined): Hit | undefined {
   const line = lineOf(entrypoint);
   const argv = execForm(entrypoint);
   if (argv === undefined) {
@@ -123,14 +117,14 @@ function lostArguments(entrypoint: Instruction): Hit | undefined {
     if (text.startsWith('[')) {
       return {
         line,
-        message: 'ENTRYPOINT looks like exec form but is not a valid JSON array of strings (single quotes?), so Docker runs it through /bin/sh -c, which drops the part id argument and CMD',
+        message: 'ENTRYPOINT looks like exec form but is not a valid JSON array of strings (single quotes?), so Docker runs it through /bin/sh -c, which ignores CMD and any arguments',
         fix: 'write a JSON array with double quotes: ENTRYPOINT ["/grader/run.sh"]',
       };
     }
     const simple = !/[|&;<>()$`\\"'*?~=]/.test(text);
     return {
       line,
-      message: `ENTRYPOINT ${text} is in shell form: Docker runs it as /bin/sh -c '${text}', which drops the arguments (the part id, left only in $partId) and CMD`,
+      message: `ENTRYPOINT ${text} is in shell form: Docker runs it as /bin/sh -c '${text}', which ignores ${cmd === undefined ? '' : `the CMD (line ${lineOf(cmd)}) and `}any arguments (gradebox grade local … -- ARGS, or the command-line parameters Coursera's v1 graders got); the part id still arrives in $partId`,
       fix: simple ? `use exec form: ENTRYPOINT ${jsonArray(words)}` : 'move the command into a script and use exec form: ENTRYPOINT ["/grader/run.sh"]',
     };
   }
@@ -142,7 +136,7 @@ function lostArguments(entrypoint: Instruction): Hit | undefined {
   if (/\$\{?[@*0-9]/.test(script)) return undefined;
   return {
     line,
-    message: `ENTRYPOINT runs ${posix.basename(program)} -c ${JSON.stringify(script)}, which ignores the arguments after it: the part id becomes $0 and is never used`,
+    message: `ENTRYPOINT runs ${posix.basename(program)} -c ${JSON.stringify(script)}, which ignores the arguments after it: CMD or arguments given to the grader become $0, $1, … and are never used`,
     fix: `call the grader directly, or pass them on: ${jsonArray([program, '-c', `${script} "$@"`, 'sh'])}`,
   };
 }
@@ -155,7 +149,7 @@ export const gradescopeEntrypoint: LintRule = {
   fix: 'nothing to do if intended; put the grading in /autograder/run_autograder',
   check: (file) => {
     const detected = gradescopeLine(file);
-    const entrypoint = effectiveEntrypoint(file);
+    const { entrypoint } = imageCommand(file);
     if (detected === undefined || entrypoint === undefined) return [];
     return [{
       line: lineOf(entrypoint),

@@ -1,5 +1,6 @@
+import { posix } from 'node:path';
 import type { PropertyInstruction } from 'dockerfile-ast';
-import { lineOf, ofKind } from '../dockerfile-model.ts';
+import { copyOperands, lineOf, ofKind } from '../dockerfile-model.ts';
 import type { LintRule } from '../finding.ts';
 
 // Name words that mark a credential. KEY alone is too common (GPG_KEY in the python images is a
@@ -37,4 +38,24 @@ export const secretInArg: LintRule = {
   check: (file) => ofKind(file.instructions, 'ARG').flatMap((arg) => (arg as PropertyInstruction).getProperties()
     .filter((p) => isSecretName(p.getName()))
     .map((p) => ({ line: lineOf(p), message: `ARG ${p.getName()} looks like a secret: build arguments show in build logs and caches, and in docker history when a RUN uses them` }))),
+};
+
+// Private key files by their usual names: ssh-keygen's defaults, GitHub's "deploy key", PEM files.
+const KEY_FILE = /^(id_(rsa|dsa|ecdsa|ed25519)(_sk)?|[\w.-]*deploy[_-]?key[\w.-]*|[\w.-]+\.pem)$/i;
+
+/** GB062: a private SSH key copied into the image, as Gradescope's deploy-key sample does for a `git pull` while grading. */
+export const keyInImage: LintRule = {
+  id: 'GB062',
+  severity: 'warning',
+  title: 'a private key (id_rsa, deploy_key, *.pem) copied into the image',
+  fix: 'clone at build time with RUN --mount=type=ssh (docker build --ssh default) and keep keys out of the image',
+  check: (file) => file.finalImage.filter((i) => i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD').flatMap((instruction) => {
+    const operands = copyOperands(instruction);
+    if (operands === undefined) return [];
+    const key = [...operands.sources, operands.destination].map((p) => posix.basename(p)).find((name) => KEY_FILE.test(name));
+    return key === undefined ? [] : [{
+      line: operands.line,
+      message: `${instruction.getKeyword()} puts a private key (${key}) in the image, readable by anyone who has it; and graders have no network while grading, so it cannot serve a git pull or ssh then`,
+    }];
+  }),
 };
