@@ -9,7 +9,7 @@ import { parseImageConfig } from './image-config.ts';
 import type { ImportProgress, SourceContext } from './image-source.ts';
 import { ImportIndex } from './import-index.ts';
 import { RootfsCache, type RootfsOptions } from './rootfs-cache.ts';
-import { detectSource } from './sources/detect-source.ts';
+import { inputFingerprints } from './input-fingerprint.ts';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -45,13 +45,16 @@ export class ImageStore {
   async import(ref: string, opts: ImportOptions = {}): Promise<ImageRecord> {
     const progress = opts.onProgress ?? (() => undefined);
     progress({ phase: 'detect', done: 0 });
+    // An unchanged input is known by its fingerprint alone: nothing is opened, no source loaded.
+    for (const fingerprint of await inputFingerprints(ref)) {
+      const known = await this.#known(fingerprint);
+      if (known !== undefined) return known;
+    }
+    const { detectSource } = await import('./sources/detect-source.ts');
     const source = await detectSource(ref);
     const fingerprint = await source.fingerprint();
-    if (fingerprint !== undefined) {
-      const id = await this.#imports.lookup(fingerprint);
-      const known = id === undefined ? undefined : await this.get(id);
-      if (known && (await this.#hasBlobs(known))) return known;
-    }
+    const known = fingerprint === undefined ? undefined : await this.#known(fingerprint);
+    if (known !== undefined) return known;
 
     const ctx: SourceContext = { blobs: this.blobs, signal: opts.signal, progress };
     const fetched = await source.fetch(ctx);
@@ -87,6 +90,13 @@ export class ImageStore {
   /** The host path of the image's unpacked root filesystem (read-only by convention), unpacking it once. */
   async rootfs(image: ImageRecord, opts: RootfsOptions = {}): Promise<string> {
     return this.#rootfs.get(image, opts);
+  }
+
+  /** The image an input with `fingerprint` imported to, if it is still whole in the store. */
+  async #known(fingerprint: string): Promise<ImageRecord | undefined> {
+    const id = await this.#imports.lookup(fingerprint);
+    const known = id === undefined ? undefined : await this.get(id);
+    return known !== undefined && (await this.#hasBlobs(known)) ? known : undefined;
   }
 
   #recordPath(id: string): string {

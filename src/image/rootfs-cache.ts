@@ -7,7 +7,6 @@ import { withFileLock } from './file-lock.ts';
 import { ImageError, type ImageRecord } from './image.ts';
 import type { ImportProgress } from './image-source.ts';
 import { hostId, sandboxIdRange, type IdRange } from '../sandbox/id-range.ts';
-import { unpackLayer } from './unpack-layer.ts';
 import type { OwnerIds } from './write-entry.ts';
 
 export interface RootfsOptions {
@@ -94,6 +93,7 @@ export class RootfsCache {
         throw new ImageError(`image ${image.id}: layer blob ${layer.digest} is missing from the store; import the image again`);
       }
       const what = `image ${image.id} layer ${i + 1}/${total} (${layer.digest})`;
+      const { unpackLayer } = await import('./unpack-layer.ts');
       const result = await unpackLayer(this.#blobs.path(layer.digest), root, { diffId: layer.diffId, what, signal: opts.signal, ids: this.#ids });
       warnings.push(...result.warnings);
     }

@@ -1,4 +1,4 @@
-import { DockerSandbox } from './docker/docker-sandbox.ts';
+import type { DockerSandbox } from './docker/docker-sandbox.ts';
 import type { ImageArchiveSource } from './docker/image-loading.ts';
 import { ROOT_PLACES, type ImageTree, type ImageTreeEntry } from './docker/writable-spots.ts';
 import { OciSandbox } from './oci/oci-sandbox.ts';
@@ -29,7 +29,8 @@ export { ROOT_STAND_IN } from './docker/run-plan.ts';
  * when neither works, the error gives the oci reason first, then docker's.
  */
 export async function openSandbox(backend: SandboxBackend, stateDir: string, options: OpenSandboxOptions = {}): Promise<Sandbox> {
-  const docker = (): DockerSandbox => new DockerSandbox({
+  // Loaded only when used: most runs are oci's, and the docker backend is a module tree of its own.
+  const docker = async (): Promise<DockerSandbox> => new (await import('./docker/docker-sandbox.ts')).DockerSandbox({
     stateDir,
     ...(options.imageArchive ? { imageArchive: options.imageArchive } : {}),
     ...(options.imageTree ? { imageTree: options.imageTree } : {}),
@@ -43,7 +44,7 @@ export async function openSandbox(backend: SandboxBackend, stateDir: string, opt
       const oci = new OciSandbox({ stateDir, runtime: 'auto' });
       const ociProblem = await oci.runtime().then(() => undefined, (error: unknown) => error as Error);
       if (ociProblem === undefined) return oci;
-      const fallback = docker();
+      const fallback = await docker();
       const dockerProblem = await fallback.daemon().then(() => undefined, (error: unknown) => error as Error);
       if (dockerProblem === undefined) return fallback;
       throw new SandboxError(

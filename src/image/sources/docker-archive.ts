@@ -3,7 +3,8 @@ import { sniffCompression } from '../compression.ts';
 import { ImageError, type LayerRecord } from '../image.ts';
 import type { FetchedImage, ImageSource, SourceContext } from '../image-source.ts';
 import { readTarArchive, type ArchiveFiles } from './archive-files.ts';
-import { fileFingerprint, openTarFile } from './tar-file.ts';
+import { fileFingerprint } from '../input-fingerprint.ts';
+import { openTarFile } from './tar-file.ts';
 
 const MEDIA_TYPES = {
   none: 'application/vnd.docker.image.rootfs.diff.tar',

@@ -4,7 +4,8 @@ import { digestHex, isDigest } from '../digest.ts';
 import { ImageError, type LayerRecord } from '../image.ts';
 import type { FetchedImage, ImageSource, SourceContext } from '../image-source.ts';
 import { directoryArchive, readTarArchive, type ArchiveFiles } from './archive-files.ts';
-import { fileFingerprint, openTarFile } from './tar-file.ts';
+import { fileFingerprint } from '../input-fingerprint.ts';
+import { openTarFile } from './tar-file.ts';
 
 interface Descriptor {
   mediaType?: string;

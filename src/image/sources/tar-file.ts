@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ByteSource } from '../blob-store.ts';
 import { decompressor, sniffCompression } from '../compression.ts';
 import { ImageError } from '../image.ts';
@@ -37,12 +37,6 @@ export async function peekTar(file: string): Promise<ArchiveFormat> {
     if (err !== stop) throw err;
   }
   return found;
-}
-
-/** A key that changes when the file (or directory) may have changed, for the import cache. */
-export async function fileFingerprint(kind: string, file: string): Promise<string> {
-  const st = await stat(file);
-  return [kind, await realpath(file), st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join('\0');
 }
 
 function formatOf(name: string): ArchiveFormat {
