@@ -6,17 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir, totalmem } from 'node:os';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
-import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
-import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { testDocker } from '../support/docker-test.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
+import { makeCliHome, type CliHome } from '../support/cli-home.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 const MiB = 1024 * 1024;
@@ -29,24 +28,11 @@ if (docker === undefined) describe.skip(`inspect on the docker backend: ${'reaso
 
 let work: string;
 let home: string;
-let scopes: LeftoverScope[];
-/** What sessions of either backend left: processes, mounts, cgroups and runtime state, and the docker runs' containers and volumes. */
-async function leftovers(): Promise<string[]> {
-  const found = await Promise.all(scopes.map((scope) => snapshotLeftovers(scope)));
-  if (docker !== undefined) found.push(await dockerLeftovers(docker, join(home, 'sandbox')));
-  return found.flat();
-}
+let leftovers: CliHome['leftovers'];
 
 beforeAll(async () => {
   assertBuildIsFresh();
-  work = await mkdtemp(join(tmpdir(), 'gradebox-inspect-pipe-test-'));
-  home = join(work, 'home');
-  await mkdir(home);
-  const stateDir = join(home, 'sandbox');
-  scopes = [
-    ...ociHomeScopes(home),
-    { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
-  ];
+  ({ work, home, leftovers } = await makeCliHome('gradebox-inspect-pipe-test-', docker));
 });
 afterEach(async () => {
   expect(await leftovers()).toEqual([]);

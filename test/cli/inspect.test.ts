@@ -8,20 +8,19 @@
  * Piped stdin, flags and errors: inspect-pipe.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
 import { OciSandbox } from '../../src/sandbox/oci/oci-sandbox.ts';
-import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
-import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { testDocker } from '../support/docker-test.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT } from '../support/run-cli.ts';
 import { TmuxSession } from '../support/tmux.ts';
 import { testImage } from '../support/test-image.ts';
 import { isAlive } from '../../src/util/is-alive.ts';
+import { makeCliHome, type CliHome } from '../support/cli-home.ts';
 
 const GOOD_SUMS = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
 
@@ -48,24 +47,11 @@ else describe.skip(`gradebox inspect on a terminal (docker): ${'reason' in daemo
 
 let work: string;
 let home: string;
-let scopes: LeftoverScope[];
-/** What sessions of either backend left: processes, mounts, cgroups and runtime state, and the docker runs' containers and volumes. */
-async function leftovers(): Promise<string[]> {
-  const found = await Promise.all(scopes.map((scope) => snapshotLeftovers(scope)));
-  if (docker !== undefined) found.push(await dockerLeftovers(docker, join(home, 'sandbox')));
-  return found.flat();
-}
+let leftovers: CliHome['leftovers'];
 
 beforeAll(async () => {
   assertBuildIsFresh();
-  work = await mkdtemp(join(tmpdir(), 'gradebox-inspect-test-'));
-  home = join(work, 'home');
-  await mkdir(home);
-  const stateDir = join(home, 'sandbox');
-  scopes = [
-    ...ociHomeScopes(home),
-    { stateDir: home, idPrefix: runPrefix(stateDir), stateSubdirs: [] },
-  ];
+  ({ work, home, leftovers } = await makeCliHome('gradebox-inspect-test-', docker));
 });
 
 afterAll(async () => {

@@ -19,18 +19,16 @@
  * Gradescope runs graders as root and Coursera as an unprivileged user: gradebox runs the first as
  * root in a user namespace, the second as uid 1000.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
-import { runPrefix } from '../../src/sandbox/docker/run-name.ts';
-import { dockerLeftovers, testDocker } from '../support/docker-test.ts';
-import { ociHomeScopes, snapshotLeftovers, type LeftoverScope } from '../support/leftovers.ts';
+import { testDocker } from '../support/docker-test.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
+import { makeCliHome, type CliHome } from '../support/cli-home.ts';
 
 const SUBMISSIONS = join(REPO_ROOT, 'test', 'fixtures', 'submissions');
 /** The answer key's marker in gradescope-runas-student's protected tests/cases.json. */
@@ -47,20 +45,11 @@ if (docker === undefined) describe.skip(`real graders on the docker backend: ${'
 
 let work: string;
 let home: string;
-let scopes: LeftoverScope[];
-
-async function leftovers(): Promise<string[]> {
-  const found = await Promise.all(scopes.map((scope) => snapshotLeftovers(scope)));
-  if (docker !== undefined) found.push(await dockerLeftovers(docker, join(home, 'sandbox')));
-  return found.flat();
-}
+let leftovers: CliHome['leftovers'];
 
 beforeAll(async () => {
   assertBuildIsFresh();
-  work = await mkdtemp(join(tmpdir(), 'gradebox-real-graders-'));
-  home = join(work, 'home');
-  await mkdir(home);
-  scopes = [...ociHomeScopes(home), { stateDir: home, idPrefix: runPrefix(join(home, 'sandbox')), stateSubdirs: [] }];
+  ({ work, home, leftovers } = await makeCliHome('gradebox-real-graders-', docker));
 });
 afterEach(async () => {
   expect(await leftovers()).toEqual([]);
