@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { isAlive } from '../../src/util/is-alive.ts';
 
 const run = promisify(execFile);
 
@@ -116,8 +117,17 @@ export class TmuxSession {
     return Number(children[0]);
   }
 
-  /** Ends the server, which closes the terminal: the program gets SIGHUP, as when a window is closed. */
+  /**
+   * Ends the server, which closes the terminal: the program gets SIGHUP, as when a window is
+   * closed. Resolves once the server and the pane's shell are gone (under load they linger a
+   * moment, and a leftovers check right after would count them).
+   */
   async kill(): Promise<void> {
+    const pids = await this.tmux('display-message', '-p', '-t', 'main', '#{pid} #{pane_pid}').then(
+      (text) => text.trim().split(' ').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0),
+      () => [],
+    );
     await this.tmux('kill-server').catch(() => undefined);
+    for (let i = 0; i < 200 && pids.some(isAlive); i++) await sleep(50);
   }
 }
