@@ -29,6 +29,7 @@ import { testDocker } from '../support/docker-test.ts';
 import { assertBuildIsFresh, cliEnv, GRADEBOX_BIN, REPO_ROOT, runCli, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
 import { makeCliHome, type CliHome } from '../support/cli-home.ts';
+import { ROOT_STAND_IN } from '../../src/sandbox/open-sandbox.ts';
 
 const SUBMISSIONS = join(REPO_ROOT, 'test', 'fixtures', 'submissions');
 /** The answer key's marker in gradescope-runas-student's protected tests/cases.json. */
@@ -271,9 +272,11 @@ describe.each(backends)('inspect on %s: the user and layout the platform gives',
     expect(result.code, result.stderr).toBe(0);
   });
 
-  it('coursera-r: uid 1000 in /, the Coursera layout', { timeout: SLOW }, async () => {
-    const result = await inspect(backend, 'coursera-r', 'id -u; pwd; stat -c "%u %a" /shared /grader; Rscript -e "cat(R.version.string)"\n');
-    expect(result.stdout).toMatch(/^1000\n\/\n1000 755\n0 777\nR version 4\.2\.\d /);
+  it('coursera-r: uid 1000 in / (on docker its stand-in, which links to /), the Coursera layout', { timeout: SLOW }, async () => {
+    const result = await inspect(backend, 'coursera-r', 'id -u; pwd; stat -c "%u %a" /shared /grader; ls grader >/dev/null && touch Rplots.pdf && echo writable; Rscript -e "cat(R.version.string)"\n');
+    const cwd = backend === 'docker' ? ROOT_STAND_IN : '/';
+    expect(result.stdout).toMatch(new RegExp(`^1000\\n${cwd.replace(/\./g, '\\.')}\\n1000 755\\n0 777\\nwritable\\nR version 4\\.2\\.\\d `));
+    if (backend === 'docker') expect(result.stderr).toContain(`the session works in ${ROOT_STAND_IN}`);
     expect(result.code, result.stderr).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Migration 0003 on a database that already holds queued jobs: their owner and course come from
+ * Migration 0006 on a database that already holds queued jobs: their owner and course come from
  * their submissions, and `queue_owners` counts them, so the fair claim sees them at once.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,7 @@ async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<Unmigrate
   return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
 }
 
-describe.each(['sqlite', 'postgres'] as const)('migration 0003 on %s', (dialect) => {
+describe.each(['sqlite', 'postgres'] as const)('migration 0006 on %s', (dialect) => {
   it('gives jobs queued before it their owner and course, and counts them per owner', async () => {
     const unmigrated = await openUnmigrated(dialect);
     const { opened, schema } = unmigrated;
@@ -57,7 +57,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0003 on %s', (dialect)
         await sql`insert into queue_jobs (id, priority, cpus, memory_mib, enqueued_at, not_before, attempts) values (${id}, 0, 1, 1024, ${at}, ${at}, 0)`.execute(db);
       }
 
-      expect(await migrateToLatest(db, { schema })).toContain('0003-fair-queue-owners-and-limits');
+      expect(await migrateToLatest(db, { schema })).toContain('0006-fair-queue-owners-and-limits');
       const jobs = await db.selectFrom('queue_jobs').select(['id', 'owner', 'course']).orderBy('id').execute();
       expect(jobs).toEqual([
         { id: 'job_1', owner: 'alan', course: 'cs101' },
