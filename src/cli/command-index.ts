@@ -108,8 +108,14 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   {
     name: 'assignments',
     term: 'assignments [options] <course>',
-    summary: 'List a course\'s assignments: deadline, parts with points, and each part\'s published and draft grader',
+    summary: 'List a course\'s assignments: deadline, late policy, cutoff, submission limits, parts with points, and each part\'s published and draft grader',
     load: async () => (await import('./commands/assignments.ts')).assignmentsCommand(),
+  },
+  {
+    name: 'extensions',
+    term: 'extensions [options] <course> <assignment>',
+    summary: 'List an assignment\'s extensions; staff grant (--grant LOGIN --until TIME) or revoke (--revoke LOGIN) them',
+    load: async () => (await import('./commands/extensions.ts')).extensionsCommand(),
   },
   {
     name: 'apply',

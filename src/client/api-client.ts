@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
-  ApiToken, ApplyChange, Assignment, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion, IssuedToken, Role, Scope, Submission, User,
+  ApiToken, ApplyChange, Assignment, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol, GraderVersion, IssuedToken, LateStatus, Role, Scope,
+  Submission, User,
 } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
 
@@ -138,6 +139,25 @@ export class ApiClient {
 
   assignment(course: string, assignment: string): Promise<Assignment> {
     return this.#json('GET', `/api/courses/${seg(course)}/assignments/${seg(assignment)}`);
+  }
+
+  /** Staff: every extension of the assignment; students: their own. */
+  async extensions(course: string, assignment: string): Promise<Extension[]> {
+    return (await this.#json<{ extensions: Extension[] }>('GET', `${assignmentPath(course, assignment)}/extensions`)).extensions;
+  }
+
+  /** Staff with `manage`: gives `login` their own deadline, `until` (a time with a zone). */
+  grantExtension(course: string, assignment: string, login: string, until: string): Promise<Extension> {
+    return this.#json('PUT', `${assignmentPath(course, assignment)}/extensions/${seg(login)}`, { json: { until } });
+  }
+
+  revokeExtension(course: string, assignment: string, login: string): Promise<Extension> {
+    return this.#json('DELETE', `${assignmentPath(course, assignment)}/extensions/${seg(login)}`);
+  }
+
+  /** The penalty a submission now would get (the caller's own, or staff: `login`'s), and whether it would be refused. */
+  lateStatus(course: string, assignment: string, login?: string): Promise<LateStatus> {
+    return this.#json('GET', `${assignmentPath(course, assignment)}/late-status${login === undefined ? '' : `?login=${seg(login)}`}`);
   }
 
   async apply(file: CourseFile, options: { dryRun: boolean; prune: boolean }): Promise<ApplyChange[]> {
@@ -308,6 +328,10 @@ function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
+function assignmentPath(course: string, assignment: string): string {
+  return `/api/courses/${seg(course)}/assignments/${seg(assignment)}`;
+}
+
 function partPath(course: string, assignment: string, part: string): string {
-  return `/api/courses/${seg(course)}/assignments/${seg(assignment)}/parts/${seg(part)}`;
+  return `${assignmentPath(course, assignment)}/parts/${seg(part)}`;
 }

@@ -58,6 +58,20 @@ export interface AssignmentsTable {
   max_submissions: number | null;
   /** Seconds a student must wait between two submissions (null: none). */
   min_interval_seconds: number | null;
+  /** JSON of a `LatePolicy` (null: no penalty). */
+  late_policy: string | null;
+  /** When students' submissions stop being accepted (null: never). */
+  cutoff: string | null;
+}
+
+/** A student's own deadline on an assignment. */
+export interface ExtensionsTable {
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  until: string;
+  granted_by: string;
+  granted_at: string;
 }
 
 export interface PartsTable {
@@ -196,6 +210,7 @@ export interface Database {
   memberships: MembershipsTable;
   assignments: AssignmentsTable;
   parts: PartsTable;
+  extensions: ExtensionsTable;
   grader_versions: GraderVersionsTable;
   course_images: CourseImagesTable;
   submissions: SubmissionsTable;
@@ -219,6 +234,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'grader_versions',
   'course_images',
   'parts',
+  'extensions',
   'assignments',
   'memberships',
   'courses',

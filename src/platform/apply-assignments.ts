@@ -4,6 +4,8 @@ import type { DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
+import { describeLatePolicy, type LatePolicy } from './late-policy.ts';
+import { decodeLatePolicy, encodeLatePolicy } from './late-rule.ts';
 import type { ApplyChange } from './model.ts';
 
 interface Options {
@@ -16,13 +18,33 @@ function differences(pairs: Array<[string, unknown, unknown]>): string[] {
   return pairs.filter(([, a, b]) => a !== b).map(([name]) => name);
 }
 
-/** `at most 5 submissions, one per 60 s` for a created assignment's change line; undefined without limits. */
-function limitsDetail({ maxSubmissions, minIntervalSeconds }: CourseFileAssignment): string | undefined {
-  const parts = [
+/**
+ * A created assignment's change line: `at most 5 submissions, one per 60 s; late: 10% off per day
+ * late; cutoff 2026-03-05T23:59:00.000Z`; undefined without limits or late rules.
+ */
+function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff }: CourseFileAssignment): string | undefined {
+  const limits = [
     ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'}`]),
     ...(minIntervalSeconds === null ? [] : [`one per ${minIntervalSeconds} s`]),
   ];
-  return parts.length === 0 ? undefined : parts.join(', ');
+  const parts = [
+    ...(limits.length === 0 ? [] : [limits.join(', ')]),
+    ...(latePolicy === null ? [] : [`late: ${describeLatePolicy(latePolicy)}`]),
+    ...(cutoff === null ? [] : [`cutoff ${cutoff}`]),
+  ];
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/** Late rules that changed, old → new, so the preview shows what students will get. */
+function lateChanges(have: Selectable<AssignmentsTable>, assignment: CourseFileAssignment): string[] {
+  const policy = encodeLatePolicy(assignment.latePolicy);
+  const changes: string[] = [];
+  if (have.late_policy !== policy) {
+    const show = (p: LatePolicy | null): string => (p === null ? 'none' : describeLatePolicy(p));
+    changes.push(`latePolicy: ${show(decodeLatePolicy(have.late_policy))} → ${show(assignment.latePolicy)}`);
+  }
+  if (have.cutoff !== assignment.cutoff) changes.push(`cutoff: ${have.cutoff ?? 'none'} → ${assignment.cutoff ?? 'none'}`);
+  return changes;
 }
 
 function refuse(target: string, what: string, count: number): never {
@@ -123,12 +145,14 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       deadline: assignment.deadline,
       max_submissions: assignment.maxSubmissions,
       min_interval_seconds: assignment.minIntervalSeconds,
+      late_policy: encodeLatePolicy(assignment.latePolicy),
+      cutoff: assignment.cutoff,
       position,
     };
     if (!have) {
       await tx.insertInto('assignments').values({ course_id: courseId, id: assignment.id, created_at: options.now, ...values }).execute();
-      const limits = limitsDetail(assignment);
-      changes.push({ action: 'create', kind: 'assignment', target, ...(limits === undefined ? {} : { detail: limits }) });
+      const detail = createdDetail(assignment);
+      changes.push({ action: 'create', kind: 'assignment', target, ...(detail === undefined ? {} : { detail }) });
     } else {
       const changed = differences([
         ['title', have.title, assignment.title],
@@ -136,7 +160,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['maxSubmissions', have.max_submissions, assignment.maxSubmissions],
         ['minIntervalSeconds', have.min_interval_seconds, assignment.minIntervalSeconds],
         ['order', have.position, position],
-      ]);
+      ]).concat(lateChanges(have, assignment));
       if (changed.length > 0) {
         await tx.updateTable('assignments').set(values).where('course_id', '=', courseId).where('id', '=', assignment.id).execute();
       }

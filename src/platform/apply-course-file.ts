@@ -9,6 +9,7 @@ import type { DbTransaction } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { applyAssignments } from './apply-assignments.ts';
+import { applyExtensions } from './apply-extensions.ts';
 import { applyMembers } from './apply-members.ts';
 import type { PlatformContext } from './context.ts';
 import { parseCourseFile, type NormalizedCourseFile } from './course-file.ts';
@@ -53,7 +54,10 @@ export async function applyCourseFile(
     return await runInTransaction(ctx.db, async (tx) => {
       const changes = [await applyCourse(tx, actor, file, now)];
       if (file.members) changes.push(...(await applyMembers(tx, actor, file.course.id, file.members, { prune, now })));
-      if (file.assignments) changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now })));
+      if (file.assignments) {
+        changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now })));
+        changes.push(...(await applyExtensions(tx, file.course.id, file.assignments, { prune, now, grantedBy: actor.login })));
+      }
       if (options.dryRun === true) throw new DryRunDone(changes);
       return changes;
     });

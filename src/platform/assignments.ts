@@ -2,6 +2,7 @@
 import type { DbExecutor } from '../db/database.ts';
 import type { PlatformContext } from './context.ts';
 import { NotFound } from './errors.ts';
+import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
 import { graderVersionFromRow } from './rows.ts';
@@ -48,6 +49,8 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     deadline: a.deadline,
     maxSubmissions: a.max_submissions,
     minIntervalSeconds: a.min_interval_seconds,
+    latePolicy: decodeLatePolicy(a.late_policy),
+    cutoff: a.cutoff,
     createdAt: a.created_at,
     parts: parts
       .filter((p) => p.assignment_id === a.id)

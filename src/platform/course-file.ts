@@ -1,11 +1,13 @@
 /**
  * Checks a course file (`gradebox apply course.yaml`, sent as JSON) and normalises it: defaults
- * filled in, deadlines as ISO-8601 UTC, absent submission limits as null. Every fault is reported at once, each with its path in the
+ * filled in, times as ISO-8601 UTC, absent submission limits and late rules as null. Every fault is reported at once, each with its path in the
  * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
  */
+import { checkLateRules, type CourseFileLateRules } from './course-file-late.ts';
 import { InvalidInput } from './errors.ts';
 import { ROLES, SUBMISSION_LIMIT_RANGES, type Role, type SubmissionLimits } from './model.ts';
 import { nameProblem, type NameKind } from './names.ts';
+import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
 
 export interface CourseFilePart {
   id: string;
@@ -13,7 +15,7 @@ export interface CourseFilePart {
   points: number;
 }
 
-export interface CourseFileAssignment extends SubmissionLimits {
+export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules {
   id: string;
   title: string;
   deadline: string | null;
@@ -34,8 +36,8 @@ export interface NormalizedCourseFile {
   assignments: CourseFileAssignment[] | undefined;
 }
 
-const DEADLINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_TITLE = 200;
+const ASSIGNMENT_KEYS = ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'latePolicy', 'cutoff', 'extensions', 'parts'];
 const MAX_PROBLEMS_IN_MESSAGE = 5;
 
 type Rec = Record<string, unknown>;
@@ -83,12 +85,12 @@ class Checker {
     return value.trim();
   }
 
-  deadline(value: unknown, path: string): string | null {
+  /** A time with a zone (deadline, cutoff) as ISO UTC, or null when absent. */
+  time(value: unknown, path: string): string | null {
     if (value === undefined || value === null) return null;
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
-    if (typeof value === 'string' && DEADLINE.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
-    this.fault(path, `${JSON.stringify(value)} is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00`);
-    return null;
+    const time = parseZonedTime(value);
+    if (time === undefined) this.fault(path, zonedTimeProblem(value));
+    return time ?? null;
   }
 
   /** A whole number in `range`, or null when absent. */
@@ -145,20 +147,23 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
           };
         });
   if (members) c.unique(members.map((m) => m.login), 'members', 'member');
+  const students = members && new Set(members.filter((m) => m.role === 'student').map((m) => m.login));
 
   const assignments =
     file.assignments === undefined
       ? undefined
       : c.list(file.assignments, 'assignments').map((raw, i) => {
-          const a = c.record(raw, `assignments[${i}]`, ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'parts']) ?? {};
+          const a = c.record(raw, `assignments[${i}]`, ASSIGNMENT_KEYS) ?? {};
           const id = c.name('assignment', a.id, `assignments[${i}].id`);
+          const deadline = c.time(a.deadline, `assignments[${i}].deadline`);
           return {
             id,
             title: c.title(a.title, `assignments[${i}].title`),
-            deadline: c.deadline(a.deadline, `assignments[${i}].deadline`),
+            deadline,
             maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
             minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),
+            ...checkLateRules((path, message) => c.fault(path, message), a, `assignments[${i}]`, deadline, students),
           };
         });
   if (assignments) c.unique(assignments.map((a) => a.id), 'assignments', 'assignment');

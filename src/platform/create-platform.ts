@@ -9,7 +9,9 @@ import { applyCourseFile } from './apply-course-file.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { PlatformContext } from './context.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
+import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
+import { getLateStatus } from './late-status.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
@@ -55,6 +57,10 @@ export function createPlatform(options: PlatformOptions): Platform {
     applyCourseFile: (actor, file, applyOptions) => applyCourseFile(ctx, actor, file, applyOptions),
     listAssignments: (actor, courseId) => listAssignments(ctx, actor, courseId),
     getAssignment: (actor, courseId, assignmentId) => getAssignment(ctx, actor, courseId, assignmentId),
+    listExtensions: (actor, courseId, assignmentId) => listExtensions(ctx, actor, courseId, assignmentId),
+    grantExtension: (actor, courseId, assignmentId, login, until) => grantExtension(ctx, actor, courseId, assignmentId, login, until),
+    revokeExtension: (actor, courseId, assignmentId, login) => revokeExtension(ctx, actor, courseId, assignmentId, login),
+    getLateStatus: (actor, courseId, assignmentId, login) => getLateStatus(ctx, actor, courseId, assignmentId, login),
     assertCanUpload: (actor, courseId) => assertCanUpload(ctx, actor, courseId),
     recordImageUpload: (actor, courseId, imageId) => recordImageUpload(ctx, actor, courseId, imageId),
     createDraft: (actor, input) => createDraft(ctx, actor, input),

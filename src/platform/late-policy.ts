@@ -88,6 +88,13 @@ export function lateAdjustment(rule: LateRule, at: Date): LateAdjustment {
 
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
 
+/** The policy for people: `more than 10 min late ×0.8, more than 2 d late ×0.6` or `10% off per day late, at least ×0.5`. */
+export function describeLatePolicy(policy: LatePolicy | null): string {
+  if (policy === null) return 'no late penalty';
+  if (policy.kind === 'steps') return policy.steps.map((s) => `more than ${formatDuration(s.afterSeconds)} late ×${s.factor}`).join(', ');
+  return `${policy.percent}% off per ${policy.per} late${policy.floor > 0 ? `, at least ×${policy.floor}` : ''}`;
+}
+
 const DURATION = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$/;
 const DURATION_SECONDS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 };
 

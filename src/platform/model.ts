@@ -4,6 +4,7 @@
  * the same shapes; the CLI's client reads them.
  */
 import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
+import type { LatePolicy } from './late-policy.ts';
 
 export type Role = 'instructor' | 'ta' | 'student';
 export const ROLES: readonly Role[] = ['instructor', 'ta', 'student'];
@@ -82,13 +83,17 @@ export interface Part {
   draft: GraderVersion | null;
 }
 
-/** With its submission limits (staff are exempt). */
+/** With its submission limits (staff are exempt) and late rules. */
 export interface Assignment extends SubmissionLimits {
   courseId: string;
   /** Slug, unique in its course. */
   id: string;
   title: string;
   deadline: string | null;
+  /** How much of a grade late work keeps (src/platform/late-policy.ts); null: no penalty. */
+  latePolicy: LatePolicy | null;
+  /** After it (moved by a student's extension) students' submissions are refused; null: never. */
+  cutoff: string | null;
   parts: Part[];
   createdAt: string;
 }
@@ -234,15 +239,56 @@ export interface CourseFile {
     maxSubmissions?: number | null;
     /** Seconds each student waits between two submissions; absent or null: none. */
     minIntervalSeconds?: number | null;
+    /** Needs a deadline. Durations as `10m`, `2d` or seconds; factors 0–1. */
+    latePolicy?: { steps: Array<{ after: string | number; factor: number }> } | { percent: number; per: 'hour' | 'day'; floor?: number } | null;
+    /** When students' submissions stop being accepted; not before the deadline. */
+    cutoff?: string | null;
+    /** Per-student deadlines; absent: extensions are left as they are. */
+    extensions?: Array<{ student: string; until: string }> | null;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
+}
+
+/** A student's own deadline on one assignment, set by staff or the course file. */
+export interface Extension {
+  courseId: string;
+  assignmentId: string;
+  login: string;
+  /** The student's deadline; their cutoff moves by as much as their deadline did. */
+  until: string;
+  grantedBy: string;
+  grantedAt: string;
+}
+
+/** Where a student stands on an assignment's late rules at a moment (`at`, usually now). */
+export interface LateStatus {
+  courseId: string;
+  assignmentId: string;
+  login: string;
+  at: string;
+  /** The assignment's deadline. */
+  deadline: string | null;
+  /** The student's extension, if staff granted one. */
+  extendedTo: string | null;
+  /** The deadline that holds for this student: the extension when it is later than the deadline. */
+  dueAt: string | null;
+  /** The cutoff that holds for this student (moved by the extension); null: none. */
+  cutoff: string | null;
+  latePolicy: LatePolicy | null;
+  secondsLate: number;
+  /** What a grade of work counted at `at` is multiplied by. */
+  factor: number;
+  /** For people: `on time`, `3 h late: more than 10 min late ×0.8`… */
+  rule: string;
+  /** Past the cutoff: a submission now is refused (staff are exempt). */
+  refused: boolean;
 }
 
 /** One change `apply` made (or, with dryRun, would make). */
 export interface ApplyChange {
   action: 'create' | 'update' | 'remove' | 'unchanged';
-  kind: 'course' | 'member' | 'assignment' | 'part';
-  /** e.g. `cs101`, `cs101/alice`, `cs101/hw1`, `cs101/hw1/p1`. */
+  kind: 'course' | 'member' | 'assignment' | 'part' | 'extension';
+  /** e.g. `cs101`, `cs101/alice`, `cs101/hw1`, `cs101/hw1/p1`, `cs101/hw1/alice` (an extension). */
   target: string;
   detail?: string;
 }

@@ -19,12 +19,14 @@ import type {
   Assignment,
   Course,
   CourseFile,
+  Extension,
   GraderLimitRanges,
   GraderProtocol,
   GraderVersion,
   GradingJob,
   IssuedToken,
   JobPriority,
+  LateStatus,
   Member,
   Role,
   Scope,
@@ -99,6 +101,16 @@ export interface Platform {
   applyCourseFile(actor: Actor, file: CourseFile, options?: { dryRun?: boolean; prune?: boolean }): Promise<ApplyChange[]>;
   listAssignments(actor: Actor, courseId: string): Promise<Assignment[]>;
   getAssignment(actor: Actor, courseId: string, assignmentId: string): Promise<Assignment>;
+
+  // late rules
+  /** Staff: the assignment's extensions; students: their own. */
+  listExtensions(actor: Actor, courseId: string, assignmentId: string): Promise<Extension[]>;
+  /** Staff with `manage`: gives a student their own deadline (`until`, a time with a zone, after the assignment's). */
+  grantExtension(actor: Actor, courseId: string, assignmentId: string, login: string, until: unknown): Promise<Extension>;
+  /** Staff with `manage`: removes a student's extension; NotFound when they have none. */
+  revokeExtension(actor: Actor, courseId: string, assignmentId: string, login: string): Promise<Extension>;
+  /** Where the caller (staff: or `login`) stands now: deadline, cutoff, extension, the factor and rule a submission now gets. */
+  getLateStatus(actor: Actor, courseId: string, assignmentId: string, login?: string): Promise<LateStatus>;
 
   // graders
   /** Checks the caller may upload to the course (before the image is streamed in). */

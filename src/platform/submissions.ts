@@ -13,6 +13,7 @@ import { newId } from './ids.ts';
 import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile, type SubmissionLimits } from './model.ts';
 import { courseAccess, requireCourseRole, requireScope } from './permissions.ts';
 import type { NewSubmission } from './platform.ts';
+import { checkCutoff } from './submission-cutoff.ts';
 import { checkSubmissionLimits, serializeSubmitter } from './submission-limits.ts';
 import { assembleViews } from './submission-views.ts';
 
@@ -86,14 +87,16 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
 
 /**
  * Checks, before any file is received, that the course and assignment exist and the caller is
- * in the course (NotFound otherwise, as for reading them), and that a student is within the
- * assignment's submission limits (409, or 429 with when to come back); `submit` checks
- * everything again.
+ * in the course (NotFound otherwise, as for reading them), and that a student is before their
+ * cutoff (409 `past-cutoff`) and within the assignment's submission limits (409, or 429 with when
+ * to come back); `submit` checks everything again.
  */
 export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
   const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
   if (access.staff) return;
-  await checkSubmissionLimits(ctx.db, { courseId, assignmentId, login: actor.login }, access.limits, ctx.now());
+  const who = { courseId, assignmentId, login: actor.login };
+  await checkCutoff(ctx.db, who, ctx.now());
+  await checkSubmissionLimits(ctx.db, who, access.limits, ctx.now());
 }
 
 export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
@@ -113,6 +116,7 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
     if (!access.staff) {
       const who = { courseId: input.courseId, assignmentId: input.assignmentId, login: actor.login };
       await serializeSubmitter(tx, who);
+      await checkCutoff(tx, who, ctx.now());
       await checkSubmissionLimits(tx, who, limits, ctx.now());
     }
     const missing = planned.filter((p) => p.grader === undefined).map((p) => p.part.id);

@@ -10,6 +10,7 @@ import type { SubmissionEvents } from '../platform/submission-events.ts';
 import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
 import { graderRoutes } from './api/graders.ts';
+import { lateRuleRoutes } from './api/late-rules.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   }));
   accountRoutes(app, deps.platform);
   courseRoutes(app, deps.platform);
+  lateRuleRoutes(app, deps.platform);
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });
   submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
   await app.ready();

@@ -61,6 +61,10 @@ export const CourseFileBody = Type.Object(
             deadline: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
             maxSubmissions: Type.Optional(Type.Union([Type.Integer({ minimum: MAX_SUBMISSIONS.min, maximum: MAX_SUBMISSIONS.max }), Type.Null()])),
             minIntervalSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: MIN_INTERVAL.min, maximum: MIN_INTERVAL.max }), Type.Null()])),
+            // The late rules are checked by the course file's one checker (src/platform/course-file-late.ts), path by path.
+            latePolicy: Type.Optional(Type.Unknown({ description: '{steps: [{after: "10m", factor: 0.8}, …]} or {percent, per: hour|day, floor}; needs a deadline' })),
+            cutoff: Type.Optional(Type.Unknown({ description: 'a time with a time zone, not before the deadline; null: none' })),
+            extensions: Type.Optional(Type.Unknown({ description: '[{student: LOGIN, until: TIME}]; absent: extensions are left as they are' })),
             parts: Type.Array(
               Type.Object(
                 {
@@ -98,5 +102,12 @@ export const NewGraderBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const ExtensionParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
+export const GrantExtensionBody = Type.Object(
+  { until: Type.String({ maxLength: 64, description: 'the student\'s deadline: a time with a time zone, after the assignment\'s' }) },
+  { additionalProperties: false },
+);
+export const LateStatusQuery = Type.Object({ login: Type.Optional(Login) });
 
 export const SubmissionListQuery = Type.Object({ login: Type.Optional(Login) });

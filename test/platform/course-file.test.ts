@@ -24,7 +24,10 @@ describe('parseCourseFile', () => {
       course: { id: 'cs101', title: 'Intro' },
       members: [{ login: 'sam', displayName: undefined, role: 'student' }],
       assignments: [
-        { id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', maxSubmissions: null, minIntervalSeconds: null, parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }] },
+        {
+          id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', maxSubmissions: null, minIntervalSeconds: null,
+          latePolicy: null, cutoff: null, extensions: undefined, parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }],
+        },
       ],
     });
   });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeLatePolicy, formatDuration } from '../../platform/late-policy.ts';
 import type { Assignment, Part } from '../../platform/model.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTime, table, versionLabel } from '../format-server.ts';
@@ -13,11 +14,13 @@ interface AssignmentsFlags extends ServerFlags {
 /** `gradebox assignments COURSE`: assignments, their parts, points and graders. */
 export function assignmentsCommand(): Command {
   return withServerOption(new Command('assignments'))
-    .description("List a course's assignments: deadline, parts with points, and each part's published and draft grader")
+    .description("List a course's assignments: deadline, late policy, cutoff, submission limits, parts with points, and each part's published and draft grader")
     .argument('<course>', 'course id, as `gradebox courses` lists it')
     .option('--json', 'print {assignments: Assignment[]} as JSON on stdout')
     .addHelpText('after', `
-Students see no drafts. ${SERVER_ENVIRONMENT_HELP.trim()}
+Students see no drafts; their own extension, and the penalty a submission now would get, are
+shown by \`gradebox extensions COURSE ASSIGNMENT\` and \`gradebox submit\`.
+${SERVER_ENVIRONMENT_HELP.trim()}
 
 Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is unreachable or busy.`)
     .action(runAction(async (signal, course: string, flags: AssignmentsFlags) => {
@@ -32,7 +35,20 @@ Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is un
 function formatAssignment(assignment: Assignment): string {
   const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
   const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}\n`;
-  return head + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)]));
+  return head + rules(assignment).map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)]));
+}
+
+/** `late: …; cutoff …` and `limits: …` lines, when the assignment has them. */
+function rules({ deadline, latePolicy, cutoff, maxSubmissions, minIntervalSeconds }: Assignment): string[] {
+  const late = [
+    ...(deadline !== null ? [latePolicy === null ? 'no penalty' : describeLatePolicy(latePolicy)] : []),
+    ...(cutoff !== null ? [`no submissions after ${formatTime(cutoff)}`] : []),
+  ];
+  const limits = [
+    ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'} each`]),
+    ...(minIntervalSeconds === null ? [] : [`one every ${formatDuration(minIntervalSeconds)}`]),
+  ];
+  return [...(late.length === 0 ? [] : [`late: ${late.join('; ')}`]), ...(limits.length === 0 ? [] : [`limits: ${limits.join(', ')} (staff exempt)`])];
 }
 
 function graders(part: Part): string {

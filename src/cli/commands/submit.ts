@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { collectSubmission, submissionForm } from '../../client/submission-files.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { humanBytes } from '../format-server.ts';
+import type { ApiClient } from '../../client/api-client.ts';
+import { formatTime, humanBytes } from '../format-server.ts';
 import { positiveNumber } from '../option-parsers.ts';
 import { reportSubmission } from '../report-submission.ts';
 import { runAction } from '../run-action.ts';
@@ -36,6 +37,9 @@ export function submitCommand(): Command {
 with their paths inside it (./work/src/x.py as src/x.py); symbolic links to files are followed.
 The first line on stdout is the submission id. With --wait the result of each part follows,
 as the server streams it (server-sent events; polled every second when events are unavailable).
+A late submission is announced on stderr first, with the penalty it gets (\`warning: this
+submission is late: 2 h late: more than 10 min late ×0.8 …\`); after the assignment's cutoff
+(moved by your extension, if any) the server refuses it (exit 1).
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:
@@ -44,7 +48,7 @@ Examples:
   gradebox submit cs101 hw1 ./tests/good --author-test --drafts --wait --timeout 600 --json | jq .parts
 
 Exit codes: 0 submitted (with --wait: every part graded, whatever the score), 1 refused (no such
-assignment, too large, not allowed) or, with --wait, a part not graded (grader error, timeout,
+assignment, too large, not allowed, past the cutoff, every allowed submission made) or, with --wait, a part not graded (grader error, timeout,
 out of memory, output limit, not gradable), 2 usage error (e.g. a missing PATH) or the server is
 unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
     .action(runAction(async (signal, course: string, assignment: string, paths: string[], flags: SubmitFlags) => {
@@ -57,6 +61,7 @@ unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
         ...(flags.part ? { parts: flags.part } : {}),
       });
       const client = await connect(flags, signal);
+      if (!flags.authorTest) await warnIfLate(client, course, assignment);
       const submitted = await client.submit(course, assignment, form);
       if (!flags.json) process.stdout.write(`${submitted.id}\n`);
       const what = content.kind === 'archive' ? `archive ${content.file}` : `${submitted.files.length} ${submitted.files.length === 1 ? 'file' : 'files'}`;
@@ -67,6 +72,19 @@ unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
       }
       return reportSubmission(client, submitted, flags, signal);
     }));
+}
+
+/**
+ * Says which late penalty this submission gets, before it is sent. A failed look-up says
+ * nothing: the submission that follows reports the same failure (or succeeds on a server
+ * without late rules).
+ */
+async function warnIfLate(client: ApiClient, course: string, assignment: string): Promise<void> {
+  const status = await client.lateStatus(course, assignment).catch(() => undefined);
+  if (status === undefined || status.secondsLate === 0 || status.refused) return;
+  const cutoff = status.cutoff === null ? '' : `; no submissions after ${formatTime(status.cutoff)}`;
+  const extended = status.dueAt !== status.deadline ? ' by your extension' : '';
+  process.stderr.write(`warning: this submission is late: ${status.rule} (due ${formatTime(status.dueAt)}${extended}${cutoff})\n`);
 }
 
 function collect(value: string, previous: string[] = []): string[] {
