@@ -160,11 +160,13 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['maxSubmissions', have.max_submissions, assignment.maxSubmissions],
         ['minIntervalSeconds', have.min_interval_seconds, assignment.minIntervalSeconds],
         ['order', have.position, position],
-      ]).concat(lateChanges(have, assignment));
-      if (changed.length > 0) {
+      ]);
+      // Policies are described with commas: each late change is its own `;`-separated item.
+      const detail = [...(changed.length > 0 ? [changed.join(', ')] : []), ...lateChanges(have, assignment)].join('; ');
+      if (detail !== '') {
         await tx.updateTable('assignments').set(values).where('course_id', '=', courseId).where('id', '=', assignment.id).execute();
       }
-      changes.push(changed.length > 0 ? { action: 'update', kind: 'assignment', target, detail: changed.join(', ') } : { action: 'unchanged', kind: 'assignment', target });
+      changes.push(detail !== '' ? { action: 'update', kind: 'assignment', target, detail } : { action: 'unchanged', kind: 'assignment', target });
     }
     changes.push(...(await applyParts(tx, courseId, assignment, options)));
   }

@@ -6,7 +6,7 @@
  * All three need a deadline: without one nothing is late, so a policy there would silently do
  * nothing; such a file is refused rather than warned about, since apply has no warnings to give.
  */
-import { parseDuration, type LatePolicy, type LateStep, type LateUnit } from './late-policy.ts';
+import { formatDuration, parseDuration, type LatePolicy, type LateStep, type LateUnit } from './late-policy.ts';
 import { nameProblem } from './names.ts';
 import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
 
@@ -58,6 +58,9 @@ function steps(fault: Fault, value: unknown, path: string): LateStep[] | undefin
   }
   const out: LateStep[] = [];
   let ok = true;
+  // Compared with the last readable value before them, so one bad step hides no other fault.
+  let lastAfter: number | undefined;
+  let lastFactor: number | undefined;
   for (const [i, raw] of value.entries()) {
     const at = `${path}[${i}]`;
     if (!isRecord(raw)) {
@@ -68,19 +71,18 @@ function steps(fault: Fault, value: unknown, path: string): LateStep[] | undefin
     unknownKeys(fault, raw, at, ['after', 'factor']);
     const afterSeconds = duration(fault, raw.after, `${at}.after`);
     const f = factor(fault, raw.factor, `${at}.factor`);
-    if (afterSeconds === undefined || f === undefined) {
-      ok = false;
-      continue;
-    }
-    const previous = out.at(-1);
-    if (previous !== undefined && afterSeconds <= previous.afterSeconds) {
-      fault(`${at}.after`, `must be later than the step before it (${previous.afterSeconds} s): list the steps from the least late to the most`);
-      ok = false;
-    } else if (previous !== undefined && f > previous.factor) {
-      fault(`${at}.factor`, `${f} is more than the ${previous.factor} of the step before it: later work must not keep more of its grade`);
+    if (afterSeconds !== undefined && lastAfter !== undefined && afterSeconds <= lastAfter) {
+      fault(`${at}.after`, `must be later than the step before it (${formatDuration(lastAfter)}): list the steps from the least late to the most`);
       ok = false;
     }
-    out.push({ afterSeconds, factor: f });
+    if (f !== undefined && lastFactor !== undefined && f > lastFactor) {
+      fault(`${at}.factor`, `${f} is more than the ${lastFactor} of the step before it: later work must not keep more of its grade`);
+      ok = false;
+    }
+    lastAfter = afterSeconds ?? lastAfter;
+    lastFactor = f ?? lastFactor;
+    if (afterSeconds === undefined || f === undefined) ok = false;
+    else out.push({ afterSeconds, factor: f });
   }
   return ok ? out : undefined;
 }
