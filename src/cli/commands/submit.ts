@@ -75,13 +75,13 @@ unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
 }
 
 /**
- * Says which late penalty this submission gets, before it is sent. A failed look-up says
- * nothing: the submission that follows reports the same failure (or succeeds on a server
+ * Says which late penalty this submission gets, before it is sent: only when one applies (late
+ * work without a policy, or within a grace period, loses nothing). A failed look-up says nothing: the submission that follows reports the same failure (or succeeds on a server
  * without late rules).
  */
 async function warnIfLate(client: ApiClient, course: string, assignment: string): Promise<void> {
   const status = await client.lateStatus(course, assignment).catch(() => undefined);
-  if (status === undefined || status.secondsLate === 0 || status.refused) return;
+  if (status === undefined || status.factor === 1 || status.refused) return;
   const cutoff = status.cutoff === null ? '' : `; no submissions after ${formatTime(status.cutoff)}`;
   const extended = status.dueAt !== status.deadline ? ' by your extension' : '';
   process.stderr.write(`warning: this submission is late: ${status.rule} (due ${formatTime(status.dueAt)}${extended}${cutoff})\n`);
