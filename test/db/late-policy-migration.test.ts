@@ -1,0 +1,70 @@
+/**
+ * Migration 0009 on a database that already holds assignments: they get no late policy and no
+ * cutoff; extensions go with their assignment and their student's membership; and it rolls back.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { migrationProvider } from '../../src/db/migrations/migrations.ts';
+import { POSTGRES_TEST_URL } from '../support/databases.ts';
+
+async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ opened: OpenedDatabase; schema: string | undefined; remove(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
+    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
+    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
+  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
+  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('migration 0009 on %s', (dialect) => {
+  it('leaves existing assignments without late rules; extensions cascade; down drops it all', async () => {
+    const unmigrated = await openUnmigrated(dialect);
+    const { opened, schema } = unmigrated;
+    const { db } = opened;
+    try {
+      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      expect((await migrator.migrateTo('0006-fair-queue-owners-and-limits')).error).toBeUndefined();
+      const at = '2026-01-01T00:00:00.000Z';
+      await sql`insert into users (login, display_name, is_admin, created_at) values ('alan', 'Alan', 0, ${at}), ('ada', 'Ada', 0, ${at})`.execute(db);
+      await sql`insert into courses (id, title, created_at) values ('cs101', 'CS', ${at})`.execute(db);
+      await sql`insert into memberships (course_id, login, role, created_at) values ('cs101', 'alan', 'student', ${at}), ('cs101', 'ada', 'student', ${at})`.execute(db);
+      for (const id of ['hw1', 'hw2']) {
+        await sql`insert into assignments (course_id, id, title, deadline, position, created_at) values ('cs101', ${id}, 'HW', ${at}, 0, ${at})`.execute(db);
+      }
+
+      expect(await migrateToLatest(db, { schema })).toContain('0009-late-policy');
+      expect(await db.selectFrom('assignments').select(['id', 'late_policy', 'cutoff']).orderBy('id').execute()).toEqual([
+        { id: 'hw1', late_policy: null, cutoff: null },
+        { id: 'hw2', late_policy: null, cutoff: null },
+      ]);
+      const extension = { course_id: 'cs101', until: '2026-01-02T00:00:00.000Z', granted_by: 'ada', granted_at: at };
+      await db.insertInto('extensions').values([
+        { ...extension, assignment_id: 'hw1', login: 'alan' },
+        { ...extension, assignment_id: 'hw2', login: 'alan' },
+        { ...extension, assignment_id: 'hw2', login: 'ada' },
+      ]).execute();
+      // Only for members of the course, on its assignments.
+      await expect(db.insertInto('extensions').values({ ...extension, assignment_id: 'hw1', login: 'nobody' }).execute()).rejects.toThrow();
+      await expect(db.insertInto('extensions').values({ ...extension, assignment_id: 'hw9', login: 'alan' }).execute()).rejects.toThrow();
+      await db.deleteFrom('assignments').where('id', '=', 'hw1').execute();
+      await db.deleteFrom('memberships').where('login', '=', 'ada').execute();
+      expect(await db.selectFrom('extensions').select(['assignment_id', 'login']).execute()).toEqual([{ assignment_id: 'hw2', login: 'alan' }]);
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      await expect(sql`select * from extensions`.execute(db)).rejects.toThrow();
+      expect(await sql`select id from assignments`.execute(db)).toMatchObject({ rows: [{ id: 'hw2' }] });
+    } finally {
+      await unmigrated.remove();
+      await opened.close();
+    }
+  });
+});
