@@ -128,7 +128,8 @@ asRoot('gradebox against a running server', () => {
     expect(courses.stdout).toBe('COURSE      ROLE     TITLE\ncs101-2026  (admin)  Introduction to Programming (Spring 2026)\n');
     const assignments = await gradebox(['assignments', 'cs101-2026']);
     expect(assignments.code, assignments.stderr).toBe(0);
-    expect(assignments.stdout).toMatch(/^hw1 {2}Homework 1: sums {2}· {2}15 points {2}· {2}due 2026-03-01 23:59 UTC\n {2}sums +Sum of a list +10 pts +no published grader\n/);
+    expect(assignments.stdout).toMatch(/^hw1 {2}Homework 1: sums {2}· {2}15 points {2}· {2}due 2026-03-01 23:59 UTC\n {2}limits: at most 10 submissions each, one every 5 min \(staff exempt\)\n {2}sums +Sum of a list +10 pts +no published grader\n/);
+    expect(assignments.stdout).toContain('\n  late: more than 10 min late ×0.8, more than 2 d late ×0.6, more than 3 d late ×0.2; no submissions after 2026-03-23 04:59 UTC\n  reverse ');
     const missing = await gradebox(['assignments', 'no-such-course']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/\(HTTP 404 not-found\)/);

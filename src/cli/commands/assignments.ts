@@ -39,9 +39,9 @@ function formatAssignment(assignment: Assignment): string {
 }
 
 /** `late: …; cutoff …` and `limits: …` lines, when the assignment has them. */
-function rules({ deadline, latePolicy, cutoff, maxSubmissions, minIntervalSeconds }: Assignment): string[] {
+function rules({ latePolicy, cutoff, maxSubmissions, minIntervalSeconds }: Assignment): string[] {
   const late = [
-    ...(deadline !== null ? [latePolicy === null ? 'no penalty' : describeLatePolicy(latePolicy)] : []),
+    ...(latePolicy === null ? [] : [describeLatePolicy(latePolicy)]),
     ...(cutoff !== null ? [`no submissions after ${formatTime(cutoff)}`] : []),
   ];
   const limits = [
