@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
-  ApiToken, ApplyChange, Assignment, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion, IssuedToken, Role, Scope, Submission, User,
+  ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, GraderLimitRanges, GraderProtocol, GraderVersion,
+  IssuedToken, Role, Scope, Submission, User,
 } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
 
@@ -193,6 +194,26 @@ export class ApiClient {
     });
   }
 
+  /** Completes work: the caller's own (`{}`), one student's (`{login}`) or everyone's (`{all: true}`). */
+  complete(course: string, assignment: string, target: { login?: string; all?: boolean }): Promise<CompletionOutcome> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/completions`, { json: target });
+  }
+
+  /** Staff: un-completes a student's work. */
+  uncomplete(course: string, assignment: string, login: string): Promise<CompletionOutcome> {
+    return this.#json('DELETE', `${assignmentPath(course, assignment)}/completions/${seg(login)}`);
+  }
+
+  async completions(course: string, assignment: string): Promise<Completion[]> {
+    return (await this.#json<{ completions: Completion[] }>('GET', `${assignmentPath(course, assignment)}/completions`)).completions;
+  }
+
+  /** Staff: every student's grade (or one login's); students: their own. */
+  async grades(course: string, assignment: string, login?: string): Promise<AssignmentGrade[]> {
+    const query = login === undefined ? '' : `?login=${seg(login)}`;
+    return (await this.#json<{ grades: AssignmentGrade[] }>('GET', `${assignmentPath(course, assignment)}/grades${query}`)).grades;
+  }
+
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.#fetch(method, path, options);
     const text = await readBody(response, this.server);
@@ -308,6 +329,10 @@ function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
+function assignmentPath(course: string, assignment: string): string {
+  return `/api/courses/${seg(course)}/assignments/${seg(assignment)}`;
+}
+
 function partPath(course: string, assignment: string, part: string): string {
-  return `/api/courses/${seg(course)}/assignments/${seg(assignment)}/parts/${seg(part)}`;
+  return `${assignmentPath(course, assignment)}/parts/${seg(part)}`;
 }

@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
+import { syncCompletionSchedule } from './completion-schedule.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
 import type { ApplyChange } from './model.ts';
@@ -17,8 +18,9 @@ function differences(pairs: Array<[string, unknown, unknown]>): string[] {
 }
 
 /** `at most 5 submissions, one per 60 s` for a created assignment's change line; undefined without limits. */
-function limitsDetail({ maxSubmissions, minIntervalSeconds }: CourseFileAssignment): string | undefined {
+function limitsDetail({ maxSubmissions, minIntervalSeconds, trigger, partFeedback, completeAt }: CourseFileAssignment): string | undefined {
   const parts = [
+    ...(trigger === 'completion' ? [`graded on completion${partFeedback === 'on-completion' ? ', parts too' : ''}${completeAt === null ? '' : `, all completed at ${completeAt}`}`] : []),
     ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'}`]),
     ...(minIntervalSeconds === null ? [] : [`one per ${minIntervalSeconds} s`]),
   ];
@@ -123,6 +125,10 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       deadline: assignment.deadline,
       max_submissions: assignment.maxSubmissions,
       min_interval_seconds: assignment.minIntervalSeconds,
+      trigger: assignment.trigger,
+      part_feedback: assignment.partFeedback,
+      complete_at: assignment.completeAt,
+      autograde: assignment.autograde,
       position,
     };
     if (!have) {
@@ -135,6 +141,10 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['deadline', have.deadline, assignment.deadline],
         ['maxSubmissions', have.max_submissions, assignment.maxSubmissions],
         ['minIntervalSeconds', have.min_interval_seconds, assignment.minIntervalSeconds],
+        ['trigger', have.trigger, assignment.trigger],
+        ['partFeedback', have.part_feedback, assignment.partFeedback],
+        ['completeAt', have.complete_at, assignment.completeAt],
+        ['autograde', have.autograde, assignment.autograde],
         ['order', have.position, position],
       ]);
       if (changed.length > 0) {
@@ -142,6 +152,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       }
       changes.push(changed.length > 0 ? { action: 'update', kind: 'assignment', target, detail: changed.join(', ') } : { action: 'unchanged', kind: 'assignment', target });
     }
+    await syncCompletionSchedule(tx, courseId, assignment.id, assignment.completeAt);
     changes.push(...(await applyParts(tx, courseId, assignment, options)));
   }
   if (!options.prune) return changes;

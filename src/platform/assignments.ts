@@ -4,7 +4,7 @@ import type { PlatformContext } from './context.ts';
 import { NotFound } from './errors.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
-import { graderVersionFromRow } from './rows.ts';
+import { graderVersionFromRow, workflowFromRow } from './rows.ts';
 
 /** A course's assignments (or one of them), in course-file order. */
 export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string): Promise<Assignment[]> {
@@ -48,6 +48,7 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     deadline: a.deadline,
     maxSubmissions: a.max_submissions,
     minIntervalSeconds: a.min_interval_seconds,
+    ...workflowFromRow(a),
     createdAt: a.created_at,
     parts: parts
       .filter((p) => p.assignment_id === a.id)

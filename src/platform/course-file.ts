@@ -3,8 +3,9 @@
  * filled in, deadlines as ISO-8601 UTC, absent submission limits as null. Every fault is reported at once, each with its path in the
  * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
  */
+import { AUTOGRADE_METHOD_NAMES, DEFAULT_AUTOGRADE_METHOD } from './autograde-methods.ts';
 import { InvalidInput } from './errors.ts';
-import { ROLES, SUBMISSION_LIMIT_RANGES, type Role, type SubmissionLimits } from './model.ts';
+import { GRADE_TRIGGERS, PART_FEEDBACKS, ROLES, SUBMISSION_LIMIT_RANGES, type GradingWorkflow, type Role, type SubmissionLimits } from './model.ts';
 import { nameProblem, type NameKind } from './names.ts';
 
 export interface CourseFilePart {
@@ -13,7 +14,7 @@ export interface CourseFilePart {
   points: number;
 }
 
-export interface CourseFileAssignment extends SubmissionLimits {
+export interface CourseFileAssignment extends SubmissionLimits, GradingWorkflow {
   id: string;
   title: string;
   deadline: string | null;
@@ -91,6 +92,14 @@ class Checker {
     return null;
   }
 
+  /** One of `allowed`, or `fallback` when absent. */
+  choice<T extends string>(value: unknown, path: string, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    this.fault(path, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+    return fallback;
+  }
+
   /** A whole number in `range`, or null when absent. */
   limit(value: unknown, path: string, range: { min: number; max: number }, unit: string): number | null {
     if (value === undefined || value === null) return null;
@@ -106,6 +115,21 @@ class Checker {
       seen.add(id);
     }
   }
+}
+
+const ASSIGNMENT_KEYS = ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'trigger', 'partFeedback', 'completeAt', 'autograde', 'parts'];
+
+/** An assignment's trigger, part feedback, completion time and autograde method (docs/course-workflow.md). */
+function workflow(c: Checker, a: Rec, path: string): GradingWorkflow {
+  const trigger = c.choice(a.trigger, `${path}.trigger`, GRADE_TRIGGERS, 'submit');
+  const partFeedback = c.choice(a.partFeedback, `${path}.partFeedback`, PART_FEEDBACKS, 'immediate');
+  const completeAt = c.deadline(a.completeAt, `${path}.completeAt`);
+  const autograde = c.choice(a.autograde, `${path}.autograde`, AUTOGRADE_METHOD_NAMES, DEFAULT_AUTOGRADE_METHOD);
+  if (trigger === 'submit') {
+    if (partFeedback === 'on-completion') c.fault(`${path}.partFeedback`, 'on-completion needs trigger: completion (with trigger submit every submission is graded at once)');
+    if (completeAt !== null) c.fault(`${path}.completeAt`, 'needs trigger: completion (with trigger submit nothing is completed)');
+  }
+  return { trigger, partFeedback, completeAt, autograde };
 }
 
 function parts(c: Checker, value: unknown, path: string): CourseFilePart[] {
@@ -150,12 +174,13 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
     file.assignments === undefined
       ? undefined
       : c.list(file.assignments, 'assignments').map((raw, i) => {
-          const a = c.record(raw, `assignments[${i}]`, ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'parts']) ?? {};
+          const a = c.record(raw, `assignments[${i}]`, ASSIGNMENT_KEYS) ?? {};
           const id = c.name('assignment', a.id, `assignments[${i}].id`);
           return {
             id,
             title: c.title(a.title, `assignments[${i}].title`),
             deadline: c.deadline(a.deadline, `assignments[${i}].deadline`),
+            ...workflow(c, a, `assignments[${i}]`),
             maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
             minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),

@@ -3,7 +3,8 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
-import { SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
+import { AUTOGRADE_METHOD_NAMES } from '../platform/autograde-methods.ts';
+import { GRADE_TRIGGERS, PART_FEEDBACKS, SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
 import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
 
 const SLUG = SLUG_PATTERN.source;
@@ -61,6 +62,11 @@ export const CourseFileBody = Type.Object(
             deadline: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
             maxSubmissions: Type.Optional(Type.Union([Type.Integer({ minimum: MAX_SUBMISSIONS.min, maximum: MAX_SUBMISSIONS.max }), Type.Null()])),
             minIntervalSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: MIN_INTERVAL.min, maximum: MIN_INTERVAL.max }), Type.Null()])),
+            trigger: Type.Optional(Type.Union(GRADE_TRIGGERS.map((name) => Type.Literal(name)))),
+            partFeedback: Type.Optional(Type.Union(PART_FEEDBACKS.map((name) => Type.Literal(name)))),
+            // Checked, with a message that says what to write, by the platform's course file checker.
+            completeAt: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+            autograde: Type.Optional(Type.Union(AUTOGRADE_METHOD_NAMES.map((name) => Type.Literal(name)))),
             parts: Type.Array(
               Type.Object(
                 {
@@ -100,3 +106,16 @@ export const NewGraderBody = Type.Object(
 );
 
 export const SubmissionListQuery = Type.Object({ login: Type.Optional(Login) });
+
+/** Completing: nothing (the caller's own work), one student (`login`), or every student (`all`). */
+export const CompletionBody = Type.Object(
+  {
+    login: Type.Optional(Login),
+    all: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const CompletionParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
+
+export const GradeListQuery = Type.Object({ login: Type.Optional(Login) });

@@ -15,6 +15,7 @@ import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp } from './app.ts';
+import { startCompletionTimer } from './completion-timer.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
 import { resolveTrafficLimits, type TrafficLimits } from './traffic/traffic-limits.ts';
 
@@ -38,6 +39,8 @@ export interface ServeOptions {
   logger?: FastifyServerOptions['logger'];
   /** Connection, request and upload limits and timeouts; defaults in traffic/traffic-limits.ts. */
   traffic?: Partial<TrafficLimits>;
+  /** How often assignments' completion times are checked (default COMPLETION_POLL_MS; they are also checked at start). */
+  completionPollMs?: number;
 }
 
 export interface RunningServer {
@@ -118,6 +121,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       traffic,
     });
     cleanups.push(() => app.close());
+    // Completion times that came while the server was down are acted on now, the next ones as they come.
+    const completions = startCompletionTimer(platform, {
+      ...(options.completionPollMs === undefined ? {} : { pollMs: options.completionPollMs }),
+      onError: (error) => app.log.error({ err: error }, 'completing the work of an assignment whose completion time came failed; trying again shortly'),
+    });
+    cleanups.push(() => completions.stop());
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     return {
       url,
