@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
+import { refreshAssignmentGrades } from './assignment-grades.ts';
 import { syncCompletionSchedule } from './completion-schedule.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
@@ -153,7 +154,11 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       changes.push(changed.length > 0 ? { action: 'update', kind: 'assignment', target, detail: changed.join(', ') } : { action: 'unchanged', kind: 'assignment', target });
     }
     await syncCompletionSchedule(tx, courseId, assignment.id, assignment.completeAt);
-    changes.push(...(await applyParts(tx, courseId, assignment, options)));
+    const partChanges = await applyParts(tx, courseId, assignment, options);
+    changes.push(...partChanges);
+    // Stored grades follow the parts' points (the weights) and the method, without running a grader.
+    const regrade = have !== undefined && (have.trigger !== assignment.trigger || have.autograde !== assignment.autograde || partChanges.some((c) => c.action !== 'unchanged'));
+    if (regrade) await refreshAssignmentGrades(tx, courseId, assignment.id, options.now);
   }
   if (!options.prune) return changes;
 

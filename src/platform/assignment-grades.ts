@@ -141,10 +141,26 @@ export async function refreshAssignmentGrade(tx: DbTransaction, key: GradeKey, n
   else await set({ ...base, status: 'pending', raw_grade: null, detail: null });
 }
 
-/** After a part result was stored: refreshes the grade of the student whose work it graded (author tests have none). */
+/**
+ * After a part result was stored: refreshes the grade of the student whose work it graded, when
+ * that submission is the one that counts (author tests and superseded submissions change nothing).
+ */
 export async function refreshGradeOfSubmission(db: Db, submissionId: string, now: string): Promise<void> {
-  const submission = await db.selectFrom('submissions').select(['course_id', 'assignment_id', 'login', 'kind']).where('id', '=', submissionId).executeTakeFirst();
+  const submission = await db
+    .selectFrom('submissions as s')
+    .innerJoin('assignments as a', (join) => join.onRef('a.course_id', '=', 's.course_id').onRef('a.id', '=', 's.assignment_id'))
+    .select(['s.course_id', 's.assignment_id', 's.login', 's.kind', 'a.trigger'])
+    .where('s.id', '=', submissionId)
+    .executeTakeFirst();
   if (!submission || submission.kind !== 'student') return;
   const key = { courseId: submission.course_id, assignmentId: submission.assignment_id, login: submission.login };
+  const counting = await countingWork(db, key, submission.trigger);
+  if (counting?.submissionId !== submissionId) return;
   await runInTransaction(db, (tx) => refreshAssignmentGrade(tx, key, now));
+}
+
+/** Every stored grade of an assignment, brought up to date (its parts' points or its method changed). */
+export async function refreshAssignmentGrades(tx: DbTransaction, courseId: string, assignmentId: string, now: string): Promise<void> {
+  const rows = await tx.selectFrom('assignment_grades').select('login').where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
+  for (const { login } of rows) await refreshAssignmentGrade(tx, { courseId, assignmentId, login }, now);
 }

@@ -224,6 +224,22 @@ describe.each(databases)('completion and grades on $name', (factory) => {
     expect((await h.platform.listGrades(sue!, COURSE, 'hw3')).map((g) => g.login)).toEqual(['sue']);
   });
 
+  it("a change of the parts' points in the course file re-derives stored grades without grading again", async () => {
+    const { sam, ines } = await setUp(h);
+    const submitted = await submit(h, sam!, 'hw1');
+    await h.platform.complete(sam!, COURSE, 'hw1');
+    await gradeAll(t, h, submitted.id, { p1: 1, p2: 0 });
+    expect(await grade(h, ines!, 'hw1', 'sam')).toMatchObject({ rawGrade: 66.67, pointsPossible: 15 });
+    const file = workflowCourse();
+    const hw1 = file.assignments![0]!;
+    file.assignments![0] = { ...hw1, parts: [{ id: 'p1', points: 10 }, { id: 'p2', points: 30 }] };
+    await h.platform.applyCourseFile(h.admin, file);
+    expect(await jobCount(t, submitted.id)).toBe(2);
+    const row = await t.db.selectFrom('assignment_grades').select('raw_grade').where('login', '=', 'sam').where('assignment_id', '=', 'hw1').executeTakeFirstOrThrow();
+    expect(row.raw_grade).toBe(25);
+    expect(await grade(h, ines!, 'hw1', 'sam')).toMatchObject({ rawGrade: 25, pointsEarned: 10, pointsPossible: 40 });
+  });
+
   it('students see their own grade only, withheld while a part result is hidden from them', async () => {
     const { sam, sue } = await setUp(h);
     const submitted = await submit(h, sam!, 'hw1');
