@@ -58,7 +58,7 @@ describe('parseCourseFile', () => {
   });
 
   it('takes a trigger, part feedback, completion time and autograde method, checked together', () => {
-    const one = (fields: Record<string, unknown>) => courseFile({ assignments: [{ id: 'hw1', title: 'HW', parts: [{ id: 'p1', points: 1 }], ...fields } as never] });
+    const one = (fields: Record<string, unknown>) => courseFile({ assignments: [{ id: 'hw1', title: 'HW', parts: [{ id: 'p1', points: 1 }], ...fields }] });
     const [hw1] = parseCourseFile(one({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T12:00:00+02:00', autograde: 'aggregate' })).assignments ?? [];
     expect(hw1).toMatchObject({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T10:00:00.000Z', autograde: 'aggregate' });
     expect(problems(one({ trigger: 'done', partFeedback: 'later', autograde: 'script', completeAt: 'next friday' }))).toEqual([
