@@ -15,13 +15,16 @@ export const SCHEDULE_LEASE_MS = 60_000;
 
 /** Keeps the schedule in step with the course file: a new time is a new action (done again). */
 export async function syncCompletionSchedule(tx: DbTransaction, courseId: string, assignmentId: string, completeAt: string | null): Promise<void> {
-  const where = (q: DbTransaction) =>
-    q.selectFrom('completion_schedules').select(['due_at']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId);
   if (completeAt === null) {
     await tx.deleteFrom('completion_schedules').where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
     return;
   }
-  const current = await where(tx).executeTakeFirst();
+  const current = await tx
+    .selectFrom('completion_schedules')
+    .select(['due_at'])
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .executeTakeFirst();
   if (current?.due_at === completeAt) return;
   await tx
     .insertInto('completion_schedules')

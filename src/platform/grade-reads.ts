@@ -22,7 +22,7 @@ import { storedResult, visibleToStudents } from './result-views.ts';
 import { completionFromRow } from './rows.ts';
 import { newestJobPerPart } from './submission-views.ts';
 
-type AssignmentRow = Pick<Selectable<AssignmentsTable>, 'trigger' | 'autograde' | 'deadline'>;
+type AssignmentRow = Pick<Selectable<AssignmentsTable>, 'trigger' | 'autograde' | 'deadline'> & { parts: Array<{ id: string; points: number }> };
 
 /** Staff: every student's grade (or one `login`'s); students: their own. In login order. */
 export async function listGrades(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string, filter: { login?: string } = {}): Promise<AssignmentGrade[]> {
@@ -35,8 +35,9 @@ export async function listGrades(ctx: PlatformContext, actor: Actor, courseId: s
     logins = [filter.login];
   }
   const assignment = await ctx.db.selectFrom('assignments').select(['trigger', 'autograde', 'deadline']).where('course_id', '=', courseId).where('id', '=', assignmentId).executeTakeFirstOrThrow();
+  const parts = await ctx.db.selectFrom('parts').select(['id', 'points']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).orderBy('position').orderBy('id').execute();
   const grades: AssignmentGrade[] = [];
-  for (const login of logins) grades.push(await gradeOf(ctx, { courseId, assignmentId, login }, assignment, access.staff ? 'staff' : 'student'));
+  for (const login of logins) grades.push(await gradeOf(ctx, { courseId, assignmentId, login }, { ...assignment, parts }, access.staff ? 'staff' : 'student'));
   return grades;
 }
 
@@ -63,7 +64,7 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
     .where('login', '=', key.login)
     .executeTakeFirst();
   const work = await countingWork(ctx.db, key, trigger);
-  const possibleParts = await ctx.db.selectFrom('parts').select(['id', 'points']).where('course_id', '=', key.courseId).where('assignment_id', '=', key.assignmentId).orderBy('position').orderBy('id').execute();
+  const possibleParts = assignment.parts;
   const base = {
     ...key,
     trigger,

@@ -3,13 +3,13 @@
  * so a job exists exactly when its submission does (and a failed enqueue leaves nothing behind).
  */
 import type { Selectable } from 'kysely';
-import type { DbTransaction } from '../db/database.ts';
+import type { DbExecutor, DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, GraderVersionsTable, PartsTable } from '../db/tables.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { manifestDigest } from '../intake/manifest.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
-import { refreshAssignmentGrade } from './assignment-grades.ts';
+import { refreshAssignmentGrade, type GradeKey } from './assignment-grades.ts';
 import { isCompleted } from './completions.ts';
 import { queueGrading } from './grading-jobs.ts';
 import { newId } from './ids.ts';
@@ -102,7 +102,7 @@ export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, course
 }
 
 /** A completed student's work is locked until staff un-complete it (docs/course-workflow.md). */
-async function refuseCompleted(db: Parameters<typeof isCompleted>[0], key: Parameters<typeof isCompleted>[1]): Promise<void> {
+async function refuseCompleted(db: DbExecutor, key: GradeKey): Promise<void> {
   if (await isCompleted(db, key)) {
     throw new Conflict('completed', `your work on ${key.courseId}/${key.assignmentId} is completed, so it is final: ask the staff to un-complete it if you must submit again`);
   }

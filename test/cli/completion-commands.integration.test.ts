@@ -58,7 +58,7 @@ beforeAll(async () => {
   const applied = await gradebox(['apply', join(work, 'course.yaml')], admin);
   expect(applied.code, applied.stderr).toBe(0);
   expect(applied.stdout).toContain('+ create    assignment cs101/unit1 (graded on completion, parts too)\n');
-  for (const login of ['ines', 'sam', 'sue']) {
+  for (const login of ['ines', 'sam', 'sue', 'sid']) {
     const issued = await gradebox(['tokens', 'issue', login, '--scopes', 'read,submit'], admin);
     expect(issued.code, issued.stderr).toBe(0);
     tokens[login] = issued.stdout.trim();
@@ -71,6 +71,17 @@ afterAll(async () => {
 });
 
 describe('complete, uncomplete and grades against a running server', () => {
+  let sidSubmission: string;
+
+  it('submit --wait to an assignment graded on completion: stored, and it says when it is graded', async () => {
+    await writeFile(join(work, 'answer.txt'), '42\n');
+    const submitted = await gradebox(['submit', 'cs101', 'unit1', join(work, 'answer.txt'), '--wait'], tokens.sid);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    sidSubmission = submitted.stdout.split('\n')[0] ?? '';
+    expect(sidSubmission).toMatch(/^sub_/);
+    expect(submitted.stderr).toContain('stored; its parts are graded when the assignment is completed (gradebox complete cs101 unit1)\n');
+  });
+
   it('a student completes their own work (no submission: a grade of 0); twice is refused with what to do', async () => {
     const done = await gradebox(['complete', 'cs101', 'unit1'], tokens.sam);
     expect(done.code, done.stderr).toBe(0);
@@ -98,7 +109,7 @@ describe('complete, uncomplete and grades against a running server', () => {
     expect(one).toMatchObject({ changed: 1, completions: [{ login: 'sue', how: 'staff', completedBy: 'ines' }] });
     const all = await gradebox(['complete', 'cs101', 'unit1', '--all'], tokens.ines);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/^sid {2}completed .* UTC {2}no submission \(grade 0\)\n$/);
+    expect(all.stdout).toBe(`sid  ${/completed .* UTC/.exec(all.stdout)?.[0] ?? ''}  graded: ${sidSubmission}\n`);
     expect(all.stderr).toContain('cs101/unit1: completed 1 student; the others were completed already\n');
     const none = await gradebox(['complete', 'cs101', 'unit1', '--all'], tokens.ines);
     expect(none.code).toBe(0);
@@ -112,7 +123,12 @@ describe('complete, uncomplete and grades against a running server', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^LOGIN +STATUS +POINTS +RAW +LATE +FINAL$/);
     expect(table.stdout).toMatch(/\nsam +no-submission +0\/15 +0 +×1 on time +0\n/);
     const json = jsonOutput<{ grades: AssignmentGrade[] }>(await gradebox(['grades', 'cs101', 'unit1', '--json'], tokens.ines));
-    expect(json.grades.map((g) => g.login)).toEqual(['sam', 'sid', 'sue']);
+    expect(json.grades.map((g) => [g.login, g.status, g.submissionId])).toEqual([
+      ['sam', 'no-submission', null],
+      // No grader was published when sid's work was completed: its parts earn nothing.
+      ['sid', 'graded', sidSubmission],
+      ['sue', 'no-submission', null],
+    ]);
     expect(json.grades[0]).toMatchObject({ method: 'aggregate', trigger: 'completion', rawGrade: 0, late: { factor: 1, rule: 'on time' }, finalGrade: 0 });
     const one = await gradebox(['grades', 'cs101', 'unit1', '--student', 'sue'], tokens.ines);
     expect(one.stdout).toContain('cs101/unit1 for sue: no-submission\n  completed ');

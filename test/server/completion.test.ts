@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssignmentGrade, Completion, CompletionOutcome } from '../../src/platform/model.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { POSTGRES_TEST_URL } from '../support/databases.ts';
+import { testImage } from '../support/test-image.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const HOUR = 3600_000;
@@ -29,6 +30,7 @@ function course(completeAt: string | null = null) {
     assignments: [
       { id: 'unit1', title: 'Unit 1', trigger: 'completion', completeAt, parts: [{ id: 'p1', points: 10 }] },
       { id: 'hw', title: 'Homework', parts: [{ id: 'p1', points: 10 }] },
+      { id: 'unit2', title: 'Unit 2', trigger: 'completion', partFeedback: 'on-completion', parts: [{ id: 'p1', points: 10 }] },
     ],
   };
 }
@@ -91,6 +93,29 @@ describe('completion routes', () => {
     const all = await t.as(tokens.ines)<CompletionOutcome>('POST', `${path}/completions`, { all: true });
     expect(all.body.changed).toBe(2);
     expect((await t.as(tokens.ines)<CompletionOutcome>('POST', `${path}/completions`, { all: true })).body.changed).toBe(0);
+  });
+
+  it('part feedback on completion: a submission waits (its event stream ends at once) until the work is completed', async () => {
+    const author = await t.tokenFor('ines', ['read', 'submit', 'author']);
+    const imageId = await t.uploadImage(author, 'cs101', testImage('coursera-sh'));
+    expect((await t.as(author)('POST', '/api/courses/cs101/assignments/unit2/parts/p1/graders', { imageId })).status).toBe(201);
+    expect((await t.as(author)('POST', '/api/courses/cs101/assignments/unit2/publish')).status).toBe(200);
+    const form = new FormData();
+    form.append('file', new Blob(['42\n']), 'answer.txt');
+    const submitted = await t.as(tokens.sam)<{ id: string; status: string; parts: unknown[] }>('POST', '/api/courses/cs101/assignments/unit2/submissions', form);
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ status: 'awaiting-completion', parts: [] });
+    const events = await fetch(`${t.url}/api/submissions/${submitted.body.id}/events`, { headers: { authorization: `Bearer ${tokens.sam}` } });
+    expect(await events.text()).toMatch(/event: done\ndata: \{"submissionId":"[^"]+","status":"awaiting-completion"\}/);
+
+    expect((await t.as(tokens.ines)('POST', '/api/courses/cs101/assignments/unit2/completions', { login: 'sam' })).status).toBe(200);
+    const queued = await t.as(tokens.ines)<{ status: string; parts: Array<{ partId: string; job: { phase: string } }> }>('GET', `/api/submissions/${submitted.body.id}`);
+    expect(queued.body).toMatchObject({ status: 'grading', parts: [{ partId: 'p1', job: { phase: 'queued' } }] });
+    const again = new FormData();
+    again.append('file', new Blob(['43\n']), 'answer.txt');
+    const locked = await t.as(tokens.sam)('POST', '/api/courses/cs101/assignments/unit2/submissions', again);
+    expect(locked.status).toBe(409);
+    expect(locked.body.error.code).toBe('completed');
   });
 
   it('refuses bad input and unknown names', async () => {
