@@ -98,6 +98,13 @@ describe('complete, uncomplete and grades against a running server', () => {
     expect(own.stdout).toContain('  final grade 0\n');
   });
 
+  it('assignments shows the workflow', async () => {
+    const listed = await gradebox(['assignments', 'cs101'], tokens.sam);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^unit1 {2}Unit 1 {2}· {2}15 points {2}· {2}due 2030-01-01 00:00 UTC {2}· {2}graded on completion \(parts too\)\n/);
+    expect(listed.stdout).toMatch(/\nhw {2}Homework {2}· {2}1 points {2}· {2}due — *\n/);
+  });
+
   it('a student may not complete another student\'s work (403, exit 1)', async () => {
     const refused = await gradebox(['complete', 'cs101', 'unit1', '--student', 'sue'], tokens.sam);
     expect(refused.code).toBe(1);
