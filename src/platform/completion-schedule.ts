@@ -6,7 +6,7 @@
  * and each student is completed once whatever happens (the `completions` primary key), so a
  * server that dies half-way leaves the rest to whichever server takes the lease next.
  */
-import type { DbTransaction } from '../db/database.ts';
+import type { Db, DbTransaction } from '../db/database.ts';
 import { completeOne, courseStudents } from './completions.ts';
 import type { PlatformContext } from './context.ts';
 
@@ -50,7 +50,7 @@ async function claimDue(ctx: PlatformContext, runner: string): Promise<Claimed |
     .select(['course_id', 'assignment_id', 'due_at'])
     .where('done_at', 'is', null)
     .where('due_at', '<=', nowIso)
-    .where((eb) => eb.or([eb('leased_by', 'is', null), eb('lease_until', '<', nowIso)]))
+    .where((eb) => eb.or([eb('leased_by', 'is', null), eb('leased_by', '=', runner), eb('lease_until', '<', nowIso)]))
     .orderBy('due_at')
     .limit(10)
     .execute();
@@ -63,11 +63,21 @@ async function claimDue(ctx: PlatformContext, runner: string): Promise<Claimed |
       .where('assignment_id', '=', row.assignment_id)
       .where('due_at', '=', row.due_at)
       .where('done_at', 'is', null)
-      .where((eb) => eb.or([eb('leased_by', 'is', null), eb('lease_until', '<', nowIso)]))
+      // Its own lease too: a run that failed half-way is taken up again at once by its runner.
+      .where((eb) => eb.or([eb('leased_by', 'is', null), eb('leased_by', '=', runner), eb('lease_until', '<', nowIso)]))
       .executeTakeFirst();
     if (taken.numUpdatedRows > 0n) return { courseId: row.course_id, assignmentId: row.assignment_id, dueAt: row.due_at };
   }
   return undefined;
+}
+
+/**
+ * Frees every schedule's lease: for the embedded database, whose one server owns the data
+ * directory, whatever was leased belonged to a dead predecessor (as with the job queue).
+ */
+export async function releaseScheduleLeases(db: Db): Promise<number> {
+  const result = await db.updateTable('completion_schedules').set({ leased_by: null, lease_until: null }).where('leased_by', 'is not', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Renews the lease; false when another runner took the schedule over (or it changed). */

@@ -5,6 +5,7 @@ import { BlobStore } from '../image/blob-store.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { resolveIntakeLimits, type SubmissionIntakeLimits } from '../intake/intake-limits.ts';
 import { intakeTmpDir } from '../intake/staging.ts';
+import { releaseScheduleLeases } from '../platform/completion-schedule.ts';
 import { createPlatform } from '../platform/create-platform.ts';
 import { createGradingStore } from '../platform/grading-store.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges, type IssuedToken } from '../platform/model.ts';
@@ -78,7 +79,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cleanups.push(() => database.close());
     const queue = new SqlJobQueue(database.db);
     // This process owns the data directory: whatever was leased belonged to a dead predecessor.
-    if (database.dialect === 'sqlite') await queue.releaseAll();
+    if (database.dialect === 'sqlite') {
+      await queue.releaseAll();
+      await releaseScheduleLeases(database.db);
+    }
     // Leases of workers that died (another machine, a hung run) run out; their jobs are handed out again.
     const reaper = setInterval(() => void queue.releaseExpired().catch(() => undefined), LEASE_REAP_MS);
     reaper.unref();

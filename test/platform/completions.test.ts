@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../src/grader/stored-result.ts';
 import { aggregateGrade } from '../../src/platform/autograde-methods.ts';
+import { releaseScheduleLeases, SCHEDULE_LEASE_MS } from '../../src/platform/completion-schedule.ts';
 import { createPlatform } from '../../src/platform/create-platform.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Actor, CourseFile } from '../../src/platform/model.ts';
@@ -302,6 +303,27 @@ describe.each(databases)('completion and grades on $name', (factory) => {
     await expect(h.platform.complete(sam!, COURSE, 'hw2')).rejects.toMatchObject({ status: 409, code: 'locked' });
     expect(await restarted.runDueCompletions('server-b')).toBe(0);
     await h.platform.complete(ines!, COURSE, 'hw2', { login: 'sam' });
+  });
+
+  it("a server that died holding a completion time leaves it to the next once its lease runs out", async () => {
+    h.clock.now = new Date('2029-03-01T11:00:00.000Z');
+    const { ines } = await setUp(h, { completeAt: '2029-03-01T12:00:00.000Z' });
+    h.clock.now = new Date('2029-03-01T12:00:00.000Z');
+    // A server claimed it and died before completing anyone.
+    await t.db.updateTable('completion_schedules').set({ leased_by: 'dead', lease_until: new Date(h.clock.now.getTime() + SCHEDULE_LEASE_MS).toISOString() }).execute();
+    expect(await h.platform.runDueCompletions('alive')).toBe(0);
+    h.clock.advance(SCHEDULE_LEASE_MS + 1000);
+    expect(await h.platform.runDueCompletions('alive')).toBe(2);
+    expect((await h.platform.listCompletions(ines!, COURSE, 'hw2')).map((c) => c.how)).toEqual(['expiry', 'expiry']);
+  });
+
+  it('the embedded server frees leases its dead predecessor held', async () => {
+    h.clock.now = new Date('2029-03-01T11:00:00.000Z');
+    await setUp(h, { completeAt: '2029-03-01T12:00:00.000Z' });
+    h.clock.now = new Date('2029-03-01T12:00:00.000Z');
+    await t.db.updateTable('completion_schedules').set({ leased_by: 'dead', lease_until: '2029-03-01T12:01:00.000Z' }).execute();
+    expect(await releaseScheduleLeases(t.db)).toBe(1);
+    expect(await h.platform.runDueCompletions('restarted')).toBe(2);
   });
 
   it('a new completion time is a new action; no completion time, no action', async () => {
