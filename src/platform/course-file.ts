@@ -1,7 +1,9 @@
 /**
  * Checks a course file (`gradebox apply course.yaml`, sent as JSON) and normalises it: defaults
- * filled in, deadlines as ISO-8601 UTC, absent submission limits as null. Every fault is reported at once, each with its path in the
- * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
+ * filled in (trigger `submit`, part feedback `immediate`, method `aggregate`), deadlines and
+ * completion times as ISO-8601 UTC, absent submission limits as null. Every fault is reported at
+ * once, each with its path in the file (`assignments[1].parts[0].points: …`), in one InvalidInput.
+ * The CLI's pre-check (src/client/course-file.ts) and the server both use this one checker.
  */
 import { AUTOGRADE_METHOD_NAMES, DEFAULT_AUTOGRADE_METHOD } from './autograde-methods.ts';
 import { InvalidInput } from './errors.ts';
