@@ -147,4 +147,22 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     summary: 'Show a submission\'s status and results; --wait for its grading to finish',
     load: async () => (await import('./commands/submission.ts')).submissionCommand(),
   },
+  {
+    name: 'complete',
+    term: 'complete [options] <course> <assignment>',
+    summary: 'Mark an assignment complete (final): yours, one student\'s (--student) or every student\'s (--all); it is then graded',
+    load: async () => (await import('./commands/complete.ts')).completeCommand(),
+  },
+  {
+    name: 'uncomplete',
+    term: 'uncomplete [options] <course> <assignment>',
+    summary: 'Staff: take back a student\'s completion, so they may submit again; completing again grades again',
+    load: async () => (await import('./commands/uncomplete.ts')).uncompleteCommand(),
+  },
+  {
+    name: 'grades',
+    term: 'grades [options] <course> <assignment>',
+    summary: 'Show assignment grades with their derivation: part points, method, raw grade, late adjustment, final grade',
+    load: async () => (await import('./commands/grades.ts')).gradesCommand(),
+  },
 ];

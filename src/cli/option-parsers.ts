@@ -1,4 +1,5 @@
 import { parseRunUser } from '../grader/run-user.ts';
+import { nameProblem, type NameKind } from '../platform/names.ts';
 import type { RunUser } from '../sandbox/sandbox.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -79,3 +80,12 @@ export function runUser(value: string): RunUser {
 
 /** The help text of every `--user` option, so the commands describe it alike. */
 export const USER_OPTION_HELP = 'who the grader runs as inside the sandbox: root (its own user namespace, never host root) or UID[:GID] (default: root for gradescope graders, 1000 for coursera graders)';
+
+/** A login, course or assignment id, checked as the server checks it: `what` names the argument or option. */
+export function checkedName(kind: NameKind, what: string): (value: string) => string {
+  return (value) => {
+    const problem = nameProblem(kind, value);
+    if (problem !== undefined) throw new UsageError(`${what}: ${problem}`);
+    return value;
+  };
+}

@@ -25,6 +25,10 @@ export async function reportSubmission(client: ApiClient, submission: Submission
   const final = flags.wait ? await waitFor(client, submission, flags, signal) : submission;
   if (flags.json) printJson(final);
   else process.stdout.write(formatSubmission(final));
+  if (final.status === 'awaiting-completion') {
+    process.stderr.write(`stored; its parts are graded when the assignment is completed (gradebox complete ${final.courseId} ${final.assignmentId})\n`);
+    return ExitCode.ok;
+  }
   if (!flags.wait) return ExitCode.ok;
   const notGraded = final.parts.filter((p) => p.result?.status !== 'graded');
   if (notGraded.length > 0) {
@@ -35,7 +39,7 @@ export async function reportSubmission(client: ApiClient, submission: Submission
 }
 
 async function waitFor(client: ApiClient, submission: Submission, flags: ReportFlags, signal: AbortSignal): Promise<Submission> {
-  if (submission.status === 'graded') return submission;
+  if (submission.status !== 'grading') return submission;
   const progress = flags.json ? undefined : progressReporter();
   try {
     return await waitForGrading(client, submission.id, {

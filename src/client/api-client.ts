@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
-  ApiToken, ApplyChange, Assignment, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol, GraderVersion, IssuedToken, LateStatus, Role, Scope,
+  ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
+  GraderVersion, IssuedToken, LateStatus, Role, Scope,
   Submission, User,
 } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
@@ -211,6 +212,26 @@ export class ApiClient {
       accept: [404, 405, 406, 501],
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /** Completes work: the caller's own (`{}`), one student's (`{login}`) or everyone's (`{all: true}`). */
+  complete(course: string, assignment: string, target: { login?: string; all?: boolean }): Promise<CompletionOutcome> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/completions`, { json: target });
+  }
+
+  /** Staff: un-completes a student's work. */
+  uncomplete(course: string, assignment: string, login: string): Promise<CompletionOutcome> {
+    return this.#json('DELETE', `${assignmentPath(course, assignment)}/completions/${seg(login)}`);
+  }
+
+  async completions(course: string, assignment: string): Promise<Completion[]> {
+    return (await this.#json<{ completions: Completion[] }>('GET', `${assignmentPath(course, assignment)}/completions`)).completions;
+  }
+
+  /** Staff: every student's grade (or one login's); students: their own. */
+  async grades(course: string, assignment: string, login?: string): Promise<AssignmentGrade[]> {
+    const query = login === undefined ? '' : `?login=${seg(login)}`;
+    return (await this.#json<{ grades: AssignmentGrade[] }>('GET', `${assignmentPath(course, assignment)}/grades${query}`)).grades;
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

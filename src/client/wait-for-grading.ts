@@ -61,7 +61,8 @@ export async function waitForGrading(client: ApiClient, id: string, options: Wai
       try {
         const submission = await client.submission(id, signal);
         seen(submission);
-        if (submission.status === 'graded') return submission;
+        // Graded, or held until completion (nothing will grade it before).
+        if (submission.status !== 'grading') return submission;
       } catch (error) {
         if (signal.aborted || !isRetryable(error)) throw error;
       }
@@ -100,7 +101,7 @@ async function followEvents(client: ApiClient, id: string, signal: AbortSignal, 
         sawEvents = true;
         last = parseSubmission(event.data, client.server);
         seen(last);
-        if (last.status === 'graded') return { kind: 'graded', submission: last };
+        if (last.status !== 'grading') return { kind: 'graded', submission: last };
       } else if (event.event === 'done') {
         // `done` without a graded state seen: ask for the final one.
         const final = await client.submission(id, signal);

@@ -62,6 +62,14 @@ export interface AssignmentsTable {
   late_policy: string | null;
   /** When students' submissions stop being accepted (null: never). */
   cutoff: string | null;
+  /** `submit` or `completion`: what makes a student's assignment grade. */
+  trigger: Generated<string>;
+  /** `immediate` or `on-completion` (trigger completion): when parts are graded. */
+  part_feedback: Generated<string>;
+  /** When every student's work is completed automatically (null: never). */
+  complete_at: string | null;
+  /** The autograde method's name (src/platform/autograde-methods.ts). */
+  autograde: Generated<string>;
 }
 
 /** A student's own deadline on an assignment. */
@@ -203,6 +211,50 @@ export interface CourseImagesTable {
   uploaded_at: string;
 }
 
+/** A student's completed assignment: who completed it, when, how, and the submission it froze. */
+export interface CompletionsTable {
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  completed_at: string;
+  completed_by: string;
+  /** `student`, `staff`, `all` or `expiry`. */
+  how: string;
+  /** The newest submission at completion; null when there was none. */
+  submission_id: string | null;
+}
+
+/** An assignment's `complete_at` as a durable action: claimed with a lease, done once. */
+export interface CompletionSchedulesTable {
+  course_id: string;
+  assignment_id: string;
+  due_at: string;
+  leased_by: string | null;
+  lease_until: string | null;
+  done_at: string | null;
+  /** Students this run completed (for the log and tests). */
+  completed: Generated<number>;
+}
+
+/** A student's stored raw assignment grade; the late penalty is derived when it is read. */
+export interface AssignmentGradesTable {
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  /** The submission the grade comes from; null: no submission. */
+  submission_id: string | null;
+  method: string;
+  /** `pending` (parts still grading), `graded`, `no-submission` or `error`. */
+  status: string;
+  /** 0–100; null while pending. */
+  raw_grade: number | null;
+  /** What the method said about the grade (e.g. a script's feedback), or null. */
+  detail: string | null;
+  /** The time lateness is measured at: submittedAt (trigger submit) or completedDate (trigger completion). */
+  counts_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -220,6 +272,9 @@ export interface Database {
   queue_jobs: QueueJobsTable;
   queue_owners: QueueOwnersTable;
   queue_service: QueueServiceTable;
+  completions: CompletionsTable;
+  completion_schedules: CompletionSchedulesTable;
+  assignment_grades: AssignmentGradesTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -227,6 +282,9 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'queue_service',
   'queue_owners',
   'queue_jobs',
+  'assignment_grades',
+  'completion_schedules',
+  'completions',
   'results',
   'grading_jobs',
   'submission_files',

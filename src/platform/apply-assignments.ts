@@ -2,6 +2,8 @@
 import type { Selectable } from 'kysely';
 import type { DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
+import { refreshAssignmentGrades } from './assignment-grades.ts';
+import { syncCompletionSchedule } from './completion-schedule.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
 import { describeLatePolicy, type LatePolicy } from './late-policy.ts';
@@ -19,15 +21,17 @@ function differences(pairs: Array<[string, unknown, unknown]>): string[] {
 }
 
 /**
- * A created assignment's change line: `at most 5 submissions, one per 60 s; late: 10% off per day
- * late; cutoff 2026-03-05T23:59:00.000Z`; undefined without limits or late rules.
+ * A created assignment's change line: `graded on completion; at most 5 submissions, one per 60 s;
+ * late: 10% off per day late; cutoff 2026-03-05T23:59:00.000Z`; undefined without any of them.
  */
-function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff }: CourseFileAssignment): string | undefined {
+function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff, trigger, partFeedback, completeAt }: CourseFileAssignment): string | undefined {
+  const workflow = trigger === 'completion' ? [`graded on completion${partFeedback === 'on-completion' ? ', parts too' : ''}${completeAt === null ? '' : `, all completed at ${completeAt}`}`] : [];
   const limits = [
     ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'}`]),
     ...(minIntervalSeconds === null ? [] : [`one per ${minIntervalSeconds} s`]),
   ];
   const parts = [
+    ...workflow,
     ...(limits.length === 0 ? [] : [limits.join(', ')]),
     ...(latePolicy === null ? [] : [`late: ${describeLatePolicy(latePolicy)}`]),
     ...(cutoff === null ? [] : [`cutoff ${cutoff}`]),
@@ -147,6 +151,10 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       min_interval_seconds: assignment.minIntervalSeconds,
       late_policy: encodeLatePolicy(assignment.latePolicy),
       cutoff: assignment.cutoff,
+      trigger: assignment.trigger,
+      part_feedback: assignment.partFeedback,
+      complete_at: assignment.completeAt,
+      autograde: assignment.autograde,
       position,
     };
     if (!have) {
@@ -159,6 +167,10 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['deadline', have.deadline, assignment.deadline],
         ['maxSubmissions', have.max_submissions, assignment.maxSubmissions],
         ['minIntervalSeconds', have.min_interval_seconds, assignment.minIntervalSeconds],
+        ['trigger', have.trigger, assignment.trigger],
+        ['partFeedback', have.part_feedback, assignment.partFeedback],
+        ['completeAt', have.complete_at, assignment.completeAt],
+        ['autograde', have.autograde, assignment.autograde],
         ['order', have.position, position],
       ]);
       // Policies are described with commas: each late change is its own `;`-separated item.
@@ -168,7 +180,12 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       }
       changes.push(detail !== '' ? { action: 'update', kind: 'assignment', target, detail } : { action: 'unchanged', kind: 'assignment', target });
     }
-    changes.push(...(await applyParts(tx, courseId, assignment, options)));
+    await syncCompletionSchedule(tx, courseId, assignment.id, assignment.completeAt);
+    const partChanges = await applyParts(tx, courseId, assignment, options);
+    changes.push(...partChanges);
+    // Stored grades follow the parts' points (the weights) and the method, without running a grader.
+    const regrade = have !== undefined && (have.trigger !== assignment.trigger || have.autograde !== assignment.autograde || partChanges.some((c) => c.action !== 'unchanged'));
+    if (regrade) await refreshAssignmentGrades(tx, courseId, assignment.id, options.now);
   }
   if (!options.prune) return changes;
 

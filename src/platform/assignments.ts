@@ -5,7 +5,7 @@ import { NotFound } from './errors.ts';
 import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
-import { graderVersionFromRow } from './rows.ts';
+import { graderVersionFromRow, workflowFromRow } from './rows.ts';
 
 /** A course's assignments (or one of them), in course-file order. */
 export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string): Promise<Assignment[]> {
@@ -51,6 +51,7 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     minIntervalSeconds: a.min_interval_seconds,
     latePolicy: decodeLatePolicy(a.late_policy),
     cutoff: a.cutoff,
+    ...workflowFromRow(a),
     createdAt: a.created_at,
     parts: parts
       .filter((p) => p.assignment_id === a.id)

@@ -1,11 +1,15 @@
 /**
  * Checks a course file (`gradebox apply course.yaml`, sent as JSON) and normalises it: defaults
- * filled in, times as ISO-8601 UTC, absent submission limits and late rules as null. Every fault is reported at once, each with its path in the
- * file (`assignments[1].parts[0].points: …`), in one InvalidInput.
+ * filled in (trigger `submit`, part feedback `immediate`, method `aggregate`), times (deadlines,
+ * cutoffs, completion times) as ISO-8601 UTC, absent submission limits and late rules as null.
+ * Every fault is reported at once, each with its path in the file
+ * (`assignments[1].parts[0].points: …`), in one InvalidInput. The CLI's pre-check
+ * (src/client/course-file.ts) and the server both use this one checker.
  */
+import { AUTOGRADE_METHOD_NAMES, DEFAULT_AUTOGRADE_METHOD } from './autograde-methods.ts';
 import { checkLateRules, type CourseFileLateRules } from './course-file-late.ts';
 import { InvalidInput } from './errors.ts';
-import { ROLES, SUBMISSION_LIMIT_RANGES, type Role, type SubmissionLimits } from './model.ts';
+import { GRADE_TRIGGERS, PART_FEEDBACKS, ROLES, SUBMISSION_LIMIT_RANGES, type GradingWorkflow, type Role, type SubmissionLimits } from './model.ts';
 import { nameProblem, type NameKind } from './names.ts';
 import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
 
@@ -15,7 +19,7 @@ export interface CourseFilePart {
   points: number;
 }
 
-export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules {
+export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules, GradingWorkflow {
   id: string;
   title: string;
   deadline: string | null;
@@ -37,7 +41,9 @@ export interface NormalizedCourseFile {
 }
 
 const MAX_TITLE = 200;
-const ASSIGNMENT_KEYS = ['id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'latePolicy', 'cutoff', 'extensions', 'parts'];
+const ASSIGNMENT_KEYS = [
+  'id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'latePolicy', 'cutoff', 'extensions', 'trigger', 'partFeedback', 'completeAt', 'autograde', 'parts',
+];
 const MAX_PROBLEMS_IN_MESSAGE = 5;
 
 type Rec = Record<string, unknown>;
@@ -93,6 +99,14 @@ class Checker {
     return time ?? null;
   }
 
+  /** One of `allowed`, or `fallback` when absent. */
+  choice<T extends string>(value: unknown, path: string, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    this.fault(path, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+    return fallback;
+  }
+
   /** A whole number in `range`, or null when absent. */
   limit(value: unknown, path: string, range: { min: number; max: number }, unit: string): number | null {
     if (value === undefined || value === null) return null;
@@ -108,6 +122,19 @@ class Checker {
       seen.add(id);
     }
   }
+}
+
+/** An assignment's trigger, part feedback, completion time and autograde method (docs/course-workflow.md). */
+function workflow(c: Checker, a: Rec, path: string): GradingWorkflow {
+  const trigger = c.choice(a.trigger, `${path}.trigger`, GRADE_TRIGGERS, 'submit');
+  const partFeedback = c.choice(a.partFeedback, `${path}.partFeedback`, PART_FEEDBACKS, 'immediate');
+  const completeAt = c.time(a.completeAt, `${path}.completeAt`);
+  const autograde = c.choice(a.autograde, `${path}.autograde`, AUTOGRADE_METHOD_NAMES, DEFAULT_AUTOGRADE_METHOD);
+  if (trigger === 'submit') {
+    if (partFeedback === 'on-completion') c.fault(`${path}.partFeedback`, 'on-completion needs trigger: completion (with trigger submit every submission is graded at once)');
+    if (completeAt !== null) c.fault(`${path}.completeAt`, 'needs trigger: completion (with trigger submit nothing is completed)');
+  }
+  return { trigger, partFeedback, completeAt, autograde };
 }
 
 function parts(c: Checker, value: unknown, path: string): CourseFilePart[] {
@@ -160,6 +187,7 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
             id,
             title: c.title(a.title, `assignments[${i}].title`),
             deadline,
+            ...workflow(c, a, `assignments[${i}]`),
             maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
             minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),

@@ -8,8 +8,11 @@ import { authenticate, bootstrapAdmin, createUser, listUsers, whoami } from './a
 import { applyCourseFile } from './apply-course-file.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { PlatformContext } from './context.ts';
+import { runDueCompletions } from './completion-schedule.ts';
+import { complete, listCompletions, uncomplete } from './completions.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
+import { listGrades } from './grade-reads.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
@@ -74,5 +77,10 @@ export function createPlatform(options: PlatformOptions): Platform {
     listSubmissions: (actor, courseId, assignmentId, filter) => listSubmissions(ctx, actor, courseId, assignmentId, filter),
     listSubmissionsJson: (actor, courseId, assignmentId, filter) => listSubmissionsJson(ctx, actor, courseId, assignmentId, filter),
     getJob: (actor, jobId) => getJob(ctx, actor, jobId),
+    complete: (actor, courseId, assignmentId, request) => complete(ctx, actor, courseId, assignmentId, request),
+    uncomplete: (actor, courseId, assignmentId, login) => uncomplete(ctx, actor, courseId, assignmentId, login),
+    listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
+    listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
+    runDueCompletions: (runner) => runDueCompletions(ctx, runner),
   };
 }

@@ -8,6 +8,7 @@ import type { Protocol } from '../grader/grade-result.ts';
 import type { StoredResult } from '../grader/stored-result.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { GradingStore, JobContext } from '../worker/grading-store.ts';
+import { refreshGradeOfSubmission } from './assignment-grades.ts';
 import type { JobPhase } from './model.ts';
 import { PHASE_COLUMNS } from './rows.ts';
 import type { SubmissionEvents } from './submission-events.ts';
@@ -138,7 +139,12 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       const stored = inserted !== undefined && (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
       // Also on a duplicate: a worker that died between the insert and this update left the phase behind.
       const moved = await db.updateTable('grading_jobs').set({ phase: 'done', done_at: at }).where('id', '=', jobId).where('phase', '!=', 'done').executeTakeFirst();
-      if (stored || moved.numUpdatedRows > 0n) await tell(job.submission_id, job.part_id, 'done');
+      if (stored || moved.numUpdatedRows > 0n) {
+        // The student's assignment grade may now be complete (a duplicate delivery refreshes it too:
+        // the first may have died before it did).
+        await refreshGradeOfSubmission(db, job.submission_id, at);
+        await tell(job.submission_id, job.part_id, 'done');
+      }
       return stored;
     },
 

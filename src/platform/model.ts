@@ -83,8 +83,8 @@ export interface Part {
   draft: GraderVersion | null;
 }
 
-/** With its submission limits (staff are exempt) and late rules. */
-export interface Assignment extends SubmissionLimits {
+/** With its submission limits (staff are exempt), late rules and grading workflow (docs/course-workflow.md). */
+export interface Assignment extends SubmissionLimits, GradingWorkflow {
   courseId: string;
   /** Slug, unique in its course. */
   id: string;
@@ -96,6 +96,106 @@ export interface Assignment extends SubmissionLimits {
   cutoff: string | null;
   parts: Part[];
   createdAt: string;
+}
+
+/** `submit`: every submission is graded and the newest counts; `completion`: graded when completed. */
+export type GradeTrigger = 'submit' | 'completion';
+export const GRADE_TRIGGERS: readonly GradeTrigger[] = ['submit', 'completion'];
+/** With trigger `completion`: parts graded as submissions arrive, or only at completion. */
+export type PartFeedback = 'immediate' | 'on-completion';
+export const PART_FEEDBACKS: readonly PartFeedback[] = ['immediate', 'on-completion'];
+
+/** How an assignment turns work into a grade, as its course file sets it. */
+export interface GradingWorkflow {
+  trigger: GradeTrigger;
+  partFeedback: PartFeedback;
+  /** When every student's work is completed automatically (trigger completion); null: never. */
+  completeAt: string | null;
+  /** The autograde method (src/platform/autograde-methods.ts), e.g. `aggregate`. */
+  autograde: string;
+}
+
+/** How a completion came about. */
+export type CompletionHow = 'student' | 'staff' | 'all' | 'expiry';
+
+/** A student's "this is final" mark on an assignment. */
+export interface Completion {
+  courseId: string;
+  assignmentId: string;
+  login: string;
+  /** Codio's completedDate: the time lateness is measured at. */
+  completedAt: string;
+  /** Who completed it: the student, a staff login, or `gradebox` for the expiry. */
+  completedBy: string;
+  how: CompletionHow;
+  /** The submission frozen as the one graded; null when there was none (a grade of 0). */
+  submissionId: string | null;
+}
+
+/** What a completion request changed. */
+export interface CompletionOutcome {
+  /** The completions made (or, for un-complete, removed). */
+  completions: Completion[];
+  /** How many students changed (with `all`: those not completed before). */
+  changed: number;
+}
+
+/**
+ * A student's assignment grade: `not-submitted` (trigger submit, nothing yet), `not-completed`
+ * (trigger completion), `pending` (parts or the method still working), `graded`, `no-submission`
+ * (completed without a submission: 0), `error` (the method could not grade).
+ */
+export type AssignmentGradeStatus = 'not-submitted' | 'not-completed' | 'pending' | 'graded' | 'no-submission' | 'error';
+
+/** One part's share of an assignment grade. */
+export interface GradePart {
+  partId: string;
+  /** Points possible (the part's weight). */
+  points: number;
+  /** Points earned by the counting submission's newest result; null while it has none, or hidden from the student. */
+  earned: number | null;
+  /** The part result's status; null while it has none. */
+  status: GradeStatus | null;
+}
+
+/** The late penalty applied, derived when the grade is read (src/platform/late-policy.ts). */
+export interface GradeLateness {
+  /** The time that counts: submittedAt (trigger submit) or completedDate (trigger completion). */
+  at: string;
+  secondsLate: number;
+  /** What the raw grade is multiplied by. */
+  factor: number;
+  /** The rule that applied, for people. */
+  rule: string;
+  /** The student's deadline (after an extension). */
+  deadline: string | null;
+}
+
+/** A student's assignment grade with its derivation: parts → method → raw → late factor → final. */
+export interface AssignmentGrade {
+  courseId: string;
+  assignmentId: string;
+  login: string;
+  status: AssignmentGradeStatus;
+  trigger: GradeTrigger;
+  method: string;
+  /** The submission that counts; null when there is none. */
+  submissionId: string | null;
+  /** The completion, for trigger completion (null while not completed). */
+  completion: Completion | null;
+  parts: GradePart[];
+  pointsEarned: number | null;
+  pointsPossible: number;
+  /** 0–100 as the method gave it; null until graded (or when withheld from a student). */
+  rawGrade: number | null;
+  /** What the method said about the grade (a script's feedback); null when nothing. */
+  detail: string | null;
+  /** Null until there is a time that counts. */
+  late: GradeLateness | null;
+  /** rawGrade × late factor, rounded to 2 decimals; null until graded. */
+  finalGrade: number | null;
+  /** Students only: a part's result is not visible to them yet, so the grade is withheld. */
+  withheld: boolean;
 }
 
 export type GraderStatus = 'draft' | 'published' | 'superseded';
@@ -180,7 +280,8 @@ export interface SubmissionFile {
   digest: string;
 }
 
-export type SubmissionStatus = 'grading' | 'graded';
+/** `awaiting-completion`: stored but not graded yet (part feedback `on-completion`). */
+export type SubmissionStatus = 'grading' | 'graded' | 'awaiting-completion';
 
 export interface Submission {
   id: string;
@@ -193,7 +294,7 @@ export interface Submission {
   files: SubmissionFile[];
   totalBytes: number;
   kind: 'student' | 'author-test';
-  /** `graded` once every part has a result. */
+  /** `graded` once every part has a result; `awaiting-completion` while held for completion. */
   status: SubmissionStatus;
   parts: PartOutcome[];
 }
@@ -245,6 +346,14 @@ export interface CourseFile {
     cutoff?: string | null;
     /** Per-student deadlines; absent: extensions are left as they are. */
     extensions?: Array<{ student: string; until: string }> | null;
+    /** Default `submit`. */
+    trigger?: GradeTrigger;
+    /** Trigger completion only; default `immediate`. */
+    partFeedback?: PartFeedback;
+    /** Trigger completion only: every student is completed at this time (with a time zone). */
+    completeAt?: string | null;
+    /** Default `aggregate`. */
+    autograde?: string;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
 }

@@ -5,7 +5,7 @@
  * may not → 403.
  */
 import type { DbExecutor } from '../db/database.ts';
-import { Forbidden, NotFound } from './errors.ts';
+import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
 import type { Actor, Role, Scope, SubmissionLimits } from './model.ts';
 
 /**
@@ -80,4 +80,31 @@ export async function requireCourseRole(db: DbExecutor, actor: Actor, courseId: 
   if (need === 'staff' && !access.staff) throw new Forbidden(`only instructors and TAs of ${courseId} may ${action}`);
   if (need === 'instructor' && !access.instructor) throw new Forbidden(`only instructors of ${courseId} may ${action}`);
   return access;
+}
+
+/** Whose work a completion request names: the caller's own, one student's, or every student's. */
+export type CompletionTarget = { kind: 'own' } | { kind: 'student'; login: string } | { kind: 'all' };
+
+/**
+ * Who may complete what (docs/course-workflow.md "Who may complete"): a student only their own
+ * work, and not once the assignment's completion time has passed (the expiry locked it; staff may
+ * still complete or un-complete them); staff any student, one or all. Staff have no own work to
+ * complete: they name the student.
+ */
+export function checkCompletionRights(access: CourseAccess, actor: Actor, target: CompletionTarget, completeAt: string | null, now: Date): void {
+  requireScope(actor, 'submit');
+  if (target.kind === 'own') {
+    if (access.staff) throw new InvalidInput(`you are staff of ${access.courseId}: name the student (--student LOGIN, or login in the body) or complete everyone (--all)`, { field: 'login' });
+    if (completeAt !== null && Date.parse(completeAt) <= now.getTime()) {
+      throw new Conflict('locked', `this assignment was completed for every student at ${completeAt}; only the staff may complete or un-complete it now`, { completeAt });
+    }
+    return;
+  }
+  if (!access.staff) throw new Forbidden(`students may only complete their own work; only instructors and TAs of ${access.courseId} may complete others'`);
+}
+
+/** Un-completing (so that completing again grades again) is for staff only. */
+export function checkUncompleteRights(access: CourseAccess, actor: Actor): void {
+  requireScope(actor, 'submit');
+  if (!access.staff) throw new Forbidden(`only instructors and TAs of ${access.courseId} may un-complete a student's work`);
 }

@@ -8,8 +8,10 @@
  * - TAs: read everything in the course, upload grader drafts and run author tests (`author`),
  *   but not publish, change set-up or members (403);
  * - students: submit (`submit`) to assignments of their course and read their own submissions and
- *   results (filtered to what the grader made visible); nothing else (403 in their course,
- *   404 for courses they are not in).
+ *   results (filtered to what the grader made visible), complete their own work (`submit`) until
+ *   the assignment's completion time, read their own grade; nothing else (403 in their course,
+ *   404 for courses they are not in);
+ * - completing another student's work, or everyone's, and un-completing are for staff (`submit`).
  * Every read needs the `read` scope.
  */
 import type {
@@ -17,6 +19,9 @@ import type {
   ApiToken,
   ApplyChange,
   Assignment,
+  AssignmentGrade,
+  Completion,
+  CompletionOutcome,
   Course,
   CourseFile,
   Extension,
@@ -34,6 +39,7 @@ import type {
   SubmissionFile,
   User,
 } from './model.ts';
+import type { CompletionRequest } from './completions.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 
 export interface NewGraderVersion {
@@ -137,4 +143,20 @@ export interface Platform {
   listSubmissionsJson(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AsyncIterable<Buffer>>;
   /** Staff: the job with its phases and attempts. */
   getJob(actor: Actor, jobId: string): Promise<GradingJob>;
+
+  // completion and grades (docs/course-workflow.md)
+  /**
+   * Completes the caller's own work (students), one student's (`login`, staff) or every
+   * student's (`all`, staff): freezes the newest submission and grades it. 409 `already-completed`
+   * for one student completed before; with `all`, those are skipped and `changed` counts the rest.
+   */
+  complete(actor: Actor, courseId: string, assignmentId: string, request?: CompletionRequest): Promise<CompletionOutcome>;
+  /** Staff: removes a student's completion and stored grade; 409 `not-completed` when there is none. */
+  uncomplete(actor: Actor, courseId: string, assignmentId: string, login: string): Promise<CompletionOutcome>;
+  /** Staff: every completion; students: their own. */
+  listCompletions(actor: Actor, courseId: string, assignmentId: string): Promise<Completion[]>;
+  /** Staff: every student's assignment grade with its derivation (or one `login`'s); students: their own. */
+  listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
+  /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
+  runDueCompletions(runner: string): Promise<number>;
 }

@@ -1,7 +1,10 @@
 /** Database rows → the API's objects (src/platform/model.ts). Pure functions. */
 import type { Selectable } from 'kysely';
-import type { ApiTokensTable, GraderVersionsTable, GradingJobsTable, UsersTable } from '../db/tables.ts';
-import type { ApiToken, GraderProtocol, GraderStatus, GraderVersion, GradingJob, JobPhase, JobPriority, Scope, User } from './model.ts';
+import type { ApiTokensTable, AssignmentsTable, CompletionsTable, GraderVersionsTable, GradingJobsTable, UsersTable } from '../db/tables.ts';
+import type {
+  ApiToken, Completion, CompletionHow, GraderProtocol, GraderStatus, GraderVersion, GradeTrigger, GradingJob, GradingWorkflow, JobPhase, JobPriority,
+  PartFeedback, Scope, User,
+} from './model.ts';
 
 export function userFromRow(row: Selectable<UsersTable>): User {
   return { login: row.login, displayName: row.display_name, isAdmin: row.is_admin === 1, createdAt: row.created_at };
@@ -71,5 +74,26 @@ export function jobFromRow(row: Selectable<GradingJobsTable>): GradingJob {
     phases,
     attempts: row.attempts,
     lastError: row.last_error,
+  };
+}
+
+export function workflowFromRow(row: Pick<Selectable<AssignmentsTable>, 'trigger' | 'part_feedback' | 'complete_at' | 'autograde'>): GradingWorkflow {
+  return {
+    trigger: row.trigger as GradeTrigger,
+    partFeedback: row.part_feedback as PartFeedback,
+    completeAt: row.complete_at,
+    autograde: row.autograde,
+  };
+}
+
+export function completionFromRow(row: Selectable<CompletionsTable>): Completion {
+  return {
+    courseId: row.course_id,
+    assignmentId: row.assignment_id,
+    login: row.login,
+    completedAt: row.completed_at,
+    completedBy: row.completed_by,
+    how: row.how as CompletionHow,
+    submissionId: row.submission_id,
   };
 }

@@ -39,7 +39,13 @@ export async function submissionStatus(db: DbExecutor, submissionId: string): Pr
     .where('j.submission_id', '=', submissionId)
     .execute();
   const done = new Set(jobs.filter((j) => j.resultJobId !== null).map((j) => j.id));
-  return newestJobPerPart(jobs).every((job) => done.has(job.id)) ? 'graded' : 'grading';
+  return statusOf(newestJobPerPart(jobs), done);
+}
+
+/** No job at all: held until completion (part feedback `on-completion`); else graded once every newest job has a result. */
+function statusOf(newest: ReadonlyArray<{ id: string }>, done: ReadonlySet<string>): SubmissionStatus {
+  if (newest.length === 0) return 'awaiting-completion';
+  return newest.every((job) => done.has(job.id)) ? 'graded' : 'grading';
 }
 
 export interface ViewRequest {
@@ -85,7 +91,7 @@ export async function loadViewData(db: DbExecutor, rows: ReadonlyArray<Selectabl
 /** `graded` once the newest job of every part of `row` has a result, from data already loaded. */
 export function statusFromData(row: Pick<Selectable<SubmissionsTable>, 'id'>, data: Pick<ViewData, 'jobs' | 'results'>): SubmissionStatus {
   const done = new Set(data.results.map((r) => r.job_id));
-  return newestJobPerPart(data.jobs.filter((j) => j.submission_id === row.id)).every((job) => done.has(job.id)) ? 'graded' : 'grading';
+  return statusOf(newestJobPerPart(data.jobs.filter((j) => j.submission_id === row.id)), done);
 }
 
 /** The API objects for `rows` from data already at hand (a submission just recorded has it all). */
@@ -120,7 +126,7 @@ export function assembleViews(rows: ReadonlyArray<Selectable<SubmissionsTable>>,
       files: sortManifest((filesOf.get(row.id) ?? []).map((f) => ({ path: f.path, size: f.size, digest: f.digest }))),
       totalBytes: row.total_bytes,
       kind: row.kind as Submission['kind'],
-      status: outcomes.every((o) => o.result !== null) ? 'graded' : 'grading',
+      status: outcomes.length === 0 ? 'awaiting-completion' : outcomes.every((o) => o.result !== null) ? 'graded' : 'grading',
       parts: outcomes,
     };
   });

@@ -3,12 +3,15 @@
  * so a job exists exactly when its submission does (and a failed enqueue leaves nothing behind).
  */
 import type { Selectable } from 'kysely';
-import type { DbTransaction } from '../db/database.ts';
-import type { GraderVersionsTable, PartsTable } from '../db/tables.ts';
+import type { DbExecutor, DbTransaction } from '../db/database.ts';
+import type { AssignmentsTable, GraderVersionsTable, PartsTable } from '../db/tables.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { manifestDigest } from '../intake/manifest.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound } from './errors.ts';
+import { refreshAssignmentGrade, type GradeKey } from './assignment-grades.ts';
+import { isCompleted } from './completions.ts';
+import { queueGrading } from './grading-jobs.ts';
 import { newId } from './ids.ts';
 import { PRIORITY_ORDER, type Actor, type JobPriority, type Submission, type SubmissionFile, type SubmissionLimits } from './model.ts';
 import { courseAccess, requireCourseRole, requireScope } from './permissions.ts';
@@ -41,6 +44,7 @@ interface PlannedGrading {
   /** The assignment's deadline (what a view of the submission needs). */
   deadline: string | null;
   limits: SubmissionLimits;
+  workflow: Pick<Selectable<AssignmentsTable>, 'trigger' | 'part_feedback'>;
   /** Every part of the assignment. */
   parts: Array<Selectable<PartsTable>>;
   /** The requested parts, each with the grader it runs with (none when it has none yet). */
@@ -51,7 +55,7 @@ interface PlannedGrading {
 async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: boolean): Promise<PlannedGrading> {
   const assignment = await tx
     .selectFrom('assignments')
-    .select(['deadline', 'max_submissions', 'min_interval_seconds'])
+    .select(['deadline', 'max_submissions', 'min_interval_seconds', 'trigger', 'part_feedback'])
     .where('course_id', '=', input.courseId)
     .where('id', '=', input.assignmentId)
     .executeTakeFirst();
@@ -82,7 +86,7 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
       return { part, grader: draft ?? own.find((v) => v.status === 'published') };
     });
   const limits = { maxSubmissions: assignment.max_submissions, minIntervalSeconds: assignment.min_interval_seconds };
-  return { deadline: assignment.deadline, limits, parts, planned };
+  return { deadline: assignment.deadline, limits, workflow: { trigger: assignment.trigger, part_feedback: assignment.part_feedback }, parts, planned };
 }
 
 /**
@@ -96,7 +100,15 @@ export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, course
   if (access.staff) return;
   const who = { courseId, assignmentId, login: actor.login };
   await checkCutoff(ctx.db, who, ctx.now());
+  await refuseCompleted(ctx.db, who);
   await checkSubmissionLimits(ctx.db, who, access.limits, ctx.now());
+}
+
+/** A completed student's work is locked until staff un-complete it (docs/course-workflow.md). */
+async function refuseCompleted(db: DbExecutor, key: GradeKey): Promise<void> {
+  if (await isCompleted(db, key)) {
+    throw new Conflict('completed', `your work on ${key.courseId}/${key.assignmentId} is completed, so it is final: ask the staff to un-complete it if you must submit again`);
+  }
 }
 
 export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission> {
@@ -112,16 +124,19 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
   const now = ctx.now().toISOString();
 
   const recorded = await runInTransaction(ctx.db, async (tx) => {
-    const { deadline, limits, parts, planned } = await gradersFor(tx, input, input.useDrafts === true);
+    const { deadline, limits, workflow, parts, planned } = await gradersFor(tx, input, input.useDrafts === true);
+    const who = { courseId: input.courseId, assignmentId: input.assignmentId, login: actor.login };
     if (!access.staff) {
-      const who = { courseId: input.courseId, assignmentId: input.assignmentId, login: actor.login };
       await serializeSubmitter(tx, who);
       await checkCutoff(tx, who, ctx.now());
+      await refuseCompleted(tx, who);
       await checkSubmissionLimits(tx, who, limits, ctx.now());
     }
+    // Part feedback on completion: stored now, graded when the work is completed.
+    const held = kind === 'student' && workflow.trigger === 'completion' && workflow.part_feedback === 'on-completion';
     const missing = planned.filter((p) => p.grader === undefined).map((p) => p.part.id);
     const graded = planned.flatMap(({ part, grader }) => (grader ? [{ part, grader }] : []));
-    if (graded.length === 0 || (input.parts !== undefined && missing.length > 0)) {
+    if (!held && (graded.length === 0 || (input.parts !== undefined && missing.length > 0))) {
       const which = input.parts !== undefined && missing.length > 0 ? `part ${missing.join(', ')} of ${input.assignmentId} has` : `no part of ${input.assignmentId} has`;
       throw new Conflict('not-ready', `${which} no ${input.useDrafts === true ? 'grader draft or ' : ''}published grader yet; try again once the staff publish one`, {
         parts: missing,
@@ -140,35 +155,11 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
     await tx.insertInto('submissions').values(submission).execute();
     const fileRows = files.map((f) => ({ submission_id: submission.id, ...f }));
     await tx.insertInto('submission_files').values(fileRows).execute();
-    const jobs = graded.map(({ part, grader }) => ({ id: newId('job'), part, grader }));
-    const jobRows = await tx
-      .insertInto('grading_jobs')
-      .values(
-        jobs.map(({ id, part, grader }) => ({
-          id,
-          submission_id: submission.id,
-          part_id: part.id,
-          grader_version_id: grader.id,
-          priority: jobPriority,
-          phase: 'queued',
-          queued_at: now,
-          attempts: 0,
-        })),
-      )
-      .returningAll()
-      .execute();
-    await ctx.queue.enqueue(
-      tx,
-      jobs.map(({ id, grader }) => ({
-        jobId: id,
-        priority: PRIORITY_ORDER[jobPriority],
-        // The queue is fair between courses, then between the people whose work it grades.
-        owner: actor.login,
-        course: input.courseId,
-        cpus: grader.cpus,
-        memoryMiB: grader.memory_mib,
-      })),
-    );
+    const jobRows = held
+      ? []
+      : await queueGrading(tx, ctx.queue, { submission: { id: submission.id, courseId: input.courseId, login: actor.login }, parts: graded, priority: jobPriority, now });
+    // Trigger submit: the newest submission counts, so the student's grade is pending again.
+    if (kind === 'student' && workflow.trigger === 'submit') await refreshAssignmentGrade(tx, who, now);
     return { submission, data: { deadline, parts, files: fileRows, jobs: jobRows, results: [] } };
   });
   // Everything the view shows was just written: no need to read it back.

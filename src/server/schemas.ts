@@ -3,7 +3,8 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
-import { SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
+import { AUTOGRADE_METHOD_NAMES } from '../platform/autograde-methods.ts';
+import { GRADE_TRIGGERS, PART_FEEDBACKS, SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
 import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
 
 const SLUG = SLUG_PATTERN.source;
@@ -65,6 +66,11 @@ export const CourseFileBody = Type.Object(
             latePolicy: Type.Optional(Type.Unknown({ description: '{steps: [{after: "10m", factor: 0.8}, …]} or {percent, per: hour|day, floor}; needs a deadline' })),
             cutoff: Type.Optional(Type.Unknown({ description: 'a time with a time zone, not before the deadline; null: none' })),
             extensions: Type.Optional(Type.Unknown({ description: '[{student: LOGIN, until: TIME}]; absent: extensions are left as they are' })),
+            trigger: Type.Optional(Type.Union(GRADE_TRIGGERS.map((name) => Type.Literal(name)))),
+            partFeedback: Type.Optional(Type.Union(PART_FEEDBACKS.map((name) => Type.Literal(name)))),
+            // Checked, with a message that says what to write, by the platform's course file checker.
+            completeAt: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+            autograde: Type.Optional(Type.Union(AUTOGRADE_METHOD_NAMES.map((name) => Type.Literal(name)))),
             parts: Type.Array(
               Type.Object(
                 {
@@ -111,3 +117,16 @@ export const GrantExtensionBody = Type.Object(
 export const LateStatusQuery = Type.Object({ login: Type.Optional(Login) });
 
 export const SubmissionListQuery = Type.Object({ login: Type.Optional(Login) });
+
+/** Completing: nothing (the caller's own work), one student (`login`), or every student (`all`). */
+export const CompletionBody = Type.Object(
+  {
+    login: Type.Optional(Login),
+    all: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const CompletionParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
+
+export const GradeListQuery = Type.Object({ login: Type.Optional(Login) });

@@ -5,6 +5,7 @@ import { BlobStore } from '../image/blob-store.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { resolveIntakeLimits, type SubmissionIntakeLimits } from '../intake/intake-limits.ts';
 import { intakeTmpDir } from '../intake/staging.ts';
+import { releaseScheduleLeases } from '../platform/completion-schedule.ts';
 import { createPlatform } from '../platform/create-platform.ts';
 import { createGradingStore } from '../platform/grading-store.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges, type IssuedToken } from '../platform/model.ts';
@@ -15,6 +16,7 @@ import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp } from './app.ts';
+import { startCompletionTimer } from './completion-timer.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
 import { resolveTrafficLimits, type TrafficLimits } from './traffic/traffic-limits.ts';
 
@@ -38,6 +40,8 @@ export interface ServeOptions {
   logger?: FastifyServerOptions['logger'];
   /** Connection, request and upload limits and timeouts; defaults in traffic/traffic-limits.ts. */
   traffic?: Partial<TrafficLimits>;
+  /** How often assignments' completion times are checked (default COMPLETION_POLL_MS; they are also checked at start). */
+  completionPollMs?: number;
 }
 
 export interface RunningServer {
@@ -75,7 +79,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cleanups.push(() => database.close());
     const queue = new SqlJobQueue(database.db);
     // This process owns the data directory: whatever was leased belonged to a dead predecessor.
-    if (database.dialect === 'sqlite') await queue.releaseAll();
+    if (database.dialect === 'sqlite') {
+      await queue.releaseAll();
+      await releaseScheduleLeases(database.db);
+    }
     // Leases of workers that died (another machine, a hung run) run out; their jobs are handed out again.
     const reaper = setInterval(() => void queue.releaseExpired().catch(() => undefined), LEASE_REAP_MS);
     reaper.unref();
@@ -118,6 +125,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       traffic,
     });
     cleanups.push(() => app.close());
+    // Completion times that came while the server was down are acted on now, the next ones as they come.
+    const completions = startCompletionTimer(platform, {
+      ...(options.completionPollMs === undefined ? {} : { pollMs: options.completionPollMs }),
+      onError: (error) => app.log.error({ err: error }, 'completing the work of an assignment whose completion time came failed; trying again shortly'),
+    });
+    cleanups.push(() => completions.stop());
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     return {
       url,

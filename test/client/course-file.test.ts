@@ -28,6 +28,28 @@ afterAll(async () => {
 });
 
 describe('parseCourseFile', () => {
+  it('places mistakes in the grading workflow at their line and column', () => {
+    const text = [
+      'course: { id: cs101, title: Intro }',
+      'assignments:',
+      '  - id: unit1',
+      '    title: Unit 1',
+      '    trigger: completion',
+      '    completeAt: 2026-03-08 23:59',
+      '    autograde: median',
+      '    parts: [{ id: p1, points: 1 }]',
+      '  - id: hw',
+      '    title: HW',
+      '    partFeedback: on-completion',
+      '    parts: [{ id: p1, points: 1 }]',
+    ].join('\n');
+    expect(where(issues(text))).toEqual([
+      '6:17 assignments[0].completeAt: "2026-03-08 23:59" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
+      '7:16 assignments[0].autograde: must be one of aggregate (got "median")',
+      '11:19 assignments[1].partFeedback: on-completion needs trigger: completion (with trigger submit every submission is graded at once)',
+    ]);
+  });
+
   it('accepts examples/course.yaml, and the same file as JSON', async () => {
     const file = await loadCourseFile(join(REPO_ROOT, 'examples', 'course.yaml'));
     expect(file.course.id).toBe('cs101-2026');

@@ -26,7 +26,8 @@ describe('parseCourseFile', () => {
       assignments: [
         {
           id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', maxSubmissions: null, minIntervalSeconds: null,
-          latePolicy: null, cutoff: null, extensions: undefined, parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }],
+          latePolicy: null, cutoff: null, extensions: undefined, trigger: 'submit', partFeedback: 'immediate', completeAt: null, autograde: 'aggregate',
+          parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }],
         },
       ],
     });
@@ -54,6 +55,24 @@ describe('parseCourseFile', () => {
     for (const [max, interval] of [[1.5, '60'], ['ten', 604801], [1e9, 0.5], [true, Number.NaN]]) {
       expect(problems(limited(max, interval))).toHaveLength(2);
     }
+  });
+
+  it('takes a trigger, part feedback, completion time and autograde method, checked together', () => {
+    const one = (fields: Record<string, unknown>) => courseFile({ assignments: [{ id: 'hw1', title: 'HW', parts: [{ id: 'p1', points: 1 }], ...fields }] });
+    const [hw1] = parseCourseFile(one({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T12:00:00+02:00', autograde: 'aggregate' })).assignments ?? [];
+    expect(hw1).toMatchObject({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T10:00:00.000Z', autograde: 'aggregate' });
+    expect(problems(one({ trigger: 'done', partFeedback: 'later', autograde: 'script', completeAt: 'next friday' }))).toEqual([
+      'assignments[0].trigger: must be one of submit, completion (got "done")',
+      'assignments[0].partFeedback: must be one of immediate, on-completion (got "later")',
+      'assignments[0].completeAt: "next friday" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
+      'assignments[0].autograde: must be one of aggregate (got "script")',
+    ]);
+    // A time without a zone is ambiguous on a server elsewhere.
+    expect(problems(one({ trigger: 'completion', completeAt: '2026-05-01T12:00:00' }))).toHaveLength(1);
+    expect(problems(one({ partFeedback: 'on-completion', completeAt: '2026-05-01T12:00:00Z' }))).toEqual([
+      'assignments[0].partFeedback: on-completion needs trigger: completion (with trigger submit every submission is graded at once)',
+      'assignments[0].completeAt: needs trigger: completion (with trigger submit nothing is completed)',
+    ]);
   });
 
   it('leaves members and assignments alone when the file has no such key', () => {

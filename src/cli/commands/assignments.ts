@@ -34,7 +34,7 @@ Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is un
 
 function formatAssignment(assignment: Assignment): string {
   const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
-  const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}\n`;
+  const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}${workflow(assignment)}\n`;
   return head + rules(assignment).map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)]));
 }
 
@@ -54,4 +54,12 @@ function rules({ latePolicy, cutoff, maxSubmissions, minIntervalSeconds }: Assig
 function graders(part: Part): string {
   const live = part.published ? `published ${versionLabel(part.published).replace(/ \(published\)$/, '')}` : paint('yellow', 'no published grader');
   return part.draft ? `${live}, draft ${versionLabel(part.draft).replace(/ \(draft\)$/, '')}` : live;
+}
+
+/** `  ·  graded on completion (parts too), all completed 2026-03-08 22:59 UTC`; nothing for trigger submit. */
+function workflow(assignment: Assignment): string {
+  if (assignment.trigger !== 'completion') return '';
+  const parts = assignment.partFeedback === 'on-completion' ? ' (parts too)' : '';
+  const expiry = assignment.completeAt === null ? '' : `, all completed ${formatTime(assignment.completeAt)}`;
+  return `  ·  graded on completion${parts}${expiry}`;
 }

@@ -54,7 +54,8 @@ export async function streamSubmissionEvents(request: FastifyRequest, reply: Fas
       raw.write(data);
       raw.write('\n\n');
     }
-    if (submission.status === 'graded') {
+    // Graded, or held until the work is completed: nothing more comes before that.
+    if (submission.status !== 'grading') {
       raw.write(`event: done\ndata: ${JSON.stringify({ submissionId: submission.id, status: submission.status })}\n\n`);
       finish();
     }
