@@ -3,7 +3,7 @@ import { actorOf } from '../auth.ts';
 import { AssignmentParams, ExtensionParams, GrantExtensionBody, LateStatusQuery } from '../schemas.ts';
 import type { TypedApp } from '../typed-app.ts';
 
-/** Extensions and the late status of an assignment (docs/late-policy.md). */
+/** Extensions and the late status of an assignment (docs/course-workflow.md, "Late policy"). */
 export function lateRuleRoutes(app: TypedApp, platform: Platform): void {
   app.get(
     '/api/courses/:course/assignments/:assignment/extensions',
