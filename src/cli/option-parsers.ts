@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseRunUser } from '../grader/run-user.ts';
 import type { RunUser } from '../sandbox/sandbox.ts';
 import { UsageError } from './usage-error.ts';
@@ -79,3 +80,33 @@ export function runUser(value: string): RunUser {
 
 /** The help text of every `--user` option, so the commands describe it alike. */
 export const USER_OPTION_HELP = 'who the grader runs as inside the sandbox: root (its own user namespace, never host root) or UID[:GID] (default: root for gradescope graders, 1000 for coursera graders)';
+
+/**
+ * `--autograde-env JSON`: a JSON object given literally (it starts with `{`) or as a file, to
+ * simulate CODIO_AUTOGRADE_ENV (merged over the defaults by the caller).
+ */
+export function autogradeEnvJson(value: string): Record<string, unknown> {
+  let text = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--autograde-env takes a JSON object or a file holding one; cannot read ${value}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--autograde-env is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError('--autograde-env takes a JSON object such as {"assessments": {"info": [{"name": "Test 1", "points": 5, "answer": {"correct": true, "points": 5}}]}}');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Collects a repeatable option's values in order (`--script-arg A --script-arg B`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,4 +1,5 @@
 /** Grader versions: drafts uploaded by staff, published by instructors, one live version per part. */
+import { isProtocol, PROTOCOL_NAMES } from '../grader/protocol-names.ts';
 import { formatRunUser, parseRunUser } from '../grader/run-user.ts';
 import type { DbExecutor } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
@@ -7,13 +8,12 @@ import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { resolveGraderLimits } from './grader-limits.ts';
 import { newId } from './ids.ts';
-import type { Actor, GraderProtocol, GraderVersion } from './model.ts';
+import type { Actor, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
 import type { NewGraderVersion, PublishOutcome } from './platform.ts';
 import { graderVersionFromRow } from './rows.ts';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
-const PROTOCOLS: readonly GraderProtocol[] = ['coursera', 'gradescope'];
 
 async function requirePart(db: DbExecutor, courseId: string, assignmentId: string, partId: string, options: { lock?: boolean } = {}): Promise<void> {
   const part = await db
@@ -76,8 +76,8 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
     throw new NotFound(`image ${input.imageId} was not uploaded to ${input.courseId}; upload it to this course first (gradebox upload)`);
   }
   const protocol = input.protocol ?? null;
-  if (protocol !== null && !PROTOCOLS.includes(protocol)) {
-    throw new InvalidInput(`protocol: must be ${PROTOCOLS.join(' or ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOLS });
+  if (protocol !== null && !isProtocol(protocol)) {
+    throw new InvalidInput(`protocol: must be one of ${PROTOCOL_NAMES.join(', ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOL_NAMES });
   }
   const runAs = checkedRunAs(input.runAs);
   const limits = resolveGraderLimits(input, ctx.limits);

@@ -4,6 +4,7 @@
  * the same shapes; the CLI's client reads them.
  */
 import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
+import type { Protocol } from '../grader/protocol-names.ts';
 
 export type Role = 'instructor' | 'ta' | 'student';
 export const ROLES: readonly Role[] = ['instructor', 'ta', 'student'];
@@ -94,7 +95,7 @@ export interface Assignment extends SubmissionLimits {
 }
 
 export type GraderStatus = 'draft' | 'published' | 'superseded';
-export type GraderProtocol = 'coursera' | 'gradescope';
+export type GraderProtocol = Protocol;
 
 export interface GraderVersion {
   id: string;

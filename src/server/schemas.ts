@@ -3,6 +3,7 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
+import { PROTOCOL_NAMES } from '../grader/protocol-names.ts';
 import { SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
 import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
 
@@ -16,7 +17,7 @@ export const Login = Type.String({ pattern: SLUG, description: 'login name' });
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_:-]+$' });
 export const ScopeName = Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('author'), Type.Literal('manage')]);
 export const RoleName = Type.Union([Type.Literal('instructor'), Type.Literal('ta'), Type.Literal('student')]);
-export const ProtocolName = Type.Union([Type.Literal('coursera'), Type.Literal('gradescope')]);
+export const ProtocolName = Type.Union(PROTOCOL_NAMES.map((name) => Type.Literal(name)), { description: 'grader protocol' });
 
 export const CourseParams = Type.Object({ course: Slug });
 export const AssignmentParams = Type.Object({ course: Slug, assignment: Slug });

@@ -1,3 +1,4 @@
+import { PROTOCOL_NAMES, type Protocol } from '../../grader/protocol-names.ts';
 import { Command, Option } from 'commander';
 import type { LimitNames } from '../../client/grader-limits.ts';
 import { prepareImageArchive } from '../../client/image-archive.ts';
@@ -18,7 +19,7 @@ interface UploadFlags extends ServerFlags {
   graderCpu?: number;
   graderMemoryLimit?: number;
   gradingTimeout?: number;
-  protocol?: 'coursera' | 'gradescope';
+  protocol?: Protocol;
   user?: RunUser;
   json?: boolean;
 }
@@ -37,7 +38,7 @@ export function uploadCommand(): Command {
     .option('--grader-cpu <n>', 'CPUs reserved for each grading, fractions allowed (default: the server\'s)', positiveNumber('--grader-cpu'))
     .option('--grader-memory-limit <MiB>', 'memory limit of each grading, swap included (default: the server\'s)', positiveInteger('--grader-memory-limit'))
     .option('--grading-timeout <seconds>', 'wall-clock limit of each grading (default: the server\'s, 1200)', positiveInteger('--grading-timeout'))
-    .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)))
+    .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', PROTOCOL_NAMES)))
     .option('--user <user>', USER_OPTION_HELP, runUser)
     .option('--json', 'print {image: {imageId, archiveDigest, size}, drafts: GraderVersion[]} as JSON on stdout')
     .addHelpText('after', `
