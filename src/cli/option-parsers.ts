@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseRunUser } from '../grader/run-user.ts';
+import type { Protocol } from '../grader/protocol-names.ts';
 import type { RunUser } from '../sandbox/sandbox.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -109,4 +110,23 @@ export function autogradeEnvJson(value: string): Record<string, unknown> {
 /** Collects a repeatable option's values in order (`--script-arg A --script-arg B`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * The protocol the script options ask for: `--script` implies `--protocol script`, which needs it
+ * when `requireScript` (grading and uploads; `inspect` runs a shell instead); `--script-arg` and
+ * `--autograde-env` belong to script graders only.
+ */
+export function scriptProtocol(
+  flags: { protocol?: Protocol; script?: string; scriptArg?: string[]; autogradeEnv?: unknown },
+  requireScript: boolean,
+): Protocol | undefined {
+  const protocol = flags.protocol ?? (flags.script !== undefined ? 'script' : undefined);
+  if (protocol === 'script' && requireScript && flags.script === undefined) {
+    throw new UsageError('--protocol script needs --script PATH: the grading script in the image (e.g. .guides/secure/grade.py)');
+  }
+  if (protocol !== 'script' && (flags.script !== undefined || flags.scriptArg !== undefined || flags.autogradeEnv !== undefined)) {
+    throw new UsageError(`--script, --script-arg and --autograde-env are for script graders, not ${protocol ?? 'an image whose protocol is detected'} ones`);
+  }
+  return protocol;
 }

@@ -97,6 +97,12 @@ export interface Assignment extends SubmissionLimits {
 export type GraderStatus = 'draft' | 'published' | 'superseded';
 export type GraderProtocol = Protocol;
 
+/** A `script` grader's script: absolute, or relative to /home/codio/workspace, and its arguments. */
+export interface GraderScript {
+  path: string;
+  args: string[];
+}
+
 export interface GraderVersion {
   id: string;
   courseId: string;
@@ -114,6 +120,8 @@ export interface GraderVersion {
    * default, root for Gradescope graders and uid 1000 for Coursera graders.
    */
   runAs: string | null;
+  /** `script` graders only: the grading script and its arguments; null for other protocols. */
+  script: GraderScript | null;
   cpus: number;
   memoryMiB: number;
   timeoutSeconds: number;

@@ -93,6 +93,16 @@ export const NewGraderBody = Type.Object(
     imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
     protocol: Type.Optional(Type.Union([ProtocolName, Type.Null()])),
     runAs: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    script: Type.Optional(Type.Union([
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1, maxLength: 4096, description: 'the grading script in the image: absolute, or relative to /home/codio/workspace' }),
+          args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 64, description: "the script's arguments, e.g. a deadline 2016-11-24T14:30" })),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ], { description: 'script graders only (and required by them)' })),
     cpus: Type.Optional(Type.Number()),
     memoryMiB: Type.Optional(Type.Integer()),
     timeoutSeconds: Type.Optional(Type.Integer()),

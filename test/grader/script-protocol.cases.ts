@@ -70,7 +70,7 @@ export function defineScriptCases(backend: GradeBackend): void {
       it.each([
         ['right', '2016-11-24T10:00:00.000Z', 1],
         ['right', '2016-11-26T10:00:00.000Z', 0.8],
-        ['wrong', '2016-11-27T15:00:00.000Z', 0.24],
+        ['wrong', '2016-11-27T15:00:00.000Z', 0.16],
       ])('%s, completed %s → %d', async (submission, date, score) => {
         const result = await run('.guides/secure/grade.py', [DEADLINE], submission, { script: { path: '.guides/secure/grade.py', autogradeEnv: completed(date) } });
         expect(result).toMatchObject({ protocol: 'script', status: 'graded', score, errors: [], warnings: [] });

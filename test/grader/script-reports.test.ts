@@ -65,9 +65,10 @@ describe('script reports', () => {
   });
 
   it('a log that something else wrote is refused', () => {
-    expect(parseReportLog(Buffer.from('grade=100\n'), 'log')).toMatchObject({ ok: false, error: expect.stringContaining('altered at byte 0') });
-    const cut = log({ kind: 'grade', query: 'grade=1' }).subarray(0, -3);
-    expect(parseReportLog(cut, 'log')).toMatchObject({ ok: false, error: expect.stringContaining('cut short') });
+    const forged = parseReportLog(Buffer.from('grade=100\n'), 'log');
+    expect(forged.ok ? '' : forged.error).toContain('altered at byte 0');
+    const cut = parseReportLog(log({ kind: 'grade', query: 'grade=1' }).subarray(0, -3), 'log');
+    expect(cut.ok ? '' : cut.error).toContain('cut short');
   });
 });
 

@@ -6,7 +6,7 @@ import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
 import { gradingNotes } from '../grading-notes.ts';
-import { autogradeEnvJson, collect, envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { autogradeEnvJson, collect, envJson, envPair, oneOf, scriptProtocol, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
@@ -69,7 +69,7 @@ Examples:
 Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output limit, bad image),
 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`)
     .action(runAction(async (signal, image: string, submissionDir: string, args: string[], flags: GradeLocalFlags) => {
-      const protocol = scriptProtocol(flags);
+      const protocol = scriptProtocol(flags, true);
       const limits = checkedLimits({ ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}), memoryMiB: flags.memory, cpus: flags.cpus });
       const progress = flags.json ? undefined : progressReporter();
       try {
@@ -99,19 +99,6 @@ Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output
         progress?.stop();
       }
     }));
-}
-
-/**
- * `--script` implies `--protocol script`, which needs it; `--script-arg` and `--autograde-env`
- * belong to script graders only.
- */
-export function scriptProtocol(flags: { protocol?: Protocol; script?: string; scriptArg?: string[]; autogradeEnv?: unknown }): Protocol | undefined {
-  const protocol = flags.protocol ?? (flags.script !== undefined ? 'script' : undefined);
-  if (protocol === 'script' && flags.script === undefined) throw new UsageError('--protocol script needs --script PATH: the grading script in the image (e.g. .guides/secure/grade.py)');
-  if (protocol !== 'script' && (flags.script !== undefined || flags.scriptArg !== undefined || flags.autogradeEnv !== undefined)) {
-    throw new UsageError(`--script, --script-arg and --autograde-env are for script graders, not ${protocol ?? 'an image whose protocol is detected'} ones`);
-  }
-  return protocol;
 }
 
 /** The limits as the sandbox will apply them; a value it refuses (e.g. --memory 5) is a usage error, not a crash. */

@@ -7,7 +7,7 @@ import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { inspect, type InspectResult, type InspectSession } from '../../toolkit/inspect.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { Interrupted } from '../interrupt.ts';
-import { autogradeEnvJson, collect, envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { autogradeEnvJson, collect, envJson, envPair, oneOf, scriptProtocol, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
@@ -87,7 +87,7 @@ Exit codes: the shell's exit code (128+n if it died of signal n); 124 --timeout 
           image,
           submissionDir: flags.submission,
           shell: flags.shell,
-          protocol: inspectProtocol(flags),
+          protocol: scriptProtocol(flags, false),
           ...(flags.script !== undefined || flags.autogradeEnv !== undefined
             ? { script: { ...(flags.script !== undefined ? { path: flags.script } : {}), args: flags.scriptArg ?? [], ...(flags.autogradeEnv ? { autogradeEnv: flags.autogradeEnv } : {}) } }
             : {}),
@@ -118,15 +118,6 @@ Exit codes: the shell's exit code (128+n if it died of signal n); 124 --timeout 
         hangup.dispose();
       }
     }));
-}
-
-/** `--script` implies `--protocol script`; the script options belong to script graders only. */
-function inspectProtocol(flags: InspectFlags): Protocol | undefined {
-  const protocol = flags.protocol ?? (flags.script !== undefined ? 'script' : undefined);
-  if (protocol !== 'script' && (flags.script !== undefined || flags.scriptArg !== undefined || flags.autogradeEnv !== undefined)) {
-    throw new UsageError(`--script, --script-arg and --autograde-env are for script graders, not ${protocol ?? 'an image whose protocol is detected'} ones`);
-  }
-  return protocol;
 }
 
 function shellQuote(word: string): string {

@@ -9,6 +9,7 @@ import { graderRunAsMigration } from './0003-grader-run-as.ts';
 import { tokensLineageMigration } from './0004-tokens-lineage.ts';
 import { resultsCompressedMigration } from './0005-results-compressed.ts';
 import { fairQueueMigration } from './0006-fair-queue-owners-and-limits.ts';
+import { graderScriptMigration } from './0007-grader-script.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-tokens-lineage': tokensLineageMigration,
   '0005-results-compressed': resultsCompressedMigration,
   '0006-fair-queue-owners-and-limits': fairQueueMigration,
+  '0007-grader-script': graderScriptMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
