@@ -73,7 +73,7 @@ export function defineScriptCases(backend: GradeBackend): void {
         ['wrong', '2016-11-27T15:00:00.000Z', 0.16],
       ])('%s, completed %s → %d', async (submission, date, score) => {
         const result = await run('.guides/secure/grade.py', [DEADLINE], submission, { script: { path: '.guides/secure/grade.py', autogradeEnv: completed(date) } });
-        expect(result).toMatchObject({ protocol: 'script', status: 'graded', score, errors: [], warnings: [] });
+        expect(result, JSON.stringify([result.errors, result.output])).toMatchObject({ protocol: 'script', status: 'graded', score, errors: [], warnings: [] });
         expect(result.output.visibleToStudents).toBe(false);
         expect(result.run.user).toEqual({ uid: 1000, gid: 1000 });
       });
