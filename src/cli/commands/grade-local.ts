@@ -41,7 +41,7 @@ export function gradeLocalCommand(): Command {
     .option('--points <n>', "the part's points: Gradescope's total_points, and what a score without tests' max_score is taken out of", positiveNumber('--points'))
     .option('--env <KEY=VALUE>', 'extra environment variable for the grader (repeatable)', envPair)
     .option('--env-json <json>', 'extra environment variables as a JSON object', envJson)
-    .option('--timeout <seconds>', 'wall-clock limit; the whole process tree is killed after it; script graders: 180 as on Codio (default: 1200)', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS))
+    .option('--timeout <seconds>', 'wall-clock limit, the whole process tree killed after it; script graders 180 (default: 1200)', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS))
     .option('--memory <MiB>', 'memory limit (swap included)', positiveInteger('--memory'), 1024)
     .option('--cpus <n>', 'CPU limit, fractions allowed', positiveNumber('--cpus'), 1)
     .addOption(
