@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAutogradeEnv, mergeAutogradeEnv } from '../../src/grader/autograde-env.ts';
-import { interpretReports, parseReportLog, type RawReport } from '../../src/grader/protocols/script-reports.ts';
+import { CODIO_BUSYBOX, CODIO_DIR, CODIO_RUN_SCRIPT } from '../../src/grader/protocols/script-assets.ts';
+import { interpretReports, MAX_REPORT_PAYLOAD, parseReportLog, REPORT_URL_VARIABLES, type RawReport } from '../../src/grader/protocols/script-reports.ts';
+import { REPORT_LOG } from '../../src/grader/protocols/script.ts';
 
 /** A request log as the endpoint's CGI writes it. */
 function log(...records: { kind: string; method?: string; status?: string; query?: string; body?: string }[]): Buffer {
@@ -108,5 +112,25 @@ describe('buildAutogradeEnv', () => {
       student: { id: 'u1', fullName: 'B' },
       assessments: { stats: { total: 1, answered: 1, correct: 1, totalPoints: 4, points: 4 } },
     });
+  });
+});
+
+describe('the endpoint assets', () => {
+  // The shell side (assets/codio/gradebox) names the paths and reports the TypeScript side reads.
+  const asset = (path: string): string => readFileSync(join(import.meta.dirname, '..', '..', 'assets', 'codio', path), 'utf8');
+
+  it('record where the protocol reads, for the reports it knows', () => {
+    const cgi = asset('gradebox/www/cgi-bin/report');
+    expect(cgi.startsWith(`#!${CODIO_BUSYBOX} sh\n`)).toBe(true);
+    expect(cgi).toContain(`LOG=${REPORT_LOG}\n`);
+    expect(cgi).toContain(`MAX_PAYLOAD=${MAX_REPORT_PAYLOAD}\n`);
+    expect(cgi).toContain(`  ${Object.keys(REPORT_URL_VARIABLES).join('|')}) ;;`);
+    expect(asset('gradebox/run')).toContain(`G=${CODIO_DIR}/gradebox\n`);
+    expect(CODIO_RUN_SCRIPT).toBe(`${CODIO_DIR}/gradebox/run`);
+  });
+
+  it("lib.grade reads the protocol's URL variables", () => {
+    const lib = asset('assessments/lib/grade.py');
+    for (const variable of Object.values(REPORT_URL_VARIABLES)) expect(lib).toContain(`'${variable}'`);
   });
 });

@@ -26,6 +26,7 @@ import { interpretReports, parseReportLog, REPORT_URL_VARIABLES, type ReportKind
 
 export const WORKSPACE_DIR = '/home/codio/workspace';
 export const GUIDES_DIR = `${WORKSPACE_DIR}/.guides`;
+/** Where the endpoint's CGI (assets/codio/gradebox/www/cgi-bin/report) records reports; a test holds the two together. */
 export const REPORT_DIR = '/run/gradebox-autograde';
 export const REPORT_LOG = `${REPORT_DIR}/requests`;
 /** The endpoint's port on the run's own loopback (every run has its own network namespace). */
