@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { withFileLock } from '../src/image/file-lock.ts';
 import { busyboxRecipe, writeBusyboxLayer } from './test-images/base-busybox.ts';
+import { codioRecipe, writeCodioLayer } from './test-images/base-codio.ts';
 import { javaRecipe, writeJavaLayer } from './test-images/base-java.ts';
 import { pythonRecipe, writePythonLayer } from './test-images/base-python.ts';
 import { rRecipe, writeRLayer } from './test-images/base-r.ts';
@@ -44,6 +45,7 @@ const BASES: Record<BaseName, { recipe: () => string | Promise<string>; write: (
   python: { recipe: pythonRecipe, write: (file) => writePythonLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap: a minute or two' },
   java: { recipe: javaRecipe, write: (file) => writeJavaLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap of OpenJDK 17 and JUnit 4: a few minutes' },
   r: { recipe: rRecipe, write: (file) => writeRLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap of R: a few minutes' },
+  codio: { recipe: codioRecipe, write: (file) => writeCodioLayer(file, TEST_IMAGES_DIR), slow: 'debootstrap of python3 and curl: a minute or two' },
 };
 
 export interface BuildOptions {

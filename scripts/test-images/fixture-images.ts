@@ -6,7 +6,7 @@ import { addDirectory } from './dir-layer.ts';
 import { LayerWriter, type LayerCompression, type WrittenLayer } from './layer-writer.ts';
 
 /** The base root layers a fixture can stand on: busybox, or a debootstrap'd Debian root. */
-export const BASE_NAMES = ['busybox', 'python', 'java', 'r'] as const;
+export const BASE_NAMES = ['busybox', 'python', 'java', 'r', 'codio'] as const;
 export type BaseName = (typeof BASE_NAMES)[number];
 
 /** PATH of each base: busybox's applets live in /bin; the Debian roots get Debian's usual root PATH. */
@@ -15,6 +15,7 @@ export const BASE_PATH: Record<BaseName, string> = {
   python: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   java: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   r: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  codio: 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
 };
 
 /** A grader fixture folder's `image.json`, read and checked. */

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { parseRunUser } from '../grader/run-user.ts';
 import { nameProblem, type NameKind } from '../platform/names.ts';
+import type { Protocol } from '../grader/protocol-names.ts';
 import type { RunUser } from '../sandbox/sandbox.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -88,4 +90,53 @@ export function checkedName(kind: NameKind, what: string): (value: string) => st
     if (problem !== undefined) throw new UsageError(`${what}: ${problem}`);
     return value;
   };
+}
+
+/**
+ * `--autograde-env JSON`: a JSON object given literally (it starts with `{`) or as a file, to
+ * simulate CODIO_AUTOGRADE_ENV (merged over the defaults by the caller).
+ */
+export function autogradeEnvJson(value: string): Record<string, unknown> {
+  let text = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--autograde-env takes a JSON object or a file holding one; cannot read ${value}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--autograde-env is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError('--autograde-env takes a JSON object such as {"assessments": {"info": [{"name": "Test 1", "points": 5, "answer": {"correct": true, "points": 5}}]}}');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Collects a repeatable option's values in order (`--script-arg A --script-arg B`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * The protocol the script options ask for: `--script` implies `--protocol script`, which needs it
+ * when `requireScript` (grading and uploads; `inspect` runs a shell instead); `--script-arg` and
+ * `--autograde-env` belong to script graders only.
+ */
+export function scriptProtocol(
+  flags: { protocol?: Protocol; script?: string; scriptArg?: string[]; autogradeEnv?: unknown },
+  requireScript: boolean,
+): Protocol | undefined {
+  const protocol = flags.protocol ?? (flags.script !== undefined ? 'script' : undefined);
+  if (protocol === 'script' && requireScript && flags.script === undefined) {
+    throw new UsageError('--protocol script needs --script PATH: the grading script in the image (e.g. .guides/secure/grade.py)');
+  }
+  if (protocol !== 'script' && (flags.script !== undefined || flags.scriptArg !== undefined || flags.autogradeEnv !== undefined)) {
+    throw new UsageError(`--script, --script-arg and --autograde-env are for script graders, not ${protocol ?? 'an image whose protocol is detected'} ones`);
+  }
+  return protocol;
 }

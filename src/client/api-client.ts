@@ -52,6 +52,8 @@ export interface NewDraft {
   protocol?: GraderProtocol | null;
   /** root, UID or UID:GID inside the sandbox. */
   runAs?: string | null;
+  /** `script` graders: the grading script in the image and its arguments. */
+  script?: { path: string; args: string[] } | null;
   cpus?: number;
   memoryMiB?: number;
   timeoutSeconds?: number;

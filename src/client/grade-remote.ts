@@ -90,6 +90,7 @@ export async function gradeRemote(client: ApiClient, options: GradeRemoteOptions
           ...serviceGradeRequest({
             partId: plan.outcome.partId,
             login: submission.login,
+            courseId: submission.courseId,
             submissionId: submission.id,
             submittedAt: new Date(submission.submittedAt),
             assignment: { id: assignment.id, title: assignment.title, deadline: assignment.deadline ? new Date(assignment.deadline) : null },

@@ -24,6 +24,8 @@ export interface UploadPlan {
   protocol?: GraderProtocol;
   /** root, UID or UID:GID inside the sandbox; absent: the protocol's default. */
   runAs?: string;
+  /** `script` graders: the grading script in the image and its arguments. */
+  script?: { path: string; args: string[] };
 }
 
 export interface UploadOutcome {
@@ -82,6 +84,7 @@ export async function uploadGrader(
       imageId: image.imageId,
       ...(plan.protocol ? { protocol: plan.protocol } : {}),
       ...(plan.runAs !== undefined ? { runAs: plan.runAs } : {}),
+      ...(plan.script !== undefined ? { script: plan.script } : {}),
       ...(plan.limits.cpus !== undefined ? { cpus: plan.limits.cpus } : {}),
       ...(plan.limits.memoryMiB !== undefined ? { memoryMiB: plan.limits.memoryMiB } : {}),
       ...(plan.limits.timeoutSeconds !== undefined ? { timeoutSeconds: plan.limits.timeoutSeconds } : {}),

@@ -104,6 +104,9 @@ export interface GraderVersionsTable {
   protocol: string | null;
   /** `root`, `UID` or `UID:GID`; null: the protocol's default. */
   run_as: string | null;
+  /** `script` graders: the grading script's path in the image, and its arguments as a JSON array. */
+  script_path: string | null;
+  script_args: string | null;
   cpus: number;
   memory_mib: number;
   timeout_seconds: number;

@@ -1,7 +1,9 @@
 import type { CapturedOutput, EndReason, RunUser, Usage } from '../sandbox/sandbox.ts';
 import type { Limits } from '../sandbox/limits.ts';
 
-export type Protocol = 'coursera' | 'gradescope';
+import type { Protocol } from './protocol-names.ts';
+
+export type { Protocol };
 
 export type GradeStatus =
   | 'graded'

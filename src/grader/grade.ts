@@ -1,12 +1,16 @@
+import { stat } from 'node:fs/promises';
 import type { ImageRecord } from '../image/image.ts';
 import { resolveLimits, type Limits } from '../sandbox/limits.ts';
 import type { CapturedOutput, ListedTree, RunOutcome, RunUser, Sandbox } from '../sandbox/sandbox.ts';
 import { detectProtocol, protocolByName, type ImagePathExists } from './detect-protocol.ts';
 import type { GradeResult, Protocol } from './grade-result.ts';
 import { finishResult, type FinishContext } from './finish-result.ts';
-import type { AssignmentInfo, PlanContext } from './protocol.ts';
+import type { AssignmentInfo, PlanContext, ScriptSetup } from './protocol.ts';
+import { PROTOCOLS } from './protocol-names.ts';
+import { codioTree } from './protocols/script-assets.ts';
+import { GUIDES_DIR } from './protocols/script.ts';
 import { withHome } from './image-home.ts';
-import { rootfsExists } from './rootfs-exists.ts';
+import { resolveInRoot, rootfsExists } from './rootfs-exists.ts';
 import { defaultRunUser, rootWritableFor } from './run-user.ts';
 import { checkListedSubmission, checkSubmission, type SubmissionLimits } from './submission-check.ts';
 
@@ -52,6 +56,12 @@ export interface GradeOptions {
   outputFileCapBytes?: number;
   /** How to look into the image for protocol detection; default: `rootfsExists(rootfs)`. */
   imageExists?: ImagePathExists;
+  /**
+   * The `script` protocol's script (required with it), CODIO_AUTOGRADE_ENV's JSON, and the
+   * reporting URLs' token (default a fresh random one; tests fix it to show that a run cannot
+   * reach another's endpoint even knowing its token).
+   */
+  script?: { path: string; autogradeEnv?: string; token?: string };
 }
 
 export interface GradeDeps {
@@ -83,8 +93,9 @@ export type GradeRun = { result: GradeResult } | { outcome: RunOutcome; context:
  */
 export async function gradeRun(request: GradeRequest, deps: GradeDeps, signal?: AbortSignal): Promise<GradeRun> {
   signal?.throwIfAborted();
-  const limits = resolveLimits(request.limits);
   const protocolName = request.protocol ?? (await detectProtocol(request.imageExists ?? rootfsExists(request.rootfs)));
+  const defaultTimeout = PROTOCOLS[protocolName].defaultTimeoutSeconds;
+  const limits = resolveLimits({ ...(defaultTimeout !== undefined ? { timeoutSeconds: defaultTimeout } : {}), ...request.limits });
   const base = { protocol: protocolName, image: { id: request.image.id }, limits };
 
   const submission = request.submissionFiles ?? request.submissionDir;
@@ -118,6 +129,7 @@ export async function gradeRun(request: GradeRequest, deps: GradeDeps, signal?: 
     student: { id: request.userId ?? 'local', name: request.student?.name ?? '', email: request.student?.email ?? '' },
     submission: { id: request.submission?.id ?? 1, createdAt: request.submission?.createdAt ?? new Date() },
     assignment: request.assignment,
+    ...(protocolName === 'script' ? { script: await scriptSetup(request) } : {}),
   };
   const plan = protocol.plan(context);
   const user = request.user ?? defaultRunUser(protocolName);
@@ -137,6 +149,20 @@ export async function gradeRun(request: GradeRequest, deps: GradeDeps, signal?: 
   );
   signal?.throwIfAborted();
   return { outcome, context: { base, user, ...(request.assignment !== undefined ? { assignment: request.assignment } : {}) } };
+}
+
+/** The `script` protocol's script and what gradebox places around it (see protocols/script.ts). */
+export async function scriptSetup(request: Pick<GradeOptions, 'script' | 'rootfs'>): Promise<ScriptSetup> {
+  if (request.script === undefined) throw new RangeError('a script grader needs its script: the path of the grading script in the image (--script)');
+  const guides = await resolveInRoot(request.rootfs, GUIDES_DIR);
+  const isFolder = guides !== undefined && (await stat(guides)).isDirectory();
+  return {
+    path: request.script.path,
+    tools: await codioTree(),
+    ...(request.script.autogradeEnv !== undefined ? { autogradeEnv: request.script.autogradeEnv } : {}),
+    ...(request.script.token !== undefined ? { token: request.script.token } : {}),
+    ...(isFolder ? { guides } : {}),
+  };
 }
 
 const NO_OUTPUT: CapturedOutput = Object.freeze({ text: '', bytes: 0, truncated: false });

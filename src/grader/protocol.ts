@@ -1,6 +1,6 @@
 import type { ImageConfig } from '../image/image.ts';
 import type { Limits } from '../sandbox/limits.ts';
-import type { RunOutcome, RunSpec, TreeSource } from '../sandbox/sandbox.ts';
+import type { ListedTree, RunOutcome, RunSpec, TreeSource } from '../sandbox/sandbox.ts';
 import type { Feedback, GradeResult, GradeStatus, Protocol, TestResult, Visibility } from './grade-result.ts';
 
 /** What the platform knows about the assignment (all optional for local runs). */
@@ -31,6 +31,22 @@ export interface PlanContext {
   student: { id: string | number; name: string; email: string };
   submission: { id: string | number; createdAt: Date };
   assignment?: AssignmentInfo;
+  /** The `script` protocol's grading script and Codio's surroundings; required by that protocol only. */
+  script?: ScriptSetup;
+}
+
+/** A `script` run (see protocols/script.ts). */
+export interface ScriptSetup {
+  /** The grading script: absolute, or relative to /home/codio/workspace. */
+  path: string;
+  /** CODIO_AUTOGRADE_ENV's JSON; default: built from the student and assignment, with no parts. */
+  autogradeEnv?: string;
+  /** What /usr/share/codio holds (script-assets.ts `codioTree`). */
+  tools: ListedTree;
+  /** Host path of the image's /home/codio/workspace/.guides, when it has one. */
+  guides?: string;
+  /** The reporting URLs' token; default a fresh random one. */
+  token?: string;
 }
 
 /** The run-specific part of a RunSpec; the orchestrator adds image, user, limits and the rest. */

@@ -6,11 +6,13 @@ import type { Protocol } from './grade-result.ts';
  * Who a grader runs as, inside the run's user namespace, unless its grader version (or `--user`)
  * says otherwise: as on the platform the protocol comes from. Gradescope runs `run_autograder`
  * as root, and its graders rely on it (they compile in /autograder/source, create users and run
- * the student's code as one); Coursera runs graders as an unprivileged user.
+ * the student's code as one); Coursera runs graders as an unprivileged user; Codio runs grading
+ * scripts as its user `codio` (uid 1000, home /home/codio).
  */
 const DEFAULT_USERS: Readonly<Record<Protocol, Readonly<RunUser>>> = Object.freeze({
   coursera: Object.freeze({ uid: 1000, gid: 1000 }),
   gradescope: Object.freeze({ uid: 0, gid: 0 }),
+  script: Object.freeze({ uid: 1000, gid: 1000 }),
 });
 
 export function defaultRunUser(protocol: Protocol): RunUser {

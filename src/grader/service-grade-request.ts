@@ -1,3 +1,4 @@
+import { buildAutogradeEnv, type AutogradeEnv } from './autograde-env.ts';
 import type { GradeOptions } from './grade.ts';
 import type { Protocol } from './grade-result.ts';
 import { parseRunUser } from './run-user.ts';
@@ -14,8 +15,20 @@ export interface ServiceGradingFacts {
   assignment: { id: string; title: string; deadline: Date | null };
   /** The part's points: Gradescope's `assignment.total_points` for this grader. */
   partPoints: number;
-  /** `runAs`: root, UID or UID:GID inside the sandbox, null for the protocol's default. */
-  grader: { protocol: Protocol | null; runAs: string | null; cpus: number; memoryMiB: number; timeoutSeconds: number };
+  /** The course, when known: CODIO_AUTOGRADE_ENV's `course.id`. */
+  courseId?: string;
+  /**
+   * `runAs`: root, UID or UID:GID inside the sandbox, null for the protocol's default; `script`:
+   * a script grader's script and arguments (absent or null for other protocols).
+   */
+  grader: {
+    protocol: Protocol | null;
+    runAs: string | null;
+    script?: { path: string; args: string[] } | null;
+    cpus: number;
+    memoryMiB: number;
+    timeoutSeconds: number;
+  };
 }
 
 /**
@@ -38,6 +51,22 @@ export function serviceGradeRequest(facts: ServiceGradingFacts): Omit<GradeOptio
     },
     ...(grader.protocol !== null ? { protocol: grader.protocol } : {}),
     ...(grader.runAs !== null ? { user: parseRunUser(grader.runAs) } : {}),
+    ...(grader.script ? { args: grader.script.args, script: { path: grader.script.path, autogradeEnv: JSON.stringify(serviceAutogradeEnv(facts)) } } : {}),
     limits: { cpus: grader.cpus, memoryMiB: grader.memoryMiB, timeoutSeconds: grader.timeoutSeconds },
   };
+}
+
+/**
+ * CODIO_AUTOGRADE_ENV for one part graded by a script: that part, not yet graded, the student,
+ * and the submission's time as the completion date (a grading of one submission; the assignment's
+ * own script, run at completion, builds it from every part's result).
+ */
+function serviceAutogradeEnv(facts: ServiceGradingFacts): AutogradeEnv {
+  return buildAutogradeEnv({
+    parts: [{ name: facts.partId, points: facts.partPoints, earned: null }],
+    student: { id: facts.login, username: facts.login, fullName: facts.displayName ?? facts.login, email: '' },
+    course: { id: facts.courseId ?? '' },
+    assignment: { id: facts.assignment.id, name: facts.assignment.title, end: facts.assignment.deadline },
+    completedDate: facts.submittedAt,
+  });
 }

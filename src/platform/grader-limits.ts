@@ -27,15 +27,20 @@ function check(field: keyof GraderLimits, value: unknown, range: { min: number; 
 /**
  * The limits to store: what was asked, each checked against `ranges` (InvalidInput naming the
  * allowed range otherwise), or the default — 1 CPU and 1024 MiB (like `grade local`) brought into
- * range, and the configured default timeout.
+ * range, and the configured default timeout (or the protocol's own default, Codio's 3 minutes for
+ * `script` graders, brought into range).
  */
-export function resolveGraderLimits(input: { cpus?: number; memoryMiB?: number; timeoutSeconds?: number }, ranges: GraderLimitRanges): GraderLimits {
+export function resolveGraderLimits(
+  input: { cpus?: number; memoryMiB?: number; timeoutSeconds?: number },
+  ranges: GraderLimitRanges,
+  protocolTimeout?: number,
+): GraderLimits {
   return {
     cpus: input.cpus === undefined ? clamp(1, ranges.cpus) : check('cpus', input.cpus, ranges.cpus, '', false),
     memoryMiB: input.memoryMiB === undefined ? clamp(1024, ranges.memoryMiB) : check('memoryMiB', input.memoryMiB, ranges.memoryMiB, ' MiB', true),
     timeoutSeconds:
       input.timeoutSeconds === undefined
-        ? ranges.timeoutSeconds.default
+        ? protocolTimeout === undefined ? ranges.timeoutSeconds.default : clamp(protocolTimeout, ranges.timeoutSeconds)
         : check('timeoutSeconds', input.timeoutSeconds, ranges.timeoutSeconds, ' s', true),
   };
 }

@@ -1,4 +1,5 @@
 /** Grader versions: drafts uploaded by staff, published by instructors, one live version per part. */
+import { isProtocol, PROTOCOL_NAMES, PROTOCOLS } from '../grader/protocol-names.ts';
 import { formatRunUser, parseRunUser } from '../grader/run-user.ts';
 import type { DbExecutor } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
@@ -7,13 +8,12 @@ import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { resolveGraderLimits } from './grader-limits.ts';
 import { newId } from './ids.ts';
-import type { Actor, GraderProtocol, GraderVersion } from './model.ts';
+import type { Actor, GraderProtocol, GraderScript, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
 import type { NewGraderVersion, PublishOutcome } from './platform.ts';
 import { graderVersionFromRow } from './rows.ts';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
-const PROTOCOLS: readonly GraderProtocol[] = ['coursera', 'gradescope'];
 
 async function requirePart(db: DbExecutor, courseId: string, assignmentId: string, partId: string, options: { lock?: boolean } = {}): Promise<void> {
   const part = await db
@@ -54,6 +54,31 @@ function checkedRunAs(runAs: string | null | undefined): string | null {
   }
 }
 
+const MAX_SCRIPT_ARGS = 64;
+const MAX_SCRIPT_TEXT = 4096;
+
+/**
+ * A `script` grader's script and arguments: required with that protocol and refused with any
+ * other; a path and arguments of at most 4096 characters without NUL, at most 64 arguments.
+ */
+function checkedScript(protocol: GraderProtocol | null, script: { path: string; args?: string[] } | null | undefined): GraderScript | null {
+  const given = script !== undefined && script !== null;
+  if (protocol !== 'script') {
+    if (given) throw new InvalidInput('script: only script graders have one; set protocol to script, or leave script out', { field: 'script' });
+    return null;
+  }
+  if (!given) throw new InvalidInput('script: a script grader needs its script: the path of the grading script in the image, e.g. .guides/secure/grade.py', { field: 'script' });
+  const usable = (text: unknown): boolean => typeof text === 'string' && text.length <= MAX_SCRIPT_TEXT && !text.includes('\0');
+  if (!usable(script.path) || script.path.trim() === '') {
+    throw new InvalidInput(`script.path: must be a path in the image of 1 to ${MAX_SCRIPT_TEXT} characters without NUL (got ${JSON.stringify(script.path)})`, { field: 'script.path' });
+  }
+  const args = script.args ?? [];
+  if (!Array.isArray(args) || args.length > MAX_SCRIPT_ARGS || !args.every(usable)) {
+    throw new InvalidInput(`script.args: must be at most ${MAX_SCRIPT_ARGS} strings of at most ${MAX_SCRIPT_TEXT} characters without NUL`, { field: 'script.args' });
+  }
+  return { path: script.path, args: [...args] };
+}
+
 function checkImageId(imageId: unknown): void {
   if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
     throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(imageId)})`, { field: 'imageId' });
@@ -76,11 +101,12 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
     throw new NotFound(`image ${input.imageId} was not uploaded to ${input.courseId}; upload it to this course first (gradebox upload)`);
   }
   const protocol = input.protocol ?? null;
-  if (protocol !== null && !PROTOCOLS.includes(protocol)) {
-    throw new InvalidInput(`protocol: must be ${PROTOCOLS.join(' or ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOLS });
+  if (protocol !== null && !isProtocol(protocol)) {
+    throw new InvalidInput(`protocol: must be one of ${PROTOCOL_NAMES.join(', ')}, or left out to detect it from the image`, { field: 'protocol', allowed: PROTOCOL_NAMES });
   }
   const runAs = checkedRunAs(input.runAs);
-  const limits = resolveGraderLimits(input, ctx.limits);
+  const script = checkedScript(protocol, input.script);
+  const limits = resolveGraderLimits(input, ctx.limits, protocol === null ? undefined : PROTOCOLS[protocol].defaultTimeoutSeconds);
   return runInTransaction(ctx.db, async (tx) => {
     // Locks the part (PostgreSQL; SQLite has one writer anyway) so that concurrent uploads to it
     // take the next numbers one after the other.
@@ -102,6 +128,8 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
       image_id: input.imageId,
       protocol,
       run_as: runAs,
+      script_path: script?.path ?? null,
+      script_args: script === null ? null : JSON.stringify(script.args),
       cpus: limits.cpus,
       memory_mib: limits.memoryMiB,
       timeout_seconds: limits.timeoutSeconds,

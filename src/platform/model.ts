@@ -4,6 +4,7 @@
  * the same shapes; the CLI's client reads them.
  */
 import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
+import type { Protocol } from '../grader/protocol-names.ts';
 import type { LatePolicy } from './late-policy.ts';
 
 export type Role = 'instructor' | 'ta' | 'student';
@@ -199,7 +200,13 @@ export interface AssignmentGrade {
 }
 
 export type GraderStatus = 'draft' | 'published' | 'superseded';
-export type GraderProtocol = 'coursera' | 'gradescope';
+export type GraderProtocol = Protocol;
+
+/** A `script` grader's script: absolute, or relative to /home/codio/workspace, and its arguments. */
+export interface GraderScript {
+  path: string;
+  args: string[];
+}
 
 export interface GraderVersion {
   id: string;
@@ -218,6 +225,8 @@ export interface GraderVersion {
    * default, root for Gradescope graders and uid 1000 for Coursera graders.
    */
   runAs: string | null;
+  /** `script` graders only: the grading script and its arguments; null for other protocols. */
+  script: GraderScript | null;
   cpus: number;
   memoryMiB: number;
   timeoutSeconds: number;

@@ -51,6 +51,8 @@ export interface NewGraderVersion {
   protocol?: GraderProtocol | null;
   /** `root`, `UID` or `UID:GID` inside the sandbox; absent or null: the protocol's default. */
   runAs?: string | null;
+  /** Required with protocol `script` (and only with it): the grading script and its arguments. */
+  script?: { path: string; args?: string[] } | null;
   cpus?: number;
   memoryMiB?: number;
   /** Default: the configured default (1200 s). */

@@ -39,6 +39,7 @@ export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): Grad
     imageId: row.image_id,
     protocol: row.protocol as GraderProtocol | null,
     runAs: row.run_as,
+    script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
     cpus: row.cpus,
     memoryMiB: row.memory_mib,
     timeoutSeconds: row.timeout_seconds,

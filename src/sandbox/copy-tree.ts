@@ -55,7 +55,7 @@ export async function scanTree(root: string): Promise<TreeEntry[]> {
  * The entries of a listed tree: its folders (mode 0755, made for the paths' parents) before their
  * files (mode 0644), in path order. Paths must be clean relative paths, each used once and never
  * both as a file and a folder; every source must be a regular file (links are not followed) of
- * the recorded size.
+ * the recorded size. Files marked `executable` get mode 0755.
  * Throws an Error naming the first bad file.
  */
 export async function listTree(tree: ListedTree): Promise<TreeEntry[]> {
@@ -80,7 +80,7 @@ export async function listTree(tree: ListedTree): Promise<TreeEntry[]> {
     }
     if (!stats.isFile()) throw new Error(`listed file ${JSON.stringify(path)}: ${source} is not a regular file`);
     if (stats.size !== size) throw new Error(`listed file ${JSON.stringify(path)}: ${source} holds ${stats.size} bytes where ${size} were recorded`);
-    return { path: Buffer.from(path), kind: 'file' as const, mode: 0o644, size, source: Buffer.from(source) };
+    return { path: Buffer.from(path), kind: 'file' as const, mode: files.get(path)?.executable === true ? 0o755 : 0o644, size, source: Buffer.from(source) };
   }));
   const made = [...folders].map((folder) => ({ path: Buffer.from(folder), kind: 'dir' as const, mode: 0o755, size: 0 }));
   // Byte order puts every folder before what it holds ("a" < "a/b").

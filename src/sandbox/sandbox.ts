@@ -43,6 +43,8 @@ export interface ListedFile {
   source: string;
   /** Its size in bytes, as recorded; a source of another size is refused as corrupt. */
   size: number;
+  /** Mode 0755 instead of 0644 (a program gradebox itself places into a run). */
+  executable?: boolean;
 }
 
 /** A single read-only file placed into the run (e.g. Gradescope's submission_metadata.json). */

@@ -3,6 +3,7 @@
  * requests before a route runs and describe them in /openapi.json.
  */
 import { Type } from 'typebox';
+import { PROTOCOL_NAMES } from '../grader/protocol-names.ts';
 import { AUTOGRADE_METHOD_NAMES } from '../platform/autograde-methods.ts';
 import { GRADE_TRIGGERS, PART_FEEDBACKS, SUBMISSION_LIMIT_RANGES } from '../platform/model.ts';
 import { PART_ID_PATTERN, SLUG_PATTERN } from '../platform/names.ts';
@@ -17,7 +18,7 @@ export const Login = Type.String({ pattern: SLUG, description: 'login name' });
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_:-]+$' });
 export const ScopeName = Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('author'), Type.Literal('manage')]);
 export const RoleName = Type.Union([Type.Literal('instructor'), Type.Literal('ta'), Type.Literal('student')]);
-export const ProtocolName = Type.Union([Type.Literal('coursera'), Type.Literal('gradescope')]);
+export const ProtocolName = Type.Union(PROTOCOL_NAMES.map((name) => Type.Literal(name)), { description: 'grader protocol' });
 
 export const CourseParams = Type.Object({ course: Slug });
 export const AssignmentParams = Type.Object({ course: Slug, assignment: Slug });
@@ -102,6 +103,16 @@ export const NewGraderBody = Type.Object(
     imageId: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
     protocol: Type.Optional(Type.Union([ProtocolName, Type.Null()])),
     runAs: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    script: Type.Optional(Type.Union([
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1, maxLength: 4096, description: 'the grading script in the image: absolute, or relative to /home/codio/workspace' }),
+          args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 64, description: "the script's arguments, e.g. a deadline 2016-11-24T14:30" })),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ], { description: 'script graders only (and required by them)' })),
     cpus: Type.Optional(Type.Number()),
     memoryMiB: Type.Optional(Type.Integer()),
     timeoutSeconds: Type.Optional(Type.Integer()),

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { buildAutogradeEnv, mergeAutogradeEnv } from '../grader/autograde-env.ts';
 import { grade } from '../grader/grade.ts';
 import type { GradeResult, Protocol } from '../grader/grade-result.ts';
 import type { ImportProgress } from '../image/image-source.ts';
@@ -26,6 +27,8 @@ export interface GradeLocalOptions {
   protocol?: Protocol;
   /** Who the grader runs as inside the sandbox; default the protocol's (see run-user.ts). */
   user?: RunUser;
+  /** The `script` protocol's script, and a simulation of CODIO_AUTOGRADE_ENV merged over the defaults. */
+  script?: { path: string; autogradeEnv?: Record<string, unknown> };
   limits: Partial<Limits>;
   backend: SandboxBackend;
   keep: boolean;
@@ -61,12 +64,28 @@ export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResul
       env: options.env,
       ...(options.protocol ? { protocol: options.protocol } : {}),
       ...(options.user !== undefined ? { user: options.user } : {}),
+      ...(options.script !== undefined ? { script: { path: options.script.path, autogradeEnv: localAutogradeEnv(options.points, options.script.autogradeEnv) } } : {}),
       limits: options.limits,
       keep: options.keep,
     },
     { sandbox },
     options.signal,
   );
+}
+
+/**
+ * CODIO_AUTOGRADE_ENV for a local run: a local student who completed the work now, one part
+ * worth `--points` (not yet graded) when they are given, then the author's simulation over it.
+ */
+export function localAutogradeEnv(points: number | undefined, overrides: Record<string, unknown> = {}): string {
+  const defaults = buildAutogradeEnv({
+    parts: points === undefined ? [] : [{ name: 'local', points, earned: null }],
+    student: { id: 'local', username: 'local', fullName: 'Local Student', email: 'local@example.com' },
+    course: { id: 'local' },
+    assignment: { id: 'local', name: 'local' },
+    completedDate: new Date(),
+  });
+  return JSON.stringify(mergeAutogradeEnv(defaults, overrides));
 }
 
 async function requireDirectory(path: string): Promise<void> {

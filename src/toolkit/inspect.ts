@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { detectProtocol, protocolByName } from '../grader/detect-protocol.ts';
 import type { Protocol } from '../grader/grade-result.ts';
+import { scriptSetup } from '../grader/grade.ts';
 import { withHome } from '../grader/image-home.ts';
+import { withEndpoint } from '../grader/protocols/script.ts';
 import { rootfsExists } from '../grader/rootfs-exists.ts';
 import { defaultRunUser, rootWritableFor } from '../grader/run-user.ts';
 import { checkSubmission } from '../grader/submission-check.ts';
@@ -15,6 +17,7 @@ import {
 } from '../sandbox/sandbox.ts';
 import { SubmissionPathError } from './submission-path-error.ts';
 import { gradeboxHome, imageStoreDir, sandboxStateDir } from './gradebox-home.ts';
+import { localAutogradeEnv } from './grade-local.ts';
 import { pickShell } from './image-shell.ts';
 import { openStoreSandbox } from './store-sandbox.ts';
 
@@ -40,6 +43,8 @@ export interface InspectOptions {
   unlimitedMemory: boolean;
   env: Record<string, string>;
   partId?: string;
+  /** `script` graders: the script (for the record) and CODIO_AUTOGRADE_ENV's JSON, as grading gets them. */
+  script?: { path?: string; args?: string[]; autogradeEnv?: Record<string, unknown> };
   backend: SandboxBackend;
   io: InteractiveIo;
   /** Defaults to `gradeboxHome()`. */
@@ -62,6 +67,8 @@ export interface InspectSession {
   /** Where the submission is inside, when one was given. */
   submissionAt?: string;
   limits: Limits;
+  /** `script` graders: the grading command to try in the session, as grading runs it. */
+  scriptCommand?: string[];
   /** Things the user should know before relying on the session. */
   warnings: string[];
 }
@@ -113,6 +120,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     filename: check !== undefined && check.topLevelFiles.length === 1 ? check.topLevelFiles[0] : undefined,
     student: { id: 'local', name: '', email: '' },
     submission: { id: 1, createdAt: new Date() },
+    ...(protocol === 'script' ? { script: await scriptSetup({ rootfs, script: { path: options.script?.path ?? '', autogradeEnv: localAutogradeEnv(undefined, options.script?.autogradeEnv) } }) } : {}),
   });
   const volumes = plan.volumes.map((volume): Volume => {
     if (volume.copyFrom !== NO_SUBMISSION) return volume;
@@ -129,12 +137,13 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     imageId: image.id, protocol, shell, user, cwd: plan.cwd, limits,
     volumes: volumes.map((v) => v.target),
     ...(options.submissionDir !== undefined ? { submissionAt: plan.volumes.find((v) => v.copyFrom !== undefined)?.target } : {}),
+    ...(protocol === 'script' && options.script?.path !== undefined ? { scriptCommand: [options.script.path, ...(options.script.args ?? [])] } : {}),
     warnings: sessionWarnings(sandbox.name, options, user, plan.cwd),
   };
   options.signal?.throwIfAborted();
   options.onStart?.(session);
   const spec: InteractiveSpec = {
-    image: { id: image.id, rootfs }, argv: [shell], env: await withHome(env, rootfs, user), cwd: plan.cwd, user, rootWritable: rootWritableFor(plan.cwd, user),
+    image: { id: image.id, rootfs }, argv: protocol === 'script' ? withEndpoint([shell]) : [shell], env: await withHome(env, rootfs, user), cwd: plan.cwd, user, rootWritable: rootWritableFor(plan.cwd, user),
     volumes, files: plan.files, limits, network: options.network, keep: options.keep,
   };
   const outcome = await runInteractive(spec, options.io, options.signal);

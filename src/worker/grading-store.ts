@@ -27,6 +27,8 @@ export interface JobContext {
     protocol: Protocol | null;
     /** root, UID or UID:GID inside the sandbox; null: the protocol's default. */
     runAs: string | null;
+    /** `script` graders: the grading script and its arguments. */
+    script: { path: string; args: string[] } | null;
     cpus: number;
     memoryMiB: number;
     timeoutSeconds: number;

@@ -121,6 +121,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
           partId: context.partId,
           login: context.login,
           displayName: context.displayName,
+          courseId: context.courseId,
           submissionId: context.submissionId,
           submittedAt: context.submittedAt,
           assignment: { id: context.assignmentId, title: context.assignmentTitle, deadline: context.deadline },

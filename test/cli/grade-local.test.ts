@@ -129,7 +129,7 @@ describe('usage errors exit 2 with one message and touch nothing', () => {
     ["--env-json '[1]'", ['--env-json', '[1]'], /--env-json takes a JSON object/],
     ["--env-json '{bad'", ['--env-json', '{bad'], /--env-json is not valid JSON/],
     ['--env-json with a bad name', ['--env-json', '{"A-B": "x"}'], /--env-json key "A-B" is not a valid variable name/],
-    ['--protocol foo', ['--protocol', 'foo'], /--protocol takes one of coursera, gradescope, got "foo"/],
+    ['--protocol foo', ['--protocol', 'foo'], /--protocol takes one of coursera, gradescope, script, got "foo"/],
     ['--backend foo', ['--backend', 'foo'], /--backend takes one of auto, oci, docker, got "foo"/],
     ['--user with a name', ['--user', 'student'], /--user: a user must be root, UID or UID:GID with ids from 0 to 65535, got "student"/],
     ['--user past the namespace', ['--user', '70000'], /--user: a user must be root, UID or UID:GID .*got "70000"/],

@@ -77,7 +77,7 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     ['upload with --grader-cpu 0', ['upload', 'g.tar', 'c', 'a', 'p', '--grader-cpu', '0'], /^error: --grader-cpu takes a positive number, got "0"\n/],
     ['upload with --grader-memory-limit 1.5', ['upload', 'g.tar', 'c', 'a', 'p', '--grader-memory-limit', '1.5'], /^error: --grader-memory-limit takes a whole number greater than 0, got "1\.5"\n/],
     ['upload with --grading-timeout x', ['upload', 'g.tar', 'c', 'a', 'p', '--grading-timeout', 'x'], /^error: --grading-timeout takes a whole number greater than 0, got "x"\n/],
-    ['upload with an unknown protocol', ['upload', 'g.tar', 'c', 'a', 'p', '--protocol', 'codio'], /^error: --protocol takes one of coursera, gradescope, got "codio"\n/],
+    ['upload with an unknown protocol', ['upload', 'g.tar', 'c', 'a', 'p', '--protocol', 'codio'], /^error: --protocol takes one of coursera, gradescope, script, got "codio"\n/],
     ['publish without an assignment', ['publish', 'cs101'], /error: missing required argument 'assignment'/],
     ['publish naming an assignment twice', ['publish', 'cs101', 'hw1', '--additional-assignments', 'hw2', 'hw1'], /^error: assignment hw1 is named twice\n/],
     ['submit without a path', ['submit', 'cs101', 'hw1'], /error: missing required argument 'path'/],

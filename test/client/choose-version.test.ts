@@ -6,7 +6,7 @@ import type { GraderStatus, GraderVersion, PartOutcome } from '../../src/platfor
 
 const version = (number: number, status: GraderStatus): GraderVersion => ({
   id: `gv_${number}`, courseId: 'c', assignmentId: 'a', partId: 'p', number, status, imageId: `sha256:${'0'.repeat(63)}${number}`,
-  protocol: null, runAs: null, cpus: 1, memoryMiB: 1024, timeoutSeconds: 60, uploadedBy: 'ada', uploadedAt: '2026-01-01T00:00:00Z', publishedBy: null, publishedAt: null,
+  protocol: null, runAs: null, script: null, cpus: 1, memoryMiB: 1024, timeoutSeconds: 60, uploadedBy: 'ada', uploadedAt: '2026-01-01T00:00:00Z', publishedBy: null, publishedAt: null,
 });
 // Newest first, as the API lists them.
 const VERSIONS = [version(4, 'draft'), version(3, 'draft'), version(2, 'published'), version(1, 'superseded')];

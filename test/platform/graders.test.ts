@@ -86,7 +86,7 @@ describe.each(databases)('assignments and grader versions on $name', (factory) =
       expect((error as InvalidInput).details).toMatchObject(details);
     }
     await expect(h.platform.createDraft(h.admin, draft('p1', 1, { imageId: 'busybox:latest' }))).rejects.toThrow(/imageId: expected an image id/);
-    await expect(h.platform.createDraft(h.admin, draft('p1', 1, { protocol: 'codio' as 'coursera' }))).rejects.toThrow(/protocol: must be coursera or gradescope/);
+    await expect(h.platform.createDraft(h.admin, draft('p1', 1, { protocol: 'codio' as 'coursera' }))).rejects.toThrow(/protocol: must be one of coursera, gradescope, script/);
     expect(await h.platform.listGraderVersions(h.admin, COURSE, ASSIGNMENT, 'p1')).toEqual([]);
   });
 

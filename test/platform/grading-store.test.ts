@@ -34,7 +34,7 @@ describe.each(databases)('GradingStore on $name', (factory) => {
       deadline: new Date('2030-01-01T00:00:00Z'),
       partId: 'p1',
       points: 10,
-      grader: { versionId: p1.id, imageId: imageId(1), protocol: null, runAs: null, cpus: 1, memoryMiB: 1024, timeoutSeconds: 1200 },
+      grader: { versionId: p1.id, imageId: imageId(1), protocol: null, runAs: null, script: null, cpus: 1, memoryMiB: 1024, timeoutSeconds: 1200 },
       hasResult: false,
       systemErrors: 0,
     });

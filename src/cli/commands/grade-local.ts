@@ -1,3 +1,4 @@
+import { PROTOCOL_NAMES, type Protocol } from '../../grader/protocol-names.ts';
 import { Command, Option } from 'commander';
 import { gradeLocal } from '../../toolkit/grade-local.ts';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/limits.ts';
@@ -5,7 +6,7 @@ import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatGradeResult } from '../format-grade-result.ts';
 import { gradingNotes } from '../grading-notes.ts';
-import { envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { autogradeEnvJson, collect, envJson, envPair, oneOf, scriptProtocol, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
@@ -16,10 +17,13 @@ interface GradeLocalFlags {
   points?: number;
   env?: Record<string, string>;
   envJson?: Record<string, string>;
-  timeout: number;
+  timeout?: number;
   memory: number;
   cpus: number;
-  protocol?: 'coursera' | 'gradescope';
+  protocol?: Protocol;
+  script?: string;
+  scriptArg?: string[];
+  autogradeEnv?: Record<string, unknown>;
   user?: RunUser;
   backend: (typeof SANDBOX_BACKENDS)[number];
   rm: boolean;
@@ -37,13 +41,16 @@ export function gradeLocalCommand(): Command {
     .option('--points <n>', "the part's points: Gradescope's total_points, and what a score without tests' max_score is taken out of", positiveNumber('--points'))
     .option('--env <KEY=VALUE>', 'extra environment variable for the grader (repeatable)', envPair)
     .option('--env-json <json>', 'extra environment variables as a JSON object', envJson)
-    .option('--timeout <seconds>', 'wall-clock limit; the whole process tree is killed after it', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS), 1200)
+    .option('--timeout <seconds>', 'wall-clock limit, the whole process tree killed after it; script graders 180 (default: 1200)', positiveNumber('--timeout', MAX_TIMEOUT_SECONDS))
     .option('--memory <MiB>', 'memory limit (swap included)', positiveInteger('--memory'), 1024)
     .option('--cpus <n>', 'CPU limit, fractions allowed', positiveNumber('--cpus'), 1)
     .addOption(
-      new Option('--protocol <protocol>', 'grader protocol (default: gradescope when /autograder/run_autograder exists, else coursera)')
-        .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
+      new Option('--protocol <protocol>', 'grader protocol (default: script with --script, gradescope when /autograder/run_autograder exists, else coursera)')
+        .argParser(oneOf('--protocol', PROTOCOL_NAMES)),
     )
+    .option('--script <path>', "script graders: the grading script in the image, absolute or relative to /home/codio/workspace (e.g. .guides/secure/grade.py)")
+    .option('--script-arg <arg>', "script graders: an argument for the script, e.g. a deadline 2016-11-24T14:30 (repeatable)", collect)
+    .option('--autograde-env <json>', "script graders: CODIO_AUTOGRADE_ENV to simulate (a JSON object or a file), merged over the defaults", autogradeEnvJson)
     .option('--user <user>', USER_OPTION_HELP, runUser)
     .addOption(
       new Option('--backend <backend>', 'sandbox backend: oci (runc/crun, needs root), docker (a Docker daemon, DOCKER_HOST honoured), or auto (oci when a runtime works here, else docker)')
@@ -62,17 +69,19 @@ Examples:
 Exit codes: 0 graded, 1 not graded (grader error, timeout, out of memory, output limit, bad image),
 2 usage error, 3 sandbox or environment error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`)
     .action(runAction(async (signal, image: string, submissionDir: string, args: string[], flags: GradeLocalFlags) => {
-      const limits = checkedLimits({ timeoutSeconds: flags.timeout, memoryMiB: flags.memory, cpus: flags.cpus });
+      const protocol = scriptProtocol(flags, true);
+      const limits = checkedLimits({ ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}), memoryMiB: flags.memory, cpus: flags.cpus });
       const progress = flags.json ? undefined : progressReporter();
       try {
         const result = await gradeLocal({
           image,
           submissionDir,
-          args,
+          args: [...(flags.scriptArg ?? []), ...args],
           partId: flags.partId,
           points: flags.points,
           env: { ...flags.envJson, ...flags.env },
-          protocol: flags.protocol,
+          protocol,
+          ...(flags.script !== undefined ? { script: { path: flags.script, ...(flags.autogradeEnv ? { autogradeEnv: flags.autogradeEnv } : {}) } } : {}),
           ...(flags.user !== undefined ? { user: flags.user } : {}),
           limits,
           backend: flags.backend,

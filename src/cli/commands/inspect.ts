@@ -1,12 +1,13 @@
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
+import { PROTOCOL_NAMES, type Protocol } from '../../grader/protocol-names.ts';
 import { Command, Option } from 'commander';
 import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/limits.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import { inspect, type InspectResult, type InspectSession } from '../../toolkit/inspect.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { Interrupted } from '../interrupt.ts';
-import { envJson, envPair, oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { autogradeEnvJson, collect, envJson, envPair, oneOf, scriptProtocol, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
 import { runAction } from '../run-action.ts';
@@ -19,7 +20,10 @@ export const TIMEOUT_EXIT_CODE = 124;
 interface InspectFlags {
   submission?: string;
   shell?: string;
-  protocol?: 'coursera' | 'gradescope';
+  protocol?: Protocol;
+  script?: string;
+  scriptArg?: string[];
+  autogradeEnv?: Record<string, unknown>;
   superUser?: boolean;
   user?: RunUser;
   unlimitedMemory?: boolean;
@@ -43,8 +47,11 @@ export function inspectCommand(): Command {
     .option('--shell <path>', 'shell to run: an absolute path or a name on the image\'s PATH (default: /bin/bash if the image has it, else /bin/sh)', shellArgument)
     .addOption(
       new Option('--protocol <protocol>', 'layout to reproduce (default: gradescope when /autograder/run_autograder exists, else coursera)')
-        .argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)),
+        .argParser(oneOf('--protocol', PROTOCOL_NAMES)),
     )
+    .option('--script <path>', 'script graders: the grading script (the banner shows how to run it; implies --protocol script)')
+    .option('--script-arg <arg>', 'script graders: an argument for the script (repeatable)', collect)
+    .option('--autograde-env <json>', 'script graders: CODIO_AUTOGRADE_ENV to simulate (a JSON object or a file), merged over the defaults', autogradeEnvJson)
     .option('--super-user', 'run as root inside the sandbox (uid 0 of its own user namespace, never host root): a container root\'s capabilities there, seccomp and no_new_privs as always')
     .addOption(new Option('--user <user>', USER_OPTION_HELP).argParser(runUser).conflicts('superUser'))
     .addOption(new Option('--unlimited-memory', "let the session use the host's RAM instead of --memory").conflicts('memory'))
@@ -80,7 +87,10 @@ Exit codes: the shell's exit code (128+n if it died of signal n); 124 --timeout 
           image,
           submissionDir: flags.submission,
           shell: flags.shell,
-          protocol: flags.protocol,
+          protocol: scriptProtocol(flags, false),
+          ...(flags.script !== undefined || flags.autogradeEnv !== undefined
+            ? { script: { ...(flags.script !== undefined ? { path: flags.script } : {}), args: flags.scriptArg ?? [], ...(flags.autogradeEnv ? { autogradeEnv: flags.autogradeEnv } : {}) } }
+            : {}),
           superUser: flags.superUser === true,
           ...(flags.user !== undefined ? { user: flags.user } : {}),
           network: flags.allowNetwork === true,
@@ -110,6 +120,10 @@ Exit codes: the shell's exit code (128+n if it died of signal n); 124 --timeout 
     }));
 }
 
+function shellQuote(word: string): string {
+  return /^[\w./:=@-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 /** The exit code for how the session ended; says why on stderr when it was not the shell's own doing. */
 function report(result: InspectResult, stop: AbortSignal): number {
   const { session } = result;
@@ -135,7 +149,8 @@ function report(result: InspectResult, stop: AbortSignal): number {
 function banner(session: InspectSession): string {
   const who = session.user.uid === 0 ? 'root (uid 0 of the sandbox\'s user namespace)' : `uid ${session.user.uid}`;
   const where = session.submissionAt !== undefined ? `, submission at ${session.submissionAt}` : `, volumes ${session.volumes.join(' ')}`;
-  return `gradebox: ${session.shell} as ${who}, ${session.protocol} layout${where}; exit or Ctrl-D ends the session`;
+  const run = session.scriptCommand === undefined ? '' : `; grade with: ${session.scriptCommand.map(shellQuote).join(' ')}`;
+  return `gradebox: ${session.shell} as ${who}, ${session.protocol} layout${where}${run}; exit or Ctrl-D ends the session`;
 }
 
 /** A line on stderr; a terminal that is gone (SIGHUP) must not turn cleanup into a crash. */

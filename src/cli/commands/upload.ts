@@ -1,3 +1,4 @@
+import { PROTOCOL_NAMES, type Protocol } from '../../grader/protocol-names.ts';
 import { Command, Option } from 'commander';
 import type { LimitNames } from '../../client/grader-limits.ts';
 import { prepareImageArchive } from '../../client/image-archive.ts';
@@ -5,7 +6,7 @@ import { checkUploadPlan, uploadGrader, type PartTarget, type UploadPlan } from 
 import { gradeboxHome } from '../../toolkit/gradebox-home.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { humanBytes } from '../format-server.ts';
-import { oneOf, positiveInteger, positiveNumber, runUser, USER_OPTION_HELP } from '../option-parsers.ts';
+import { oneOf, positiveInteger, positiveNumber, runUser, scriptProtocol, USER_OPTION_HELP } from '../option-parsers.ts';
 import { formatRunUser } from '../../grader/run-user.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { progressReporter } from '../progress.ts';
@@ -18,7 +19,9 @@ interface UploadFlags extends ServerFlags {
   graderCpu?: number;
   graderMemoryLimit?: number;
   gradingTimeout?: number;
-  protocol?: 'coursera' | 'gradescope';
+  protocol?: Protocol;
+  script?: string;
+  scriptArg?: string[];
   user?: RunUser;
   json?: boolean;
 }
@@ -37,7 +40,9 @@ export function uploadCommand(): Command {
     .option('--grader-cpu <n>', 'CPUs reserved for each grading, fractions allowed (default: the server\'s)', positiveNumber('--grader-cpu'))
     .option('--grader-memory-limit <MiB>', 'memory limit of each grading, swap included (default: the server\'s)', positiveInteger('--grader-memory-limit'))
     .option('--grading-timeout <seconds>', 'wall-clock limit of each grading (default: the server\'s, 1200)', positiveInteger('--grading-timeout'))
-    .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', ['coursera', 'gradescope'] as const)))
+    .addOption(new Option('--protocol <protocol>', 'grader protocol (default: detected from the image at grading time)').argParser(oneOf('--protocol', PROTOCOL_NAMES)))
+    .option('--script <path>', 'script graders: the grading script in the image, absolute or relative to /home/codio/workspace (implies --protocol script)')
+    .option('--script-arg <arg>', "script graders: an argument for the script, e.g. a deadline 2016-11-24T14:30 (repeatable)", collect)
     .option('--user <user>', USER_OPTION_HELP, runUser)
     .option('--json', 'print {image: {imageId, archiveDigest, size}, drafts: GraderVersion[]} as JSON on stdout')
     .addHelpText('after', `
@@ -53,10 +58,12 @@ Examples:
   gradebox upload grader.tar cs101 hw1 sums
   gradebox upload my-grader:1.0 cs101 hw1 sums --additional-part hw2 sums --grader-memory-limit 2048
   gradebox upload ./oci-layout cs101 hw1 sums --grading-timeout 300 --json | jq -r '.drafts[].id'
+  gradebox upload codio-grader.tar cs101 hw1 sums --script .guides/secure/grade.py --script-arg 2016-11-24T14:30
 
 Exit codes: 0 uploaded and drafts created, 1 refused (no such part, not allowed, bad image),
 2 usage error (including limits outside the server's ranges) or the server is unreachable or busy.`)
     .action(runAction(async (signal, image: string, course: string, assignment: string, part: string, flags: UploadFlags) => {
+      const protocol = scriptProtocol(flags, true);
       const plan: UploadPlan = {
         course,
         targets: [{ assignment, part }, ...pairs(flags.additionalPart ?? [])],
@@ -65,7 +72,8 @@ Exit codes: 0 uploaded and drafts created, 1 refused (no such part, not allowed,
           ...(flags.graderMemoryLimit !== undefined ? { memoryMiB: flags.graderMemoryLimit } : {}),
           ...(flags.gradingTimeout !== undefined ? { timeoutSeconds: flags.gradingTimeout } : {}),
         },
-        ...(flags.protocol ? { protocol: flags.protocol } : {}),
+        ...(protocol ? { protocol } : {}),
+        ...(flags.script !== undefined ? { script: { path: flags.script, args: flags.scriptArg ?? [] } } : {}),
         ...(flags.user !== undefined ? { runAs: formatRunUser(flags.user) } : {}),
       };
       const seen = new Set<string>();

@@ -9,6 +9,7 @@ import { graderRunAsMigration } from './0003-grader-run-as.ts';
 import { tokensLineageMigration } from './0004-tokens-lineage.ts';
 import { resultsCompressedMigration } from './0005-results-compressed.ts';
 import { fairQueueMigration } from './0006-fair-queue-owners-and-limits.ts';
+import { graderScriptMigration } from './0007-grader-script.ts';
 import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-tokens-lineage': tokensLineageMigration,
   '0005-results-compressed': resultsCompressedMigration,
   '0006-fair-queue-owners-and-limits': fairQueueMigration,
+  '0007-grader-script': graderScriptMigration,
   '0008-completion-grades': completionGradesMigration,
   '0009-late-policy': latePolicyMigration,
 });

@@ -11,6 +11,7 @@
  * - Report: `/autograder/results/results.json` (see gradescope-output.ts); no stdout fallback.
  * - Students see the captured stdout only when the grader sets `stdout_visibility: "visible"`.
  */
+import { RUN_AUTOGRADER } from '../protocol-names.ts';
 import { containerEnv } from '../image-command.ts';
 import { interpretRun, type GradedFields } from '../interpret-run.ts';
 import type { Checked } from '../json-fields.ts';
@@ -20,7 +21,7 @@ import type { RunOutcome } from '../../sandbox/sandbox.ts';
 import { submissionMetadata } from './gradescope-metadata.ts';
 import { parseGradescopeResults } from './gradescope-output.ts';
 
-export const RUN_AUTOGRADER = '/autograder/run_autograder';
+export { RUN_AUTOGRADER };
 export const AUTOGRADER_DIR = '/autograder';
 export const SUBMISSION_DIR = '/autograder/submission';
 export const RESULTS_DIR = '/autograder/results';
