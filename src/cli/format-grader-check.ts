@@ -13,9 +13,9 @@ const ID_WIDTH = 15;
 /** One case: `✓ good     empty-files     graded 0%: Your main.sh is empty.`, reasons indented below. */
 export function formatCase(report: CaseReport): string {
   const mark = report.verdict === 'good' ? paint('green', '✓ good   ') : report.verdict === 'bad' ? paint('red', '✗ bad    ') : paint('dim', '- skipped');
-  const lines = [`${mark} ${report.id.padEnd(ID_WIDTH)} ${outcome(report)}`];
+  const lines = [`${mark} ${report.id.padEnd(ID_WIDTH)} ${outcome(report)}`.trimEnd()];
   for (const reason of report.reasons) lines.push(`    ${report.verdict === 'bad' ? paint('red', '-') : '-'} ${safeLine(reason)}`);
-  if (report.verdict === 'bad') lines.push(paint('dim', `    (the case: ${report.title}; a good grader gives ${report.expect})`));
+  if (report.verdict === 'bad') lines.push(paint('dim', `    (the case: ${report.title}. Expected: ${report.expect})`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { selectCases, skipped, summarize, type CaseReport, type CheckSummary } from '../grader-check/check-report.ts';
-import { writeCase, type CaseFile } from '../grader-check/hostile-cases.ts';
+import { fullMarksPossible, writeCase, type CaseFile } from '../grader-check/hostile-cases.ts';
 import { judge } from '../grader-check/judge.ts';
 import { CONVENTIONAL_GRADER_DIRS } from '../grader-check/leaks.ts';
 import type { GraderVersion } from '../platform/model.ts';
@@ -63,7 +63,13 @@ export async function checkGraderRemote(client: ApiClient, options: RemoteCheckO
       if (run.refused) return skipped(each, `the server's intake refused it, so no student can submit it either: ${run.refused.message} (HTTP ${run.refused.status})`);
       const result = run.outcome.result?.full ?? null;
       if (result === null) return { ...skipped(each, 'the server gave no full result (a token without staff rights?)'), submissionId: run.submission.id };
-      const judged = judge(result, { caseId: each.id, submissionFiles: (files.get(each.id) ?? []).map((f) => f.path), graderDirs: CONVENTIONAL_GRADER_DIRS });
+      const caseFiles = files.get(each.id) ?? [];
+      const judged = judge(result, {
+        caseId: each.id,
+        submissionFiles: caseFiles.map((f) => f.path),
+        graderDirs: CONVENTIONAL_GRADER_DIRS,
+        fullMarksPossible: fullMarksPossible(each, caseFiles, options.sample),
+      });
       return { id: each.id, title: each.title, expect: each.expect, ...judged, result, submissionId: run.submission.id };
     });
     return { target: options.target, version: choice.version, chosenBy: choice.chosenBy, cases, summary: summarize(cases) };

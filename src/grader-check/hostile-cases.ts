@@ -29,6 +29,8 @@ export interface HostileCase {
   expect: string;
   /** Why the server cannot take this case (its intake refuses it first), when it cannot. */
   notRemote?: string;
+  /** A right submission may look like this (renamed or extra files): full marks are no fault here. */
+  mayBeRight?: true;
   /** The submission's files, from the sample's (none without a sample). */
   files(sample: readonly CaseFile[]): CaseFile[];
 }
@@ -64,6 +66,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     id: 'wrong-names',
     title: "the sample's files under the names a browser gives a second download (`main (1).py`)",
     expect: 'a result naming the file the grader expected',
+    mayBeRight: true,
     files: (sample) => sourceOrGeneric(sample).map((file) => ({ ...file, path: secondDownloadName(file.path) })),
   },
   codeCase('infinite-loop', 'source that loops forever', "the grader stops the submission's code itself and says it ran too long"),
@@ -96,6 +99,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     id: 'odd-names',
     title: 'the sample with extra files whose names the intake allows but scripts trip on: spaces, leading dashes, `...`, unicode, quotes, `$(…)`, `*`, a 200-character name',
     expect: 'the same result as the sample alone (or a clear message about the extra files)',
+    mayBeRight: true,
     files: (sample) => [...sample, ...ODD_FILES],
   },
 ];
@@ -123,9 +127,20 @@ function genericFiles(behaviour: Behaviour): CaseFile[] {
   return GENERIC_FILES.map(({ path: file, language }) => ({ path: file, content: hostileSource(behaviour, language, file) }));
 }
 
-/** The sample's files, or without a sample the generic ones (their hostile content is replaced anyway). */
+/** The sample's files, or without a sample the generic ones, empty. */
 function sourceOrGeneric(sample: readonly CaseFile[]): CaseFile[] {
-  return sample.length > 0 ? [...sample] : genericFiles('infinite-loop');
+  return sample.length > 0 ? [...sample] : GENERIC_FILES.map((file) => ({ path: file.path, content: '' }));
+}
+
+/**
+ * Whether full marks could be right for this case's files: a case that keeps a right submission's
+ * work (`mayBeRight`), or files that still hold some of the sample's (a data file beside the
+ * replaced sources). Otherwise full marks mean the grader does not look at what it grades.
+ */
+export function fullMarksPossible(hostile: HostileCase, files: readonly CaseFile[], sample: readonly CaseFile[]): boolean {
+  if (hostile.mayBeRight) return true;
+  const same = (a: CaseFile, b: CaseFile): boolean => a.path === b.path && Buffer.from(a.content).equals(Buffer.from(b.content));
+  return files.some((file) => sample.some((kept) => same(file, kept)));
 }
 
 /** `src/main.py` → `src/main (1).py`. */

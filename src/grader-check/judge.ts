@@ -22,6 +22,8 @@ export interface JudgeContext {
   submissionFiles: readonly string[];
   /** Folders the grader's code lives in (see graderDirsOf). */
   graderDirs: readonly string[];
+  /** False when the case holds none of a right submission's work (see fullMarksPossible). */
+  fullMarksPossible: boolean;
 }
 
 /** Feedback a student would scroll through past this is a flood the grader passed on. */
@@ -48,6 +50,9 @@ export function judge(result: GradeResult, context: JudgeContext): Judgement {
   const reasons: string[] = [];
   if (context.caseId === 'forged-result' && isForged(result)) {
     reasons.push("the grader took the submission's forged result as the grade: it reads its result from a place the submission can write (or passes the submission's stdout on as its own)");
+  }
+  if (!context.fullMarksPossible && result.score === 1) {
+    reasons.push("the student gets full marks for a submission that holds none of a right one's work: the grader does not check what it grades (an exit code of 0, or output it never compares)");
   }
   const visible = studentVisibleText(result);
   if (visible.every((text) => text.trim() === '')) reasons.push('the student gets a score with no message at all (empty feedback, no visible tests)');

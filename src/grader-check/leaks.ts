@@ -84,7 +84,7 @@ export function graderDirsOf(config: Pick<ImageConfig, 'entrypoint' | 'cmd' | 'w
     const dir = path.posix.dirname(arg);
     if (!system.test(dir) && !/^\/(?:usr\/(?:local\/)?)?s?bin$/.test(dir)) dirs.add(dir);
   }
-  const workdir = config?.workingDir;
-  if (workdir && workdir.startsWith('/') && !system.test(workdir.replace(/\/+$/, ''))) dirs.add(workdir.replace(/\/+$/, ''));
+  const workdir = config?.workingDir?.replace(/\/+$/, '') ?? '';
+  if (workdir.startsWith('/') && !system.test(workdir)) dirs.add(workdir);
   return [...dirs];
 }

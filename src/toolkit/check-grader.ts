@@ -8,7 +8,7 @@ import path from 'node:path';
 import { grade } from '../grader/grade.ts';
 import type { Protocol } from '../grader/grade-result.ts';
 import { selectCases, summarize, type CaseReport, type CheckSummary } from '../grader-check/check-report.ts';
-import { writeCase } from '../grader-check/hostile-cases.ts';
+import { fullMarksPossible, writeCase } from '../grader-check/hostile-cases.ts';
 import { sampleFiles } from '../grader-check/sample.ts';
 import { judge } from '../grader-check/judge.ts';
 import { graderDirsOf } from '../grader-check/leaks.ts';
@@ -90,7 +90,7 @@ export async function checkGraderLocal(options: CheckGraderOptions): Promise<Loc
         options.signal,
       );
       if (options.saveDir === undefined) await rm(dir, { recursive: true, force: true });
-      const judged = judge(result, { caseId: each.id, submissionFiles: files.map((f) => f.path), graderDirs });
+      const judged = judge(result, { caseId: each.id, submissionFiles: files.map((f) => f.path), graderDirs, fullMarksPossible: fullMarksPossible(each, files, sample) });
       const report: CaseReport = { id: each.id, title: each.title, expect: each.expect, ...judged, result };
       cases.push(report);
       options.onCase?.(report);
