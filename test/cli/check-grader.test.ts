@@ -12,7 +12,6 @@
  * Nothing may be left behind: processes, mounts, cgroups, runtime state, containers, case files.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
