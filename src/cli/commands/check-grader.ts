@@ -35,7 +35,7 @@ interface CheckGraderFlags extends ServerFlags {
 
 /** Options that only the local check takes, and only the remote one. */
 const LOCAL_ONLY = ['partId', 'points', 'env', 'protocol', 'user', 'memory', 'cpus'] as const;
-const REMOTE_ONLY = ['version', 'draft'] as const;
+const REMOTE_ONLY = ['version', 'draft', 'server'] as const;
 
 /** `gradebox check-grader IMAGE` and `gradebox check-grader --remote COURSE ASSIGNMENT PART`. */
 export function checkGraderCommand(): Command {
