@@ -25,7 +25,9 @@ function outcome(report: CaseReport): string {
   if (result === null) return paint('dim', report.submissionId ?? '');
   const score = result.status === 'graded' ? ` ${percent(result.score)}` : '';
   const first = safeLine(result.feedback.text.trim().split(/\r?\n/)[0] ?? '');
-  const feedback = first === '' ? '(no feedback)' : first.length > 70 ? `${first.slice(0, 69)}…` : first;
+  const passed = result.tests.filter((test) => test.status === 'passed').length;
+  const tests = result.tests.length === 0 ? '(no feedback)' : `(no feedback) ${result.tests.length} tests, ${passed} passed`;
+  const feedback = first === '' ? tests : first.length > 70 ? `${first.slice(0, 69)}…` : first;
   const id = report.submissionId ? paint('dim', ` [${report.submissionId}]`) : '';
   return `${result.status}${score}: ${feedback}${id}`;
 }
