@@ -3,15 +3,16 @@
  *
  * A check cannot know the assignment's language or file names, so each case is derived from a
  * sample submission when the author gives one (`--sample DIR`): its source files (known by their
- * extension) are replaced by hostile code in the same language under the same name, which is
- * what a student's broken work looks like to the grader. Without a sample, or when the sample has
+ * extension) get hostile code in the same language under the same name, which is what a
+ * student's broken work looks like to the grader (injected into Java, C and C++ sources, which
+ * must still compile against the grader's tests; replacing the others, which run when loaded). Without a sample, or when the sample has
  * no source file gradebox knows, the hostile code comes as one file per common language
  * (`main.py`, `main.sh`, `Main.java`, …) next to the sample's files.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  FORGED_FILES, GENERIC_FILES, hostileSource, languageOf, lineComment,
+  FORGED_FILES, GENERIC_FILES, hostileSource, injectedSource, languageOf, lineComment,
   type Behaviour, type Language,
 } from './hostile-code.ts';
 
@@ -19,6 +20,8 @@ import {
 export interface CaseFile {
   path: string;
   content: Buffer | string;
+  /** A right submission's source with hostile code injected: its own work is all still there. */
+  injected?: true;
 }
 
 export interface HostileCase {
@@ -113,13 +116,19 @@ const ODD_NAMES = [
 ];
 const ODD_FILES: readonly CaseFile[] = ODD_NAMES.map((name) => ({ path: name, content: `gradebox check-grader: a file named ${JSON.stringify(name)}\n` }));
 
-/** The sample's files with each source file replaced by `behaviour` in its language; generic files when it has none. */
+/**
+ * The sample's files with `behaviour` in each source file: injected into Java, C and C++ sources
+ * (which must still compile against the grader's tests), replacing the others; generic files when
+ * the sample has no source file.
+ */
 function withHostileCode(sample: readonly CaseFile[], behaviour: Behaviour): CaseFile[] {
   const sources = sample.filter((file) => languageOf(file.path) !== undefined);
   if (sources.length === 0) return [...sample, ...genericFiles(behaviour)];
-  return sample.map((file) => {
+  return sample.map((file): CaseFile => {
     const language = languageOf(file.path);
-    return language === undefined ? file : { path: file.path, content: hostileSource(behaviour, language, file.path) };
+    if (language === undefined) return file;
+    const injected = injectedSource(behaviour, language, file.path, Buffer.from(file.content).toString('utf8'));
+    return injected === undefined ? { path: file.path, content: hostileSource(behaviour, language, file.path) } : { path: file.path, content: injected, injected: true };
   });
 }
 
@@ -134,11 +143,12 @@ function sourceOrGeneric(sample: readonly CaseFile[]): CaseFile[] {
 
 /**
  * Whether full marks could be right for this case's files: a case that keeps a right submission's
- * work (`mayBeRight`), or files that still hold some of the sample's (a data file beside the
- * replaced sources). Otherwise full marks mean the grader does not look at what it grades.
+ * work (`mayBeRight`, injected sources), or files that still hold some of the sample's (a data
+ * file beside the replaced sources). Otherwise full marks mean the grader does not look at what it
+ * grades.
  */
 export function fullMarksPossible(hostile: HostileCase, files: readonly CaseFile[], sample: readonly CaseFile[]): boolean {
-  if (hostile.mayBeRight) return true;
+  if (hostile.mayBeRight || files.some((file) => file.injected)) return true;
   const same = (a: CaseFile, b: CaseFile): boolean => a.path === b.path && Buffer.from(a.content).equals(Buffer.from(b.content));
   return files.some((file) => sample.some((kept) => same(file, kept)));
 }

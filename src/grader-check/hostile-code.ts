@@ -81,6 +81,23 @@ export function hostileSource(behaviour: Behaviour, language: Language, fileName
   }
 }
 
+/**
+ * `behaviour` injected into a right submission's own source, which keeps all its code, so that the
+ * grader's tests compile against it and the hostile code runs inside the graded program: for Java,
+ * the members go into the class named after the file (found by its declaration), for C and C++
+ * the constructor goes before the source. Undefined for the other languages (their hostile file
+ * runs as soon as it is loaded, whatever else it lacks) and when no such class is declared.
+ */
+export function injectedSource(behaviour: Behaviour, language: Language, fileName: string, source: string): string | undefined {
+  if (language === 'c' || language === 'cpp') return `${cConstructor(behaviour, language === 'cpp')}\n#line 1\n${source}`;
+  if (language !== 'java') return undefined;
+  const className = fileName.replace(/^.*\//, '').replace(/\.java$/i, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const declaration = new RegExp(`\\bclass\\s+${className}\\b[^{]*\\{`).exec(source);
+  if (declaration === null) return undefined;
+  const end = declaration.index + declaration[0].length;
+  return `${source.slice(0, end)}${javaMembers(behaviour)}${source.slice(end)}`;
+}
+
 const q = (text: string): string => JSON.stringify(text);
 
 const PYTHON: Record<Behaviour, string> = {
@@ -142,10 +159,9 @@ const JAVA_BODY: Record<Behaviour, string> = {
   ].join('\n        '),
 };
 
-function java(behaviour: Behaviour, fileName: string): string {
-  const base = fileName.replace(/^.*\//, '').replace(/\.java$/i, '');
-  const className = /^[A-Za-z_$][\w$]*$/.test(base) ? base : 'Main';
-  return `public class ${className} {
+/** The static initializer and method that run `behaviour` when a class is loaded. */
+function javaMembers(behaviour: Behaviour): string {
+  return `
     static {
         try { gradeboxCheck(); } catch (Exception e) { throw new RuntimeException(e); }
     }
@@ -153,7 +169,13 @@ function java(behaviour: Behaviour, fileName: string): string {
     static void gradeboxCheck() throws Exception {
         ${JAVA_BODY[behaviour]}
     }
+`;
+}
 
+function java(behaviour: Behaviour, fileName: string): string {
+  const base = fileName.replace(/^.*\//, '').replace(/\.java$/i, '');
+  const className = /^[A-Za-z_$][\w$]*$/.test(base) ? base : 'Main';
+  return `public class ${className} {${javaMembers(behaviour)}
     public static void main(String[] args) throws Exception {
         gradeboxCheck();
     }
@@ -161,7 +183,8 @@ function java(behaviour: Behaviour, fileName: string): string {
 `;
 }
 
-function cLike(behaviour: Behaviour, cpp: boolean): string {
+/** Includes and a constructor that runs `behaviour` when the program starts, before any `main`. */
+function cConstructor(behaviour: Behaviour, cpp: boolean): string {
   const cast = cpp ? '(char *)' : '';
   const body: Record<Behaviour, string> = {
     'infinite-loop': 'volatile int spin = 1;\n    while (spin) { }',
@@ -196,7 +219,12 @@ static void gradebox_check(void) {
 }
 
 __attribute__((constructor)) static void gradebox_check_start(void) { gradebox_check(); }
+`;
+}
 
+/** A C or C++ file of its own: the constructor, and a weak \`main\` so that it links whether or not the grader brings one. */
+function cLike(behaviour: Behaviour, cpp: boolean): string {
+  return `${cConstructor(behaviour, cpp)}
 __attribute__((weak)) int main(void) { return 0; }
 `;
 }

@@ -17,6 +17,7 @@ import { DEFAULT_SUBMISSION_INTAKE_LIMITS } from '../../src/intake/intake-limits
 import { findProgram } from '../../src/util/find-program.ts';
 
 const run = promisify(execFile);
+const REPO = join(import.meta.dirname, '..', '..');
 const BEHAVIOURS: Behaviour[] = ['infinite-loop', 'fork-bomb', 'memory-bomb', 'output-flood', 'network', 'forged-result'];
 const SAMPLE: CaseFile[] = [
   { path: 'stats.py', content: 'def mean(xs):\n    return sum(xs) / len(xs)\n' },
@@ -31,6 +32,19 @@ describe('cases derived from a sample', () => {
     expect(files.map((f) => f.path)).toEqual(['stats.py', 'data/input.csv']);
     expect(text(files[0])).toBe(hostileSource('infinite-loop', 'python', 'stats.py'));
     expect(files[1]).toBe(SAMPLE[1]);
+  });
+
+  it('inject the code into Java, C and C++ sources, which keep all their own code (and may deserve full marks)', () => {
+    const java = { path: 'src/textutil/TextUtil.java', content: 'package textutil;\n\n/** Doc. */\npublic final class TextUtil implements Cloneable {\n    public static int one() { return 1; }\n}\n' };
+    const [injected] = byId('infinite-loop').files([java]);
+    expect(injected).toMatchObject({ path: java.path, injected: true });
+    expect(text(injected)).toMatch(/^package textutil;\n\n\/\*\* Doc\. \*\/\npublic final class TextUtil implements Cloneable \{\n {4}static \{\n {8}try \{ gradeboxCheck\(\);/);
+    expect(text(injected)).toContain('    public static int one() { return 1; }\n}\n');
+    expect(fullMarksPossible(byId('infinite-loop'), [injected!], [java])).toBe(true);
+    const c = { path: 'sum.c', content: 'int sum(int a, int b) { return a + b; }\n' };
+    expect(text(byId('fork-bomb').files([c])[0])).toMatch(/__attribute__\(\(constructor\)\)[^]*\n#line 1\nint sum\(int a, int b\) \{ return a \+ b; \}\n$/);
+    // A Java file without the class its name promises gets a class of its own.
+    expect(text(byId('network').files([{ path: 'Odd.java', content: 'class Other {}\n' }])[0])).toMatch(/^public class Odd \{/);
   });
 
   it('add one file per language when the sample has no source gradebox knows, and use them alone without a sample', () => {
@@ -110,6 +124,20 @@ describe('hostile code is valid in each language', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
+    // Injected into a right submission's own source, the code still compiles.
+    const samples = [
+      { path: 'src/textutil/TextUtil.java', content: await readFile(join(REPO, 'test', 'fixtures', 'submissions', 'gradescope-junit', 'good', 'TextUtil.java'), 'utf8'), tool: 'javac' },
+      { path: 'sum.c', content: '#include <stdio.h>\nint sum(int a, int b) { return a + b; }\nint main(void) { printf("%d\\n", sum(1, 2)); return 0; }\n', tool: 'gcc' },
+      { path: 'sum.cpp', content: '#include <iostream>\nint sum(int a, int b) { return a + b; }\n', tool: 'g++' },
+    ];
+    for (const sample of samples) {
+      const checker = Object.values(checkers).find((c) => c.program === sample.tool)!;
+      if (findProgram(checker.program) === undefined) continue;
+      const [file] = HOSTILE_CASES.find((c) => c.id === behaviour)!.files([{ path: sample.path, content: sample.content }]);
+      const injectedDir = join(dir, 'injected', sample.tool);
+      await writeCase(injectedDir, [file!]);
+      await expect(run(checker.program, checker.check(join(injectedDir, sample.path), injectedDir)), `${behaviour} injected into ${sample.path}`).resolves.toBeDefined();
+    }
     // R has no cheap syntax check here; its code is at least the file it should be.
     expect(await readFile(join(dir, 'main.R'), 'utf8')).not.toBe('');
   });
