@@ -26,7 +26,7 @@ export interface JudgeContext {
   fullMarksPossible: boolean;
 }
 
-/** Feedback a student would scroll through past this is a flood the grader passed on. */
+/** What a student sees (feedback, visible tests' names and outputs) past this is a flood the grader passed on. */
 export const MAX_USEFUL_FEEDBACK_BYTES = 64 * 1024;
 
 export function judge(result: GradeResult, context: JudgeContext): Judgement {
@@ -56,9 +56,9 @@ export function judge(result: GradeResult, context: JudgeContext): Judgement {
   }
   const visible = studentVisibleText(result);
   if (visible.every((text) => text.trim() === '')) reasons.push('the student gets a score with no message at all (empty feedback, no visible tests)');
-  const feedbackBytes = Buffer.byteLength(result.feedback.text);
-  if (feedbackBytes > MAX_USEFUL_FEEDBACK_BYTES) {
-    reasons.push(`the feedback is ${Math.round(feedbackBytes / 1024)} KiB: the grader copies the submission's output (or files) into it without a cap`);
+  const visibleBytes = visible.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  if (visibleBytes > MAX_USEFUL_FEEDBACK_BYTES) {
+    reasons.push(`the student gets ${Math.round(visibleBytes / 1024)} KiB of feedback and test output: the grader copies the submission's output (or files) into it without a cap`);
   }
   for (const leak of findLeaks(visible, context.submissionFiles, context.graderDirs)) reasons.push(`a student would see ${leak}`);
   return reasons.length === 0 ? { verdict: 'good', reasons } : bad(...reasons);

@@ -103,6 +103,21 @@ describe('check-grader on the oci backend', () => {
     expect(check.cases.find((c) => c.id === 'empty-files')!.reasons).toEqual([expect.stringMatching(/full marks for a submission that holds none/)]);
   }, CHECK_MS);
 
+  it('a real Gradescope JUnit grader: the code injected into the sample class runs in its tests; an endless loop is not stopped', async () => {
+    const sample = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'gradescope-junit', 'good');
+    const result = await gradebox(['check-grader', testImage('gradescope-junit'), '--sample', sample, '--backend', 'oci', '--timeout', '40', '--points', '10', '--json',
+      '--case', 'infinite-loop', '--case', 'network']);
+    expect(result.code).toBe(1);
+    const check = JSON.parse(result.stdout) as CheckJson;
+    expect(verdicts(check)).toEqual({ 'infinite-loop': 'bad', network: 'good' });
+    const network = check.cases.find((c) => c.id === 'network')!.result!;
+    expect(network.protocol).toBe('gradescope');
+    // The class compiled with the tests, and its static initializer failed them (no network).
+    expect(network.tests.length).toBeGreaterThan(0);
+    expect(network.tests.every((test) => test.status === 'failed')).toBe(true);
+    expect(network.tests[0]!.output).toMatch(/ExceptionInInitializerError/);
+  }, CHECK_MS);
+
   it('--save-cases keeps the submissions, to reproduce one with grade local', async () => {
     const saved = join(work, 'saved');
     const result = await gradebox(['check-grader', testImage('check-fragile'), '--sample', HELLO, '--backend', 'oci', '--case', 'empty-files', '--case', 'forged-result', '--save-cases', saved]);

@@ -58,7 +58,10 @@ describe('judge', () => {
 
   it('a flood copied into the feedback is bad', () => {
     const judged = judge(result({ feedback: { text: 'x'.repeat(200 * 1024), format: 'text' } }), context);
-    expect(judged.reasons).toEqual([expect.stringMatching(/the feedback is 200 KiB/)]);
+    expect(judged.reasons).toEqual([expect.stringMatching(/the student gets 200 KiB of feedback and test output/)]);
+    // Test outputs count too: each is cut at 64 KiB, but many of them are a flood all the same.
+    const test = { name: 't', score: 0, maxScore: 1, status: 'failed' as const, output: 'y'.repeat(40 * 1024), outputFormat: 'text' as const, visibility: 'visible' as const };
+    expect(judge(result({ tests: [test, test] }), context).verdict).toBe('bad');
   });
 
   it("the grader's internals in the feedback are bad; the student's own traceback is not", () => {
