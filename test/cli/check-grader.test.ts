@@ -147,6 +147,7 @@ describe('check-grader refuses bad input with a clear message', () => {
     [['check-grader', 'a.tar', 'b.tar'], 2, /^error: check-grader takes one IMAGE \(got 2 arguments\); to check a version on a server, add --remote COURSE ASSIGNMENT PART\n/],
     [['check-grader', 'a.tar', '--case', 'fork-bombs'], 2, /^error: --case takes one of no-files, empty-files, .*, got "fork-bombs"/],
     [['check-grader', 'a.tar', '--version', '3'], 2, /^error: --version needs --remote\n/],
+    [['check-grader', 'a.tar', '--memory', '5'], 2, /^error: --memory must be at least 6 MiB, got 5\n/],
     [['check-grader', 'a.tar', '--server', 'http://127.0.0.1:9'], 2, /^error: --server needs --remote\n/],
     [['check-grader', '--remote', 'cs101', 'hw1'], 2, /^error: --remote takes COURSE ASSIGNMENT PART \(got 2 arguments\)\n/],
     [['check-grader', '--remote', 'cs101', 'hw1', 'sums', '--memory', '512'], 2, /^error: --memory is for a local check; with --remote the grader version's own settings apply\n/],

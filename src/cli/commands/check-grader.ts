@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CaseReport, CheckSummary } from '../../grader-check/check-report.ts';
 import { HOSTILE_CASE_IDS } from '../../grader-check/hostile-cases.ts';
-import { MAX_TIMEOUT_SECONDS } from '../../sandbox/limits.ts';
+import { MAX_TIMEOUT_SECONDS, resolveLimits, type Limits } from '../../sandbox/limits.ts';
 import { SANDBOX_BACKENDS } from '../../sandbox/open-sandbox.ts';
 import type { RunUser } from '../../sandbox/sandbox.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -98,7 +98,8 @@ server busy or unreachable, or --timeout ran out (--remote); 3 sandbox or enviro
 async function localCheck(signal: AbortSignal, image: string, flags: CheckGraderFlags): Promise<number> {
   const [{ checkGraderLocal }, { prepareSaveDir }] = await Promise.all([import('../../toolkit/check-grader.ts'), import('../../grader-check/sample.ts')]);
   if (flags.saveCases !== undefined) await prepareSaveDir(flags.saveCases);
-  const progress = flags.json ? undefined : progressReporter();
+  // A case's line is printed between two progress lines: the spinner stops for it and starts again.
+  let progress = flags.json ? undefined : progressReporter();
   try {
     const check = await checkGraderLocal({
       image,
@@ -110,18 +111,15 @@ async function localCheck(signal: AbortSignal, image: string, flags: CheckGrader
       env: flags.env ?? {},
       ...(flags.protocol ? { protocol: flags.protocol } : {}),
       ...(flags.user !== undefined ? { user: flags.user } : {}),
-      limits: {
-        ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
-        ...(flags.memory !== undefined ? { memoryMiB: flags.memory } : {}),
-        ...(flags.cpus !== undefined ? { cpus: flags.cpus } : {}),
-      },
+      limits: checkedLimits(flags),
       backend: flags.backend,
       signal,
-      ...(progress ? { onProgress: progress.update } : {}),
+      onProgress: (p) => progress?.update(p),
       onCase: (report) => {
         if (flags.json) return;
         progress?.stop();
         process.stdout.write(formatCase(report));
+        progress = progressReporter();
       },
     });
     progress?.stop();
@@ -171,6 +169,23 @@ function finish(cases: readonly CaseReport[], summary: CheckSummary): number {
   const bad = cases.filter((c) => c.verdict === 'bad').map((c) => c.id);
   process.stderr.write(`${paint('red', 'error:', process.stderr)} the grader mishandled ${bad.length} ${bad.length === 1 ? 'case' : 'cases'}: ${bad.join(', ')}\n`);
   return ExitCode.graderError;
+}
+
+/** The limits the options ask for; one the sandbox cannot honour (e.g. --memory 5) is a usage error, not a crash. */
+function checkedLimits(flags: CheckGraderFlags): Partial<Limits> {
+  const limits: Partial<Limits> = {
+    ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
+    ...(flags.memory !== undefined ? { memoryMiB: flags.memory } : {}),
+    ...(flags.cpus !== undefined ? { cpus: flags.cpus } : {}),
+  };
+  try {
+    resolveLimits(limits);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const names: Record<string, string> = { timeoutSeconds: '--timeout', memoryMiB: '--memory', cpus: '--cpus' };
+    throw new UsageError(error.message.replace(/^limit (\w+)/, (whole, key: string) => names[key] ?? whole), { cause: error });
+  }
+  return limits;
 }
 
 function optionName(flag: string): string {
