@@ -45,6 +45,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./commands/inspect.ts')).inspectCommand(),
   },
   {
+    name: 'check-grader',
+    term: 'check-grader [options] <image-or-part...>',
+    summary: 'Run a grader against built-in hostile and malformed submissions and report how it fared on each',
+    load: async () => (await import('./commands/check-grader.ts')).checkGraderCommand(),
+  },
+  {
     name: 'ls',
     term: 'ls [options] <image> [dir]',
     summary: 'List a directory of an image, read straight from its layers (whiteouts applied): no container, no runtime needed',
@@ -134,6 +140,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     term: 'publish [options] <course> <assignment>',
     summary: 'Publish assignments: each part\'s newest draft grader becomes the one that grades students',
     load: async () => (await import('./commands/publish.ts')).publishCommand(),
+  },
+  {
+    name: 'test-grader',
+    term: 'test-grader [options] <course> <assignment> <part> <sample...>',
+    summary: "Grade sample submissions with a part's grader version on the server (default: its newest draft), as author test runs",
+    load: async () => (await import('./commands/test-grader.ts')).testGraderCommand(),
   },
   {
     name: 'submit',

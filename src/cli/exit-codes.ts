@@ -2,13 +2,17 @@
 export const ExitCode = {
   /** The command did what was asked; for `grade`, the submission was graded. */
   ok: 0,
-  /** The grader failed: unusable image, crash, invalid output, timeout, or any status other than `graded`. */
+  /**
+   * The grader failed: unusable image, crash, invalid output, timeout, or any status other than
+   * `graded`; for `check-grader`, a hostile case the grader mishandled.
+   */
   graderError: 1,
   /** The command line was wrong: unknown option, bad value, missing file. */
   usage: 2,
   /**
    * Server commands: failed for good, running again will not help: the server refused (not found,
-   * forbidden, invalid, not ready), no token or a refused one, a part not graded (`submit --wait`).
+   * forbidden, invalid, not ready), no token or a refused one, a part not graded (`submit --wait`),
+   * a sample not graded or refused (`test-grader`), no such grader version or no draft to test.
    */
   failed: 1,
   /**

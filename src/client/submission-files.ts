@@ -76,6 +76,8 @@ export interface SubmitFields {
   kind?: 'student' | 'author-test';
   useDrafts?: boolean;
   parts?: readonly string[];
+  /** Author tests of one part: the grader version (id) to grade with. */
+  graderVersion?: string;
 }
 
 /** The multipart body of `POST …/submissions` (docs/api.md): fields first, then the files. */
@@ -84,6 +86,7 @@ export async function submissionForm(content: SubmissionContent, fields: SubmitF
   if (fields.kind !== undefined) form.append('kind', fields.kind);
   if (fields.useDrafts !== undefined) form.append('useDrafts', String(fields.useDrafts));
   for (const part of fields.parts ?? []) form.append('part', part);
+  if (fields.graderVersion !== undefined) form.append('graderVersion', fields.graderVersion);
   if (content.kind === 'archive') {
     form.append('archive', await openAsBlob(content.file), path.basename(content.file));
   } else {

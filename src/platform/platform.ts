@@ -70,6 +70,11 @@ export interface NewSubmission {
   useDrafts?: boolean;
   /** Only these parts (default: every part with a grader). */
   parts?: string[];
+  /**
+   * Author tests of one part (`parts` names exactly one): grade with this grader version of it
+   * (its id), whatever its status (`gradebox test-grader`, `check-grader --remote`).
+   */
+  graderVersionId?: string;
 }
 
 export interface PublishOutcome {

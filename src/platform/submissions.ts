@@ -78,15 +78,35 @@ async function gradersFor(tx: DbTransaction, input: NewSubmission, useDrafts: bo
     .where('status', 'in', useDrafts ? ['published', 'draft'] : ['published'])
     .orderBy('number')
     .execute();
+  const pinned = input.graderVersionId === undefined ? undefined : await pinnedVersion(tx, input, input.graderVersionId);
   const planned = parts
     .filter((part) => input.parts === undefined || input.parts.includes(part.id))
     .map((part) => {
+      if (pinned !== undefined) return { part, grader: pinned };
       const own = versions.filter((v) => v.part_id === part.id);
       const draft = own.filter((v) => v.status === 'draft').at(-1);
       return { part, grader: draft ?? own.find((v) => v.status === 'published') };
     });
   const limits = { maxSubmissions: assignment.max_submissions, minIntervalSeconds: assignment.min_interval_seconds };
   return { deadline: assignment.deadline, limits, workflow: { trigger: assignment.trigger, part_feedback: assignment.part_feedback }, parts, planned };
+}
+
+/** The grader version an author test asked for by id: one of the one part's versions, any status. */
+async function pinnedVersion(tx: DbTransaction, input: NewSubmission, id: string): Promise<Selectable<GraderVersionsTable>> {
+  const [part] = input.parts ?? [];
+  if (input.parts?.length !== 1 || part === undefined) {
+    throw new InvalidInput('graderVersion names one part\'s grader version: give exactly one part with it', { field: 'graderVersion' });
+  }
+  const version = await tx
+    .selectFrom('grader_versions')
+    .selectAll()
+    .where('course_id', '=', input.courseId)
+    .where('assignment_id', '=', input.assignmentId)
+    .where('part_id', '=', part)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!version) throw new NotFound(`part ${input.assignmentId}/${part} has no grader version ${id}`);
+  return version;
 }
 
 /**
@@ -118,6 +138,7 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
   const access = await requireCourseRole(ctx.db, actor, input.courseId, 'member', 'submit');
   if (kind === 'author-test' && !access.staff) throw new Forbidden(`only instructors and TAs of ${input.courseId} may run author tests`);
   if (input.useDrafts === true && kind !== 'author-test') throw new InvalidInput('useDrafts is for author tests only (kind author-test)', { field: 'useDrafts' });
+  if (input.graderVersionId !== undefined && kind !== 'author-test') throw new InvalidInput('graderVersion is for author tests only (kind author-test)', { field: 'graderVersion' });
   const jobPriority = priority ?? (kind === 'student' ? 'student' : 'author-test');
   if (!(jobPriority in PRIORITY_ORDER)) throw new InvalidInput(`priority: unknown priority '${jobPriority}'`, { field: 'priority' });
   const files = checkFiles(input.files);

@@ -142,6 +142,21 @@ describe.each(databases)('submissions on $name', (factory) => {
     expect(bulk.parts[0]?.job?.priority).toBe('bulk');
   });
 
+  it('pins an author test of one part to a grader version of it, whatever its status', async () => {
+    await course(h);
+    const first = await h.platform.createDraft(h.admin, { ...target, partId: 'p1', imageId: imageId(7) });
+    await h.platform.createDraft(h.admin, { ...target, partId: 'p1', imageId: imageId(9) });
+    const other = await h.platform.createDraft(h.admin, { ...target, partId: 'p2', imageId: imageId(8) });
+    const tara = await h.actor('tara', ['read', 'author']);
+    const pinned = await h.platform.submit(tara, { ...target, files: [file('a.py')], kind: 'author-test', parts: ['p1'], graderVersionId: first.id });
+    expect(pinned.parts.map((p) => [p.partId, p.job?.graderVersionId, p.job?.priority])).toEqual([['p1', first.id, 'author-test']]);
+    const submit = (input: object) => h.platform.submit(tara, { ...target, files: [file('a.py')], kind: 'author-test', ...input });
+    await expect(submit({ parts: ['p1'], graderVersionId: other.id })).rejects.toBeInstanceOf(NotFound);
+    await expect(submit({ parts: ['p1', 'p2'], graderVersionId: first.id })).rejects.toThrow(/give exactly one part/);
+    await expect(submit({ graderVersionId: first.id })).rejects.toBeInstanceOf(InvalidInput);
+    await expect(h.platform.submit(h.admin, { ...target, files: [file('a.py')], parts: ['p1'], graderVersionId: first.id })).rejects.toThrow(/graderVersion is for author tests only/);
+  });
+
   it('keeps students to their own kind, scope and course', async () => {
     await course(h);
     const sam = await h.actor('sam');

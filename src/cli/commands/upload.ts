@@ -51,7 +51,7 @@ scope and your role, each part, and the limits against the server's allowed rang
 /api/limits); a limit outside them is a usage error naming the range. A plain \`docker save\` tar is
 streamed as it is; anything else is imported into the local image store ($GRADEBOX_HOME) and sent
 from there. The image is read twice (its sha256 first, then the upload), never held in memory.
-Drafts grade nothing until \`gradebox publish\`; try them first with \`gradebox submit --author-test --drafts\`.
+Drafts grade nothing until \`gradebox publish\`; try them first with \`gradebox test-grader\` and \`gradebox check-grader --remote\`.
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:

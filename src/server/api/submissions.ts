@@ -27,6 +27,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 interface SubmissionFields {
   kind?: 'student' | 'author-test';
   useDrafts?: boolean;
+  graderVersion?: string;
   parts: string[];
 }
 
@@ -56,6 +57,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
       const input: NewSubmission = { courseId: course, assignmentId: assignment, files, parts: fields.parts.length > 0 ? fields.parts : undefined };
       if (fields.kind !== undefined) input.kind = fields.kind;
       if (fields.useDrafts !== undefined) input.useDrafts = fields.useDrafts;
+      if (fields.graderVersion !== undefined) input.graderVersionId = fields.graderVersion;
       const submission = await platform.submit(actor, input, fields.kind === 'author-test' ? 'author-test' : 'student');
       reply.status(201);
       return submission;
@@ -130,8 +132,11 @@ async function* fileParts(parts: AsyncIterableIterator<MultipartFile | Multipart
       case 'part':
         fields.parts.push(value);
         break;
+      case 'graderVersion':
+        fields.graderVersion = value;
+        break;
       default:
-        throw new InvalidInput(`unexpected form field "${part.fieldname}": allowed are file, archive, kind, useDrafts, part`);
+        throw new InvalidInput(`unexpected form field "${part.fieldname}": allowed are file, archive, kind, useDrafts, part, graderVersion`);
     }
   }
 }
