@@ -12,7 +12,7 @@ import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { publishedGraders, queueGrading } from './grading-jobs.ts';
 import type { Actor, Completion, CompletionHow, CompletionOutcome } from './model.ts';
-import { checkCompletionRights, checkUncompleteRights, courseAccess, requireScope, type CompletionTarget } from './permissions.ts';
+import { checkCompletionRights, checkUncompleteRights, courseAccess, readableStudent, requireScope, type CompletionTarget } from './permissions.ts';
 import { completionFromRow } from './rows.ts';
 
 /** The request body: nothing (own work), `login` (one student) or `all`. */
@@ -121,14 +121,13 @@ export async function uncomplete(ctx: PlatformContext, actor: Actor, courseId: s
 
 /** Staff: every completion of the assignment; students: their own (none or one). */
 export async function listCompletions(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<Completion[]> {
-  requireScope(actor, 'read');
-  const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
+  const student = await readableStudent(ctx.db, actor, courseId, assignmentId);
   const rows = await ctx.db
     .selectFrom('completions')
     .selectAll()
     .where('course_id', '=', courseId)
     .where('assignment_id', '=', assignmentId)
-    .$if(!access.staff, (q) => q.where('login', '=', actor.login))
+    .$if(student !== undefined, (q) => q.where('login', '=', student ?? ''))
     .orderBy('login')
     .execute();
   return rows.map(completionFromRow);

@@ -9,7 +9,7 @@ import type { ExtensionsTable } from '../db/tables.ts';
 import type { PlatformContext } from './context.ts';
 import { Forbidden, InvalidInput, NotFound } from './errors.ts';
 import type { Actor, Extension } from './model.ts';
-import { courseAccess, requireScope } from './permissions.ts';
+import { courseAccess, readableStudent, requireScope } from './permissions.ts';
 import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
 
 export function extensionFromRow(row: Selectable<ExtensionsTable>): Extension {
@@ -47,14 +47,13 @@ export async function upsertExtension(
 
 /** Staff: every extension of the assignment; students: their own (none or one). */
 export async function listExtensions(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<Extension[]> {
-  requireScope(actor, 'read');
-  const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
+  const student = await readableStudent(ctx.db, actor, courseId, assignmentId);
   const rows = await ctx.db
     .selectFrom('extensions')
     .selectAll()
     .where('course_id', '=', courseId)
     .where('assignment_id', '=', assignmentId)
-    .$if(!access.staff, (q) => q.where('login', '=', actor.login))
+    .$if(student !== undefined, (q) => q.where('login', '=', student ?? ''))
     .orderBy('login')
     .execute();
   return rows.map(extensionFromRow);

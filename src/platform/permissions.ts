@@ -69,6 +69,16 @@ export async function courseAccess(db: DbExecutor, actor: Actor, courseId: strin
   return { ...access, limits: { maxSubmissions: row.max_submissions, minIntervalSeconds: row.min_interval_seconds } };
 }
 
+/**
+ * Whose records of an assignment kept per student (completions, extensions) the caller may read:
+ * staff every student's (undefined), a student only their own (their login).
+ */
+export async function readableStudent(db: DbExecutor, actor: Actor, courseId: string, assignmentId: string): Promise<string | undefined> {
+  requireScope(actor, 'read');
+  const access = await courseAccess(db, actor, courseId, assignmentId);
+  return access.staff ? undefined : actor.login;
+}
+
 export type Need = 'member' | 'staff' | 'instructor';
 
 /**
