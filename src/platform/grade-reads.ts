@@ -84,7 +84,7 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
   // (a method that defers to a job of its own is left to it).
   const immediate = autogradeMethod(assignment.autograde)?.immediate ?? true;
   if (fromParts.finished && (!matches(row, work) || (row.status === 'pending' && immediate))) {
-    await runInTransaction(ctx.db, (tx) => refreshAssignmentGrade(tx, key, ctx.now().toISOString()));
+    await runInTransaction(ctx.db, (tx) => refreshAssignmentGrade(tx, ctx.queue, key, ctx.now().toISOString()));
     row = await storedGrade(ctx.db, key);
   }
   const stored = matches(row, work) ? row : undefined;
