@@ -40,8 +40,9 @@ export const isAutogradeJob = (jobId: string): boolean => jobId.startsWith(AUTOG
  * the first time, inside the caller's transaction). Without a published autograde grader the grade
  * is an error saying how to add one; publishing one refreshes the assignment's grades.
  */
-export async function scriptMethodGrade(tx: DbTransaction, queue: JobQueue, input: MethodInput, now: string): Promise<MethodOutcome> {
-  const run = await tx
+/** The run of this work, if queued. */
+function runOf(db: DbExecutor, input: Omit<MethodInput, 'parts'>) {
+  return db
     .selectFrom('autograde_jobs')
     .select(['status', 'raw_grade', 'detail'])
     .where('course_id', '=', input.courseId)
@@ -50,6 +51,16 @@ export async function scriptMethodGrade(tx: DbTransaction, queue: JobQueue, inpu
     .where('submission_id', '=', input.submissionId)
     .where('counts_at', '=', input.countsAt)
     .executeTakeFirst();
+}
+
+/** A run is queued for this work and has not ended. */
+export async function scriptMethodAwaiting(db: DbExecutor, input: Omit<MethodInput, 'parts'>): Promise<boolean> {
+  const run = await runOf(db, input);
+  return run !== undefined && run.status === null;
+}
+
+export async function scriptMethodGrade(tx: DbTransaction, queue: JobQueue, input: MethodInput, now: string): Promise<MethodOutcome> {
+  const run = await runOf(tx, input);
   if (run !== undefined) {
     if (run.status === 'graded' && run.raw_grade !== null) return { status: 'graded', rawGrade: run.raw_grade, detail: run.detail };
     if (run.status === 'error') return { status: 'error', detail: run.detail ?? 'the autograde script failed' };

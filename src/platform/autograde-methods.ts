@@ -10,10 +10,10 @@
  * which then takes it; either way the raw grade is stored in `assignment_grades` and read back the
  * same way.
  */
-import type { DbTransaction } from '../db/database.ts';
+import type { DbExecutor, DbTransaction } from '../db/database.ts';
 import type { GradeStatus } from '../grader/grade-result.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
-import { scriptMethodGrade } from './autograde-jobs.ts';
+import { scriptMethodAwaiting, scriptMethodGrade } from './autograde-jobs.ts';
 
 /** One part of the counting submission, as a method sees it. */
 export interface MethodPart {
@@ -56,6 +56,12 @@ export interface AutogradeMethod {
   /** True when `grade` gives the raw grade at once; false when it defers it to a job. */
   readonly immediate: boolean;
   grade(tx: DbTransaction, input: MethodInput, work: MethodWork): Promise<MethodOutcome>;
+  /**
+   * True while the method's own job for this work is still to finish, so a pending grade is left
+   * to it; false when a refresh is due (the job finished, or was never queued: a crash between a
+   * result and its refresh, made good when the grade is read). Always false for `immediate` methods.
+   */
+  awaiting(db: DbExecutor, input: Omit<MethodInput, 'parts'>): Promise<boolean>;
 }
 
 /** Rounds to 2 decimals, as grades are shown. */
@@ -78,6 +84,7 @@ const aggregate: AutogradeMethod = {
   summary: "points earned over points possible across the parts (weights = the parts' points), 0–100",
   immediate: true,
   grade: async (_tx, input) => ({ status: 'graded', ...aggregateGrade(input.parts) }),
+  awaiting: async () => false,
 };
 
 const script: AutogradeMethod = {
@@ -85,6 +92,7 @@ const script: AutogradeMethod = {
   summary: "the assignment's autograde grader (a script grader) runs once per completed student after the parts are graded and reports 0–100",
   immediate: false,
   grade: (tx, input, work) => scriptMethodGrade(tx, work.queue, input, work.now),
+  awaiting: scriptMethodAwaiting,
 };
 
 const METHODS: ReadonlyMap<string, AutogradeMethod> = new Map([aggregate, script].map((m) => [m.name, m]));

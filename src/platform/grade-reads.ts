@@ -81,9 +81,11 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
   const fromParts = work.submissionId === null ? { parts: [] as MethodPart[], finished: true } : await submissionParts(ctx.db, key, work.submissionId);
   let row = await storedGrade(ctx.db, key);
   // A refresh lost to a crash between a result and its refresh is made good on the first read
-  // (a method that defers to a job of its own is left to it).
-  const immediate = autogradeMethod(assignment.autograde)?.immediate ?? true;
-  if (fromParts.finished && (!matches(row, work) || (row.status === 'pending' && immediate))) {
+  // (a method whose own job is still running for this work is left to it).
+  const method = autogradeMethod(assignment.autograde);
+  const stalled = async (): Promise<boolean> =>
+    row?.status === 'pending' && (work.submissionId === null || method === undefined || !(await method.awaiting(ctx.db, { ...key, submissionId: work.submissionId, countsAt: work.countsAt })));
+  if (fromParts.finished && (!matches(row, work) || (await stalled()))) {
     await runInTransaction(ctx.db, (tx) => refreshAssignmentGrade(tx, ctx.queue, key, ctx.now().toISOString()));
     row = await storedGrade(ctx.db, key);
   }

@@ -173,6 +173,27 @@ describe.each(databases)('the script autograde method on $name', (factory) => {
     expect(await grade(h, ines!, 'sam')).toMatchObject({ status: 'graded', rawGrade: 60, detail: 'new' });
   });
 
+  it('a refresh lost to a crash is made good when the grade is read: a run that ended, or one never queued', async () => {
+    const { sam, ines } = await setUp(h);
+    const submission = await h.platform.submit(sam!, { courseId: COURSE, assignmentId: 'hw1', files: [file('a.py')] });
+    await gradeParts(t, h, submission.id);
+    await h.platform.complete(sam!, COURSE, 'hw1');
+    const [job] = await autogradeJobs(t);
+    // The run's outcome was kept, and the server died before the grade took it.
+    await t.db.updateTable('autograde_jobs').set({ status: 'graded', raw_grade: 55, detail: 'kept' }).where('id', '=', job!.id).execute();
+    expect(await grade(h, ines!, 'sam')).toMatchObject({ status: 'graded', rawGrade: 55, detail: 'kept' });
+    // The grade was left pending and the run never queued.
+    await t.db.deleteFrom('autograde_jobs').execute();
+    await t.db.deleteFrom('queue_jobs').execute();
+    await t.db.updateTable('assignment_grades').set({ status: 'pending', raw_grade: null, detail: null }).execute();
+    expect(await grade(h, ines!, 'sam')).toMatchObject({ status: 'pending' });
+    const [queued] = await autogradeJobs(t);
+    expect(await t.db.selectFrom('queue_jobs').select('id').execute()).toEqual([{ id: queued!.id }]);
+    // While it runs, reading leaves it alone.
+    await h.platform.listGrades(ines!, COURSE, 'hw1');
+    expect(await autogradeJobs(t)).toHaveLength(1);
+  });
+
   it('a student with no submission gets the stored 0 without a run', async () => {
     const { ines } = await setUp(h);
     await h.platform.complete(ines!, COURSE, 'hw1', { all: true });
