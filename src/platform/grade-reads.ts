@@ -106,12 +106,15 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
     parts: withheld ? parts.map((p) => ({ ...p, earned: null })) : parts,
     pointsEarned: withheld ? null : earned,
     rawGrade: withheld ? null : raw,
-    detail: withheld ? null : (stored?.detail ?? null),
+    detail: withheld ? null : viewer === 'student' && status === 'error' ? ERROR_FOR_STUDENTS : (stored?.detail ?? null),
     late,
     finalGrade: withheld || raw === null ? null : round2(raw * late.factor),
     withheld,
   };
 }
+
+/** An error's precise message (a script's report refused, no autograde grader, …) is for staff. */
+const ERROR_FOR_STUDENTS = 'your assignment grade could not be computed because of a problem on the grading side, not in your work; your instructors can see the details';
 
 async function lateness(db: DbExecutor, key: GradeKey, countsAt: string): Promise<GradeLateness> {
   const adjustment = lateAdjustment(await loadLateRule(db, key.courseId, key.assignmentId, key.login), new Date(countsAt));

@@ -152,6 +152,8 @@ describe.each(databases)('the script autograde method on $name', (factory) => {
       detail: 'autograde script: grader-error: grade must be a number from 0 to 100 (a percentage), but it is 140',
     });
     expect(await grade(h, ines!, 'sue')).toMatchObject({ status: 'error', detail: 'autograde script: timeout: the grader ran out of time (180 s)' });
+    // The student learns only that it was not their fault.
+    expect(await grade(h, sam!, 'sam')).toMatchObject({ status: 'error', detail: expect.stringMatching(/^your assignment grade could not be computed because of a problem on the grading side, not in your work/) as unknown });
   });
 
   it('completing again runs the script again; the superseded run changes nothing', async () => {
