@@ -96,6 +96,8 @@ export interface Assignment extends SubmissionLimits, GradingWorkflow {
   /** After it (moved by a student's extension) students' submissions are refused; null: never. */
   cutoff: string | null;
   parts: Part[];
+  /** The assignment's autograde grader (`autograde: script`): live version and, for staff, a newer draft. */
+  autogradeGrader: { published: AutogradeGrader | null; draft: AutogradeGrader | null };
   createdAt: string;
 }
 

@@ -83,6 +83,7 @@ else {
     it('apply takes autograde: script and warns that no autograde grader is published', { timeout: SLOW }, async () => {
       const applied = await gradebox(['apply', join(work, 'course.yaml')]);
       expect(applied.code, applied.stderr).toBe(0);
+      expect((await gradebox(['assignments', 'unitc'])).stdout).toContain('  autograde: script  no published autograde grader (gradebox upload … --autograde)\n');
       expect(applied.stderr).toContain("warning: unitc/unit1: autograde: script needs the assignment's autograde grader, and none is published yet: upload one (gradebox upload IMAGE unitc unit1 --autograde --script PATH)");
       for (const login of ['sam', 'sue']) {
         const issued = await gradebox(['tokens', 'issue', login, '--scopes', 'read,submit']);
@@ -120,6 +121,9 @@ else {
       const published = await gradebox(['publish', 'unitc', 'unit1']);
       expect(published.code, published.stderr).toBe(0);
       expect(published.stdout).toContain('unit1  p1 v1, p2 v1, autograde v1');
+      const listed = await gradebox(['assignments', 'unitc']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain('  autograde: script  published v1\n');
     });
 
     it("a completed student gets the script's grade; the script saw the parts' results", { timeout: SLOW }, async () => {

@@ -86,8 +86,13 @@ describe.each(databases)('the script autograde method on $name', (factory) => {
     const outcome = await h.platform.publish(h.admin, COURSE, 'hw1');
     expect(outcome.published).toEqual([]);
     expect(outcome.autograde).toMatchObject({ id: second.id, status: 'published' });
+    const third = await h.platform.createAutogradeDraft(h.admin, { ...draft, script: SCRIPT });
+    expect((await h.platform.getAssignment(h.admin, COURSE, 'hw1')).autogradeGrader).toMatchObject({ published: { id: second.id }, draft: { id: third.id } });
+    // Students see no drafts.
+    expect((await h.platform.getAssignment(sam, COURSE, 'hw1')).autogradeGrader).toEqual({ published: expect.objectContaining({ id: second.id }) as unknown, draft: null });
     const versions = await h.platform.listAutogradeGraders(h.admin, COURSE, 'hw1');
     expect(versions.map((v) => [v.number, v.status])).toEqual([
+      [3, 'draft'],
       [2, 'published'],
       [1, 'superseded'],
     ]);
