@@ -3,7 +3,8 @@
  * (build first), Codio-style part graders and an assignment-level script (the codio-unit fixture,
  * which echoes the CODIO_AUTOGRADE_ENV it saw into its feedback). apply's warning without an
  * autograde grader, `upload --autograde` and its usage errors, a completed student's grade from the
- * script, a student without a submission, and a re-completion running a script that reports 150.
+ * script, a student without a submission, a re-completion running a script that reports 150, and
+ * Codio's documented example script (late factor, send_grade) as the autograde script.
  * The steps build on each other, so they run in order.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -169,6 +170,17 @@ else {
       const grade = await settledGrade('sam');
       expect(grade).toMatchObject({ status: 'error', rawGrade: null, finalGrade: null });
       expect(grade.detail).toMatch(/^autograde script: grader-error: report 1 \(\w+ \$CODIO_AUTOGRADE_V2_URL\): grade must be a number from 0 to 100 \(a percentage\), but it is 150$/);
+    });
+
+    it("Codio's documented example runs unchanged as the autograde script: its late factor from the completion date", { timeout: SLOW }, async () => {
+      // A deadline a day and a half before the completion: one day late, ×0.8 (Codio's example).
+      const deadline = new Date(Date.now() - 36 * 3600_000).toISOString().slice(0, 16);
+      const example = await gradebox(['upload', testImage('codio-scripts'), 'unitc', 'unit1', '--autograde', '--script', '.guides/secure/grade.py', '--script-arg', deadline]);
+      expect(example.code, example.stderr).toBe(0);
+      expect((await gradebox(['publish', 'unitc', 'unit1'])).code).toBe(0);
+      expect((await gradebox(['uncomplete', 'unitc', 'unit1', '--student', 'sam'])).code).toBe(0);
+      expect((await gradebox(['complete', 'unitc', 'unit1', '--student', 'sam'])).code).toBe(0);
+      expect(await settledGrade('sam')).toMatchObject({ status: 'graded', method: 'script', rawGrade: 80, detail: null });
     });
   });
 }
