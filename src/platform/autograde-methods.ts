@@ -92,7 +92,7 @@ const script: AutogradeMethod = {
   summary: "the assignment's autograde grader (a script grader) runs once per completed student after the parts are graded and reports 0–100",
   immediate: false,
   grade: (tx, input, work) => scriptMethodGrade(tx, work.queue, input, work.now),
-  awaiting: scriptMethodAwaiting,
+  awaiting: (db, input) => scriptMethodAwaiting(db, input),
 };
 
 const METHODS: ReadonlyMap<string, AutogradeMethod> = new Map([aggregate, script].map((m) => [m.name, m]));
