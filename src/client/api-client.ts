@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
-  GraderVersion, IssuedToken, LateStatus, Role, Scope,
+  AutogradeGrader, GraderVersion, IssuedToken, LateStatus, Role, Scope,
   Submission, User,
 } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
@@ -187,6 +187,14 @@ export class ApiClient {
 
   async graderVersions(course: string, assignment: string, part: string): Promise<GraderVersion[]> {
     return (await this.#json<{ versions: GraderVersion[] }>('GET', `${partPath(course, assignment, part)}/graders`)).versions;
+  }
+
+  createAutogradeDraft(course: string, assignment: string, draft: NewDraft): Promise<AutogradeGrader> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/autograde-graders`, { json: draft });
+  }
+
+  async autogradeGraders(course: string, assignment: string): Promise<AutogradeGrader[]> {
+    return (await this.#json<{ versions: AutogradeGrader[] }>('GET', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/autograde-graders`)).versions;
   }
 
   publish(course: string, assignment: string): Promise<PublishOutcome> {

@@ -5,7 +5,7 @@
  */
 import { pipeline } from 'node:stream';
 import type { ImportProgress } from '../image/image-source.ts';
-import type { GraderProtocol, GraderVersion } from '../platform/model.ts';
+import type { AutogradeGrader, GraderProtocol, GraderVersion } from '../platform/model.ts';
 import type { ApiClient, UploadedImage } from './api-client.ts';
 import { PreflightError } from './client-errors.ts';
 import { checkLimits, LimitsOutOfRange, type LimitNames, type RequestedLimits } from './grader-limits.ts';
@@ -18,8 +18,10 @@ export interface PartTarget {
 
 export interface UploadPlan {
   course: string;
-  /** The first is the command's ASSIGNMENT PART, then each --additional-part. */
+  /** The first is the command's ASSIGNMENT PART, then each --additional-part; none with `autograde`. */
   targets: PartTarget[];
+  /** `--autograde`: the assignment whose own (autograde) grader this is. */
+  autograde?: string;
   limits: RequestedLimits;
   protocol?: GraderProtocol;
   /** root, UID or UID:GID inside the sandbox; absent: the protocol's default. */
@@ -31,6 +33,8 @@ export interface UploadPlan {
 export interface UploadOutcome {
   image: UploadedImage;
   drafts: GraderVersion[];
+  /** `--autograde`: the assignment's autograde grader draft; else null. */
+  autograde: AutogradeGrader | null;
 }
 
 /**
@@ -57,6 +61,8 @@ export async function checkUploadPlan(client: ApiClient, plan: UploadPlan, names
       assignments.set(assignment, client.assignment(plan.course, assignment).then((a) => new Set(a.parts.map((p) => p.id))));
     }
   }
+  // Throws the server's 404 for an assignment that does not exist.
+  if (plan.autograde !== undefined) await client.assignment(plan.course, plan.autograde);
   for (const { assignment, part } of plan.targets) {
     const parts = await assignments.get(assignment);
     if (parts !== undefined && !parts.has(part)) {
@@ -78,17 +84,17 @@ export async function uploadGrader(
   pipeline(archive.open(), counted, () => undefined);
   const image = await client.uploadImage(plan.course, { stream: counted, size: archive.size, sha256: archive.sha256 });
   onProgress?.({ phase: 'creating drafts', done: 0 });
+  const draft = {
+    imageId: image.imageId,
+    ...(plan.protocol ? { protocol: plan.protocol } : {}),
+    ...(plan.runAs !== undefined ? { runAs: plan.runAs } : {}),
+    ...(plan.script !== undefined ? { script: plan.script } : {}),
+    ...(plan.limits.cpus !== undefined ? { cpus: plan.limits.cpus } : {}),
+    ...(plan.limits.memoryMiB !== undefined ? { memoryMiB: plan.limits.memoryMiB } : {}),
+    ...(plan.limits.timeoutSeconds !== undefined ? { timeoutSeconds: plan.limits.timeoutSeconds } : {}),
+  };
   const drafts: GraderVersion[] = [];
-  for (const { assignment, part } of plan.targets) {
-    drafts.push(await client.createDraft(plan.course, assignment, part, {
-      imageId: image.imageId,
-      ...(plan.protocol ? { protocol: plan.protocol } : {}),
-      ...(plan.runAs !== undefined ? { runAs: plan.runAs } : {}),
-      ...(plan.script !== undefined ? { script: plan.script } : {}),
-      ...(plan.limits.cpus !== undefined ? { cpus: plan.limits.cpus } : {}),
-      ...(plan.limits.memoryMiB !== undefined ? { memoryMiB: plan.limits.memoryMiB } : {}),
-      ...(plan.limits.timeoutSeconds !== undefined ? { timeoutSeconds: plan.limits.timeoutSeconds } : {}),
-    }));
-  }
-  return { image, drafts };
+  for (const { assignment, part } of plan.targets) drafts.push(await client.createDraft(plan.course, assignment, part, draft));
+  const autograde = plan.autograde === undefined ? null : await client.createAutogradeDraft(plan.course, plan.autograde, draft);
+  return { image, drafts, autograde };
 }

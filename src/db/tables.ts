@@ -258,6 +258,49 @@ export interface AssignmentGradesTable {
   updated_at: string;
 }
 
+/** An assignment's own grader versions (the `script` autograde method), not tied to a part. */
+export interface AutogradeGradersTable {
+  /** `agv_…` */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  number: number;
+  status: string;
+  image_id: string;
+  protocol: string | null;
+  run_as: string | null;
+  script_path: string | null;
+  script_args: string | null;
+  cpus: number;
+  memory_mib: number;
+  timeout_seconds: number;
+  uploaded_by: string;
+  uploaded_at: string;
+  published_by: string | null;
+  published_at: string | null;
+}
+
+/** One run of an assignment's autograde grader for one student's counting work. */
+export interface AutogradeJobsTable {
+  /** `agj_…`; also the queue's job id. */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  submission_id: string;
+  counts_at: string;
+  grader_id: string;
+  queued_at: string;
+  attempts: Generated<number>;
+  system_errors: Generated<number>;
+  last_error: string | null;
+  /** Null while it runs; then `graded` (raw_grade set) or `error` (detail says why). */
+  status: string | null;
+  raw_grade: number | null;
+  detail: string | null;
+  done_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -278,6 +321,8 @@ export interface Database {
   completions: CompletionsTable;
   completion_schedules: CompletionSchedulesTable;
   assignment_grades: AssignmentGradesTable;
+  autograde_graders: AutogradeGradersTable;
+  autograde_jobs: AutogradeJobsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -285,6 +330,8 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'queue_service',
   'queue_owners',
   'queue_jobs',
+  'autograde_jobs',
+  'autograde_graders',
   'assignment_grades',
   'completion_schedules',
   'completions',

@@ -21,6 +21,8 @@ export interface ServiceGradingFacts {
    * `runAs`: root, UID or UID:GID inside the sandbox, null for the protocol's default; `script`:
    * a script grader's script and arguments (absent or null for other protocols).
    */
+  /** An assignment's autograde run: CODIO_AUTOGRADE_ENV from every part's result, instead of this part's. */
+  autogradeEnv?: AutogradeEnv;
   grader: {
     protocol: Protocol | null;
     runAs: string | null;
@@ -51,7 +53,7 @@ export function serviceGradeRequest(facts: ServiceGradingFacts): Omit<GradeOptio
     },
     ...(grader.protocol !== null ? { protocol: grader.protocol } : {}),
     ...(grader.runAs !== null ? { user: parseRunUser(grader.runAs) } : {}),
-    ...(grader.script ? { args: grader.script.args, script: { path: grader.script.path, autogradeEnv: JSON.stringify(serviceAutogradeEnv(facts)) } } : {}),
+    ...(grader.script ? { args: grader.script.args, script: { path: grader.script.path, autogradeEnv: JSON.stringify(facts.autogradeEnv ?? serviceAutogradeEnv(facts)) } } : {}),
     limits: { cpus: grader.cpus, memoryMiB: grader.memoryMiB, timeoutSeconds: grader.timeoutSeconds },
   };
 }

@@ -2,7 +2,9 @@
 import type { Selectable } from 'kysely';
 import type { DbTransaction } from '../db/database.ts';
 import type { AssignmentsTable, PartsTable } from '../db/tables.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshAssignmentGrades } from './assignment-grades.ts';
+import { publishedAutogradeGrader } from './autograde-graders.ts';
 import { syncCompletionSchedule } from './completion-schedule.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
@@ -13,6 +15,8 @@ import type { ApplyChange } from './model.ts';
 interface Options {
   prune: boolean;
   now: string;
+  /** Where a deferring autograde method queues its jobs. */
+  queue: JobQueue;
 }
 
 /** Names of the fields that differ, for an `update` change's detail. */
@@ -137,6 +141,17 @@ async function pruneParts(
   return changes;
 }
 
+/**
+ * `autograde: script` before the assignment has a published autograde grader: applied (the grader
+ * can only be uploaded to an assignment that exists), with a warning saying what to do; until
+ * then its completed students' grades are errors saying the same.
+ */
+async function methodWarning(tx: DbTransaction, courseId: string, assignment: CourseFileAssignment): Promise<string | undefined> {
+  if (assignment.autograde !== 'script' || (await publishedAutogradeGrader(tx, courseId, assignment.id)) !== undefined) return undefined;
+  const where = `${courseId} ${assignment.id}`;
+  return `autograde: script needs the assignment's autograde grader, and none is published yet: upload one (gradebox upload IMAGE ${where} --autograde --script PATH) and publish it (gradebox publish ${where}); until then completed grades are errors`;
+}
+
 export async function applyAssignments(tx: DbTransaction, courseId: string, assignments: CourseFileAssignment[], options: Options): Promise<ApplyChange[]> {
   const current: Array<Selectable<AssignmentsTable>> = await tx.selectFrom('assignments').selectAll().where('course_id', '=', courseId).orderBy('position').execute();
   const byId = new Map(current.map((a) => [a.id, a]));
@@ -180,12 +195,14 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       }
       changes.push(detail !== '' ? { action: 'update', kind: 'assignment', target, detail } : { action: 'unchanged', kind: 'assignment', target });
     }
+    const warning = await methodWarning(tx, courseId, assignment);
+    if (warning !== undefined) changes.push({ ...(changes.pop() as ApplyChange), warning });
     await syncCompletionSchedule(tx, courseId, assignment.id, assignment.completeAt);
     const partChanges = await applyParts(tx, courseId, assignment, options);
     changes.push(...partChanges);
     // Stored grades follow the parts' points (the weights) and the method, without running a grader.
     const regrade = have !== undefined && (have.trigger !== assignment.trigger || have.autograde !== assignment.autograde || partChanges.some((c) => c.action !== 'unchanged'));
-    if (regrade) await refreshAssignmentGrades(tx, courseId, assignment.id, options.now);
+    if (regrade) await refreshAssignmentGrades(tx, options.queue, courseId, assignment.id, options.now);
   }
   if (!options.prune) return changes;
 

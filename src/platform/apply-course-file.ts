@@ -55,7 +55,7 @@ export async function applyCourseFile(
       const changes = [await applyCourse(tx, actor, file, now)];
       if (file.members) changes.push(...(await applyMembers(tx, actor, file.course.id, file.members, { prune, now })));
       if (file.assignments) {
-        changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now })));
+        changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now, queue: ctx.queue })));
         changes.push(...(await applyExtensions(tx, file.course.id, file.assignments, { prune, now, grantedBy: actor.login })));
       }
       if (options.dryRun === true) throw new DryRunDone(changes);

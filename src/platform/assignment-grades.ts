@@ -8,6 +8,7 @@
 import type { DbExecutor, DbTransaction, Db } from '../db/database.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import type { GradeStatus } from '../grader/grade-result.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { autogradeMethod, type MethodPart } from './autograde-methods.ts';
 import { pointsFor } from './result-views.ts';
 import { newestJobPerPart } from './submission-views.ts';
@@ -90,7 +91,7 @@ export async function submissionParts(db: DbExecutor, key: Omit<GradeKey, 'login
 }
 
 /** Brings one student's stored grade up to date, inside `tx` (see the file comment). */
-export async function refreshAssignmentGrade(tx: DbTransaction, key: GradeKey, now: string): Promise<void> {
+export async function refreshAssignmentGrade(tx: DbTransaction, queue: JobQueue, key: GradeKey, now: string): Promise<void> {
   const where = { course_id: key.courseId, assignment_id: key.assignmentId, login: key.login };
   // The lock: refreshes of one student wait here for each other.
   await tx
@@ -135,7 +136,7 @@ export async function refreshAssignmentGrade(tx: DbTransaction, key: GradeKey, n
     await set({ ...base, status: 'error', raw_grade: null, detail: `this server knows no autograde method '${assignment.autograde}'` });
     return;
   }
-  const outcome = await method.grade(tx, { ...key, submissionId: work.submissionId, countsAt: work.countsAt, parts });
+  const outcome = await method.grade(tx, { ...key, submissionId: work.submissionId, countsAt: work.countsAt, parts }, { queue, now });
   if (outcome.status === 'graded') await set({ ...base, status: 'graded', raw_grade: outcome.rawGrade, detail: outcome.detail });
   else if (outcome.status === 'error') await set({ ...base, status: 'error', raw_grade: null, detail: outcome.detail });
   else await set({ ...base, status: 'pending', raw_grade: null, detail: null });
@@ -145,7 +146,7 @@ export async function refreshAssignmentGrade(tx: DbTransaction, key: GradeKey, n
  * After a part result was stored: refreshes the grade of the student whose work it graded, when
  * that submission is the one that counts (author tests and superseded submissions change nothing).
  */
-export async function refreshGradeOfSubmission(db: Db, submissionId: string, now: string): Promise<void> {
+export async function refreshGradeOfSubmission(db: Db, queue: JobQueue, submissionId: string, now: string): Promise<void> {
   const submission = await db
     .selectFrom('submissions as s')
     .innerJoin('assignments as a', (join) => join.onRef('a.course_id', '=', 's.course_id').onRef('a.id', '=', 's.assignment_id'))
@@ -156,11 +157,11 @@ export async function refreshGradeOfSubmission(db: Db, submissionId: string, now
   const key = { courseId: submission.course_id, assignmentId: submission.assignment_id, login: submission.login };
   const counting = await countingWork(db, key, submission.trigger);
   if (counting?.submissionId !== submissionId) return;
-  await runInTransaction(db, (tx) => refreshAssignmentGrade(tx, key, now));
+  await runInTransaction(db, (tx) => refreshAssignmentGrade(tx, queue, key, now));
 }
 
 /** Every stored grade of an assignment, brought up to date (its parts' points or its method changed). */
-export async function refreshAssignmentGrades(tx: DbTransaction, courseId: string, assignmentId: string, now: string): Promise<void> {
+export async function refreshAssignmentGrades(tx: DbTransaction, queue: JobQueue, courseId: string, assignmentId: string, now: string): Promise<void> {
   const rows = await tx.selectFrom('assignment_grades').select('login').where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
-  for (const { login } of rows) await refreshAssignmentGrade(tx, { courseId, assignmentId, login }, now);
+  for (const { login } of rows) await refreshAssignmentGrade(tx, queue, { courseId, assignmentId, login }, now);
 }

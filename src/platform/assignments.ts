@@ -1,7 +1,8 @@
-/** Reading assignments with their parts and each part's live grader (and, for staff, its draft). */
+/** Reading assignments with their parts and each part's live grader (and, for staff, its draft), and the assignment's autograde grader likewise. */
 import type { DbExecutor } from '../db/database.ts';
 import type { PlatformContext } from './context.ts';
 import { NotFound } from './errors.ts';
+import { autogradeGraderFromRow } from './autograde-graders.ts';
 import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
@@ -35,6 +36,15 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     .orderBy('number')
     .execute();
 
+  const autogradeVersions = await db
+    .selectFrom('autograde_graders')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .$if(assignmentId !== undefined, (q) => q.where('assignment_id', '=', assignmentId ?? ''))
+    .where('status', 'in', ['published', 'draft'])
+    .orderBy('number')
+    .execute();
+
   const key = (a: string, p: string): string => `${a}\u0000${p}`;
   const published = new Map<string, GraderVersion>();
   const drafts = new Map<string, GraderVersion>();
@@ -42,6 +52,16 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     // Ordered by number: the last draft seen is the newest.
     (row.status === 'published' ? published : drafts).set(key(row.assignment_id, row.part_id), graderVersionFromRow(row));
   }
+  const autograde = (assignment: string): Assignment['autogradeGrader'] => {
+    const rows = autogradeVersions.filter((row) => row.assignment_id === assignment);
+    const live = rows.find((row) => row.status === 'published');
+    // Ordered by number: the last draft is the newest.
+    const draft = rows.filter((row) => row.status === 'draft').at(-1);
+    return {
+      published: live === undefined ? null : autogradeGraderFromRow(live),
+      draft: staff && draft !== undefined && (live === undefined || draft.number > live.number) ? autogradeGraderFromRow(draft) : null,
+    };
+  };
   return assignments.map((a) => ({
     courseId,
     id: a.id,
@@ -66,6 +86,7 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
           draft: staff && draft !== null && (live === null || draft.number > live.number) ? draft : null,
         };
       }),
+    autogradeGrader: autograde(a.id),
   }));
 }
 

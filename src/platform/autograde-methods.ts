@@ -6,11 +6,14 @@
  * A method is called once every part of the counting submission has a result, inside the
  * transaction that stores the student's assignment grade. It either gives the raw grade at once
  * (`aggregate`) or defers it to work of its own (a custom script run as a job once per completed
- * student), which stores it later with `storeRawGrade` (assignment-grades.ts); either way the
- * raw grade is stored in `assignment_grades` and read back the same way.
+ * student: `script`, autograde-jobs.ts), whose job keeps its outcome and refreshes the grade,
+ * which then takes it; either way the raw grade is stored in `assignment_grades` and read back the
+ * same way.
  */
-import type { DbTransaction } from '../db/database.ts';
+import type { DbExecutor, DbTransaction } from '../db/database.ts';
 import type { GradeStatus } from '../grader/grade-result.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { scriptMethodAwaiting, scriptMethodGrade } from './autograde-jobs.ts';
 
 /** One part of the counting submission, as a method sees it. */
 export interface MethodPart {
@@ -33,10 +36,17 @@ export interface MethodInput {
   parts: MethodPart[];
 }
 
+/** What a deferring method needs to queue its job. */
+export interface MethodWork {
+  queue: JobQueue;
+  /** ISO time of the refresh. */
+  now: string;
+}
+
 export type MethodOutcome =
   | { status: 'graded'; rawGrade: number; detail: string | null }
   | { status: 'error'; detail: string }
-  /** The method stores the raw grade itself later (storeRawGrade); the grade stays pending. */
+  /** The method's own job is running; the grade stays pending until the job refreshes it. */
   | { status: 'deferred' };
 
 export interface AutogradeMethod {
@@ -45,7 +55,13 @@ export interface AutogradeMethod {
   readonly summary: string;
   /** True when `grade` gives the raw grade at once; false when it defers it to a job. */
   readonly immediate: boolean;
-  grade(tx: DbTransaction, input: MethodInput): Promise<MethodOutcome>;
+  grade(tx: DbTransaction, input: MethodInput, work: MethodWork): Promise<MethodOutcome>;
+  /**
+   * True while the method's own job for this work is still to finish, so a pending grade is left
+   * to it; false when a refresh is due (the job finished, or was never queued: a crash between a
+   * result and its refresh, made good when the grade is read). Always false for `immediate` methods.
+   */
+  awaiting(db: DbExecutor, input: Omit<MethodInput, 'parts'>): Promise<boolean>;
 }
 
 /** Rounds to 2 decimals, as grades are shown. */
@@ -68,9 +84,18 @@ const aggregate: AutogradeMethod = {
   summary: "points earned over points possible across the parts (weights = the parts' points), 0–100",
   immediate: true,
   grade: async (_tx, input) => ({ status: 'graded', ...aggregateGrade(input.parts) }),
+  awaiting: async () => false,
 };
 
-const METHODS: ReadonlyMap<string, AutogradeMethod> = new Map([aggregate].map((m) => [m.name, m]));
+const script: AutogradeMethod = {
+  name: 'script',
+  summary: "the assignment's autograde grader (a script grader) runs once per completed student after the parts are graded and reports 0–100",
+  immediate: false,
+  grade: (tx, input, work) => scriptMethodGrade(tx, work.queue, input, work.now),
+  awaiting: (db, input) => scriptMethodAwaiting(db, input),
+};
+
+const METHODS: ReadonlyMap<string, AutogradeMethod> = new Map([aggregate, script].map((m) => [m.name, m]));
 
 /** The names a course file may choose, in the order documented. */
 export const AUTOGRADE_METHOD_NAMES: readonly string[] = [...METHODS.keys()];

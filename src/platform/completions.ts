@@ -59,7 +59,7 @@ export async function completeOne(ctx: PlatformContext, key: GradeKey, how: Comp
       const parts = await publishedGraders(tx, key.courseId, key.assignmentId);
       await queueGrading(tx, ctx.queue, { submission: { id: newest.id, courseId: key.courseId, login: key.login }, parts, priority: 'student', now });
     }
-    await refreshAssignmentGrade(tx, key, now);
+    await refreshAssignmentGrade(tx, ctx.queue, key, now);
     return completionFromRow(row);
   });
 }
@@ -112,7 +112,7 @@ export async function uncomplete(ctx: PlatformContext, actor: Actor, courseId: s
       .where('login', '=', login)
       .returningAll()
       .executeTakeFirst();
-    if (row) await refreshAssignmentGrade(tx, { courseId, assignmentId, login }, ctx.now().toISOString());
+    if (row) await refreshAssignmentGrade(tx, ctx.queue, { courseId, assignmentId, login }, ctx.now().toISOString());
     return row;
   });
   if (!removed) throw new Conflict('not-completed', `${login}'s work on ${courseId}/${assignmentId} is not completed: nothing to un-complete`, { login });

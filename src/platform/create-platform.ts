@@ -13,6 +13,7 @@ import { complete, listCompletions, uncomplete } from './completions.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
 import { listGrades } from './grade-reads.ts';
+import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
@@ -69,6 +70,8 @@ export function createPlatform(options: PlatformOptions): Platform {
     createDraft: (actor, input) => createDraft(ctx, actor, input),
     listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
     publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),
+    createAutogradeDraft: (actor, input) => createAutogradeDraft(ctx, actor, input),
+    listAutogradeGraders: (actor, courseId, assignmentId) => listAutogradeGraders(ctx, actor, courseId, assignmentId),
     assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
     assertCanSubmit: (actor, courseId, assignmentId) => assertCanSubmit(ctx, actor, courseId, assignmentId),
     submit: (actor, input, priority) => submit(ctx, actor, input, priority),

@@ -81,10 +81,12 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
   const fromParts = work.submissionId === null ? { parts: [] as MethodPart[], finished: true } : await submissionParts(ctx.db, key, work.submissionId);
   let row = await storedGrade(ctx.db, key);
   // A refresh lost to a crash between a result and its refresh is made good on the first read
-  // (a method that defers to a job of its own is left to it).
-  const immediate = autogradeMethod(assignment.autograde)?.immediate ?? true;
-  if (fromParts.finished && (!matches(row, work) || (row.status === 'pending' && immediate))) {
-    await runInTransaction(ctx.db, (tx) => refreshAssignmentGrade(tx, key, ctx.now().toISOString()));
+  // (a method whose own job is still running for this work is left to it).
+  const method = autogradeMethod(assignment.autograde);
+  const stalled = async (): Promise<boolean> =>
+    row?.status === 'pending' && (work.submissionId === null || method === undefined || !(await method.awaiting(ctx.db, { ...key, submissionId: work.submissionId, countsAt: work.countsAt })));
+  if (fromParts.finished && (!matches(row, work) || (await stalled()))) {
+    await runInTransaction(ctx.db, (tx) => refreshAssignmentGrade(tx, ctx.queue, key, ctx.now().toISOString()));
     row = await storedGrade(ctx.db, key);
   }
   const stored = matches(row, work) ? row : undefined;
@@ -104,12 +106,15 @@ async function gradeOf(ctx: PlatformContext, key: GradeKey, assignment: Assignme
     parts: withheld ? parts.map((p) => ({ ...p, earned: null })) : parts,
     pointsEarned: withheld ? null : earned,
     rawGrade: withheld ? null : raw,
-    detail: withheld ? null : (stored?.detail ?? null),
+    detail: withheld ? null : viewer === 'student' && status === 'error' ? ERROR_FOR_STUDENTS : (stored?.detail ?? null),
     late,
     finalGrade: withheld || raw === null ? null : round2(raw * late.factor),
     withheld,
   };
 }
+
+/** An error's precise message (a script's report refused, no autograde grader, …) is for staff. */
+const ERROR_FOR_STUDENTS = 'your assignment grade could not be computed because of a problem on the grading side, not in your work; your instructors can see the details';
 
 async function lateness(db: DbExecutor, key: GradeKey, countsAt: string): Promise<GradeLateness> {
   const adjustment = lateAdjustment(await loadLateRule(db, key.courseId, key.assignmentId, key.login), new Date(countsAt));

@@ -6,6 +6,8 @@ import { dialectOf } from '../db/dialect-of.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
+import { refreshAssignmentGrades } from './assignment-grades.ts';
+import { publishAutogradeDraft } from './autograde-graders.ts';
 import { resolveGraderLimits } from './grader-limits.ts';
 import { newId } from './ids.ts';
 import type { Actor, GraderProtocol, GraderScript, GraderVersion } from './model.ts';
@@ -45,7 +47,7 @@ export async function recordImageUpload(ctx: PlatformContext, actor: Actor, cour
 }
 
 /** `root`, `UID` or `UID:GID` as parseRunUser reads it, kept in its canonical form; null stays null. */
-function checkedRunAs(runAs: string | null | undefined): string | null {
+export function checkedRunAs(runAs: string | null | undefined): string | null {
   if (runAs === undefined || runAs === null) return null;
   try {
     return formatRunUser(parseRunUser(runAs));
@@ -61,7 +63,7 @@ const MAX_SCRIPT_TEXT = 4096;
  * A `script` grader's script and arguments: required with that protocol and refused with any
  * other; a path and arguments of at most 4096 characters without NUL, at most 64 arguments.
  */
-function checkedScript(protocol: GraderProtocol | null, script: { path: string; args?: string[] } | null | undefined): GraderScript | null {
+export function checkedScript(protocol: GraderProtocol | null, script: { path: string; args?: string[] } | null | undefined): GraderScript | null {
   const given = script !== undefined && script !== null;
   if (protocol !== 'script') {
     if (given) throw new InvalidInput('script: only script graders have one; set protocol to script, or leave script out', { field: 'script' });
@@ -79,7 +81,7 @@ function checkedScript(protocol: GraderProtocol | null, script: { path: string; 
   return { path: script.path, args: [...args] };
 }
 
-function checkImageId(imageId: unknown): void {
+export function checkImageId(imageId: unknown): void {
   if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
     throw new InvalidInput(`imageId: expected an image id like sha256:<64 hex digits> (got ${JSON.stringify(imageId)})`, { field: 'imageId' });
   }
@@ -160,7 +162,8 @@ export async function listGraderVersions(ctx: PlatformContext, actor: Actor, cou
 }
 
 /**
- * Instructors with `author`: in one transaction, each part's newest draft goes live, the version
+ * Instructors with `author`: in one transaction, each part's newest draft (and the assignment's
+ * newest autograde grader draft) goes live, the version
  * it replaces and any older drafts become `superseded` (so a later publish never revives them).
  */
 export async function publish(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome> {
@@ -186,10 +189,13 @@ export async function publish(ctx: PlatformContext, actor: Actor, courseId: stri
       .orderBy('number', 'desc')
       .execute();
     const newest = drafts.filter((row, i) => i === 0 || drafts[i - 1]?.part_id !== row.part_id);
-    if (newest.length === 0) {
-      throw new Conflict('nothing-to-publish', `no draft to publish in ${courseId}/${assignmentId}: upload a grader draft for a part first`);
-    }
     const at = ctx.now().toISOString();
+    const autograde = await publishAutogradeDraft(tx, courseId, assignmentId, actor.login, at);
+    if (newest.length === 0 && autograde === null) {
+      throw new Conflict('nothing-to-publish', `no draft to publish in ${courseId}/${assignmentId}: upload a grader draft for a part (or the assignment's autograde grader) first`);
+    }
+    // Grades waiting for an autograde grader (or made by the one replaced, for work graded from now on) follow it.
+    if (autograde !== null) await refreshAssignmentGrades(tx, ctx.queue, courseId, assignmentId, at);
     for (const draft of newest) {
       await tx
         .updateTable('grader_versions')
@@ -202,9 +208,9 @@ export async function publish(ctx: PlatformContext, actor: Actor, courseId: stri
         .execute();
       await tx.updateTable('grader_versions').set({ status: 'published', published_by: actor.login, published_at: at }).where('id', '=', draft.id).execute();
     }
-    return newest.map((row) => graderVersionFromRow({ ...row, status: 'published', published_by: actor.login, published_at: at }));
+    return { parts: newest.map((row) => graderVersionFromRow({ ...row, status: 'published', published_by: actor.login, published_at: at })), autograde };
   });
-  return { courseId, assignmentId, published };
+  return { courseId, assignmentId, published: published.parts, autograde: published.autograde };
 }
 
 /** Staff with `author` of a course that has a grader version using the image (for `grade remote`). */

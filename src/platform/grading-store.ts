@@ -1,6 +1,7 @@
 /**
  * The worker's view of the platform (src/worker/grading-store.ts) over the same database: load a
- * claimed job, record its phases, store its result exactly once, and tell waiting clients.
+ * claimed job, record its phases, store its result exactly once, and tell waiting clients. An
+ * assignment's autograde job (`agj_…`) is loaded and saved by autograde-jobs.ts.
  */
 import type { Db } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/errors.ts';
@@ -8,7 +9,9 @@ import type { Protocol } from '../grader/grade-result.ts';
 import type { StoredResult } from '../grader/stored-result.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { GradingStore, JobContext } from '../worker/grading-store.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
+import { countAutogradeAttempt, isAutogradeJob, loadAutogradeJob, noteAutogradeSystemError, saveAutogradeResult } from './autograde-jobs.ts';
 import type { JobPhase } from './model.ts';
 import { PHASE_COLUMNS } from './rows.ts';
 import type { SubmissionEvents } from './submission-events.ts';
@@ -16,12 +19,14 @@ import { submissionStatus } from './submission-views.ts';
 
 export interface GradingStoreOptions {
   db: Db;
+  /** Where refreshed grades queue their autograde jobs. */
+  queue: JobQueue;
   events: SubmissionEvents;
   now?: () => Date;
 }
 
 export function createGradingStore(options: GradingStoreOptions): GradingStore {
-  const { db, events } = options;
+  const { db, events, queue } = options;
   const now = options.now ?? (() => new Date());
 
   async function tell(submissionId: string, partId: string, phase: JobPhase): Promise<void> {
@@ -32,6 +37,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
 
   return {
     async loadJob(jobId: string): Promise<JobContext | undefined> {
+      if (isAutogradeJob(jobId)) return loadAutogradeJob(db, jobId);
       const row = await db
         .selectFrom('grading_jobs as j')
         .innerJoin('submissions as s', 's.id', 'j.submission_id')
@@ -97,6 +103,10 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
     },
 
     async setPhase(jobId: string, phase: JobPhase): Promise<void> {
+      if (isAutogradeJob(jobId)) {
+        if (phase === 'preparing') await countAutogradeAttempt(db, jobId);
+        return;
+      }
       // A done job stays done: a late or duplicate delivery must not make it look unfinished.
       const row = await db
         .updateTable('grading_jobs')
@@ -115,6 +125,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
 
     async saveResult(jobId: string, result: StoredResult): Promise<boolean> {
       const at = now().toISOString();
+      if (isAutogradeJob(jobId)) return saveAutogradeResult(db, queue, jobId, result, at);
       const job = await db.selectFrom('grading_jobs').select(['submission_id', 'part_id']).where('id', '=', jobId).executeTakeFirst();
       if (!job) return false;
       // One statement, no transaction: ON CONFLICT DO NOTHING makes a concurrent duplicate insert
@@ -145,13 +156,14 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       if (stored || moved.numUpdatedRows > 0n) {
         // The student's assignment grade may now be complete (a duplicate delivery refreshes it too:
         // the first may have died before it did).
-        await refreshGradeOfSubmission(db, job.submission_id, at);
+        await refreshGradeOfSubmission(db, queue, job.submission_id, at);
         await tell(job.submission_id, job.part_id, 'done');
       }
       return stored;
     },
 
     async noteSystemError(jobId: string, attempt: number, error: string): Promise<void> {
+      if (isAutogradeJob(jobId)) return noteAutogradeSystemError(db, jobId, attempt, error);
       await db
         .updateTable('grading_jobs')
         .set((eb) => ({

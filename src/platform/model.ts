@@ -96,6 +96,8 @@ export interface Assignment extends SubmissionLimits, GradingWorkflow {
   /** After it (moved by a student's extension) students' submissions are refused; null: never. */
   cutoff: string | null;
   parts: Part[];
+  /** The assignment's autograde grader (`autograde: script`): live version and, for staff, a newer draft. */
+  autogradeGrader: { published: AutogradeGrader | null; draft: AutogradeGrader | null };
   createdAt: string;
 }
 
@@ -235,6 +237,12 @@ export interface GraderVersion {
   publishedBy: string | null;
   publishedAt: string | null;
 }
+
+/**
+ * An assignment's own grader (the `script` autograde method): a grader version not tied to a
+ * part, run once per completed student after the parts are graded. Always protocol `script`.
+ */
+export type AutogradeGrader = Omit<GraderVersion, 'partId'>;
 
 /** Limits a grader version may ask for; the server's configuration sets them. */
 export interface GraderLimitRanges {
@@ -409,6 +417,8 @@ export interface ApplyChange {
   /** e.g. `cs101`, `cs101/alice`, `cs101/hw1`, `cs101/hw1/p1`, `cs101/hw1/alice` (an extension). */
   target: string;
   detail?: string;
+  /** Applied, but something still needs doing (e.g. `autograde: script` without a published autograde grader). */
+  warning?: string;
 }
 
 /** A change to a submission's grading, pushed to waiting clients (SSE). */

@@ -20,6 +20,7 @@ import type {
   ApplyChange,
   Assignment,
   AssignmentGrade,
+  AutogradeGrader,
   Completion,
   CompletionOutcome,
   Course,
@@ -82,7 +83,12 @@ export interface PublishOutcome {
   assignmentId: string;
   /** The versions that became live, one per part that had a draft. */
   published: GraderVersion[];
+  /** The assignment's autograde grader that became live, when it had a draft. */
+  autograde: AutogradeGrader | null;
 }
+
+/** An assignment's autograde grader draft: a `script` grader version without a part. */
+export type NewAutogradeGrader = Omit<NewGraderVersion, 'partId'>;
 
 export interface Platform {
   readonly limits: GraderLimitRanges;
@@ -134,6 +140,10 @@ export interface Platform {
   listGraderVersions(actor: Actor, courseId: string, assignmentId: string, partId: string): Promise<GraderVersion[]>;
   /** Makes every part's newest draft live in one transaction; Conflict `nothing-to-publish` when there is no draft. */
   publish(actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome>;
+  /** Staff with `author`: a draft of the assignment's autograde grader (protocol `script`). */
+  createAutogradeDraft(actor: Actor, input: NewAutogradeGrader): Promise<AutogradeGrader>;
+  /** Staff: the assignment's autograde grader versions, newest first. */
+  listAutogradeGraders(actor: Actor, courseId: string, assignmentId: string): Promise<AutogradeGrader[]>;
   /** Staff of a course that has a grader version with this image may read it (for `grade remote`). */
   assertCanReadImage(actor: Actor, courseId: string, imageId: string): Promise<void>;
 

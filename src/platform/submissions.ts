@@ -180,7 +180,7 @@ export async function submit(ctx: PlatformContext, actor: Actor, input: NewSubmi
       ? []
       : await queueGrading(tx, ctx.queue, { submission: { id: submission.id, courseId: input.courseId, login: actor.login }, parts: graded, priority: jobPriority, now });
     // Trigger submit: the newest submission counts, so the student's grade is pending again.
-    if (kind === 'student' && workflow.trigger === 'submit') await refreshAssignmentGrade(tx, who, now);
+    if (kind === 'student' && workflow.trigger === 'submit') await refreshAssignmentGrade(tx, ctx.queue, who, now);
     return { submission, data: { deadline, parts, files: fileRows, jobs: jobRows, results: [] } };
   });
   // Everything the view shows was just written: no need to read it back.

@@ -102,7 +102,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const cpus = availableParallelism();
       const pool = new WorkerPool({
         queue,
-        store: createGradingStore({ db: database.db, events }),
+        store: createGradingStore({ db: database.db, events, queue }),
         blobs,
         images,
         sandbox,

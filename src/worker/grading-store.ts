@@ -2,6 +2,7 @@
  * What a worker needs from the platform to run a claimed job, and nothing more: the worker knows
  * no courses or roles, only jobs, files and results.
  */
+import type { AutogradeEnv } from '../grader/autograde-env.ts';
 import type { Protocol } from '../grader/grade-result.ts';
 import type { StoredResult } from '../grader/stored-result.ts';
 import type { JobPhase, SubmissionFile } from '../platform/model.ts';
@@ -33,6 +34,11 @@ export interface JobContext {
     memoryMiB: number;
     timeoutSeconds: number;
   };
+  /**
+   * An assignment's autograde job: CODIO_AUTOGRADE_ENV built from the parts' results (a part's
+   * job builds its own from the part). Absent for a part's job.
+   */
+  autogradeEnv?: AutogradeEnv;
   /** True when a result is already stored (a duplicate delivery): the worker only completes it. */
   hasResult: boolean;
   /**

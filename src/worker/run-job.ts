@@ -127,6 +127,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
           assignment: { id: context.assignmentId, title: context.assignmentTitle, deadline: context.deadline },
           partPoints: context.points,
           grader,
+          ...(context.autogradeEnv !== undefined ? { autogradeEnv: context.autogradeEnv } : {}),
         }),
       },
       { sandbox: deps.sandbox },

@@ -68,7 +68,7 @@ describe('describeClientFailure', () => {
 });
 
 describe('publishExitCode', () => {
-  const outcome: PublishOutcome = { courseId: 'c', assignmentId: 'a', published: [] };
+  const outcome: PublishOutcome = { courseId: 'c', assignmentId: 'a', published: [], autograde: null };
   const ok = (assignment: string): PublishResult => ({ assignment, ok: true, outcome });
   const fatal = (assignment: string): PublishResult => ({ assignment, ok: false, error: api(404, 'not-found'), retryable: false });
   const retry = (assignment: string): PublishResult => ({ assignment, ok: false, error: api(503, 'unavailable'), retryable: true });

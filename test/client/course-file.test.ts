@@ -45,7 +45,7 @@ describe('parseCourseFile', () => {
     ].join('\n');
     expect(where(issues(text))).toEqual([
       '6:17 assignments[0].completeAt: "2026-03-08 23:59" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
-      '7:16 assignments[0].autograde: must be one of aggregate (got "median")',
+      '7:16 assignments[0].autograde: must be one of aggregate, script (got "median")',
       '11:19 assignments[1].partFeedback: on-completion needs trigger: completion (with trigger submit every submission is graded at once)',
     ]);
   });

@@ -377,7 +377,7 @@ describe.each(databases)('completion and grades on $name', (factory) => {
     const submitted = await submit(h, sam!, 'hw1');
     await h.platform.complete(sam!, COURSE, 'hw1');
     const other = await t.connectAgain();
-    const store = createGradingStore({ db: other.db, events: new SubmissionEvents() });
+    const store = createGradingStore({ db: other.db, queue: new SqlJobQueue(other.db), events: new SubmissionEvents() });
     const jobs = await t.db.selectFrom('grading_jobs').select('id').where('submission_id', '=', submitted.id).execute();
     for (const job of jobs) await store.saveResult(job.id, encodeResult(gradeResult({ score: 0.25 })));
     expect(await grade(h, ines!, 'hw1', 'sam')).toMatchObject({ status: 'graded', rawGrade: 25 });

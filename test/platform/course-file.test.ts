@@ -61,11 +61,11 @@ describe('parseCourseFile', () => {
     const one = (fields: Record<string, unknown>) => courseFile({ assignments: [{ id: 'hw1', title: 'HW', parts: [{ id: 'p1', points: 1 }], ...fields }] });
     const [hw1] = parseCourseFile(one({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T12:00:00+02:00', autograde: 'aggregate' })).assignments ?? [];
     expect(hw1).toMatchObject({ trigger: 'completion', partFeedback: 'on-completion', completeAt: '2026-05-01T10:00:00.000Z', autograde: 'aggregate' });
-    expect(problems(one({ trigger: 'done', partFeedback: 'later', autograde: 'script', completeAt: 'next friday' }))).toEqual([
+    expect(problems(one({ trigger: 'done', partFeedback: 'later', autograde: 'median', completeAt: 'next friday' }))).toEqual([
       'assignments[0].trigger: must be one of submit, completion (got "done")',
       'assignments[0].partFeedback: must be one of immediate, on-completion (got "later")',
       'assignments[0].completeAt: "next friday" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
-      'assignments[0].autograde: must be one of aggregate (got "script")',
+      'assignments[0].autograde: must be one of aggregate, script (got "median")',
     ]);
     // A time without a zone is ambiguous on a server elsewhere.
     expect(problems(one({ trigger: 'completion', completeAt: '2026-05-01T12:00:00' }))).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeResult } from '../../src/grader/stored-result.ts';
+import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Submission, SubmissionEvent } from '../../src/platform/model.ts';
 import { SubmissionEvents } from '../../src/platform/submission-events.ts';
@@ -86,7 +87,7 @@ describe.each(databases)('GradingStore on $name', (factory) => {
 
   it('stores exactly one result when two deliveries race on separate connections', async () => {
     const other = await t.connectAgain();
-    const second = createGradingStore({ db: other.db, events: new SubmissionEvents() });
+    const second = createGradingStore({ db: other.db, queue: new SqlJobQueue(other.db), events: new SubmissionEvents() });
     for (const jobId of jobs) {
       const outcomes = await Promise.all([h.store.saveResult(jobId, encodeResult(gradeResult({ score: 0.25 }))), second.saveResult(jobId, encodeResult(gradeResult({ score: 0.75 })))]);
       expect(outcomes.filter(Boolean)).toHaveLength(1);

@@ -34,7 +34,7 @@ export async function harness(t: TestDatabase, options: { queue?: SqlJobQueue } 
   const queue = options.queue ?? new SqlJobQueue(t.db, { now });
   const events = new SubmissionEvents();
   const real = createPlatform({ db: t.db, queue, events, now });
-  const store = createGradingStore({ db: t.db, events, now });
+  const store = createGradingStore({ db: t.db, queue, events, now });
   const issued = await real.bootstrapAdmin();
   if (!issued) throw new Error('the test database was not empty');
   const admin = await real.authenticate(issued.token);

@@ -101,7 +101,7 @@ export async function openWorld(shared: Shared): Promise<World> {
   const queue = new SqlJobQueue(db.db);
   const events = new SubmissionEvents();
   const platform = createPlatform({ db: db.db, queue, events });
-  const store = createGradingStore({ db: db.db, events });
+  const store = createGradingStore({ db: db.db, queue, events });
   const blobs = new BlobStore(path.join(dir, 'blobs'));
   const bootstrap = await platform.bootstrapAdmin();
   if (!bootstrap) throw new Error('no bootstrap token');

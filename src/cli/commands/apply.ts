@@ -58,6 +58,7 @@ it, 2 usage error (e.g. no such file) or the server is unreachable or busy (run 
         const [mark, style] = MARKS[change.action];
         const detail = change.detail ? ` (${change.detail})` : '';
         process.stdout.write(`${paint(style, `${mark} ${change.action.padEnd(9)} ${change.kind.padEnd(10)} ${change.target}`)}${detail}\n`);
+        if (change.warning !== undefined) process.stderr.write(`warning: ${change.target}: ${change.warning}\n`);
       }
       process.stderr.write(`${summary(changes, dryRun)}\n`);
       return ExitCode.ok;

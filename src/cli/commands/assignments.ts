@@ -35,7 +35,15 @@ Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is un
 function formatAssignment(assignment: Assignment): string {
   const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
   const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}${workflow(assignment)}\n`;
-  return head + rules(assignment).map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)]));
+  return head + rules(assignment).map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)])) + autogradeLine(assignment);
+}
+
+/** `autograde: script  published v1, draft v2`, for the script method (whose servers send autogradeGrader). */
+function autogradeLine(assignment: Assignment): string {
+  if (assignment.autograde !== 'script') return '';
+  const { published, draft } = assignment.autogradeGrader;
+  const live = published ? `published v${published.number}` : paint('yellow', 'no published autograde grader (gradebox upload … --autograde)');
+  return `  autograde: script  ${draft ? `${live}, draft v${draft.number}` : live}\n`;
 }
 
 /** `late: …; cutoff …` and `limits: …` lines, when the assignment has them. */

@@ -20,7 +20,7 @@ export function publishCommand(): Command {
     .argument('<course>', 'course id')
     .argument('<assignment>', 'assignment id')
     .option('--additional-assignments <assignment...>', 'more assignments of the same course to publish')
-    .option('--json', 'print {course, results: [{assignment, ok, published, error}]} as JSON on stdout')
+    .option('--json', 'print {course, results: [{assignment, ok, published, autograde, error}]} as JSON on stdout')
     .addHelpText('after', `
 Each assignment is published on its own (all its parts at once); a failure does not stop the
 others. One line per assignment on stdout; the reasons for failures on stderr.
@@ -53,7 +53,9 @@ Example:
 
 function printResult(result: PublishResult): void {
   if (result.ok) {
-    const parts = result.outcome.published.map((v) => `${v.partId} v${v.number}`).join(', ');
+    const { autograde } = result.outcome;
+    // Older servers send no `autograde`.
+    const parts = [...result.outcome.published.map((v) => `${v.partId} v${v.number}`), ...(autograde ? [`autograde v${autograde.number}`] : [])].join(', ');
     process.stdout.write(`${paint('green', 'published')}  ${result.assignment}  ${parts}\n`);
     return;
   }
@@ -64,12 +66,13 @@ function printResult(result: PublishResult): void {
 }
 
 function jsonResult(result: PublishResult): Record<string, unknown> {
-  if (result.ok) return { assignment: result.assignment, ok: true, published: result.outcome.published, error: null };
+  if (result.ok) return { assignment: result.assignment, ok: true, published: result.outcome.published, autograde: result.outcome.autograde ?? null, error: null };
   const error = result.error;
   return {
     assignment: result.assignment,
     ok: false,
     published: [],
+    autograde: null,
     error: {
       message: error instanceof Error ? error.message : String(error),
       retryable: result.retryable,

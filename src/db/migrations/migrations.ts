@@ -12,6 +12,7 @@ import { fairQueueMigration } from './0006-fair-queue-owners-and-limits.ts';
 import { graderScriptMigration } from './0007-grader-script.ts';
 import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
+import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007-grader-script': graderScriptMigration,
   '0008-completion-grades': completionGradesMigration,
   '0009-late-policy': latePolicyMigration,
+  '0010-autograde-graders': autogradeGradersMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

@@ -84,6 +84,33 @@ export function graderRoutes(app: TypedApp, { platform, images, maxImageBytes }:
   );
 
   app.post(
+    '/api/courses/:course/assignments/:assignment/autograde-graders',
+    {
+      schema: {
+        tags: ['graders'],
+        summary: "Create a draft of the assignment's autograde grader (a script grader, for `autograde: script`)",
+        params: AssignmentParams,
+        body: NewGraderBody,
+      },
+    },
+    async (request, reply) => {
+      const { course, assignment } = request.params;
+      const version = await platform.createAutogradeDraft(actorOf(request), { courseId: course, assignmentId: assignment, ...request.body });
+      reply.status(201);
+      return version;
+    },
+  );
+
+  app.get(
+    '/api/courses/:course/assignments/:assignment/autograde-graders',
+    { schema: { tags: ['graders'], summary: "The assignment's autograde grader versions, newest first (staff)", params: AssignmentParams } },
+    async (request) => {
+      const { course, assignment } = request.params;
+      return { versions: await platform.listAutogradeGraders(actorOf(request), course, assignment) };
+    },
+  );
+
+  app.post(
     '/api/courses/:course/assignments/:assignment/publish',
     { schema: { tags: ['graders'], summary: "Make an assignment's drafts live (instructors)", params: AssignmentParams } },
     (request) => platform.publish(actorOf(request), request.params.course, request.params.assignment),
