@@ -131,8 +131,8 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   },
   {
     name: 'upload',
-    term: 'upload [options] <image> <course> <assignment> <part>',
-    summary: 'Upload a grader image and make it the draft grader of one or more assignment parts',
+    term: 'upload [options] <image> <course> <assignment> [part]',
+    summary: "Upload a grader image and make it the draft grader of one or more assignment parts, or (--autograde) the assignment's autograde grader",
     load: async () => (await import('./commands/upload.ts')).uploadCommand(),
   },
   {
