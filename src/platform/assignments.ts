@@ -2,11 +2,10 @@
 import type { DbExecutor } from '../db/database.ts';
 import type { PlatformContext } from './context.ts';
 import { NotFound } from './errors.ts';
-import { autogradeGraderFromRow } from './autograde-graders.ts';
 import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
-import { graderVersionFromRow, workflowFromRow } from './rows.ts';
+import { graderFromRow, graderVersionFromRow, workflowFromRow } from './rows.ts';
 
 /** A course's assignments (or one of them), in course-file order. */
 export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string): Promise<Assignment[]> {
@@ -58,8 +57,8 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
     // Ordered by number: the last draft is the newest.
     const draft = rows.filter((row) => row.status === 'draft').at(-1);
     return {
-      published: live === undefined ? null : autogradeGraderFromRow(live),
-      draft: staff && draft !== undefined && (live === undefined || draft.number > live.number) ? autogradeGraderFromRow(draft) : null,
+      published: live === undefined ? null : graderFromRow(live),
+      draft: staff && draft !== undefined && (live === undefined || draft.number > live.number) ? graderFromRow(draft) : null,
     };
   };
   return assignments.map((a) => ({

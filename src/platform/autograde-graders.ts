@@ -12,32 +12,13 @@ import { PROTOCOLS } from '../grader/protocol-names.ts';
 import type { PlatformContext } from './context.ts';
 import { InvalidInput, NotFound } from './errors.ts';
 import { resolveGraderLimits } from './grader-limits.ts';
-import { checkedRunAs, checkedScript, checkImageId } from './graders.ts';
+import { checkedRunAs, checkedScript, checkImageId, draftRow } from './graders.ts';
 import { newId } from './ids.ts';
-import type { Actor, AutogradeGrader, GraderProtocol, GraderStatus } from './model.ts';
+import type { Actor, AutogradeGrader, GraderProtocol } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
+import { graderFromRow } from './rows.ts';
 import type { NewAutogradeGrader } from './platform.ts';
 
-export function autogradeGraderFromRow(row: Selectable<AutogradeGradersTable>): AutogradeGrader {
-  return {
-    id: row.id,
-    courseId: row.course_id,
-    assignmentId: row.assignment_id,
-    number: row.number,
-    status: row.status as GraderStatus,
-    imageId: row.image_id,
-    protocol: row.protocol as GraderProtocol | null,
-    runAs: row.run_as,
-    script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
-    cpus: row.cpus,
-    memoryMiB: row.memory_mib,
-    timeoutSeconds: row.timeout_seconds,
-    uploadedBy: row.uploaded_by,
-    uploadedAt: row.uploaded_at,
-    publishedBy: row.published_by,
-    publishedAt: row.published_at,
-  };
-}
 
 async function requireAssignment(db: DbExecutor, courseId: string, assignmentId: string, options: { lock?: boolean } = {}): Promise<void> {
   const row = await db
@@ -79,27 +60,11 @@ export async function createAutogradeDraft(ctx: PlatformContext, actor: Actor, i
       .where('course_id', '=', input.courseId)
       .where('assignment_id', '=', input.assignmentId)
       .executeTakeFirst();
-    const row = {
-      id: newId('agv'),
-      course_id: input.courseId,
-      assignment_id: input.assignmentId,
-      number: Number(last?.n ?? 0) + 1,
-      status: 'draft',
-      image_id: input.imageId,
-      protocol,
-      run_as: runAs,
-      script_path: script?.path ?? null,
-      script_args: script === null ? null : JSON.stringify(script.args),
-      cpus: limits.cpus,
-      memory_mib: limits.memoryMiB,
-      timeout_seconds: limits.timeoutSeconds,
-      uploaded_by: actor.login,
-      uploaded_at: ctx.now().toISOString(),
-      published_by: null,
-      published_at: null,
-    };
+    const row = draftRow({ id: newId('agv'), courseId: input.courseId, assignmentId: input.assignmentId, number: Number(last?.n ?? 0) + 1 }, {
+      imageId: input.imageId, protocol, runAs, script, limits, by: actor.login, at: ctx.now().toISOString(),
+    });
     await tx.insertInto('autograde_graders').values(row).execute();
-    return autogradeGraderFromRow(row);
+    return graderFromRow(row);
   });
 }
 
@@ -115,7 +80,7 @@ export async function listAutogradeGraders(ctx: PlatformContext, actor: Actor, c
     .where('assignment_id', '=', assignmentId)
     .orderBy('number', 'desc')
     .execute();
-  return rows.map(autogradeGraderFromRow);
+  return rows.map(graderFromRow);
 }
 
 /** Inside `publish`'s transaction: the newest draft goes live, the others become superseded. Null: no draft. */
@@ -138,7 +103,7 @@ export async function publishAutogradeDraft(tx: DbTransaction, courseId: string,
     .where('id', '!=', draft.id)
     .execute();
   await tx.updateTable('autograde_graders').set({ status: 'published', published_by: by, published_at: at }).where('id', '=', draft.id).execute();
-  return autogradeGraderFromRow({ ...draft, status: 'published', published_by: by, published_at: at });
+  return graderFromRow({ ...draft, status: 'published', published_by: by, published_at: at });
 }
 
 /** The assignment's published autograde grader, if any. */

@@ -13,7 +13,7 @@ import { newId } from './ids.ts';
 import type { Actor, GraderProtocol, GraderScript, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
 import type { NewGraderVersion, PublishOutcome } from './platform.ts';
-import { graderVersionFromRow } from './rows.ts';
+import { graderVersionFromRow, type GraderRow } from './rows.ts';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
@@ -58,6 +58,40 @@ export function checkedRunAs(runAs: string | null | undefined): string | null {
 
 const MAX_SCRIPT_ARGS = 64;
 const MAX_SCRIPT_TEXT = 4096;
+
+/** What a new draft of either kind of grader is made of (checked by the caller). */
+export interface DraftFields {
+  imageId: string;
+  protocol: GraderProtocol | null;
+  runAs: string | null;
+  script: GraderScript | null;
+  limits: { cpus: number; memoryMiB: number; timeoutSeconds: number };
+  by: string;
+  at: string;
+}
+
+/** A new draft's row: the columns a part's grader version and an assignment's autograde grader share. */
+export function draftRow(key: { id: string; courseId: string; assignmentId: string; number: number }, fields: DraftFields): GraderRow {
+  return {
+    id: key.id,
+    course_id: key.courseId,
+    assignment_id: key.assignmentId,
+    number: key.number,
+    status: 'draft',
+    image_id: fields.imageId,
+    protocol: fields.protocol,
+    run_as: fields.runAs,
+    script_path: fields.script?.path ?? null,
+    script_args: fields.script === null ? null : JSON.stringify(fields.script.args),
+    cpus: fields.limits.cpus,
+    memory_mib: fields.limits.memoryMiB,
+    timeout_seconds: fields.limits.timeoutSeconds,
+    uploaded_by: fields.by,
+    uploaded_at: fields.at,
+    published_by: null,
+    published_at: null,
+  };
+}
 
 /**
  * A `script` grader's script and arguments: required with that protocol and refused with any
@@ -121,24 +155,10 @@ export async function createDraft(ctx: PlatformContext, actor: Actor, input: New
       .where('part_id', '=', input.partId)
       .executeTakeFirst();
     const row = {
-      id: newId('gv'),
-      course_id: input.courseId,
-      assignment_id: input.assignmentId,
+      ...draftRow({ id: newId('gv'), courseId: input.courseId, assignmentId: input.assignmentId, number: Number(last?.n ?? 0) + 1 }, {
+        imageId: input.imageId, protocol, runAs, script, limits, by: actor.login, at: ctx.now().toISOString(),
+      }),
       part_id: input.partId,
-      number: Number(last?.n ?? 0) + 1,
-      status: 'draft',
-      image_id: input.imageId,
-      protocol,
-      run_as: runAs,
-      script_path: script?.path ?? null,
-      script_args: script === null ? null : JSON.stringify(script.args),
-      cpus: limits.cpus,
-      memory_mib: limits.memoryMiB,
-      timeout_seconds: limits.timeoutSeconds,
-      uploaded_by: actor.login,
-      uploaded_at: ctx.now().toISOString(),
-      published_by: null,
-      published_at: null,
     };
     await tx.insertInto('grader_versions').values(row).execute();
     return graderVersionFromRow(row);

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { ApiTokensTable, AssignmentsTable, CompletionsTable, GraderVersionsTable, GradingJobsTable, UsersTable } from '../db/tables.ts';
 import type {
-  ApiToken, Completion, CompletionHow, GraderProtocol, GraderStatus, GraderVersion, GradeTrigger, GradingJob, GradingWorkflow, JobPhase, JobPriority,
+  ApiToken, AutogradeGrader, Completion, CompletionHow, GraderProtocol, GraderStatus, GraderVersion, GradeTrigger, GradingJob, GradingWorkflow, JobPhase, JobPriority,
   PartFeedback, Scope, User,
 } from './model.ts';
 
@@ -28,12 +28,15 @@ export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiToken {
   };
 }
 
-export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): GraderVersion {
+/** The columns of a grader's row that a part's grader version and an assignment's autograde grader share. */
+export type GraderRow = Omit<Selectable<GraderVersionsTable>, 'part_id'>;
+
+/** A grader of either kind from its row (see GraderRow). */
+export function graderFromRow(row: GraderRow): AutogradeGrader {
   return {
     id: row.id,
     courseId: row.course_id,
     assignmentId: row.assignment_id,
-    partId: row.part_id,
     number: row.number,
     status: row.status as GraderStatus,
     imageId: row.image_id,
@@ -48,6 +51,10 @@ export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): Grad
     publishedBy: row.published_by,
     publishedAt: row.published_at,
   };
+}
+
+export function graderVersionFromRow(row: Selectable<GraderVersionsTable>): GraderVersion {
+  return { ...graderFromRow(row), partId: row.part_id };
 }
 
 /** Each phase and the column holding the time it began. */
