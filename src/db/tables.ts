@@ -70,6 +70,13 @@ export interface AssignmentsTable {
   complete_at: string | null;
   /** The autograde method's name (src/platform/autograde-methods.ts). */
   autograde: Generated<string>;
+  /** `immediate` (students see scores once graded) or `manual` (hidden until released): src/platform/release-state.ts. */
+  release_mode: Generated<string>;
+  /** When grades are released automatically (null: only by staff). */
+  release_at: string | null;
+  /** When staff (or the automatic release) released the grades; null: not released. */
+  released_at: string | null;
+  released_by: string | null;
 }
 
 /** A student's own deadline on an assignment. */
@@ -301,6 +308,39 @@ export interface AutogradeJobsTable {
   done_at: string | null;
 }
 
+/** A score set by hand: a part's points (`part_id`) or the assignment grade 0–100 (`part_id` ''). */
+export interface GradeOverridesTable {
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  part_id: string;
+  value: number;
+  reason: string;
+  set_by: string;
+  set_at: string;
+}
+
+/** One change of a student's grade (src/platform/grade-log.ts). */
+export interface GradeLogTable {
+  /** Increasing: the order of the log and the cursor of its feed. */
+  seq: Generated<number>;
+  course_id: string;
+  assignment_id: string;
+  login: string;
+  /** The part whose points changed, or '' for the assignment grade. */
+  part_id: string;
+  /** A `GradeCause`. */
+  cause: string;
+  old_value: number | null;
+  new_value: number | null;
+  /** Who made the change; null for gradebox itself (a grader's result, an automatic release). */
+  actor: string | null;
+  reason: string | null;
+  /** 1 when the student can see this grade (released): an event for the LMS. */
+  released: Generated<number>;
+  at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -323,6 +363,8 @@ export interface Database {
   assignment_grades: AssignmentGradesTable;
   autograde_graders: AutogradeGradersTable;
   autograde_jobs: AutogradeJobsTable;
+  grade_overrides: GradeOverridesTable;
+  grade_log: GradeLogTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -330,6 +372,8 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'queue_service',
   'queue_owners',
   'queue_jobs',
+  'grade_log',
+  'grade_overrides',
   'autograde_jobs',
   'autograde_graders',
   'assignment_grades',

@@ -13,6 +13,7 @@ import { graderScriptMigration } from './0007-grader-script.ts';
 import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 import { autogradeGradersMigration } from './0010-autograde-graders.ts';
+import { gradebookMigration } from './0011-gradebook.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0008-completion-grades': completionGradesMigration,
   '0009-late-policy': latePolicyMigration,
   '0010-autograde-graders': autogradeGradersMigration,
+  '0011-gradebook': gradebookMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

@@ -1,0 +1,28 @@
+/**
+ * Whether students may see an assignment's scores, from its release columns (one rule for every
+ * reader: submission views, grades, exports, the web pages):
+ * - `immediate`: scores are visible as soon as they are graded (the autograder's feedback loop);
+ * - `manual`: hidden ("graded, not released yet") until staff release them or `release_at` passes.
+ * Gradescope's `after_published` waits for a release in both modes: an `immediate` assignment
+ * shows scores, but tests its grader kept for publication appear only once staff release.
+ * Withdrawing sets the mode to `manual` and clears the release, so scores are hidden again.
+ */
+export type ReleaseMode = 'immediate' | 'manual';
+export const RELEASE_MODES: readonly ReleaseMode[] = Object.freeze(['immediate', 'manual']);
+
+export interface ReleaseColumns {
+  release_mode: string;
+  release_at: string | null;
+  released_at: string | null;
+}
+
+/** Released by staff, or automatically once `release_at` has passed. */
+export function isPublished(assignment: ReleaseColumns, now: Date): boolean {
+  if (assignment.released_at !== null) return true;
+  return assignment.release_at !== null && Date.parse(assignment.release_at) <= now.getTime();
+}
+
+/** Students may see scores, points and grades now. */
+export function scoresVisible(assignment: ReleaseColumns, now: Date): boolean {
+  return assignment.release_mode === 'immediate' || isPublished(assignment, now);
+}
