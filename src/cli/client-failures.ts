@@ -47,6 +47,8 @@ export function describeClientFailure(error: unknown): Failure | undefined {
 
 function describeApiError(error: ApiError): Failure {
   const what = `${error.message} (HTTP ${error.status} ${error.code})`;
+  const limit = describeSubmissionLimit(error, what);
+  if (limit) return limit;
   if (error.retryable) {
     const wait = error.retryAfterSeconds === undefined ? 'later' : `in ${error.retryAfterSeconds} s or more, as the server asks`;
     const why = error.status === 507 ? 'the server is out of disk space' : error.status === 429 ? 'too many requests' : 'the server is busy or restarting';
@@ -63,6 +65,24 @@ function describeApiError(error: ApiError): Failure {
   if (error.status === 403) return { exitCode: ExitCode.failed, message: what, hint: 'ask an instructor of the course (or an admin) for the role or a token with the scope needed' };
   if (error.status >= 500) return { exitCode: ExitCode.failed, message: what, hint: "this is a server fault: its log has the details (give the administrator the message's request id)" };
   return { exitCode: ExitCode.failed, message: what };
+}
+
+/**
+ * An assignment's submission limits (429): too soon is "run again at nextAllowedAt" (exit 2, when
+ * to try is the message's point); every submission made is final (exit 1) and only staff can help.
+ */
+function describeSubmissionLimit(error: ApiError, what: string): Failure | undefined {
+  if (error.status !== 429) return undefined;
+  if (error.code === 'submission-limit') {
+    return { exitCode: ExitCode.failed, message: what, hint: 'no further submission to this assignment will be accepted; if you need one, ask your instructors or TAs (they are not limited and can help)' };
+  }
+  if (error.code === 'submission-too-soon') {
+    const next = error.details?.nextAllowedAt;
+    const when = typeof next === 'string' && !Number.isNaN(Date.parse(next)) ? `at ${new Date(next).toISOString()}` : 'later';
+    const wait = error.retryAfterSeconds === undefined ? '' : ` (in ${error.retryAfterSeconds} s)`;
+    return { exitCode: ExitCode.retryLater, message: what, hint: `nothing was submitted: submit again ${when}${wait}` };
+  }
+  return undefined;
 }
 
 /**

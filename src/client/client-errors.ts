@@ -6,6 +6,9 @@
 /** Statuses that mean "busy or briefly down, nothing was done: try again later". */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504, 507]);
 
+/** 429 codes that mean "never again" rather than "later": an assignment's every submission made. */
+const FINAL_429_CODES: ReadonlySet<string> = new Set(['submission-limit']);
+
 /**
  * The server answered with an error: `{"error": {code, message, details}}` (docs/api.md), or for
  * an answer that is not gradebox's (a proxy's HTML page) `http-<status>` and a summary.
@@ -30,9 +33,12 @@ export class ApiError extends Error {
     this.server = extra.server;
   }
 
-  /** True for 429, 502, 503, 504 and 507: the server was busy, down or full; nothing was done. */
+  /**
+   * True for 429, 502, 503, 504 and 507: the server was busy, down or full; nothing was done. Not
+   * for a quota used up for good (429 `submission-limit`: no `Retry-After`, waiting will not help).
+   */
   get retryable(): boolean {
-    return RETRYABLE_STATUSES.has(this.status);
+    return RETRYABLE_STATUSES.has(this.status) && !FINAL_429_CODES.has(this.code);
   }
 }
 

@@ -73,6 +73,17 @@ export class TooManyRequests extends PlatformError {
   }
 }
 
+/**
+ * 429 without `Retry-After`: a per-user quota is used up for good (an assignment's every allowed
+ * submission made); waiting will not help, only the staff can (details say so: `nextAllowedAt: null`).
+ */
+export class QuotaExhausted extends PlatformError {
+  override name = 'QuotaExhausted';
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(429, code, message, details);
+  }
+}
+
 /** 413: a body, file or archive over the server's limits. */
 export class TooLarge extends PlatformError {
   override name = 'TooLarge';

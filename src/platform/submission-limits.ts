@@ -1,13 +1,18 @@
 /**
  * An assignment's submission limits (course file `maxSubmissions`, `minIntervalSeconds`): how
  * many submissions each student may make, and how long they wait between two. Staff are exempt.
- * A submission counts unless gradebox itself failed it: one of its parts ended in `grader-error`
- * after system errors (the sandbox could not start, …), which is no fault of the student's.
+ * A submission counts from the moment it is recorded (still being graded included), unless
+ * gradebox itself failed it: one of its parts ended in `grader-error` on a job where gradebox noted
+ * a failure of its own (system errors used every attempt, workers died on it every claim, its
+ * grader image lost from the store: src/worker/run-job.ts notes each), no fault of the student's.
+ * A grader that crashes on its own, or cannot run at all (the author's fault), still counts.
  * Checked before the files are received, and again in the submission's transaction.
+ * Every refusal is 429: `submission-too-soon` with `Retry-After` and `nextAllowedAt`, or
+ * `submission-limit` with `nextAllowedAt: null` and no `Retry-After` (only the staff can help).
  */
 import type { DbExecutor } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
-import { Conflict, TooManyRequests } from './errors.ts';
+import { QuotaExhausted, TooManyRequests } from './errors.ts';
 import type { SubmissionLimits } from './model.ts';
 
 const hasLimits = (limits: SubmissionLimits): boolean => limits.maxSubmissions !== null || limits.minIntervalSeconds !== null;
@@ -45,19 +50,19 @@ async function countedSubmissions(db: DbExecutor, who: Submitter): Promise<{ use
 }
 
 /**
- * Throws when `who` may not submit now: Conflict `submission-limit` (409) once every allowed
- * submission is made, TooManyRequests `submission-too-soon` (429, with when the next is allowed)
- * within the minimum interval. Callers skip it for staff.
+ * Throws when `who` may not submit now: QuotaExhausted `submission-limit` (429, `nextAllowedAt:
+ * null`) once every allowed submission is made, TooManyRequests `submission-too-soon` (429, with
+ * when the next is allowed) within the minimum interval. Callers skip it for staff.
  */
 export async function checkSubmissionLimits(db: DbExecutor, who: Submitter, limits: SubmissionLimits, now: Date): Promise<void> {
   if (!hasLimits(limits)) return;
   const { used, last } = await countedSubmissions(db, who);
   const { maxSubmissions, minIntervalSeconds } = limits;
   if (maxSubmissions !== null && used >= maxSubmissions) {
-    throw new Conflict(
+    throw new QuotaExhausted(
       'submission-limit',
-      `${who.assignmentId} allows ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'} and you have made them all; ask your instructors if you need another`,
-      { maxSubmissions, used },
+      `${who.assignmentId} allows ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'} and you have made them all; no further submission will be accepted: ask your instructors or TAs if you need another`,
+      { maxSubmissions, used, nextAllowedAt: null },
     );
   }
   if (minIntervalSeconds !== null && last !== null) {

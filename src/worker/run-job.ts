@@ -73,7 +73,7 @@ export async function runJob(job: ClaimedJob, deps: JobRunnerDeps, stop: AbortSi
     }
     const result =
       job.attempt > deps.maxClaims
-        ? encodeResult(failureResult(context, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`))
+        ? await gradeboxFailed(context, store, `gradebox gave up after the job was claimed ${job.attempt - 1} times without finishing (workers stopped or died while running it)`)
         : await prepareAndGrade(context, deps, signal, gate.admitted);
     signal.throwIfAborted();
     await store.setPhase(job.jobId, 'reporting');
@@ -103,7 +103,7 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
   await store.setPhase(context.jobId, 'preparing');
   const image = await images.get(context.grader.imageId);
   if (image === undefined) {
-    return encodeResult(failureResult(context, `the grader image ${context.grader.imageId} is not in this server's image store; upload the grader again`));
+    return gradeboxFailed(context, store, `the grader image ${context.grader.imageId} is not in this server's image store; upload the grader again`);
   }
   const rootfs = await images.rootfs(image, { signal });
   const submissionFiles = listedSubmission(deps.blobs, context.files);
@@ -141,6 +141,16 @@ async function prepareAndGrade(context: JobContext, deps: JobRunnerDeps, signal:
     }
     throw error;
   }
+}
+
+/**
+ * The `grader-error` result of a job gradebox itself failed, noted as a system error of the job
+ * first: such a submission does not count against the student's submission limit
+ * (src/platform/submission-limits.ts), since the student is not to blame.
+ */
+async function gradeboxFailed(context: JobContext, store: GradingStore, problem: string): Promise<StoredResult> {
+  await store.noteSystemError(context.jobId, context.systemErrors + 1, problem);
+  return encodeResult(failureResult(context, problem));
 }
 
 /** Waits for the pool to admit the job; throws the abort reason if the run is aborted first. */

@@ -33,6 +33,17 @@ describe('describeClientFailure', () => {
     expect(describeClientFailure(api(507, 'storage-full'))?.hint).toMatch(/^the server is out of disk space/);
   });
 
+  it('submission limits (429): every submission made is final (exit 1, ask the staff); too soon says when (exit 2)', () => {
+    const exhausted = describeClientFailure(api(429, 'submission-limit', { details: { maxSubmissions: 2, used: 2, nextAllowedAt: null } }));
+    expect(exhausted).toMatchObject({ exitCode: ExitCode.failed, message: 'the server says submission-limit (HTTP 429 submission-limit)' });
+    expect(exhausted?.hint).toMatch(/no further submission .* ask your instructors or TAs/);
+    expect(api(429, 'submission-limit').retryable).toBe(false);
+    const soon = describeClientFailure(api(429, 'submission-too-soon', { retryAfterSeconds: 40, details: { nextAllowedAt: '2026-03-01T10:00:40.000Z' } }));
+    expect(soon).toMatchObject({ exitCode: ExitCode.retryLater, hint: 'nothing was submitted: submit again at 2026-03-01T10:00:40.000Z (in 40 s)' });
+    // A hostile or broken nextAllowedAt is not echoed.
+    expect(describeClientFailure(api(429, 'submission-too-soon', { details: { nextAllowedAt: '\u001b[2Jsoon' } }))?.hint).toBe('nothing was submitted: submit again later');
+  });
+
   it('401: exit 1, telling to log in again to that server', () => {
     expect(describeClientFailure(api(401, 'unauthenticated'))).toEqual({
       exitCode: ExitCode.failed,

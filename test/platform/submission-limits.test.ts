@@ -4,7 +4,7 @@
  * staff exempt, gradebox's own failures not counted, exact under concurrent submissions.
  */
 import { describe, expect, it } from 'vitest';
-import { Conflict, TooManyRequests } from '../../src/platform/errors.ts';
+import { QuotaExhausted, TooManyRequests } from '../../src/platform/errors.ts';
 import type { Actor, CourseFile } from '../../src/platform/model.ts';
 import { failureResult } from '../../src/worker/failure-result.ts';
 import { databases } from '../support/databases.ts';
@@ -51,9 +51,10 @@ describe.each(databases)('submission limits on $name', (factory) => {
     await submit(h, sam!);
     await submit(h, sam!);
     const refused = await h.platform.assertCanSubmit(sam!, COURSE, ASSIGNMENT).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(Conflict);
-    expect(refused).toMatchObject({ status: 409, code: 'submission-limit', details: { maxSubmissions: 2, used: 2 } });
-    expect((refused as Error).message).toMatch(/allows 2 submissions and you have made them all/);
+    // 429 like every refusal of the limits, but with nothing to wait for: only the staff can help.
+    expect(refused).toBeInstanceOf(QuotaExhausted);
+    expect(refused).toMatchObject({ status: 429, code: 'submission-limit', retryAfterSeconds: undefined, details: { maxSubmissions: 2, used: 2, nextAllowedAt: null } });
+    expect((refused as Error).message).toMatch(/allows 2 submissions and you have made them all; no further submission will be accepted: ask your instructors/);
     // submit checks again on its own (a caller that skipped assertCanSubmit, or a race).
     await expect(h.platform.submit(sam!, { ...target, files: [file('a.py')] })).rejects.toMatchObject({ code: 'submission-limit' });
     // Other students, other assignments, staff and admins are not held back.
@@ -95,6 +96,18 @@ describe.each(databases)('submission limits on $name', (factory) => {
     await h.store.saveResult(await jobOf(h, graded.id), encodeResult(gradeResult({ status: 'grader-error', score: null, errors: ['invalid output'] })));
     h.clock.advance(3600_000);
     await expect(submit(h, sam)).rejects.toMatchObject({ code: 'submission-limit', details: { used: 1 } });
+  });
+
+  it('count a submission still being graded, and refuse with 429 without Retry-After once all are made', async () => {
+    await setUp(h, { maxSubmissions: 1 });
+    const sam = await h.actor('sam');
+    const waiting = await submit(h, sam);
+    expect(waiting.status).toBe('grading');
+    const refused = await submit(h, sam).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 429, code: 'submission-limit', retryAfterSeconds: undefined, details: { used: 1, nextAllowedAt: null } });
+    // A system error noted along the way does not free the slot while the job may still grade.
+    await h.store.noteSystemError(await jobOf(h, waiting.id), 1, 'Error: the sandbox could not start');
+    await expect(submit(h, sam)).rejects.toMatchObject({ code: 'submission-limit' });
   });
 
   it('let exactly as many concurrent submissions through as remain', async () => {

@@ -1,7 +1,7 @@
 /**
  * Submission limits over HTTP (a real server, SQLite, no workers): set by the course file, shown
  * in the assignment, and refused before the upload is read — 429 with Retry-After within the
- * minimum interval, 409 once every submission is used — with nothing stored.
+ * minimum interval, 429 without it once every submission is used — with nothing stored.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ describe('submission limits over HTTP', () => {
     const before = await storedFiles();
     const refused = await submit('sam', 'hw1', form('a different answer\n'));
     expect(refused.status).toBe(429);
-    expect(refused.body.error).toMatchObject({ code: 'submission-too-soon', details: { minIntervalSeconds: 3600 } });
+    expect(refused.body.error).toMatchObject({ code: 'submission-too-soon', details: { minIntervalSeconds: 3600, nextAllowedAt: expect.any(String) as unknown } });
     // Seconds left of the hour since the first submission, a moment ago.
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(3500);
@@ -85,12 +85,18 @@ describe('submission limits over HTTP', () => {
     expect((await submit('alice', 'hw1')).status).toBe(201);
   });
 
-  it('answers 409 once every allowed submission is made', async () => {
+  it('answers 429 without Retry-After once every allowed submission is made, saying no more will be allowed', async () => {
     expect((await submit('sam', 'hw2')).status).toBe(201);
+    const before = await storedFiles();
     const refused = await submit('sam', 'hw2');
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeNull();
-    expect(refused.body.error).toMatchObject({ code: 'submission-limit', details: { maxSubmissions: 1, used: 1 } });
+    expect(refused.body.error).toMatchObject({ code: 'submission-limit', details: { maxSubmissions: 1, used: 1, nextAllowedAt: null } });
+    expect(refused.body.error.message).toMatch(/no further submission will be accepted: ask your instructors/);
+    expect(await storedFiles()).toBe(before);
+    // Refused before the body is looked at, as within the interval.
+    expect((await submit('sam', 'hw2', 'not a form', { 'content-type': 'text/plain' })).status).toBe(429);
+    expect((await submit('alice', 'hw2')).status).toBe(201);
   });
 
   it('refuses limits out of range in the course file, naming them', async () => {

@@ -251,6 +251,15 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     expect(await world.queue.size()).toEqual({ waiting: 0, leased: 0 });
   });
 
+  /** With a limit of one submission, the student's only one (failed by gradebox) leaves them free to submit again. */
+  const expectUncounted = async (assignmentId: string): Promise<void> => {
+    await world.platform.applyCourseFile(world.admin, {
+      course: { id: 'cs101', title: 'CS 101' },
+      assignments: [{ id: assignmentId, title: `Assignment ${assignmentId}`, maxSubmissions: 1, parts: [{ id: 'p1', points: 10 }] }],
+    });
+    await expect(world.platform.assertCanSubmit(world.student, 'cs101', assignmentId)).resolves.toBeUndefined();
+  };
+
   it('retries a system error with a backoff and then grades', async () => {
     await world.assignment('hw8', [{ id: 'p1', image: 'echo-busybox' }]);
     const submitted = await world.submit('hw8', { 'a.txt': 'a' });
@@ -281,6 +290,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     ]);
     expect(jobOf(submission, 'p1')).toMatchObject({ phase: 'done', attempts: 3 });
     expect(await world.queue.size()).toEqual({ waiting: 0, leased: 0 });
+    await expectUncounted('hw9');
   });
 
   it('stores a grader-error result at once when the grader image is missing', async () => {
@@ -291,7 +301,32 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     await pool.idle();
     const submission = await world.submission(submitted.id);
     expect(part(submission, 'p1').result?.full?.errors).toEqual([`the grader image sha256:${'e'.repeat(64)} is not in this server's image store; upload the grader again`]);
-    expect(jobOf(submission, 'p1')).toMatchObject({ attempts: 1, lastError: null });
+    // gradebox lost the image, not the student's fault: noted as a system error, so the
+    // submission does not count against a submission limit.
+    expect(jobOf(submission, 'p1')).toMatchObject({ attempts: 1, lastError: `the grader image sha256:${'e'.repeat(64)} is not in this server's image store; upload the grader again` });
+    await expectUncounted('hw10');
+  });
+
+  it('gives up on a job claimed more than maxClaims times, with a grader-error that does not count against the limit', async () => {
+    await world.assignment('hw12', [{ id: 'p1', image: 'echo-busybox' }]);
+    const submitted = await world.submit('hw12', { 'a.txt': 'a' });
+    const sandbox = flaky(0);
+    // Workers that died on it (maxAttempts 1 + 10 claims), as the queue sees them: claimed and never finished.
+    const capacity = { cpus: 2, memoryMiB: 8192 };
+    const jobId = jobOf(await world.submission(submitted.id), 'p1').id;
+    for (let claim = 0; claim < 11; claim++) {
+      const claimed = await world.queue.claim({ workerId: `dead-${claim}`, free: capacity, total: capacity, leaseMs: 60_000 });
+      expect(claimed?.jobId).toBe(jobId);
+      await world.queue.retry(claimed!.jobId, `dead-${claim}`, 0, 'the worker died');
+    }
+    const pool = world.pool({ sandbox, maxAttempts: 1 });
+    pool.start();
+    await pool.idle();
+    expect(sandbox.runs).toBe(0);
+    const submission = await world.submission(submitted.id);
+    expect(part(submission, 'p1').result).toMatchObject({ status: 'grader-error', full: { errors: [expect.stringMatching(/^gradebox gave up after the job was claimed 11 times/)] } });
+    expect(jobOf(submission, 'p1').lastError).toMatch(/^gradebox gave up/);
+    await expectUncounted('hw12');
   });
 
   it('abandons a run whose lease is lost, saving nothing, and the next claim finishes it', async () => {
