@@ -77,6 +77,21 @@ export interface AssignmentsTable {
   /** When staff (or the automatic release) released the grades; null: not released. */
   released_at: string | null;
   released_by: string | null;
+  /** 1: students see the assignment's leaderboard (course file `leaderboard: true`); 0: none. */
+  leaderboard: Generated<number>;
+}
+
+/** The name a member appears under on the course's leaderboards (docs/course-workflow.md "Leaderboard"). */
+export interface PseudonymsTable {
+  course_id: string;
+  login: string;
+  /** As shown (NFC, checked by src/platform/pseudonym-names.ts). */
+  pseudonym: string;
+  /** Look-alikes folded together; unique in the course. */
+  pseudonym_key: string;
+  /** 1: the student chose it; 0: generated at random for a student who has not. */
+  chosen: number;
+  set_at: string;
 }
 
 /** A student's own deadline on an assignment. */
@@ -365,10 +380,12 @@ export interface Database {
   autograde_jobs: AutogradeJobsTable;
   grade_overrides: GradeOverridesTable;
   grade_log: GradeLogTable;
+  pseudonyms: PseudonymsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
 export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
+  'pseudonyms',
   'queue_service',
   'queue_owners',
   'queue_jobs',

@@ -28,7 +28,7 @@ function differences(pairs: Array<[string, unknown, unknown]>): string[] {
  * A created assignment's change line: `graded on completion; at most 5 submissions, one per 60 s;
  * late: 10% off per day late; cutoff 2026-03-05T23:59:00.000Z`; undefined without any of them.
  */
-function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff, trigger, partFeedback, completeAt }: CourseFileAssignment): string | undefined {
+function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff, trigger, partFeedback, completeAt, leaderboard }: CourseFileAssignment): string | undefined {
   const workflow = trigger === 'completion' ? [`graded on completion${partFeedback === 'on-completion' ? ', parts too' : ''}${completeAt === null ? '' : `, all completed at ${completeAt}`}`] : [];
   const limits = [
     ...(maxSubmissions === null ? [] : [`at most ${maxSubmissions} submission${maxSubmissions === 1 ? '' : 's'}`]),
@@ -39,6 +39,7 @@ function createdDetail({ maxSubmissions, minIntervalSeconds, latePolicy, cutoff,
     ...(limits.length === 0 ? [] : [limits.join(', ')]),
     ...(latePolicy === null ? [] : [`late: ${describeLatePolicy(latePolicy)}`]),
     ...(cutoff === null ? [] : [`cutoff ${cutoff}`]),
+    ...(leaderboard ? ['leaderboard'] : []),
   ];
   return parts.length === 0 ? undefined : parts.join('; ');
 }
@@ -170,6 +171,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       part_feedback: assignment.partFeedback,
       complete_at: assignment.completeAt,
       autograde: assignment.autograde,
+      leaderboard: assignment.leaderboard ? 1 : 0,
       position,
     };
     if (!have) {
@@ -186,6 +188,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['partFeedback', have.part_feedback, assignment.partFeedback],
         ['completeAt', have.complete_at, assignment.completeAt],
         ['autograde', have.autograde, assignment.autograde],
+        ['leaderboard', have.leaderboard === 1, assignment.leaderboard],
         ['order', have.position, position],
       ]);
       // Policies are described with commas: each late change is its own `;`-separated item.

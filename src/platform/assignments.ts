@@ -86,6 +86,7 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
         };
       }),
     autogradeGrader: autograde(a.id),
+    leaderboard: a.leaderboard === 1,
   }));
 }
 

@@ -20,6 +20,8 @@ export interface CourseFilePart {
 }
 
 export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules, GradingWorkflow {
+  /** Students see the assignment's leaderboard (default false). */
+  leaderboard: boolean;
   id: string;
   title: string;
   deadline: string | null;
@@ -43,6 +45,7 @@ export interface NormalizedCourseFile {
 const MAX_TITLE = 200;
 const ASSIGNMENT_KEYS = [
   'id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'latePolicy', 'cutoff', 'extensions', 'trigger', 'partFeedback', 'completeAt', 'autograde', 'parts',
+  'leaderboard',
 ];
 const MAX_PROBLEMS_IN_MESSAGE = 5;
 
@@ -113,6 +116,14 @@ class Checker {
     if (typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max) return value;
     this.fault(path, `must be a whole number of ${unit} from ${range.min} to ${range.max}, or null for no limit (got ${JSON.stringify(value)})`);
     return null;
+  }
+
+  /** true or false, or `fallback` when absent. */
+  flag(value: unknown, path: string, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value === 'boolean') return value;
+    this.fault(path, `must be true or false (got ${JSON.stringify(value)})`);
+    return fallback;
   }
 
   unique(ids: string[], path: string, what: string): void {
@@ -191,6 +202,7 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
             maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
             minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),
+            leaderboard: c.flag(a.leaderboard, `assignments[${i}].leaderboard`, false),
             ...checkLateRules((path, message) => c.fault(path, message), a, `assignments[${i}]`, deadline, students),
           };
         });

@@ -16,6 +16,8 @@ import { listGrades } from './grade-reads.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
+import { getLeaderboard } from './leaderboard.ts';
+import { getPseudonym, setPseudonym } from './pseudonyms.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
@@ -85,5 +87,8 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    getPseudonym: (actor, courseId) => getPseudonym(ctx, actor, courseId),
+    setPseudonym: (actor, courseId, pseudonym) => setPseudonym(ctx, actor, courseId, pseudonym),
+    getLeaderboard: (actor, courseId, assignmentId) => getLeaderboard(ctx, actor, courseId, assignmentId),
   };
 }

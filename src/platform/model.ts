@@ -99,6 +99,8 @@ export interface Assignment extends SubmissionLimits, GradingWorkflow {
   /** The assignment's autograde grader (`autograde: script`): live version and, for staff, a newer draft. */
   autogradeGrader: { published: AutogradeGrader | null; draft: AutogradeGrader | null };
   createdAt: string;
+  /** Students see its leaderboard (course file `leaderboard: true`; docs/course-workflow.md "Leaderboard"). */
+  leaderboard: boolean;
 }
 
 /** `submit`: every submission is graded and the newest counts; `completion`: graded when completed. */
@@ -371,6 +373,8 @@ export interface CourseFile {
     completeAt?: string | null;
     /** Default `aggregate`. */
     autograde?: string;
+    /** Students see the assignment's leaderboard; default false. */
+    leaderboard?: boolean;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
 }
@@ -428,3 +432,41 @@ export interface SubmissionEvent {
   partId: string;
   phase: JobPhase;
 }
+
+/** The name a member appears under on the course's leaderboards (docs/course-workflow.md "Leaderboard"). */
+export interface Pseudonym {
+  courseId: string;
+  login: string;
+  pseudonym: string;
+  /** False: generated at random, since the student chose none. */
+  chosen: boolean;
+}
+
+/** One student's row in a leaderboard column. */
+export interface LeaderboardRow {
+  /** 1 for the best; equal values share a rank (1, 1, 3). */
+  rank: number;
+  pseudonym: string;
+  /** Staff only: who it is. */
+  login?: string;
+  /** As the grader gave it (text cut at 100 characters). */
+  value: number | string;
+  /** The caller's own row. */
+  you?: true;
+}
+
+/** One leaderboard entry name (Gradescope's `leaderboard[].name`) with every student ranked by it. */
+export interface LeaderboardColumn {
+  name: string;
+  /** `desc` (Gradescope's default): higher values rank first; `asc`: lower ones. */
+  order: 'asc' | 'desc';
+  rows: LeaderboardRow[];
+}
+
+/** An assignment's leaderboard: from each student's counting submission's newest results. */
+export interface Leaderboard {
+  courseId: string;
+  assignmentId: string;
+  columns: LeaderboardColumn[];
+}
+

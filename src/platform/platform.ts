@@ -32,8 +32,10 @@ import type {
   GradingJob,
   IssuedToken,
   JobPriority,
+  Leaderboard,
   LateStatus,
   Member,
+  Pseudonym,
   Role,
   Scope,
   Submission,
@@ -176,4 +178,12 @@ export interface Platform {
   listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
   /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
   runDueCompletions(runner: string): Promise<number>;
+
+  // leaderboards (docs/course-workflow.md "Leaderboard")
+  /** Members: their pseudonym in the course (a generated one until they choose). */
+  getPseudonym(actor: Actor, courseId: string): Promise<Pseudonym>;
+  /** Members (`submit`): choose a pseudonym (null: back to a generated one); 400 for a bad name, 409 `pseudonym-taken`. */
+  setPseudonym(actor: Actor, courseId: string, pseudonym: unknown): Promise<Pseudonym>;
+  /** Members: the assignment's leaderboard (students: pseudonyms only); 409 `no-leaderboard` when not enabled. */
+  getLeaderboard(actor: Actor, courseId: string, assignmentId: string): Promise<Leaderboard>;
 }

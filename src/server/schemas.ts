@@ -72,6 +72,8 @@ export const CourseFileBody = Type.Object(
             // Checked, with a message that says what to write, by the platform's course file checker.
             completeAt: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
             autograde: Type.Optional(Type.Union(AUTOGRADE_METHOD_NAMES.map((name) => Type.Literal(name)))),
+            // Checked, with its path, by the course file's checker: true or false.
+            leaderboard: Type.Optional(Type.Unknown({ description: 'true: students see the assignment\'s leaderboard (default false)' })),
             parts: Type.Array(
               Type.Object(
                 {
@@ -141,3 +143,10 @@ export const CompletionBody = Type.Object(
 export const CompletionParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
 
 export const GradeListQuery = Type.Object({ login: Type.Optional(Login) });
+
+/** `PUT …/pseudonym`: the name is checked by the platform (src/platform/pseudonym-names.ts), with a message. */
+export const PseudonymBody = Type.Object(
+  { pseudonym: Type.Union([Type.String({ maxLength: 512 }), Type.Null()]) },
+  { additionalProperties: false },
+);
+

@@ -28,6 +28,7 @@ describe('parseCourseFile', () => {
           id: 'hw1', title: 'HW', deadline: '2026-03-01T22:59:00.000Z', maxSubmissions: null, minIntervalSeconds: null,
           latePolicy: null, cutoff: null, extensions: undefined, trigger: 'submit', partFeedback: 'immediate', completeAt: null, autograde: 'aggregate',
           parts: [{ id: 'Lk3bY', title: 'Lk3bY', points: 1.5 }],
+          leaderboard: false,
         },
       ],
     });
