@@ -177,4 +177,16 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     summary: 'Show assignment grades with their derivation: part points, method, raw grade, late adjustment, final grade',
     load: async () => (await import('./commands/grades.ts')).gradesCommand(),
   },
+  {
+    name: 'pseudonym',
+    term: 'pseudonym [options] <course> [name]',
+    summary: "Show or choose the name you appear under on the course's leaderboards",
+    load: async () => (await import('./commands/pseudonym.ts')).pseudonymCommand(),
+  },
+  {
+    name: 'leaderboard',
+    term: 'leaderboard [options] <course> <assignment>',
+    summary: "Show an assignment's leaderboard: students ranked by each value their grader reports",
+    load: async () => (await import('./commands/leaderboard.ts')).leaderboardCommand(),
+  },
 ];

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type {
+  Leaderboard, Pseudonym,
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
   AutogradeGrader, GraderVersion, IssuedToken, LateStatus, Role, Scope,
   Submission, User,
@@ -239,6 +240,20 @@ export class ApiClient {
   }
 
   /** Staff: every student's grade (or one login's); students: their own. */
+  /** Your pseudonym in the course (docs/course-workflow.md "Leaderboard"). */
+  pseudonym(course: string): Promise<Pseudonym> {
+    return this.#json('GET', `/api/courses/${seg(course)}/pseudonym`);
+  }
+
+  /** Choose your pseudonym; null: back to a generated one. */
+  setPseudonym(course: string, pseudonym: string | null): Promise<Pseudonym> {
+    return this.#json('PUT', `/api/courses/${seg(course)}/pseudonym`, { json: { pseudonym } });
+  }
+
+  leaderboard(course: string, assignment: string): Promise<Leaderboard> {
+    return this.#json('GET', `${assignmentPath(course, assignment)}/leaderboard`);
+  }
+
   async grades(course: string, assignment: string, login?: string): Promise<AssignmentGrade[]> {
     const query = login === undefined ? '' : `?login=${seg(login)}`;
     return (await this.#json<{ grades: AssignmentGrade[] }>('GET', `${assignmentPath(course, assignment)}/grades${query}`)).grades;
