@@ -70,11 +70,11 @@ describe.each(servers)('leaderboard over HTTP on $name', ({ options }) => {
   }
 
   it('lets a student choose a pseudonym, refusing hostile (400) and taken (409) ones', async () => {
-    const put = (login: string, pseudonym: unknown) => t.as(tokens[login])<Pseudonym>('PUT', '/api/courses/cs1/pseudonym', { pseudonym });
+    const put = (login: string, pseudonym: unknown) => t.as(tokens[login])('PUT', '/api/courses/cs1/pseudonym', { pseudonym });
     const generated = await t.as(tokens.sam)<Pseudonym>('GET', '/api/courses/cs1/pseudonym');
     expect(generated.status).toBe(200);
     expect(generated.body).toMatchObject({ login: 'sam', chosen: false, pseudonym: expect.stringMatching(/^anonymous-/) as unknown });
-    expect((await put('sam', 'Speedy')).body).toMatchObject({ pseudonym: 'Speedy', chosen: true });
+    expect((await t.as(tokens.sam)<Pseudonym>('PUT', '/api/courses/cs1/pseudonym', { pseudonym: 'Speedy' })).body).toMatchObject({ pseudonym: 'Speedy', chosen: true });
     for (const hostile of ['evil\u202Etxt.exe', ' Speedy2', '\u001b]52;c;AAAA\u0007', 'x'.repeat(40), 'Admin']) {
       const refused = await put('sue', hostile);
       expect(refused.status, hostile).toBe(400);
