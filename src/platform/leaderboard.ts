@@ -9,7 +9,6 @@
  */
 import type { DbExecutor } from '../db/database.ts';
 import { storedJson } from '../grader/stored-result.ts';
-import { countingWork } from './assignment-grades.ts';
 import { isoNow, type PlatformContext } from './context.ts';
 import { Conflict } from './errors.ts';
 import type { Actor, Leaderboard, LeaderboardColumn } from './model.ts';
@@ -56,33 +55,72 @@ export async function getLeaderboard(ctx: PlatformContext, actor: Actor, courseI
     .orderBy('login')
     .execute();
   const logins = students.map((s) => s.login);
-  const entries = new Map<string, Entry[]>();
-  for (const login of logins) {
-    const work = await countingWork(ctx.db, { courseId, assignmentId, login }, assignment.trigger);
-    if (work?.submissionId) entries.set(login, await submissionEntries(ctx.db, courseId, assignmentId, work.submissionId));
-  }
-  const ranked = logins.filter((login) => (entries.get(login)?.length ?? 0) > 0);
+  const counting = await countingSubmissions(ctx.db, courseId, assignmentId, assignment.trigger);
+  const entries = await submissionEntries(ctx.db, courseId, assignmentId, logins.flatMap((login) => {
+    const submissionId = counting.get(login);
+    return submissionId === undefined ? [] : [{ login, submissionId }];
+  }));
+  const ranked = logins.filter((login) => entries.has(login));
   const names = await ensurePseudonyms(ctx.db, courseId, ranked, isoNow(ctx));
   const pseudonymOf = new Map(ranked.map((login, i) => [login, names[i]!.pseudonym]));
   return { courseId, assignmentId, columns: columns(entries, pseudonymOf, actor.login, access.staff) };
 }
 
-/** The leaderboard entries of a submission's newest job per part, in part order. */
-async function submissionEntries(db: DbExecutor, courseId: string, assignmentId: string, submissionId: string): Promise<Entry[]> {
-  const jobs = await db.selectFrom('grading_jobs').select(['id', 'part_id', 'queued_at']).where('submission_id', '=', submissionId).execute();
-  const newest = newestJobPerPart(jobs);
-  if (newest.length === 0) return [];
+/**
+ * Each student's counting submission, in one query: the rule of countingWork
+ * (assignment-grades.ts) for a whole course — trigger completion: the completion's frozen
+ * submission; trigger submit: the newest own submission (ties by id, as there).
+ */
+async function countingSubmissions(db: DbExecutor, courseId: string, assignmentId: string, trigger: string): Promise<Map<string, string>> {
+  if (trigger === 'completion') {
+    const rows = await db.selectFrom('completions').select(['login', 'submission_id']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
+    return new Map(rows.flatMap((r) => (r.submission_id === null ? [] : [[r.login, r.submission_id] as const])));
+  }
+  const rows = await db
+    .selectFrom('submissions')
+    .select(['id', 'login'])
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .where('kind', '=', 'student')
+    .orderBy('submitted_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  const newest = new Map<string, string>();
+  for (const row of rows) if (!newest.has(row.login)) newest.set(row.login, row.id);
+  return newest;
+}
+
+/** Ids per query: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+/** Each student's leaderboard entries: their submission's newest job per part, `graded` results only, in part order. */
+async function submissionEntries(db: DbExecutor, courseId: string, assignmentId: string, work: ReadonlyArray<{ login: string; submissionId: string }>): Promise<Map<string, Entry[]>> {
   const parts = await db.selectFrom('parts').select(['id', 'position']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
   const position = new Map(parts.map((p) => [p.id, p.position]));
-  const results = await db
-    .selectFrom('results')
-    .select(['job_id', 'result', 'result_gzip'])
-    .where('job_id', 'in', newest.map((j) => j.id))
-    .where('status', '=', 'graded')
-    .execute();
-  const partOf = new Map(newest.map((j) => [j.id, j.part_id]));
-  results.sort((a, b) => (position.get(partOf.get(a.job_id) ?? '') ?? 0) - (position.get(partOf.get(b.job_id) ?? '') ?? 0) || (partOf.get(a.job_id) ?? '').localeCompare(partOf.get(b.job_id) ?? ''));
-  return results.flatMap((r) => readEntries(storedJson({ json: r.result, gzip: r.result_gzip })));
+  const byPart = (a: string, b: string): number => (position.get(a) ?? 0) - (position.get(b) ?? 0) || a.localeCompare(b);
+  const newestJobs: Array<{ id: string; part_id: string; submission_id: string }> = [];
+  for (let i = 0; i < work.length; i += CHUNK) {
+    const ids = work.slice(i, i + CHUNK).map((w) => w.submissionId);
+    const jobs = await db.selectFrom('grading_jobs').select(['id', 'part_id', 'queued_at', 'submission_id']).where('submission_id', 'in', ids).execute();
+    for (const group of Map.groupBy(jobs, (j) => j.submission_id).values()) newestJobs.push(...newestJobPerPart(group));
+  }
+  const jsonByJob = new Map<string, string>();
+  for (let i = 0; i < newestJobs.length; i += CHUNK) {
+    const ids = newestJobs.slice(i, i + CHUNK).map((j) => j.id);
+    const results = await db.selectFrom('results').select(['job_id', 'result', 'result_gzip']).where('job_id', 'in', ids).where('status', '=', 'graded').execute();
+    for (const r of results) jsonByJob.set(r.job_id, storedJson({ json: r.result, gzip: r.result_gzip }));
+  }
+  const jobsOf = Map.groupBy(newestJobs, (j) => j.submission_id);
+  const out = new Map<string, Entry[]>();
+  for (const { login, submissionId } of work) {
+    const jobs = [...(jobsOf.get(submissionId) ?? [])].sort((a, b) => byPart(a.part_id, b.part_id));
+    const entries = jobs.flatMap((job) => {
+      const json = jsonByJob.get(job.id);
+      return json === undefined ? [] : readEntries(json);
+    });
+    if (entries.length > 0) out.set(login, entries);
+  }
+  return out;
 }
 
 /** The checked entries of a stored result (the grader protocol checked them already; this guards old or odd rows). */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../src/grader/stored-result.ts';
 import type { Actor, CourseFile } from '../../src/platform/model.ts';
 import { pseudonymKey, pseudonymProblem } from '../../src/platform/pseudonym-names.ts';
-import { databases } from '../support/databases.ts';
+import { databases, type TestDatabase } from '../support/databases.ts';
 import { ASSIGNMENT, COURSE, courseFile, file, gradeResult, imageId, type Harness, useHarness } from './helpers.ts';
 
 describe('pseudonym names', () => {
@@ -86,7 +86,8 @@ async function submitWith(h: Harness, actor: Actor, p1: unknown[] | undefined, p
 
 describe.each(databases)('pseudonyms and leaderboards on $name', (factory) => {
   let h: Harness;
-  useHarness(factory, (world) => ({ h } = world));
+  let t: TestDatabase;
+  useHarness(factory, (world) => ({ h, t } = world));
 
   it('give each student a stable generated pseudonym until they choose one, unrelated to their login', async () => {
     await setUp(h);
@@ -171,6 +172,28 @@ describe.each(databases)('pseudonyms and leaderboards on $name', (factory) => {
     expect(staff.columns[0]!.rows.find((r) => r.login === 'sam')).toMatchObject({ pseudonym: 'Speedy' });
     // The same generated pseudonyms for students who chose none, read after read.
     expect((await h.platform.getLeaderboard(sue!, COURSE, ASSIGNMENT)).columns).toEqual(board.columns);
+  });
+
+  it('rank completed work only with trigger completion, and hide the board from students while grades are not released', async () => {
+    const file = course(true);
+    file.assignments![0] = { ...file.assignments![0]!, trigger: 'completion' };
+    await h.platform.applyCourseFile(h.admin, file);
+    for (const partId of ['p1', 'p2']) await h.platform.createDraft(h.admin, { courseId: COURSE, assignmentId: ASSIGNMENT, partId, imageId: imageId(1) });
+    await h.platform.publish(h.admin, COURSE, ASSIGNMENT);
+    const [sam, sue] = await Promise.all(['sam', 'sue'].map((login) => h.actor(login, ['read', 'submit'])));
+    await submitWith(h, sam!, [{ name: 'Score', value: 1 }]);
+    await submitWith(h, sam!, [{ name: 'Score', value: 7 }]);
+    await submitWith(h, sue!, [{ name: 'Score', value: 9 }]);
+    await h.platform.complete(sam!, COURSE, ASSIGNMENT);
+    // sue has not completed: nothing of hers counts yet.
+    const staff = await h.actor('ines');
+    expect((await h.platform.getLeaderboard(staff, COURSE, ASSIGNMENT)).columns[0]!.rows.map((r) => [r.login, r.value])).toEqual([['sam', 7]]);
+
+    await t.db.updateTable('assignments').set({ release_mode: 'manual' }).where('course_id', '=', COURSE).where('id', '=', ASSIGNMENT).execute();
+    await expect(h.platform.getLeaderboard(sam!, COURSE, ASSIGNMENT)).rejects.toMatchObject({ status: 409, code: 'leaderboard-hidden' });
+    expect((await h.platform.getLeaderboard(staff, COURSE, ASSIGNMENT)).columns).toHaveLength(1);
+    await t.db.updateTable('assignments').set({ released_at: h.clock.now.toISOString(), released_by: 'ines' }).where('course_id', '=', COURSE).where('id', '=', ASSIGNMENT).execute();
+    expect((await h.platform.getLeaderboard(sam!, COURSE, ASSIGNMENT)).columns[0]!.rows).toEqual([{ rank: 1, pseudonym: expect.stringMatching(/^anonymous-/) as unknown, value: 7, you: true }]);
   });
 
   it('bound untrusted names and values from graders', async () => {
