@@ -92,6 +92,9 @@ describe('leaderboard with the gradebox command', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('+ create    assignment cs1/race (one per 600 s; leaderboard)\n');
     expect((await gradebox(['apply', join(work, 'course.yaml')])).code).toBe(0);
+    const listed = await gradebox(['assignments', 'cs1']);
+    expect(listed.stdout).toContain('  limits: one every 10 min (staff exempt)\n  leaderboard: gradebox leaderboard cs1 race\n');
+    expect(listed.stdout.match(/leaderboard:/g)).toHaveLength(1);
     for (const login of ['sam', 'sue', 'ines']) {
       const issued = await gradebox(['tokens', 'issue', login, '--scopes', 'read,submit']);
       expect(issued.code, issued.stderr).toBe(0);

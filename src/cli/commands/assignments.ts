@@ -6,6 +6,7 @@ import { formatTime, table, versionLabel } from '../format-server.ts';
 import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
 import { paint } from '../terminal.ts';
+import { safeLine } from '../untrusted-text.ts';
 
 interface AssignmentsFlags extends ServerFlags {
   json?: boolean;
@@ -35,7 +36,7 @@ Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is un
 function formatAssignment(assignment: Assignment): string {
   const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
   const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}${workflow(assignment)}\n`;
-  return head + rules(assignment).map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)])) + autogradeLine(assignment);
+  return head + [...rules(assignment), ...leaderboardLine(assignment)].map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)])) + autogradeLine(assignment);
 }
 
 /** `autograde: script  published v1, draft v2`, for the script method (whose servers send autogradeGrader). */
@@ -57,6 +58,11 @@ function rules({ latePolicy, cutoff, maxSubmissions, minIntervalSeconds }: Assig
     ...(minIntervalSeconds === null ? [] : [`one every ${formatDuration(minIntervalSeconds)}`]),
   ];
   return [...(late.length === 0 ? [] : [`late: ${late.join('; ')}`]), ...(limits.length === 0 ? [] : [`limits: ${limits.join(', ')} (staff exempt)`])];
+}
+
+/** `leaderboard: gradebox leaderboard cs101 hw1` when the course file enables one (older servers send no field). */
+function leaderboardLine(assignment: Assignment): string[] {
+  return assignment.leaderboard === true ? [`leaderboard: gradebox leaderboard ${safeLine(assignment.courseId)} ${safeLine(assignment.id)}`] : [];
 }
 
 function graders(part: Part): string {
