@@ -11,7 +11,9 @@
  *   results (filtered to what the grader made visible), complete their own work (`submit`) until
  *   the assignment's completion time, read their own grade; nothing else (403 in their course,
  *   404 for courses they are not in);
- * - completing another student's work, or everyone's, and un-completing are for staff (`submit`).
+ * - completing another student's work, or everyone's, and un-completing are for staff (`submit`);
+ * - leaderboards: members read an assignment's (students see pseudonyms only, and only once its
+ *   grades are released); every member reads and sets their own pseudonym (`submit` to set).
  * Every read needs the `read` scope.
  */
 import type {

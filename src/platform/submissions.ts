@@ -112,8 +112,8 @@ async function pinnedVersion(tx: DbTransaction, input: NewSubmission, id: string
 /**
  * Checks, before any file is received, that the course and assignment exist and the caller is
  * in the course (NotFound otherwise, as for reading them), and that a student is before their
- * cutoff (409 `past-cutoff`) and within the assignment's submission limits (409, or 429 with when
- * to come back); `submit` checks everything again.
+ * cutoff (409 `past-cutoff`) and within the assignment's submission limits (429: with when to come
+ * back, or `nextAllowedAt: null` once every submission is made); `submit` checks everything again.
  */
 export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
   const access = await courseAccess(ctx.db, actor, courseId, assignmentId);

@@ -50,7 +50,8 @@ Examples:
 Exit codes: 0 submitted (with --wait: every part graded, whatever the score), 1 refused (no such
 assignment, too large, not allowed, past the cutoff, every allowed submission made) or, with --wait, a part not graded (grader error, timeout,
 out of memory, output limit, not gradable), 2 usage error (e.g. a missing PATH) or the server is
-unreachable or busy, or --timeout ran out (grading goes on; run again later).`)
+unreachable or busy, or too soon after your last submission (the assignment's minimum interval:
+the message says when to submit again), or --timeout ran out (grading goes on; run again later).`)
     .action(runAction(async (signal, course: string, assignment: string, paths: string[], flags: SubmitFlags) => {
       if (flags.drafts && !flags.authorTest) throw new UsageError('--drafts needs --author-test (students are always graded by the published graders)');
       if (flags.timeout !== undefined && !flags.wait) throw new UsageError('--timeout needs --wait');
