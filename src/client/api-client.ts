@@ -203,8 +203,21 @@ export class ApiClient {
   }
 
   /** `form`: `file` fields (name = path in the submission) or one `archive`, plus `kind`, `useDrafts`, `part`. */
-  submit(course: string, assignment: string, form: FormData): Promise<Submission> {
-    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/submissions`, { body: form });
+  async submit(course: string, assignment: string, form: FormData): Promise<Submission> {
+    try {
+      return await this.#json('POST', `${assignmentPath(course, assignment)}/submissions`, { body: form });
+    } catch (error) {
+      // A refusal (past the cutoff, over a limit) is answered before the files are read and the
+      // connection closed behind it, which can reach us as a broken send instead of the answer:
+      // ask again without files, so the caller learns the refusal rather than a transport error.
+      if (error instanceof ServerUnreachable) await this.checkSubmission(course, assignment);
+      throw error;
+    }
+  }
+
+  /** Resolves when the caller may submit now; throws the refusal (ApiError) otherwise. */
+  async checkSubmission(course: string, assignment: string): Promise<void> {
+    await this.#fetch('GET', `${assignmentPath(course, assignment)}/submission-check`);
   }
 
   submission(id: string, signal?: AbortSignal): Promise<Submission> {
@@ -239,7 +252,6 @@ export class ApiClient {
     return (await this.#json<{ completions: Completion[] }>('GET', `${assignmentPath(course, assignment)}/completions`)).completions;
   }
 
-  /** Staff: every student's grade (or one login's); students: their own. */
   /** Your pseudonym in the course (docs/course-workflow.md "Leaderboard"). */
   pseudonym(course: string): Promise<Pseudonym> {
     return this.#json('GET', `/api/courses/${seg(course)}/pseudonym`);
@@ -254,6 +266,7 @@ export class ApiClient {
     return this.#json('GET', `${assignmentPath(course, assignment)}/leaderboard`);
   }
 
+  /** Staff: every student's grade (or one login's); students: their own. */
   async grades(course: string, assignment: string, login?: string): Promise<AssignmentGrade[]> {
     const query = login === undefined ? '' : `?login=${seg(login)}`;
     return (await this.#json<{ grades: AssignmentGrade[] }>('GET', `${assignmentPath(course, assignment)}/grades${query}`)).grades;

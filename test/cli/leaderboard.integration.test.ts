@@ -47,20 +47,8 @@ function gradebox(args: string[], token?: string): Promise<CliResult> {
   });
 }
 
-/**
- * `submit --wait` of a board.json. A refusal the server sends before it has read the upload closes
- * the connection, and the client may still be writing the form then: it reports the server
- * unreachable (exit 2, EPIPE) instead of the refusal. That race is the transport's, not the
- * limits': such a run is made again (the server stored nothing), at most twice.
- */
+/** `submit` of a board.json (`--wait` on the race assignment). */
 async function submitBoard(login: string, board: unknown, assignment = 'race'): Promise<CliResult> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await submitOnce(login, board, assignment);
-    if (attempt === 3 || !result.stderr.includes('the connection was closed while sending')) return result;
-  }
-}
-
-async function submitOnce(login: string, board: unknown, assignment: string): Promise<CliResult> {
   const dir = join(work, `${login}-${Math.random().toString(36).slice(2)}`);
   await mkdir(dir);
   await writeFile(join(dir, 'board.json'), JSON.stringify(board));

@@ -65,6 +65,23 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
   );
 
   app.get(
+    '/api/courses/:course/assignments/:assignment/submission-check',
+    {
+      schema: {
+        tags: ['submissions'],
+        summary: 'Whether the caller may submit now: 204, or the refusal a submission would get (past the cutoff, completed, over a limit)',
+        params: AssignmentParams,
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await platform.assertCanSubmit(actor, request.params.course, request.params.assignment);
+      requireScope(actor, 'submit');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
     '/api/courses/:course/assignments/:assignment/submissions',
     { schema: { tags: ['submissions'], summary: "Submissions (staff: all; students: their own)", params: AssignmentParams, querystring: SubmissionListQuery } },
     async (request, reply) => {
