@@ -12,6 +12,8 @@ import { runDueCompletions } from './completion-schedule.ts';
 import { complete, listCompletions, uncomplete } from './completions.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
+import { listGoldens, pinGolden, unpinGolden } from './golden.ts';
+import { runGoldens } from './golden-runs.ts';
 import { listGrades } from './grade-reads.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
@@ -69,7 +71,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     recordImageUpload: (actor, courseId, imageId) => recordImageUpload(ctx, actor, courseId, imageId),
     createDraft: (actor, input) => createDraft(ctx, actor, input),
     listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
-    publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),
+    publish: (actor, courseId, assignmentId, publishOptions) => publish(ctx, actor, courseId, assignmentId, publishOptions),
     createAutogradeDraft: (actor, input) => createAutogradeDraft(ctx, actor, input),
     listAutogradeGraders: (actor, courseId, assignmentId) => listAutogradeGraders(ctx, actor, courseId, assignmentId),
     assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
@@ -85,5 +87,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    pinGolden: (actor, input) => pinGolden(ctx, actor, input),
+    listGoldens: (actor, courseId, assignmentId) => listGoldens(ctx, actor, courseId, assignmentId),
+    unpinGolden: (actor, courseId, assignmentId, goldenId) => unpinGolden(ctx, actor, courseId, assignmentId, goldenId),
+    runGoldens: (actor, courseId, assignmentId) => runGoldens(ctx, actor, courseId, assignmentId),
   };
 }
