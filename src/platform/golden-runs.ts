@@ -3,6 +3,7 @@
  * grades an author-test **copy** of the golden (same file blobs, submitted by the caller), never
  * the pinned submission itself: a student whose work is golden sees nothing change.
  */
+import { dialectOf } from '../db/dialect-of.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { manifestDigest } from '../intake/manifest.ts';
 import type { PlatformContext } from './context.ts';
@@ -23,7 +24,14 @@ export async function runGoldens(ctx: PlatformContext, actor: Actor, courseId: s
   requireScope(actor, 'author');
   await requireCourseRole(ctx.db, actor, courseId, 'staff', 'run golden submissions');
   return runInTransaction(ctx.db, async (tx) => {
-    const assignment = await tx.selectFrom('assignments').select('id').where('course_id', '=', courseId).where('id', '=', assignmentId).executeTakeFirst();
+    // Locked (PostgreSQL) like publish does: two runs at once queue each copy once, and a publish waits for them.
+    const assignment = await tx
+      .selectFrom('assignments')
+      .select('id')
+      .where('course_id', '=', courseId)
+      .where('id', '=', assignmentId)
+      .$if(dialectOf(tx) === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
     if (!assignment) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
     const goldens = await goldenRows(tx, courseId, assignmentId);
     const outcome: GoldenRunOutcome = { runs: [], upToDate: 0 };

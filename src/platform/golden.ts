@@ -4,6 +4,7 @@
  * them unless the change is accepted (src/platform/golden-publish.ts).
  */
 import type { DbExecutor } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import type { GradeStatus } from '../grader/grade-result.ts';
 import type { PlatformContext } from './context.ts';
@@ -89,6 +90,10 @@ export async function pinGolden(ctx: PlatformContext, actor: Actor, input: NewGo
       .values(expected.map((e) => ({ golden_id: golden.id, course_id: input.courseId, assignment_id: input.assignmentId, part_id: e.partId, status: e.status, points: e.points, how: 'pinned', set_by: actor.login, set_at: at })))
       .execute();
     return golden.id;
+  }).catch((error: unknown) => {
+    // Two pins of one submission at once: the second finds the first's row at commit.
+    if (isUniqueViolation(error)) throw new Conflict('already-golden', `submission ${input.submissionId} is already golden; unpin it first to pin it again`);
+    throw error;
   });
   return (await readGoldens(ctx.db, input.courseId, input.assignmentId, id))[0]!;
 }

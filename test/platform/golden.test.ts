@@ -212,6 +212,18 @@ describe.each(databases)('golden submissions on $name', (factory) => {
     expect((await h.platform.publish(ines, COURSE, ASSIGNMENT)).goldens).toEqual({ checked: 2, accepted: [] });
   });
 
+  it('two pins or two runs at once: one pin, one copy', async () => {
+    const { ines, tara, samSubmission } = await setUp();
+    const pins = await Promise.allSettled([ines, tara].map((actor) => h.platform.pinGolden(actor, { courseId: COURSE, assignmentId: ASSIGNMENT, submissionId: samSubmission })));
+    expect(pins.filter((p) => p.status === 'fulfilled')).toHaveLength(1);
+    const refused = pins.find((p) => p.status === 'rejected');
+    expect((refused?.reason as PlatformError).code).toBe('already-golden');
+    await newDraft();
+    const runs = await Promise.all([ines, tara].map((actor) => h.platform.runGoldens(actor, COURSE, ASSIGNMENT)));
+    expect(runs.flatMap((r) => r.runs)).toHaveLength(1);
+    expect(await t.db.selectFrom('golden_runs').select('job_id').execute()).toHaveLength(1);
+  });
+
   it('a changed status counts as a change', async () => {
     const { ines, samSubmission } = await setUp();
     await h.platform.pinGolden(ines, { courseId: COURSE, assignmentId: ASSIGNMENT, submissionId: samSubmission });
