@@ -30,6 +30,11 @@ assignments:
     parts:
       - id: hello
         points: 10
+  - id: hw2
+    title: Not published yet
+    parts:
+      - id: hello
+        points: 10
 `;
 
 let work: string;
@@ -100,6 +105,16 @@ asRoot('golden submissions against a running server', () => {
     const student = await gradebox(['golden', 'pin', 'golden', 'hw1', '--submission', studentSubmission], studentToken);
     expect([student.code, student.stderr]).toEqual([1, expect.stringContaining('only instructors and TAs of golden may pin golden submissions')]);
     expect((await gradebox(['golden', 'list', 'golden', 'hw1'], studentToken)).code).toBe(1);
+  }, SLOW);
+
+  it('before the first publish, a sample is graded by the draft', async () => {
+    expect((await gradebox(['upload', testImage('check-good'), 'golden', 'hw2', 'hello', '--grading-timeout', '120'])).code).toBe(0);
+    const sample = await gradebox(['golden', 'pin', 'golden', 'hw2', HELLO, '--label', 'hello']);
+    expect(sample.stderr).toBe('note: no published grader yet: the sample is graded by the newest drafts\n');
+    expect(sample.stdout).toMatch(/^pinned gold_\S+ \(hello\) on golden\/hw2: expects hello 10 points\n$/);
+    expect(sample.code).toBe(0);
+    const published = await gradebox(['publish', 'golden', 'hw2']);
+    expect([published.code, published.stdout]).toEqual([0, 'published  hw2  hello v1\n1 golden submission unchanged\n']);
   }, SLOW);
 
   it('refuses bad input with clear errors', async () => {

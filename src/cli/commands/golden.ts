@@ -3,6 +3,7 @@
  * results; `gradebox publish` refuses drafts that change them (docs/course-workflow.md).
  */
 import { Command } from 'commander';
+import { ApiError } from '../../client/client-errors.ts';
 import { runGoldensAndWait } from '../../client/golden-runs.ts';
 import { collectSubmission, submissionForm } from '../../client/submission-files.ts';
 import { waitForGrading } from '../../client/wait-for-grading.ts';
@@ -59,8 +60,8 @@ it); a draft that gives it another result than expected is not published unless 
 change (gradebox publish --accept-changes). A student's submission is never graded again itself:
 goldens are graded as author-test copies, so the student sees nothing change.
 
-A SAMPLE is uploaded as an author test, graded with the published graders (a progress line while
-it waits), then pinned. Needs a staff role in the course and a token with the author scope.
+A SAMPLE is uploaded as an author test, graded with the published graders (the newest drafts
+before anything is published; a progress line while it waits), then pinned. Needs a staff role in the course and a token with the author scope.
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:
@@ -75,7 +76,15 @@ ${EXIT_CODES}`)
       const client = await connect(flags, signal);
       let submissionId = flags.submission;
       if (content !== undefined) {
-        const submitted = await client.submit(course, assignment, await submissionForm(content, { kind: 'author-test' }));
+        let submitted;
+        try {
+          submitted = await client.submit(course, assignment, await submissionForm(content, { kind: 'author-test' }));
+        } catch (error) {
+          // Before the first publish there is no live grader: the drafts grade the sample instead.
+          if (!(error instanceof ApiError && error.code === 'not-ready')) throw error;
+          if (!flags.json) process.stderr.write('note: no published grader yet: the sample is graded by the newest drafts\n');
+          submitted = await client.submit(course, assignment, await submissionForm(content, { kind: 'author-test', useDrafts: true }));
+        }
         const progress = flags.json ? undefined : progressReporter();
         try {
           progress?.update({ phase: `grading the sample ${submitted.id}`, done: 0 });
