@@ -53,11 +53,7 @@ export async function checkGoldens(db: DbExecutor, goldens: readonly GoldenRow[]
       .leftJoin('results as res', 'res.job_id', 'r.job_id')
       .select(['r.golden_id', 'r.grader_version_id', 'r.job_id', 'r.submission_id', 'res.status', 'res.score'])
       .where('r.golden_id', 'in', ids)
-      .where(
-        'r.grader_version_id',
-        'in',
-        drafts.map((d) => d.id),
-      )
+      .where('r.grader_version_id', 'in', drafts.map((d) => d.id))
       .execute(),
     db.selectFrom('parts').select(['id', 'points']).where('course_id', '=', goldens[0]!.course_id).where('assignment_id', '=', goldens[0]!.assignment_id).execute(),
   ]);

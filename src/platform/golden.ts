@@ -163,7 +163,13 @@ async function readGoldens(db: DbExecutor, courseId: string, assignmentId: strin
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [expectations, sources, drafts] = await Promise.all([
-    db.selectFrom('golden_expectations as e').innerJoin('parts as p', (j) => j.onRef('p.course_id', '=', 'e.course_id').onRef('p.assignment_id', '=', 'e.assignment_id').onRef('p.id', '=', 'e.part_id')).selectAll('e').where('e.golden_id', 'in', ids).orderBy('p.position').execute(),
+    db
+      .selectFrom('golden_expectations as e')
+      .innerJoin('parts as p', (j) => j.onRef('p.course_id', '=', 'e.course_id').onRef('p.assignment_id', '=', 'e.assignment_id').onRef('p.id', '=', 'e.part_id'))
+      .selectAll('e')
+      .where('e.golden_id', 'in', ids)
+      .orderBy('p.position')
+      .execute(),
     db.selectFrom('submissions').select(['id', 'login', 'kind']).where('id', 'in', rows.map((r) => r.submission_id)).execute(),
     newestDrafts(db, courseId, assignmentId),
   ]);
