@@ -142,6 +142,37 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./commands/publish.ts')).publishCommand(),
   },
   {
+    name: 'golden',
+    term: 'golden',
+    summary: 'Golden submissions: pinned with their expected results, which publishing a draft may not change unless accepted',
+    subcommands: [
+      {
+        name: 'pin',
+        term: 'pin [options] <course> <assignment> [sample...]',
+        summary: 'Pin a submission as golden with its expected per-part results (default: its current ones)',
+        load: async () => (await import('./commands/golden.ts')).goldenPinCommand(),
+      },
+      {
+        name: 'list',
+        term: 'list [options] <course> <assignment>',
+        summary: "List an assignment's golden submissions with their expectations and how they fare with the newest drafts",
+        load: async () => (await import('./commands/golden.ts')).goldenListCommand(),
+      },
+      {
+        name: 'unpin',
+        term: 'unpin [options] <course> <assignment> <golden>',
+        summary: 'Unpin a golden submission: drafts are no longer checked against it',
+        load: async () => (await import('./commands/golden.ts')).goldenUnpinCommand(),
+      },
+      {
+        name: 'run',
+        term: 'run [options] <course> <assignment>',
+        summary: 'Grade the golden submissions with the newest drafts, wait, and show which results would change',
+        load: async () => (await import('./commands/golden.ts')).goldenRunCommand(),
+      },
+    ],
+  },
+  {
     name: 'test-grader',
     term: 'test-grader [options] <course> <assignment> <part> <sample...>',
     summary: "Grade sample submissions with a part's grader version on the server (default: its newest draft), as author test runs",

@@ -1,8 +1,8 @@
 import type { Ora } from 'ora';
 import type { ImportProgress } from '../image/image-source.ts';
 
-/** A step of long work (importing or unpacking an image, indexing its layers). */
-export type Progress = ImportProgress;
+/** A step of long work (importing or unpacking an image, indexing its layers), or things counted (`items`, e.g. goldens graded). */
+export type Progress = ImportProgress | { phase: string; done: number; total: number; unit: 'items'; noun: string };
 
 const BAR_WIDTH = 24;
 
@@ -44,7 +44,7 @@ export function render(p: Progress): string {
   const fraction = Math.min(1, p.done / p.total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-  const counts = p.unit === 'layers' ? `layer ${p.done} of ${p.total}` : `${humanBytes(p.done)} / ${humanBytes(p.total)}`;
+  const counts = p.unit === 'layers' ? `layer ${p.done} of ${p.total}` : p.unit === 'items' ? `${p.done} of ${p.total} ${p.noun}` : `${humanBytes(p.done)} / ${humanBytes(p.total)}`;
   return `${p.phase} ${bar} ${Math.floor(fraction * 100)}% (${counts})`;
 }
 

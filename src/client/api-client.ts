@@ -11,6 +11,7 @@ import type {
   AutogradeGrader, GraderVersion, IssuedToken, LateStatus, Role, Scope,
   Submission, User,
 } from '../platform/model.ts';
+import type { GoldenRunOutcome, GoldenSubmission } from '../platform/model.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
 
 export interface ApiClientOptions {
@@ -198,8 +199,9 @@ export class ApiClient {
     return (await this.#json<{ versions: AutogradeGrader[] }>('GET', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/autograde-graders`)).versions;
   }
 
-  publish(course: string, assignment: string): Promise<PublishOutcome> {
-    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/publish`);
+  /** `acceptChanges`: publish even though golden results change (sent only when true, which older servers never needed). */
+  publish(course: string, assignment: string, options: { acceptChanges?: boolean } = {}): Promise<PublishOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/publish`, options.acceptChanges === true ? { json: { acceptChanges: true } } : {});
   }
 
   /** `form`: `file` fields (name = path in the submission) or one `archive`, plus `kind`, `useDrafts`, `part`. */
@@ -270,6 +272,23 @@ export class ApiClient {
   async grades(course: string, assignment: string, login?: string): Promise<AssignmentGrade[]> {
     const query = login === undefined ? '' : `?login=${seg(login)}`;
     return (await this.#json<{ grades: AssignmentGrade[] }>('GET', `${assignmentPath(course, assignment)}/grades${query}`)).grades;
+  }
+
+  // golden submissions (docs/course-workflow.md "Golden submissions")
+  async goldens(course: string, assignment: string): Promise<GoldenSubmission[]> {
+    return (await this.#json<{ goldens: GoldenSubmission[] }>('GET', `${assignmentPath(course, assignment)}/goldens`)).goldens;
+  }
+
+  pinGolden(course: string, assignment: string, golden: { submissionId: string; label?: string; expect?: Record<string, number> }): Promise<GoldenSubmission> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/goldens`, { json: golden });
+  }
+
+  unpinGolden(course: string, assignment: string, goldenId: string): Promise<GoldenSubmission> {
+    return this.#json('DELETE', `${assignmentPath(course, assignment)}/goldens/${seg(goldenId)}`);
+  }
+
+  runGoldens(course: string, assignment: string): Promise<GoldenRunOutcome> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/golden-runs`);
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -15,13 +15,21 @@ export async function publishAssignments(
   client: ApiClient,
   course: string,
   assignments: readonly string[],
-  options: { signal?: AbortSignal; onResult?: (result: PublishResult) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onResult?: (result: PublishResult) => void;
+    /** Runs before each assignment's publish (e.g. grading its goldens); a throw is that assignment's failure. */
+    prepare?: (assignment: string) => Promise<void>;
+    /** Publish even though golden results change (their new results become the expectations). */
+    acceptChanges?: boolean;
+  } = {},
 ): Promise<PublishResult[]> {
   const results: PublishResult[] = [];
   for (const assignment of assignments) {
     let result: PublishResult;
     try {
-      result = { assignment, ok: true, outcome: await client.publish(course, assignment) };
+      await options.prepare?.(assignment);
+      result = { assignment, ok: true, outcome: await client.publish(course, assignment, options.acceptChanges === true ? { acceptChanges: true } : {}) };
     } catch (error) {
       if (options.signal?.aborted) throw error;
       result = { assignment, ok: false, error, retryable: isRetryable(error) };

@@ -356,6 +356,44 @@ export interface GradeLogTable {
   at: string;
 }
 
+/** A submission staff pinned with its expected per-part results (src/platform/golden.ts). */
+export interface GoldenSubmissionsTable {
+  /** `gold_…` */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  /** The pinned submission: a student's real one or an author-test sample. */
+  submission_id: string;
+  label: string;
+  pinned_by: string;
+  pinned_at: string;
+}
+
+/** What a golden must get on one part: a result status and, when `graded`, its points. */
+export interface GoldenExpectationsTable {
+  golden_id: string;
+  course_id: string;
+  assignment_id: string;
+  part_id: string;
+  status: string;
+  points: number | null;
+  /** `pinned` (set when pinning) or `accepted` (a publish took a changed result). */
+  how: string;
+  set_by: string;
+  set_at: string;
+}
+
+/** A golden graded by a grader version: the job, on an author-test copy of the golden's files. */
+export interface GoldenRunsTable {
+  golden_id: string;
+  grader_version_id: string;
+  part_id: string;
+  job_id: string;
+  /** The author-test copy the job grades. */
+  submission_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -381,6 +419,9 @@ export interface Database {
   grade_overrides: GradeOverridesTable;
   grade_log: GradeLogTable;
   pseudonyms: PseudonymsTable;
+  golden_submissions: GoldenSubmissionsTable;
+  golden_expectations: GoldenExpectationsTable;
+  golden_runs: GoldenRunsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -389,6 +430,9 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'queue_service',
   'queue_owners',
   'queue_jobs',
+  'golden_runs',
+  'golden_expectations',
+  'golden_submissions',
   'grade_log',
   'grade_overrides',
   'autograde_jobs',

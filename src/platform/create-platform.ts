@@ -12,6 +12,8 @@ import { runDueCompletions } from './completion-schedule.ts';
 import { complete, listCompletions, uncomplete } from './completions.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
+import { listGoldens, pinGolden, unpinGolden } from './golden.ts';
+import { runGoldens } from './golden-runs.ts';
 import { listGrades } from './grade-reads.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
@@ -71,7 +73,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     recordImageUpload: (actor, courseId, imageId) => recordImageUpload(ctx, actor, courseId, imageId),
     createDraft: (actor, input) => createDraft(ctx, actor, input),
     listGraderVersions: (actor, courseId, assignmentId, partId) => listGraderVersions(ctx, actor, courseId, assignmentId, partId),
-    publish: (actor, courseId, assignmentId) => publish(ctx, actor, courseId, assignmentId),
+    publish: (actor, courseId, assignmentId, publishOptions) => publish(ctx, actor, courseId, assignmentId, publishOptions),
     createAutogradeDraft: (actor, input) => createAutogradeDraft(ctx, actor, input),
     listAutogradeGraders: (actor, courseId, assignmentId) => listAutogradeGraders(ctx, actor, courseId, assignmentId),
     assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
@@ -90,5 +92,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     getPseudonym: (actor, courseId) => getPseudonym(ctx, actor, courseId),
     setPseudonym: (actor, courseId, pseudonym) => setPseudonym(ctx, actor, courseId, pseudonym),
     getLeaderboard: (actor, courseId, assignmentId) => getLeaderboard(ctx, actor, courseId, assignmentId),
+    pinGolden: (actor, input) => pinGolden(ctx, actor, input),
+    listGoldens: (actor, courseId, assignmentId) => listGoldens(ctx, actor, courseId, assignmentId),
+    unpinGolden: (actor, courseId, assignmentId, goldenId) => unpinGolden(ctx, actor, courseId, assignmentId, goldenId),
+    runGoldens: (actor, courseId, assignmentId) => runGoldens(ctx, actor, courseId, assignmentId),
   };
 }

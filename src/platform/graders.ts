@@ -8,11 +8,12 @@ import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { refreshAssignmentGrades } from './assignment-grades.ts';
 import { publishAutogradeDraft } from './autograde-graders.ts';
+import { enforceGoldens } from './golden-publish.ts';
 import { resolveGraderLimits } from './grader-limits.ts';
 import { newId } from './ids.ts';
 import type { Actor, GraderProtocol, GraderScript, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
-import type { NewGraderVersion, PublishOutcome } from './platform.ts';
+import type { NewGraderVersion, PublishOptions, PublishOutcome } from './platform.ts';
 import { graderVersionFromRow, type GraderRow } from './rows.ts';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
@@ -186,7 +187,8 @@ export async function listGraderVersions(ctx: PlatformContext, actor: Actor, cou
  * newest autograde grader draft) goes live, the version
  * it replaces and any older drafts become `superseded` (so a later publish never revives them).
  */
-export async function publish(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome> {
+export async function publish(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string, options: PublishOptions = {}): Promise<PublishOutcome> {
+  if (options.acceptChanges !== undefined && typeof options.acceptChanges !== 'boolean') throw new InvalidInput('acceptChanges: must be true or false', { field: 'acceptChanges' });
   requireScope(actor, 'author');
   await requireCourseRole(ctx.db, actor, courseId, 'instructor', 'publish graders');
   const published = await runInTransaction(ctx.db, async (tx) => {
@@ -214,6 +216,8 @@ export async function publish(ctx: PlatformContext, actor: Actor, courseId: stri
     if (newest.length === 0 && autograde === null) {
       throw new Conflict('nothing-to-publish', `no draft to publish in ${courseId}/${assignmentId}: upload a grader draft for a part (or the assignment's autograde grader) first`);
     }
+    // The goldens' rule (src/platform/golden-publish.ts): refused before anything changes.
+    const goldens = await enforceGoldens(tx, { courseId, assignmentId, drafts: newest, acceptChanges: options.acceptChanges === true, by: actor.login, at });
     // Grades waiting for an autograde grader (or made by the one replaced, for work graded from now on) follow it.
     if (autograde !== null) await refreshAssignmentGrades(tx, ctx.queue, courseId, assignmentId, at);
     for (const draft of newest) {
@@ -228,9 +232,9 @@ export async function publish(ctx: PlatformContext, actor: Actor, courseId: stri
         .execute();
       await tx.updateTable('grader_versions').set({ status: 'published', published_by: actor.login, published_at: at }).where('id', '=', draft.id).execute();
     }
-    return { parts: newest.map((row) => graderVersionFromRow({ ...row, status: 'published', published_by: actor.login, published_at: at })), autograde };
+    return { parts: newest.map((row) => graderVersionFromRow({ ...row, status: 'published', published_by: actor.login, published_at: at })), autograde, goldens };
   });
-  return { courseId, assignmentId, published: published.parts, autograde: published.autograde };
+  return { courseId, assignmentId, published: published.parts, autograde: published.autograde, goldens: published.goldens };
 }
 
 /** Staff with `author` of a course that has a grader version using the image (for `grade remote`). */

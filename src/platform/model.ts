@@ -470,3 +470,70 @@ export interface Leaderboard {
   columns: LeaderboardColumn[];
 }
 
+/** A part's result as a golden expects it or got it: the status and, when `graded`, the points. */
+export interface GoldenOutcome {
+  status: GradeStatus;
+  /** score × the part's points, rounded to 2 decimals; null unless graded. */
+  points: number | null;
+}
+
+/** What a golden must get on one part, and who set it. */
+export interface GoldenExpectation extends GoldenOutcome {
+  partId: string;
+  /** `pinned`: set when pinning; `accepted`: a publish with acceptChanges took a changed result. */
+  how: 'pinned' | 'accepted';
+  setBy: string;
+  setAt: string;
+}
+
+/**
+ * How a golden fares with a part's newest draft: `not-run` (no grading with it yet), `grading`,
+ * `matches` or `changed` (the result differs from the expectation, or there is none for the part).
+ */
+export type GoldenDraftState = 'not-run' | 'grading' | 'matches' | 'changed';
+
+export interface GoldenDraftCheck {
+  goldenId: string;
+  label: string;
+  partId: string;
+  graderVersionId: string;
+  /** The draft's number (v3). */
+  graderNumber: number;
+  state: GoldenDraftState;
+  /** Null when the golden has no expectation for the part. */
+  expected: GoldenOutcome | null;
+  /** The draft's result; null unless `matches` or `changed`. */
+  got: GoldenOutcome | null;
+  /** The author-test copy the draft graded; null when `not-run`. */
+  runSubmissionId: string | null;
+  /** Tests whose status differs from the pinned submission's result for the part (`changed` only; empty when unknown). */
+  changedTests: string[];
+}
+
+/**
+ * A submission staff pinned with its expected results: publishing a draft that changes them is
+ * refused unless accepted (docs/course-workflow.md "Golden submissions").
+ */
+export interface GoldenSubmission {
+  /** `gold_…` */
+  id: string;
+  courseId: string;
+  assignmentId: string;
+  /** The pinned submission; a student's is never graded again: goldens run on author-test copies. */
+  submissionId: string;
+  /** Whose the pinned submission is, and whether it is a student's work or an author-test sample. */
+  source: { login: string; kind: 'student' | 'author-test' };
+  label: string;
+  pinnedBy: string;
+  pinnedAt: string;
+  expected: GoldenExpectation[];
+  /** Against each part's newest draft (parts without a draft are not listed). */
+  drafts: GoldenDraftCheck[];
+}
+
+/** What `runGoldens` queued: one author-test copy per golden with a draft it was not graded by. */
+export interface GoldenRunOutcome {
+  runs: Array<{ goldenId: string; label: string; submissionId: string; parts: string[] }>;
+  /** Goldens already graded (or being graded) by every draft. */
+  upToDate: number;
+}

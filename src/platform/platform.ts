@@ -14,6 +14,7 @@
  * - completing another student's work, or everyone's, and un-completing are for staff (`submit`);
  * - leaderboards: members read an assignment's (students see pseudonyms only, and only once its
  *   grades are released); every member reads and sets their own pseudonym (`submit` to set).
+ * - golden submissions: staff read them; pinning, unpinning and running them need `author`.
  * Every read needs the `read` scope.
  */
 import type {
@@ -28,6 +29,9 @@ import type {
   Course,
   CourseFile,
   Extension,
+  GoldenDraftCheck,
+  GoldenRunOutcome,
+  GoldenSubmission,
   GraderLimitRanges,
   GraderProtocol,
   GraderVersion,
@@ -45,6 +49,7 @@ import type {
   User,
 } from './model.ts';
 import type { CompletionRequest } from './completions.ts';
+import type { NewGolden } from './golden.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 
 export interface NewGraderVersion {
@@ -89,6 +94,13 @@ export interface PublishOutcome {
   published: GraderVersion[];
   /** The assignment's autograde grader that became live, when it had a draft. */
   autograde: AutogradeGrader | null;
+  /** The goldens checked against the drafts, and the changed results accepted (src/platform/golden-publish.ts); absent from older servers. */
+  goldens?: { checked: number; accepted: GoldenDraftCheck[] };
+}
+
+export interface PublishOptions {
+  /** Publish even though golden results change, and make the new results their expectations. */
+  acceptChanges?: boolean;
 }
 
 /** An assignment's autograde grader draft: a `script` grader version without a part. */
@@ -142,8 +154,11 @@ export interface Platform {
   recordImageUpload(actor: Actor, courseId: string, imageId: string): Promise<void>;
   createDraft(actor: Actor, input: NewGraderVersion): Promise<GraderVersion>;
   listGraderVersions(actor: Actor, courseId: string, assignmentId: string, partId: string): Promise<GraderVersion[]>;
-  /** Makes every part's newest draft live in one transaction; Conflict `nothing-to-publish` when there is no draft. */
-  publish(actor: Actor, courseId: string, assignmentId: string): Promise<PublishOutcome>;
+  /**
+   * Makes every part's newest draft live in one transaction; Conflict `nothing-to-publish` when
+   * there is no draft, `goldens-not-graded` / `golden-changed` when the goldens say no (see below).
+   */
+  publish(actor: Actor, courseId: string, assignmentId: string, options?: PublishOptions): Promise<PublishOutcome>;
   /** Staff with `author`: a draft of the assignment's autograde grader (protocol `script`). */
   createAutogradeDraft(actor: Actor, input: NewAutogradeGrader): Promise<AutogradeGrader>;
   /** Staff: the assignment's autograde grader versions, newest first. */
@@ -178,6 +193,16 @@ export interface Platform {
   listCompletions(actor: Actor, courseId: string, assignmentId: string): Promise<Completion[]>;
   /** Staff: every student's assignment grade with its derivation (or one `login`'s); students: their own. */
   listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
+  // golden submissions (docs/course-workflow.md "Golden submissions")
+  /** Staff with `author`: pins a submission of the assignment with its expected per-part results (default: its current ones). */
+  pinGolden(actor: Actor, input: NewGolden): Promise<GoldenSubmission>;
+  /** Staff: the assignment's goldens with their state against each part's newest draft. */
+  listGoldens(actor: Actor, courseId: string, assignmentId: string): Promise<GoldenSubmission[]>;
+  /** Staff with `author`: removes a golden. */
+  unpinGolden(actor: Actor, courseId: string, assignmentId: string, goldenId: string): Promise<GoldenSubmission>;
+  /** Staff with `author`: grades author-test copies of the goldens with the newest drafts they were not graded by. */
+  runGoldens(actor: Actor, courseId: string, assignmentId: string): Promise<GoldenRunOutcome>;
+
   /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
   runDueCompletions(runner: string): Promise<number>;
 

@@ -9,6 +9,7 @@ import type { Platform } from '../platform/platform.ts';
 import type { SubmissionEvents } from '../platform/submission-events.ts';
 import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
+import { goldenRoutes } from './api/golden.ts';
 import { gradeRoutes } from './api/grades.ts';
 import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
   gradeRoutes(app, deps.platform);
   leaderboardRoutes(app, deps.platform);
+  goldenRoutes(app, deps.platform);
   await app.ready();
   return app;
 }

@@ -150,3 +150,22 @@ export const PseudonymBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Publishing: `acceptChanges` takes changed golden results as the new expectations. */
+export const PublishBody = Type.Union([
+  Type.Object({ acceptChanges: Type.Optional(Type.Boolean({ description: 'publish even though golden results change, and make them the new expectations' })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+/** Pinning a golden: a submission of the assignment, a label, and expected points per part. */
+export const NewGoldenBody = Type.Object(
+  {
+    submissionId: Id,
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    expect: Type.Optional(
+      Type.Record(PartId, Type.Number(), { description: 'expected points per part (0 to the part\'s points); other parts expect the submission\'s current result' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const GoldenParams = Type.Object({ course: Slug, assignment: Slug, golden: Id });

@@ -14,6 +14,7 @@ import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 import { gradebookMigration } from './0011-gradebook.ts';
+import { goldenMigration } from './0014-golden.ts';
 import { leaderboardMigration } from './0015-leaderboard.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -28,6 +29,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-late-policy': latePolicyMigration,
   '0010-autograde-graders': autogradeGradersMigration,
   '0011-gradebook': gradebookMigration,
+  '0014-golden': goldenMigration,
   '0015-leaderboard': leaderboardMigration,
 });
 

@@ -6,7 +6,7 @@ import { receiveImageArchive } from '../../intake/receive-image-archive.ts';
 import { InvalidInput, NotFound } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { actorOf } from '../auth.ts';
-import { AssignmentParams, CourseParams, ImageParams, NewGraderBody, PartParams } from '../schemas.ts';
+import { AssignmentParams, CourseParams, ImageParams, NewGraderBody, PartParams, PublishBody } from '../schemas.ts';
 import type { TypedApp } from '../typed-app.ts';
 
 export interface GraderRouteDeps {
@@ -112,8 +112,15 @@ export function graderRoutes(app: TypedApp, { platform, images, maxImageBytes }:
 
   app.post(
     '/api/courses/:course/assignments/:assignment/publish',
-    { schema: { tags: ['graders'], summary: "Make an assignment's drafts live (instructors)", params: AssignmentParams } },
-    (request) => platform.publish(actorOf(request), request.params.course, request.params.assignment),
+    {
+      schema: {
+        tags: ['graders'],
+        summary: "Make an assignment's drafts live (instructors); refused (409) while golden submissions are not graded by the drafts, or get other results unless acceptChanges",
+        params: AssignmentParams,
+        body: Type.Optional(PublishBody),
+      },
+    },
+    (request) => platform.publish(actorOf(request), request.params.course, request.params.assignment, { acceptChanges: request.body?.acceptChanges === true }),
   );
 }
 
