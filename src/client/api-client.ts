@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
+import type { ReleaseOutcome } from '../platform/releases.ts';
 import type {
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
   AutogradeGrader, GraderVersion, IssuedToken, LateStatus, Role, Scope,
@@ -199,6 +200,15 @@ export class ApiClient {
 
   publish(course: string, assignment: string): Promise<PublishOutcome> {
     return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/publish`);
+  }
+
+  /** Release and withdraw grades (docs/course-workflow.md "Release and visibility"). */
+  releaseGrades(course: string, assignment: string): Promise<ReleaseOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/release`);
+  }
+
+  withdrawGrades(course: string, assignment: string): Promise<ReleaseOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/withdraw`);
   }
 
   /** `form`: `file` fields (name = path in the submission) or one `archive`, plus `kind`, `useDrafts`, `part`. */

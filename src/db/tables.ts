@@ -365,6 +365,19 @@ export interface Database {
   autograde_jobs: AutogradeJobsTable;
   grade_overrides: GradeOverridesTable;
   grade_log: GradeLogTable;
+  release_schedules: ReleaseSchedulesTable;
+}
+
+/** An assignment's `release_at` as a durable action: its release events are recorded once (0016). */
+export interface ReleaseSchedulesTable {
+  course_id: string;
+  assignment_id: string;
+  due_at: string;
+  leased_by: string | null;
+  lease_until: string | null;
+  done_at: string | null;
+  /** Release events recorded when it ran (0 when staff had released already). */
+  events: number;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -372,6 +385,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'queue_service',
   'queue_owners',
   'queue_jobs',
+  'release_schedules',
   'grade_log',
   'grade_overrides',
   'autograde_jobs',

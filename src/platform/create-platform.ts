@@ -20,6 +20,8 @@ import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts'
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
 import { SubmissionEvents } from './submission-events.ts';
+import { runDueReleases } from './release-schedule.ts';
+import { listGradeEvents, releaseGrades, withdrawGrades } from './releases.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 
@@ -85,5 +87,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    releaseGrades: (actor, courseId, assignmentId) => releaseGrades(ctx, actor, courseId, assignmentId),
+    withdrawGrades: (actor, courseId, assignmentId) => withdrawGrades(ctx, actor, courseId, assignmentId),
+    listGradeEvents: (actor, courseId, page) => listGradeEvents(ctx, actor, courseId, page),
+    runDueReleases: (runner) => runDueReleases(ctx, runner),
   };
 }

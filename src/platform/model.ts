@@ -6,6 +6,7 @@
 import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
 import type { Protocol } from '../grader/protocol-names.ts';
 import type { LatePolicy } from './late-policy.ts';
+import type { AssignmentRelease } from './release-state.ts';
 
 export type Role = 'instructor' | 'ta' | 'student';
 export const ROLES: readonly Role[] = ['instructor', 'ta', 'student'];
@@ -98,6 +99,8 @@ export interface Assignment extends SubmissionLimits, GradingWorkflow {
   parts: Part[];
   /** The assignment's autograde grader (`autograde: script`): live version and, for staff, a newer draft. */
   autogradeGrader: { published: AutogradeGrader | null; draft: AutogradeGrader | null };
+  /** Whether students see scores and `after_published` tests (src/platform/release-state.ts). */
+  release: AssignmentRelease;
   createdAt: string;
 }
 
@@ -371,6 +374,10 @@ export interface CourseFile {
     completeAt?: string | null;
     /** Default `aggregate`. */
     autograde?: string;
+    /** `immediate` (new assignments' default) or `manual`; absent: left as it is (a withdrawal stays). */
+    release?: 'immediate' | 'manual';
+    /** Automatic release (a time with a zone; implies `manual`); null: none; absent: left as it is. */
+    releaseAt?: string | null;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
 }

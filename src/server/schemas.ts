@@ -72,6 +72,9 @@ export const CourseFileBody = Type.Object(
             // Checked, with a message that says what to write, by the platform's course file checker.
             completeAt: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
             autograde: Type.Optional(Type.Union(AUTOGRADE_METHOD_NAMES.map((name) => Type.Literal(name)))),
+            // Release (docs/course-workflow.md "Release and visibility"); checked by the platform's course file checker.
+            release: Type.Optional(Type.Unknown({ description: 'immediate (default for new assignments) or manual; absent: left as it is' })),
+            releaseAt: Type.Optional(Type.Unknown({ description: 'automatic release, a time with a time zone (implies manual); null: none; absent: left as it is' })),
             parts: Type.Array(
               Type.Object(
                 {
@@ -141,3 +144,12 @@ export const CompletionBody = Type.Object(
 export const CompletionParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
 
 export const GradeListQuery = Type.Object({ login: Type.Optional(Login) });
+
+/** The grade-event feed's page: digits only (no sign, no fraction); the platform checks the ranges. */
+export const GradeEventsQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'the seq of the last event already read (default 0)' })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'events per page, 1–1000 (default 100)' })),
+  },
+  { additionalProperties: false },
+);
