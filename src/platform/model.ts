@@ -346,6 +346,8 @@ export interface PartResult {
   createdAt: string;
   /** The whole normalized result (staff only). */
   full: GradeResult | null;
+  /** Present (true) on a student's view while the assignment's scores are not released: score, feedback and tests are withheld. */
+  notReleased?: true;
 }
 
 /** Declarative course set-up (`gradebox apply course.yaml`). */

@@ -85,7 +85,7 @@ export function studentResultView(row: Selectable<ResultsTable>, context: Result
   const status = row.status as GradeStatus;
   const base = { jobId: row.job_id, status, createdAt: row.created_at, full: null };
   if (context.scoresVisible !== true) {
-    return { ...base, score: null, points: null, feedback: { text: NOT_RELEASED_FEEDBACK, format: 'text' }, tests: [], output: null };
+    return { ...base, score: null, points: null, feedback: { text: NOT_RELEASED_FEEDBACK, format: 'text' }, tests: [], output: null, notReleased: true };
   }
   if (!visibleToStudents(full.visibility, context)) {
     return { ...base, score: null, points: null, feedback: { text: HIDDEN_RESULT_FEEDBACK, format: 'text' }, tests: [], output: null };

@@ -81,6 +81,7 @@ describe.each(databases)('release and visibility on $name', (factory) => {
       output: null,
       createdAt: expect.any(String) as unknown,
       full: null,
+      notReleased: true,
     });
     // Every way of reading it: the list, and the JSON the API (and its event stream) sends.
     const json = (await h.platform.getSubmissionJson(sam, id)).json.toString('utf8');
