@@ -254,6 +254,25 @@ describe.each(databases)('release and visibility on $name', (factory) => {
     expect(await Promise.all(servers.map((server) => server.runDueReleases('late')))).toEqual([0, 0, 0]);
   });
 
+  it('a course file that shows or hides scores records release or withdraw events; a passed releaseAt is left to the schedule', async () => {
+    await setUp(h);
+    await graded(h, 'sam');
+    const causes = async (): Promise<string[]> => (await h.platform.listGradeEvents(h.admin, COURSE)).map((e) => `${e.cause} ${e.login} ${e.actor}`);
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ release: 'manual' }), { dryRun: true });
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ release: 'immediate' }), { dryRun: true });
+    expect(await causes()).toEqual([]);
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ release: 'immediate' }));
+    expect(await causes()).toEqual(['release sam admin', 'release sue admin']);
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ release: 'manual' }));
+    expect((await causes()).slice(2)).toEqual(['withdraw sam admin', 'withdraw sue admin']);
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ releaseAt: '2029-12-30T00:00:00Z' }));
+    expect(await causes()).toHaveLength(4);
+    expect(await h.platform.runDueReleases('a')).toBe(2);
+    // Moving a passed release time to later hides the scores again: a withdrawal.
+    await h.platform.applyCourseFile(h.admin, releaseCourse({ releaseAt: '2030-02-01T00:00:00Z' }));
+    expect((await causes()).slice(6)).toEqual(['withdraw sam admin', 'withdraw sue admin']);
+  });
+
   it('apply previews and checks the release keys', async () => {
     const preview = await h.platform.applyCourseFile(h.admin, releaseCourse({ releaseAt: '2030-01-03T00:00:00Z' }), { dryRun: true });
     expect(preview).toContainEqual(expect.objectContaining({ action: 'create', target: `${COURSE}/${ASSIGNMENT}`, detail: expect.stringContaining('grades released at 2030-01-03T00:00:00.000Z') as unknown }));
