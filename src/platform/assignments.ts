@@ -87,7 +87,8 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
         };
       }),
     autogradeGrader: autograde(a.id),
-    release: releaseFromRow(a, now),
+    // Who released is for staff (students need not learn staff logins).
+    release: { ...releaseFromRow(a, now), ...(staff ? {} : { releasedBy: null }) },
   }));
 }
 

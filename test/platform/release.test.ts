@@ -145,6 +145,8 @@ describe.each(databases)('release and visibility on $name', (factory) => {
     const released = await h.platform.releaseGrades(ines, COURSE, ASSIGNMENT);
     expect(released).toMatchObject({ events: 2, release: { mode: 'manual', releasedBy: 'ines', published: true, scoresVisible: true } });
     await expect(h.platform.releaseGrades(ines, COURSE, ASSIGNMENT)).rejects.toMatchObject({ status: 409, code: 'already-released' });
+    expect((await h.platform.getAssignment(ines, COURSE, ASSIGNMENT)).release.releasedBy).toBe('ines');
+    expect((await h.platform.getAssignment(sam, COURSE, ASSIGNMENT)).release).toMatchObject({ releasedBy: null, releasedAt: released.release.releasedAt, scoresVisible: true });
     const withdrawn = await h.platform.withdrawGrades(ines, COURSE, ASSIGNMENT);
     expect(withdrawn).toMatchObject({ events: 2, release: { mode: 'manual', releasedAt: null, releaseAt: null, published: false, scoresVisible: false } });
     expect((await h.platform.getSubmission(sam, id)).parts[0]!.result).toMatchObject({ score: null, feedback: { text: NOT_RELEASED_FEEDBACK }, tests: [] });

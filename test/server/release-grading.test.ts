@@ -51,7 +51,7 @@ describe('a manual assignment graded by a real grader', () => {
     form.append('file', new Blob([await readFile(join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'pyfuncs', 'good', 'solution.py'))]), 'solution.py');
     const submitted = await t.as(tokens.stu)<Submission>('POST', '/api/courses/cs1/assignments/funcs/submissions', form);
     expect(submitted.status).toBe(201);
-    const text = await stream(submitted.body.id, tokens.stu);
+    const text = await stream(submitted.body.id, tokens.stu!);
     expect(text).toContain('event: done');
     expect(text).toContain('graded, not released yet');
     // (A part's `points` is what it is worth, no secret; the result's points are.)
