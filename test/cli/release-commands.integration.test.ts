@@ -95,7 +95,8 @@ describe('release and withdraw against a running server', () => {
     const again = await gradebox(['release', 'cs101', 'hw1', '--json'], tokens.ines);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already released');
-    expect((await gradebox(['assignments', 'cs101'], tokens.sam)).stdout).toMatch(/grades: released .* UTC by ines/);
+    expect((await gradebox(['assignments', 'cs101'], tokens.ines)).stdout).toMatch(/grades: released .* UTC by ines\n/);
+    expect((await gradebox(['assignments', 'cs101'], tokens.sam)).stdout).toMatch(/grades: released .* UTC\n/);
     const withdrawn = await gradebox(['withdraw', 'cs101', 'hw1', '--json'], tokens.ines);
     expect(withdrawn.code, withdrawn.stderr).toBe(0);
     expect(jsonOutput<ReleaseOutcome>(withdrawn)).toMatchObject({ courseId: 'cs101', assignmentId: 'hw1', events: 1, release: { mode: 'manual', releasedAt: null, scoresVisible: false } });

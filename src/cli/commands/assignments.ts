@@ -79,7 +79,8 @@ function workflow(assignment: Assignment): string {
  */
 function releaseLine({ release }: Partial<Pick<Assignment, 'release'>>): string[] {
   if (release === undefined) return [];
-  if (release.releasedAt !== null) return [`grades: released ${formatTime(release.releasedAt)} by ${release.releasedBy ?? 'gradebox'}`];
+  // Students are not told by whom.
+  if (release.releasedAt !== null) return [`grades: released ${formatTime(release.releasedAt)}${release.releasedBy === null ? '' : ` by ${release.releasedBy}`}`];
   if (release.releaseAt !== null) {
     return [release.published ? `grades: released automatically ${formatTime(release.releaseAt)}` : `grades: ${paint('yellow', 'not released yet')}, released automatically ${formatTime(release.releaseAt)}`];
   }
