@@ -35,8 +35,9 @@ export interface AssignmentRelease {
   mode: ReleaseMode;
   /** The automatic release time (ISO UTC); null: none. */
   releaseAt: string | null;
-  /** When staff released (or, after an automatic release, null until the time is recorded here); null: not released by staff. */
+  /** When staff released; null: not released by staff (an automatic release shows as `releaseAt` passed, `published`). */
   releasedAt: string | null;
+  /** Who released (staff only; null for students). */
   releasedBy: string | null;
   /** `isPublished` now: `after_published` tests and results are visible. */
   published: boolean;
