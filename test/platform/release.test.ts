@@ -160,6 +160,18 @@ describe.each(databases)('release and visibility on $name', (factory) => {
     expect((await h.platform.getSubmission(sam, id)).parts[0]!.result!.score).toBeNull();
   });
 
+  it('of two releases at once, one releases and writes the events; the other is 409', async () => {
+    await setUp(h);
+    const other = factory.name === 'postgres' ? await t.connectAgain() : t;
+    const now = (): Date => h.clock.now;
+    const second = createPlatform({ db: other.db, queue: new SqlJobQueue(other.db, { now }), events: new SubmissionEvents(), now });
+    const ines = await h.actor('ines');
+    const raced = await Promise.allSettled([h.platform.releaseGrades(ines, COURSE, ASSIGNMENT), second.releaseGrades(ines, COURSE, ASSIGNMENT)]);
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(raced.find((r) => r.status === 'rejected')).toMatchObject({ reason: { status: 409, code: 'already-released' } });
+    expect(await h.platform.listGradeEvents(h.admin, COURSE)).toHaveLength(2);
+  });
+
   it('only instructors and admins with manage may release or withdraw; unknown assignments are 404', async () => {
     await setUp(h);
     for (const login of ['tara', 'sam']) {
