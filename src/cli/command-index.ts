@@ -203,6 +203,18 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./commands/uncomplete.ts')).uncompleteCommand(),
   },
   {
+    name: 'release',
+    term: 'release [options] <course> <assignment>',
+    summary: "Instructors: release an assignment's grades, so students see their scores and the tests kept until publication",
+    load: async () => (await import('./commands/release.ts')).releaseCommand('release'),
+  },
+  {
+    name: 'withdraw',
+    term: 'withdraw [options] <course> <assignment>',
+    summary: "Instructors: withdraw an assignment's released grades: students see \"graded, not released yet\" again",
+    load: async () => (await import('./commands/release.ts')).releaseCommand('withdraw'),
+  },
+  {
     name: 'grades',
     term: 'grades [options] <course> <assignment>',
     summary: 'Show assignment grades with their derivation: part points, method, raw grade, late adjustment, final grade',

@@ -49,6 +49,8 @@ export function resultSummary(result: PartResult, points: number): string {
 export function formatPartOutcome(outcome: PartOutcome): string {
   const head = paint('bold', safeLine(outcome.partId));
   if (outcome.result === null) return `${head}  ${outcome.job ? outcome.job.phase : 'waiting'}\n`;
+  // Older servers send no `notReleased`; the feedback then says it.
+  if (outcome.result.notReleased === true) return `${head}  ${paint('yellow', `${outcome.result.status}, not released yet`)}\n`;
   const lines = [`${head}  ${resultSummary(outcome.result, outcome.points)}`];
   const feedback = safeText(outcome.result.feedback.text).trimEnd();
   lines.push(...(feedback === '' ? ['  (no feedback)'] : feedback.split('\n').map((line) => `  ${line}`)));

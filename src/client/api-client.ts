@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
+import type { ReleaseOutcome } from '../platform/releases.ts';
 import type {
   Leaderboard, Pseudonym,
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
@@ -202,6 +203,15 @@ export class ApiClient {
   /** `acceptChanges`: publish even though golden results change (sent only when true, which older servers never needed). */
   publish(course: string, assignment: string, options: { acceptChanges?: boolean } = {}): Promise<PublishOutcome> {
     return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/publish`, options.acceptChanges === true ? { json: { acceptChanges: true } } : {});
+  }
+
+  /** Release and withdraw grades (docs/course-workflow.md "Release and visibility"). */
+  releaseGrades(course: string, assignment: string): Promise<ReleaseOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/release`);
+  }
+
+  withdrawGrades(course: string, assignment: string): Promise<ReleaseOutcome> {
+    return this.#json('POST', `/api/courses/${seg(course)}/assignments/${seg(assignment)}/withdraw`);
   }
 
   /** `form`: `file` fields (name = path in the submission) or one `archive`, plus `kind`, `useDrafts`, `part`. */

@@ -422,6 +422,19 @@ export interface Database {
   golden_submissions: GoldenSubmissionsTable;
   golden_expectations: GoldenExpectationsTable;
   golden_runs: GoldenRunsTable;
+  release_schedules: ReleaseSchedulesTable;
+}
+
+/** An assignment's `release_at` as a durable action: its release events are recorded once (0016). */
+export interface ReleaseSchedulesTable {
+  course_id: string;
+  assignment_id: string;
+  due_at: string;
+  leased_by: string | null;
+  lease_until: string | null;
+  done_at: string | null;
+  /** Release events recorded when it ran (0 when staff had released already). */
+  events: number;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -433,6 +446,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'golden_runs',
   'golden_expectations',
   'golden_submissions',
+  'release_schedules',
   'grade_log',
   'grade_overrides',
   'autograde_jobs',

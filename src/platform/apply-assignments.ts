@@ -6,6 +6,7 @@ import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshAssignmentGrades } from './assignment-grades.ts';
 import { publishedAutogradeGrader } from './autograde-graders.ts';
 import { syncCompletionSchedule } from './completion-schedule.ts';
+import { syncReleaseSchedule } from './release-schedule.ts';
 import type { CourseFileAssignment, CourseFilePart } from './course-file.ts';
 import { Conflict } from './errors.ts';
 import { describeLatePolicy, type LatePolicy } from './late-policy.ts';
@@ -54,6 +55,25 @@ function lateChanges(have: Selectable<AssignmentsTable>, assignment: CourseFileA
   }
   if (have.cutoff !== assignment.cutoff) changes.push(`cutoff: ${have.cutoff ?? 'none'} → ${assignment.cutoff ?? 'none'}`);
   return changes;
+}
+
+/**
+ * The release columns the file asks for (undefined keys: as they are; a new assignment:
+ * immediate, no release time) and, for an existing assignment, what changes, old → new.
+ */
+function releaseValues(have: Selectable<AssignmentsTable> | undefined, assignment: CourseFileAssignment): { values: { release_mode: string; release_at: string | null }; changes: string[] } {
+  const mode = assignment.release ?? have?.release_mode ?? 'immediate';
+  const at = assignment.releaseAt === undefined ? (have?.release_at ?? null) : assignment.releaseAt;
+  const changes: string[] = [];
+  if (have !== undefined && have.release_mode !== mode) changes.push(`release: ${have.release_mode} → ${mode}`);
+  if (have !== undefined && have.release_at !== at) changes.push(`releaseAt: ${have.release_at ?? 'none'} → ${at ?? 'none'}`);
+  return { values: { release_mode: mode, release_at: at }, changes };
+}
+
+/** A created assignment's release, for its change line; undefined for the default (immediate). */
+function releaseDetail(values: { release_mode: string; release_at: string | null }): string | undefined {
+  if (values.release_mode === 'immediate') return undefined;
+  return values.release_at === null ? 'grades released by staff' : `grades released at ${values.release_at}`;
 }
 
 function refuse(target: string, what: string, count: number): never {
@@ -160,6 +180,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
   for (const [position, assignment] of assignments.entries()) {
     const target = `${courseId}/${assignment.id}`;
     const have = byId.get(assignment.id);
+    const release = releaseValues(have, assignment);
     const values = {
       title: assignment.title,
       deadline: assignment.deadline,
@@ -173,10 +194,11 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
       autograde: assignment.autograde,
       leaderboard: assignment.leaderboard ? 1 : 0,
       position,
+      ...release.values,
     };
     if (!have) {
       await tx.insertInto('assignments').values({ course_id: courseId, id: assignment.id, created_at: options.now, ...values }).execute();
-      const detail = createdDetail(assignment);
+      const detail = [createdDetail(assignment), releaseDetail(release.values)].filter((d) => d !== undefined).join('; ') || undefined;
       changes.push({ action: 'create', kind: 'assignment', target, ...(detail === undefined ? {} : { detail }) });
     } else {
       const changed = differences([
@@ -192,7 +214,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
         ['order', have.position, position],
       ]);
       // Policies are described with commas: each late change is its own `;`-separated item.
-      const detail = [...(changed.length > 0 ? [changed.join(', ')] : []), ...lateChanges(have, assignment)].join('; ');
+      const detail = [...(changed.length > 0 ? [changed.join(', ')] : []), ...lateChanges(have, assignment), ...release.changes].join('; ');
       if (detail !== '') {
         await tx.updateTable('assignments').set(values).where('course_id', '=', courseId).where('id', '=', assignment.id).execute();
       }
@@ -201,6 +223,7 @@ export async function applyAssignments(tx: DbTransaction, courseId: string, assi
     const warning = await methodWarning(tx, courseId, assignment);
     if (warning !== undefined) changes.push({ ...(changes.pop() as ApplyChange), warning });
     await syncCompletionSchedule(tx, courseId, assignment.id, assignment.completeAt);
+    await syncReleaseSchedule(tx, courseId, assignment.id, release.values.release_at);
     const partChanges = await applyParts(tx, courseId, assignment, options);
     changes.push(...partChanges);
     // Stored grades follow the parts' points (the weights) and the method, without running a grader.

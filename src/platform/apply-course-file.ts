@@ -16,6 +16,7 @@ import { parseCourseFile, type NormalizedCourseFile } from './course-file.ts';
 import { Conflict, Forbidden } from './errors.ts';
 import type { Actor, ApplyChange } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
+import { recordVisibilityChanges, releaseSnapshot, visibilityChanges, type VisibilityChange } from './release-on-apply.ts';
 
 /** Thrown to roll a dry run back, carrying what it found. */
 class DryRunDone extends Error {
@@ -50,17 +51,23 @@ export async function applyCourseFile(
   const file = parseCourseFile(input);
   const prune = options.prune === true;
   const now = ctx.now().toISOString();
+  // Release and visibility: what the file changes for students is recorded once apply committed.
+  let shown: VisibilityChange[] = [];
   try {
-    return await runInTransaction(ctx.db, async (tx) => {
+    const changes = await runInTransaction(ctx.db, async (tx) => {
       const changes = [await applyCourse(tx, actor, file, now)];
       if (file.members) changes.push(...(await applyMembers(tx, actor, file.course.id, file.members, { prune, now })));
       if (file.assignments) {
+        const before = await releaseSnapshot(tx, file.course.id);
         changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now, queue: ctx.queue })));
         changes.push(...(await applyExtensions(tx, file.course.id, file.assignments, { prune, now, grantedBy: actor.login })));
+        shown = visibilityChanges(before, await releaseSnapshot(tx, file.course.id), new Date(now));
       }
       if (options.dryRun === true) throw new DryRunDone(changes);
       return changes;
     });
+    await recordVisibilityChanges(ctx, actor, file.course.id, shown, now);
+    return changes;
   } catch (error) {
     if (error instanceof DryRunDone) return error.changes;
     if (isUniqueViolation(error)) {

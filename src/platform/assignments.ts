@@ -5,10 +5,11 @@ import { NotFound } from './errors.ts';
 import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, Assignment, GraderVersion } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
+import { releaseFromRow } from './release-state.ts';
 import { graderFromRow, graderVersionFromRow, workflowFromRow } from './rows.ts';
 
 /** A course's assignments (or one of them), in course-file order. */
-export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string): Promise<Assignment[]> {
+export async function loadAssignments(db: DbExecutor, courseId: string, staff: boolean, assignmentId?: string, now: Date = new Date()): Promise<Assignment[]> {
   const assignments = await db
     .selectFrom('assignments')
     .selectAll()
@@ -87,19 +88,21 @@ export async function loadAssignments(db: DbExecutor, courseId: string, staff: b
       }),
     autogradeGrader: autograde(a.id),
     leaderboard: a.leaderboard === 1,
+    // Who released is for staff (students need not learn staff logins).
+    release: { ...releaseFromRow(a, now), ...(staff ? {} : { releasedBy: null }) },
   }));
 }
 
 export async function listAssignments(ctx: PlatformContext, actor: Actor, courseId: string): Promise<Assignment[]> {
   requireScope(actor, 'read');
   const access = await requireCourseRole(ctx.db, actor, courseId, 'member', 'read assignments');
-  return loadAssignments(ctx.db, courseId, access.staff);
+  return loadAssignments(ctx.db, courseId, access.staff, undefined, ctx.now());
 }
 
 export async function getAssignment(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<Assignment> {
   requireScope(actor, 'read');
   const access = await requireCourseRole(ctx.db, actor, courseId, 'member', 'read assignments');
-  const [assignment] = await loadAssignments(ctx.db, courseId, access.staff, assignmentId);
+  const [assignment] = await loadAssignments(ctx.db, courseId, access.staff, assignmentId, ctx.now());
   if (!assignment) throw new NotFound(`no assignment ${courseId}/${assignmentId}`);
   return assignment;
 }

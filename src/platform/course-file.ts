@@ -12,6 +12,7 @@ import { InvalidInput } from './errors.ts';
 import { GRADE_TRIGGERS, PART_FEEDBACKS, ROLES, SUBMISSION_LIMIT_RANGES, type GradingWorkflow, type Role, type SubmissionLimits } from './model.ts';
 import { nameProblem, type NameKind } from './names.ts';
 import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
+import { RELEASE_MODES, type ReleaseMode } from './release-state.ts';
 
 export interface CourseFilePart {
   id: string;
@@ -19,7 +20,13 @@ export interface CourseFilePart {
   points: number;
 }
 
-export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules, GradingWorkflow {
+/** An assignment's release settings; undefined: not in the file, left as they are (new assignments: immediate, none). */
+export interface CourseFileRelease {
+  release: ReleaseMode | undefined;
+  releaseAt: string | null | undefined;
+}
+
+export interface CourseFileAssignment extends SubmissionLimits, CourseFileLateRules, GradingWorkflow, CourseFileRelease {
   /** Students see the assignment's leaderboard (default false). */
   leaderboard: boolean;
   id: string;
@@ -45,7 +52,7 @@ export interface NormalizedCourseFile {
 const MAX_TITLE = 200;
 const ASSIGNMENT_KEYS = [
   'id', 'title', 'deadline', 'maxSubmissions', 'minIntervalSeconds', 'latePolicy', 'cutoff', 'extensions', 'trigger', 'partFeedback', 'completeAt', 'autograde', 'parts',
-  'leaderboard',
+  'leaderboard', 'release', 'releaseAt',
 ];
 const MAX_PROBLEMS_IN_MESSAGE = 5;
 
@@ -148,6 +155,20 @@ function workflow(c: Checker, a: Rec, path: string): GradingWorkflow {
   return { trigger, partFeedback, completeAt, autograde };
 }
 
+/**
+ * `release` and `releaseAt` (docs/course-workflow.md "Release and visibility"): a release time
+ * implies `manual`; `release: immediate` clears a release time (scores show as soon as graded).
+ */
+function releaseSettings(c: Checker, a: Rec, path: string): CourseFileRelease {
+  const release = a.release === undefined ? undefined : c.choice(a.release, `${path}.release`, RELEASE_MODES, 'immediate');
+  const releaseAt = a.releaseAt === undefined ? undefined : c.time(a.releaseAt, `${path}.releaseAt`);
+  if (release === 'immediate' && releaseAt !== undefined && releaseAt !== null) {
+    c.fault(`${path}.releaseAt`, 'needs release: manual (or no release key): with release immediate scores show as soon as they are graded, so there is nothing to release later');
+  }
+  if (releaseAt !== undefined && releaseAt !== null) return { release: 'manual', releaseAt };
+  return { release, releaseAt: release === 'immediate' ? null : releaseAt };
+}
+
 function parts(c: Checker, value: unknown, path: string): CourseFilePart[] {
   if (value === undefined) c.fault(path, 'is required: list the parts (id, points, optional title)');
   const out = c.list(value, path).map((raw, i) => {
@@ -199,6 +220,7 @@ export function parseCourseFile(input: unknown): NormalizedCourseFile {
             title: c.title(a.title, `assignments[${i}].title`),
             deadline,
             ...workflow(c, a, `assignments[${i}]`),
+            ...releaseSettings(c, a, `assignments[${i}]`),
             maxSubmissions: c.limit(a.maxSubmissions, `assignments[${i}].maxSubmissions`, SUBMISSION_LIMIT_RANGES.maxSubmissions, 'submissions'),
             minIntervalSeconds: c.limit(a.minIntervalSeconds, `assignments[${i}].minIntervalSeconds`, SUBMISSION_LIMIT_RANGES.minIntervalSeconds, 'seconds'),
             parts: parts(c, a.parts, `assignments[${i}].parts`),

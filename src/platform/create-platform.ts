@@ -24,6 +24,8 @@ import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts'
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
 import { SubmissionEvents } from './submission-events.ts';
+import { runDueReleases } from './release-schedule.ts';
+import { listGradeEvents, releaseGrades, withdrawGrades } from './releases.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 
@@ -96,5 +98,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     listGoldens: (actor, courseId, assignmentId) => listGoldens(ctx, actor, courseId, assignmentId),
     unpinGolden: (actor, courseId, assignmentId, goldenId) => unpinGolden(ctx, actor, courseId, assignmentId, goldenId),
     runGoldens: (actor, courseId, assignmentId) => runGoldens(ctx, actor, courseId, assignmentId),
+    releaseGrades: (actor, courseId, assignmentId) => releaseGrades(ctx, actor, courseId, assignmentId),
+    withdrawGrades: (actor, courseId, assignmentId) => withdrawGrades(ctx, actor, courseId, assignmentId),
+    listGradeEvents: (actor, courseId, page) => listGradeEvents(ctx, actor, courseId, page),
+    runDueReleases: (runner) => runDueReleases(ctx, runner),
   };
 }

@@ -6,6 +6,7 @@
 import type { GradeResult, GradeStatus } from '../grader/grade-result.ts';
 import type { Protocol } from '../grader/protocol-names.ts';
 import type { LatePolicy } from './late-policy.ts';
+import type { AssignmentRelease } from './release-state.ts';
 
 export type Role = 'instructor' | 'ta' | 'student';
 export const ROLES: readonly Role[] = ['instructor', 'ta', 'student'];
@@ -98,6 +99,8 @@ export interface Assignment extends SubmissionLimits, GradingWorkflow {
   parts: Part[];
   /** The assignment's autograde grader (`autograde: script`): live version and, for staff, a newer draft. */
   autogradeGrader: { published: AutogradeGrader | null; draft: AutogradeGrader | null };
+  /** Whether students see scores and `after_published` tests (src/platform/release-state.ts). */
+  release: AssignmentRelease;
   createdAt: string;
   /** Students see its leaderboard (course file `leaderboard: true`; docs/course-workflow.md "Leaderboard"). */
   leaderboard: boolean;
@@ -345,6 +348,8 @@ export interface PartResult {
   createdAt: string;
   /** The whole normalized result (staff only). */
   full: GradeResult | null;
+  /** Present (true) on a student's view while the assignment's scores are not released: score, feedback and tests are withheld. */
+  notReleased?: true;
 }
 
 /** Declarative course set-up (`gradebox apply course.yaml`). */
@@ -375,6 +380,10 @@ export interface CourseFile {
     autograde?: string;
     /** Students see the assignment's leaderboard; default false. */
     leaderboard?: boolean;
+    /** `immediate` (new assignments' default) or `manual`; absent: left as it is (a withdrawal stays). */
+    release?: 'immediate' | 'manual';
+    /** Automatic release (a time with a zone; implies `manual`); null: none; absent: left as it is. */
+    releaseAt?: string | null;
     parts: Array<{ id: string; title?: string; points: number }>;
   }>;
 }

@@ -6,7 +6,7 @@
  * - admins (users.is_admin) may do everything, in any course, with a `manage` scope for writes;
  * - instructors: everything in their course (set-up needs `manage`; graders and publish need `author`);
  * - TAs: read everything in the course, upload grader drafts and run author tests (`author`),
- *   but not publish, change set-up or members (403);
+ *   but not publish, change set-up or members, release or withdraw grades (403);
  * - students: submit (`submit`) to assignments of their course and read their own submissions and
  *   results (filtered to what the grader made visible), complete their own work (`submit`) until
  *   the assignment's completion time, read their own grade; nothing else (403 in their course,
@@ -51,6 +51,8 @@ import type {
 import type { CompletionRequest } from './completions.ts';
 import type { NewGolden } from './golden.ts';
 import type { SubmissionJson } from './submission-reads.ts';
+import type { LoggedGradeChange } from './grade-log.ts';
+import type { ReleaseOutcome } from './releases.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -213,4 +215,21 @@ export interface Platform {
   setPseudonym(actor: Actor, courseId: string, pseudonym: unknown): Promise<Pseudonym>;
   /** Members: the assignment's leaderboard (students: pseudonyms only); 409 `no-leaderboard` when not enabled. */
   getLeaderboard(actor: Actor, courseId: string, assignmentId: string): Promise<Leaderboard>;
+  // release and visibility (docs/course-workflow.md "Release and visibility")
+  /**
+   * Instructors and admins with `manage`: students see the assignment's scores and its
+   * `after_published` tests; one `release` grade event per student. 409 `already-released` when
+   * published already (by staff or the release time): nothing changes.
+   */
+  releaseGrades(actor: Actor, courseId: string, assignmentId: string): Promise<ReleaseOutcome>;
+  /**
+   * Instructors and admins with `manage`: hides the scores again (mode `manual`, release and
+   * release time cleared); one `withdraw` grade event per student. 409 `not-released` when
+   * students see no scores and nothing is published.
+   */
+  withdrawGrades(actor: Actor, courseId: string, assignmentId: string): Promise<ReleaseOutcome>;
+  /** Staff and admins: the course's released grade events after `after` (a seq), in seq order; at most `limit` (1–1000, default 100). */
+  listGradeEvents(actor: Actor, courseId: string, page?: { after?: number; limit?: number }): Promise<LoggedGradeChange[]>;
+  /** The server's timer: records the events of every automatic release whose time has come, once; returns how many events. */
+  runDueReleases(runner: string): Promise<number>;
 }

@@ -26,3 +26,32 @@ export function isPublished(assignment: ReleaseColumns, now: Date): boolean {
 export function scoresVisible(assignment: ReleaseColumns, now: Date): boolean {
   return assignment.release_mode === 'immediate' || isPublished(assignment, now);
 }
+
+/** What a student reads instead of feedback while the assignment's scores are not released. */
+export const NOT_RELEASED_FEEDBACK = 'graded, not released yet';
+
+/** The release columns as the API shows them on an assignment. */
+export interface AssignmentRelease {
+  mode: ReleaseMode;
+  /** The automatic release time (ISO UTC); null: none. */
+  releaseAt: string | null;
+  /** When staff released; null: not released by staff (an automatic release shows as `releaseAt` passed, `published`). */
+  releasedAt: string | null;
+  /** Who released (staff only; null for students). */
+  releasedBy: string | null;
+  /** `isPublished` now: `after_published` tests and results are visible. */
+  published: boolean;
+  /** `scoresVisible` now: students see scores. */
+  scoresVisible: boolean;
+}
+
+export function releaseFromRow(row: ReleaseColumns & { released_by: string | null }, now: Date): AssignmentRelease {
+  return {
+    mode: row.release_mode as ReleaseMode,
+    releaseAt: row.release_at,
+    releasedAt: row.released_at,
+    releasedBy: row.released_by,
+    published: isPublished(row, now),
+    scoresVisible: scoresVisible(row, now),
+  };
+}

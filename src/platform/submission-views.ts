@@ -8,6 +8,7 @@ import type { DbExecutor } from '../db/database.ts';
 import type { GradingJobsTable, PartsTable, ResultsTable, SubmissionFilesTable, SubmissionsTable } from '../db/tables.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { PartOutcome, Submission, SubmissionStatus } from './model.ts';
+import { isPublished, scoresVisible, type ReleaseColumns } from './release-state.ts';
 import { resultView, type Viewer } from './result-views.ts';
 import { jobFromRow } from './rows.ts';
 
@@ -58,6 +59,13 @@ export interface ViewRequest {
 /** What views of an assignment's submissions are made of (see assembleViews). */
 export interface ViewData {
   deadline: string | null;
+  /**
+   * The assignment's release columns, for what students see (release-state.ts); absent (a
+   * submission just recorded, which has no result yet): nothing released.
+   */
+  release?: ReleaseColumns;
+  /** Students' own deadlines (extensions) among the rows' logins, for `after_due_date`. */
+  extensions?: ReadonlyArray<{ login: string; until: string }>;
   parts: ReadonlyArray<Pick<Selectable<PartsTable>, 'id' | 'points' | 'position'>>;
   files: ReadonlyArray<Selectable<SubmissionFilesTable>>;
   jobs: ReadonlyArray<Selectable<GradingJobsTable>>;
@@ -77,7 +85,7 @@ export async function loadViewData(db: DbExecutor, rows: ReadonlyArray<Selectabl
   const assignment = await db
     .selectFrom('assignments as a')
     .leftJoin('parts as p', (join) => join.onRef('p.course_id', '=', 'a.course_id').onRef('p.assignment_id', '=', 'a.id'))
-    .select(['a.deadline', 'p.id', 'p.points', 'p.position'])
+    .select(['a.deadline', 'a.release_mode', 'a.release_at', 'a.released_at', 'p.id', 'p.points', 'p.position'])
     .where('a.course_id', '=', request.courseId)
     .where('a.id', '=', request.assignmentId)
     .execute();
@@ -85,7 +93,21 @@ export async function loadViewData(db: DbExecutor, rows: ReadonlyArray<Selectabl
   const files = await inChunks(ids, (chunk) => db.selectFrom('submission_files').selectAll().where('submission_id', 'in', chunk).execute());
   const jobs = await inChunks(ids, (chunk) => db.selectFrom('grading_jobs').selectAll().where('submission_id', 'in', chunk).execute());
   const results = await inChunks(ids, (chunk) => db.selectFrom('results').selectAll().where('submission_id', 'in', chunk).execute());
-  return { deadline: assignment[0]?.deadline ?? null, parts, files, jobs, results };
+  // Only students' views depend on their own deadlines.
+  const logins = request.viewer === 'student' ? [...new Set(rows.map((r) => r.login))] : [];
+  const extensions = await inChunks(logins, (chunk) =>
+    db
+      .selectFrom('extensions')
+      .select(['login', 'until'])
+      .where('course_id', '=', request.courseId)
+      .where('assignment_id', '=', request.assignmentId)
+      .where('login', 'in', chunk)
+      .execute(),
+  );
+  const first = assignment[0];
+  // No row: the assignment is gone; nothing is released then.
+  const release = first ? { release_mode: first.release_mode, release_at: first.release_at, released_at: first.released_at } : undefined;
+  return { deadline: first?.deadline ?? null, ...(release ? { release } : {}), extensions, parts, files, jobs, results };
 }
 
 /** `graded` once the newest job of every part of `row` has a result, from data already loaded. */
@@ -99,11 +121,16 @@ export function assembleViews(rows: ReadonlyArray<Selectable<SubmissionsTable>>,
   const { parts, files, jobs, results } = data;
   const partById = new Map(parts.map((p) => [p.id, p]));
   const resultByJob = new Map<string, Selectable<ResultsTable>>(results.map((r) => [r.job_id, r]));
-  const deadline = data.deadline;
+  const release = data.release;
+  const published = release !== undefined && isPublished(release, request.now);
+  const visible = release !== undefined && scoresVisible(release, request.now);
+  const extensionOf = new Map((data.extensions ?? []).map((e) => [e.login, e.until]));
   const filesOf = Map.groupBy(files, (f) => f.submission_id);
   const jobsOf = Map.groupBy(jobs, (j) => j.submission_id);
 
   return rows.map((row) => {
+    // The deadline that holds for this student: their extension when it is later (late-policy.ts effectiveTimes).
+    const deadline = studentDeadline(data.deadline, extensionOf.get(row.login));
     const outcomes: PartOutcome[] = newestJobPerPart(jobsOf.get(row.id) ?? [])
       .sort((a, b) => (partById.get(a.part_id)?.position ?? 0) - (partById.get(b.part_id)?.position ?? 0))
       .map((job) => {
@@ -113,7 +140,7 @@ export function assembleViews(rows: ReadonlyArray<Selectable<SubmissionsTable>>,
           partId: job.part_id,
           points,
           job: request.viewer === 'staff' ? jobFromRow(job) : null,
-          result: result ? resultView(request.viewer, result, { points, deadline, now: request.now }) : null,
+          result: result ? resultView(request.viewer, result, { points, deadline, now: request.now, published, scoresVisible: visible }) : null,
         };
       });
     return {
@@ -130,4 +157,11 @@ export function assembleViews(rows: ReadonlyArray<Selectable<SubmissionsTable>>,
       parts: outcomes,
     };
   });
+}
+
+/** The assignment's deadline, or the student's extension when it is later (or the only one). */
+export function studentDeadline(deadline: string | null, extendedTo: string | undefined): string | null {
+  if (extendedTo === undefined) return deadline;
+  if (deadline === null) return extendedTo;
+  return Date.parse(extendedTo) > Date.parse(deadline) ? extendedTo : deadline;
 }

@@ -14,6 +14,7 @@ import { gradeRoutes } from './api/grades.ts';
 import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
 import { leaderboardRoutes } from './api/leaderboard.ts';
+import { releaseRoutes } from './api/release.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   gradeRoutes(app, deps.platform);
   leaderboardRoutes(app, deps.platform);
   goldenRoutes(app, deps.platform);
+  releaseRoutes(app, deps.platform);
   await app.ready();
   return app;
 }

@@ -74,6 +74,9 @@ export const CourseFileBody = Type.Object(
             autograde: Type.Optional(Type.Union(AUTOGRADE_METHOD_NAMES.map((name) => Type.Literal(name)))),
             // Checked, with its path, by the course file's checker: true or false.
             leaderboard: Type.Optional(Type.Unknown({ description: 'true: students see the assignment\'s leaderboard (default false)' })),
+            // Release (docs/course-workflow.md "Release and visibility"); checked by the platform's course file checker.
+            release: Type.Optional(Type.Unknown({ description: 'immediate (default for new assignments) or manual; absent: left as it is' })),
+            releaseAt: Type.Optional(Type.Unknown({ description: 'automatic release, a time with a time zone (implies manual); null: none; absent: left as it is' })),
             parts: Type.Array(
               Type.Object(
                 {
@@ -169,3 +172,11 @@ export const NewGoldenBody = Type.Object(
 );
 
 export const GoldenParams = Type.Object({ course: Slug, assignment: Slug, golden: Id });
+/** The grade-event feed's page: digits only (no sign, no fraction); the platform checks the ranges. */
+export const GradeEventsQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'the seq of the last event already read (default 0)' })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'events per page, 1–1000 (default 100)' })),
+  },
+  { additionalProperties: false },
+);

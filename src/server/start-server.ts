@@ -17,6 +17,8 @@ import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp } from './app.ts';
 import { startCompletionTimer } from './completion-timer.ts';
+import { startReleaseTimer } from './release-timer.ts';
+import { releaseReleaseLeases } from '../platform/release-schedule.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
 import { resolveTrafficLimits, type TrafficLimits } from './traffic/traffic-limits.ts';
 
@@ -82,6 +84,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (database.dialect === 'sqlite') {
       await queue.releaseAll();
       await releaseScheduleLeases(database.db);
+      await releaseReleaseLeases(database.db);
     }
     // Leases of workers that died (another machine, a hung run) run out; their jobs are handed out again.
     const reaper = setInterval(() => void queue.releaseExpired().catch(() => undefined), LEASE_REAP_MS);
@@ -131,6 +134,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       onError: (error) => app.log.error({ err: error }, 'completing the work of an assignment whose completion time came failed; trying again shortly'),
     });
     cleanups.push(() => completions.stop());
+    // Release times that came while the server was down are recorded now (the grades were visible anyway).
+    const releases = startReleaseTimer(platform, {
+      ...(options.completionPollMs === undefined ? {} : { pollMs: options.completionPollMs }),
+      onError: (error) => app.log.error({ err: error }, 'recording the release events of an assignment whose release time came failed; trying again shortly'),
+    });
+    cleanups.push(() => releases.stop());
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     return {
       url,

@@ -50,6 +50,31 @@ describe('parseCourseFile', () => {
     ]);
   });
 
+  it('places mistakes in the release keys at their line and column', () => {
+    const text = [
+      'course: { id: cs101, title: Intro }',
+      'assignments:',
+      '  - id: hw1',
+      '    title: HW 1',
+      '    release: later',
+      '    parts: [{ id: p1, points: 1 }]',
+      '  - id: hw2',
+      '    title: HW 2',
+      '    releaseAt: tomorrow',
+      '    parts: [{ id: p1, points: 1 }]',
+      '  - id: hw3',
+      '    title: HW 3',
+      '    release: immediate',
+      '    releaseAt: 2026-03-10T09:00:00+01:00',
+      '    parts: [{ id: p1, points: 1 }]',
+    ].join('\n');
+    expect(where(issues(text))).toEqual([
+      '5:14 assignments[0].release: must be one of immediate, manual (got "later")',
+      '9:16 assignments[1].releaseAt: "tomorrow" is not a time with a time zone, e.g. 2026-03-01T23:59:00Z or 2026-03-01T23:59:00+01:00',
+      '14:16 assignments[2].releaseAt: needs release: manual (or no release key): with release immediate scores show as soon as they are graded, so there is nothing to release later',
+    ]);
+  });
+
   it('accepts examples/course.yaml, and the same file as JSON', async () => {
     const file = await loadCourseFile(join(REPO_ROOT, 'examples', 'course.yaml'));
     expect(file.course.id).toBe('cs101-2026');

@@ -20,7 +20,7 @@ function row(result: GradeResult): Selectable<ResultsTable> {
 
 describe('result views', () => {
   it('shows students the score, points, feedback and visible tests only', () => {
-    const view = studentResultView(row(gradeResult()), { points: 10, deadline: DEADLINE, now: BEFORE });
+    const view = studentResultView(row(gradeResult()), { points: 10, deadline: DEADLINE, now: BEFORE, scoresVisible: true });
     expect(view).toEqual({
       jobId: 'job_1',
       status: 'graded',
@@ -35,25 +35,25 @@ describe('result views', () => {
   });
 
   it('adds after_due_date tests once the deadline passed, never hidden ones', () => {
-    const after = studentResultView(row(gradeResult()), { points: 10, deadline: DEADLINE, now: AFTER });
+    const after = studentResultView(row(gradeResult()), { points: 10, deadline: DEADLINE, now: AFTER, scoresVisible: true });
     expect(after.tests.map((t) => t.name)).toEqual(['shown', 'later']);
-    const noDeadline = studentResultView(row(gradeResult()), { points: 10, deadline: null, now: AFTER });
+    const noDeadline = studentResultView(row(gradeResult()), { points: 10, deadline: null, now: AFTER, scoresVisible: true });
     expect(noDeadline.tests.map((t) => t.name)).toEqual(['shown']);
   });
 
   it('shows output only when the grader marked it visible', () => {
     const visible = gradeResult();
     visible.output.visibleToStudents = true;
-    expect(studentResultView(row(visible), { points: 1, deadline: null, now: AFTER }).output).toEqual({ stdout: 'grader log', stderr: 'traceback' });
+    expect(studentResultView(row(visible), { points: 1, deadline: null, now: AFTER, scoresVisible: true }).output).toEqual({ stdout: 'grader log', stderr: 'traceback' });
   });
 
   it('hides score and feedback, keeping the status, while the result is not visible yet', () => {
-    const hidden = studentResultView(row(gradeResult({ visibility: 'hidden' })), { points: 10, deadline: DEADLINE, now: AFTER });
+    const hidden = studentResultView(row(gradeResult({ visibility: 'hidden' })), { points: 10, deadline: DEADLINE, now: AFTER, scoresVisible: true });
     expect(hidden).toMatchObject({ status: 'graded', score: null, points: null, feedback: { text: HIDDEN_RESULT_FEEDBACK, format: 'text' }, tests: [], output: null, full: null });
     const dueLater = gradeResult({ visibility: 'after_due_date' });
-    expect(studentResultView(row(dueLater), { points: 10, deadline: DEADLINE, now: BEFORE }).score).toBeNull();
-    expect(studentResultView(row(dueLater), { points: 10, deadline: DEADLINE, now: AFTER }).score).toBe(0.5);
-    expect(studentResultView(row(gradeResult({ visibility: 'after_published' })), { points: 10, deadline: DEADLINE, now: AFTER }).score).toBeNull();
+    expect(studentResultView(row(dueLater), { points: 10, deadline: DEADLINE, now: BEFORE, scoresVisible: true }).score).toBeNull();
+    expect(studentResultView(row(dueLater), { points: 10, deadline: DEADLINE, now: AFTER, scoresVisible: true }).score).toBe(0.5);
+    expect(studentResultView(row(gradeResult({ visibility: 'after_published' })), { points: 10, deadline: DEADLINE, now: AFTER, scoresVisible: true }).score).toBeNull();
   });
 
   it('shows staff everything', () => {

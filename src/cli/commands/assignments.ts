@@ -36,7 +36,7 @@ Exit codes: 0 ok, 1 no such course or refused, 2 usage error or the server is un
 function formatAssignment(assignment: Assignment): string {
   const points = assignment.parts.reduce((sum, part) => sum + part.points, 0);
   const head = `${paint('bold', assignment.id)}  ${assignment.title}  ·  ${points} points  ·  due ${formatTime(assignment.deadline)}${workflow(assignment)}\n`;
-  return head + [...rules(assignment), ...leaderboardLine(assignment)].map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)])) + autogradeLine(assignment);
+  return head + [...rules(assignment), ...releaseLine(assignment), ...leaderboardLine(assignment)].map((line) => `  ${line}\n`).join('') + table(assignment.parts.map((part) => ['  ' + part.id, part.title, `${part.points} pts`, graders(part)])) + autogradeLine(assignment);
 }
 
 /** `autograde: script  published v1, draft v2`, for the script method (whose servers send autogradeGrader). */
@@ -76,4 +76,20 @@ function workflow(assignment: Assignment): string {
   const parts = assignment.partFeedback === 'on-completion' ? ' (parts too)' : '';
   const expiry = assignment.completeAt === null ? '' : `, all completed ${formatTime(assignment.completeAt)}`;
   return `  ·  graded on completion${parts}${expiry}`;
+}
+
+/**
+ * `grades: released 2026-03-09 10:00 UTC by ines`, `grades: not released yet (manual)`,
+ * `grades: released automatically at …`; nothing for the default (immediate, nothing published).
+ * Older servers send no `release`.
+ */
+function releaseLine({ release }: Partial<Pick<Assignment, 'release'>>): string[] {
+  if (release === undefined) return [];
+  // Students are not told by whom.
+  if (release.releasedAt !== null) return [`grades: released ${formatTime(release.releasedAt)}${release.releasedBy === null ? '' : ` by ${release.releasedBy}`}`];
+  if (release.releaseAt !== null) {
+    return [release.published ? `grades: released automatically ${formatTime(release.releaseAt)}` : `grades: ${paint('yellow', 'not released yet')}, released automatically ${formatTime(release.releaseAt)}`];
+  }
+  if (release.mode === 'manual') return [`grades: ${paint('yellow', 'not released yet')} (release: manual; gradebox release COURSE ASSIGNMENT)`];
+  return [];
 }

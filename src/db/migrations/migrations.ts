@@ -16,6 +16,7 @@ import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 import { gradebookMigration } from './0011-gradebook.ts';
 import { goldenMigration } from './0014-golden.ts';
 import { leaderboardMigration } from './0015-leaderboard.ts';
+import { releaseScheduleMigration } from './0016-release-schedule.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -31,6 +32,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0011-gradebook': gradebookMigration,
   '0014-golden': goldenMigration,
   '0015-leaderboard': leaderboardMigration,
+  '0016-release-schedule': releaseScheduleMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
