@@ -16,6 +16,9 @@ import { listGrades } from './grade-reads.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
+import { applyRegrade, cancelRegrade, discardRegrade, getRegrade, listRegrades } from './regrade-close.ts';
+import { previewRegrade } from './regrade-preview.ts';
+import { startRegrade } from './regrade-start.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
@@ -85,5 +88,12 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    startRegrade: (actor, courseId, assignmentId, request) => startRegrade(ctx, actor, courseId, assignmentId, request),
+    getRegrade: (actor, regradeId) => getRegrade(ctx, actor, regradeId),
+    listRegrades: (actor, courseId, assignmentId) => listRegrades(ctx, actor, courseId, assignmentId),
+    previewRegrade: (actor, regradeId) => previewRegrade(ctx, actor, regradeId),
+    applyRegrade: (actor, regradeId) => applyRegrade(ctx, actor, regradeId),
+    discardRegrade: (actor, regradeId) => discardRegrade(ctx, actor, regradeId),
+    cancelRegrade: (actor, regradeId) => cancelRegrade(ctx, actor, regradeId),
   };
 }

@@ -42,6 +42,7 @@ import type {
 } from './model.ts';
 import type { CompletionRequest } from './completions.ts';
 import type { SubmissionJson } from './submission-reads.ts';
+import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -176,4 +177,24 @@ export interface Platform {
   listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
   /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
   runDueCompletions(runner: string): Promise<number>;
+
+  // regrades (docs/course-workflow.md, "Regrade"; src/platform/regrade-*.ts)
+  /**
+   * Staff with `author` regrade the counting submission of every (or the selected) student, on
+   * every (or the selected) part, with bulk-priority jobs; TAs only as a dry run. 404 unknown
+   * student, part or version; 409 `nothing-to-regrade`, `regrade-open` (naming the open one).
+   */
+  startRegrade(actor: Actor, courseId: string, assignmentId: string, request?: RegradeRequest): Promise<Regrade>;
+  /** Staff: one regrade with its progress (done / total / failed / ETA). */
+  getRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff: an assignment's regrades, newest first. */
+  listRegrades(actor: Actor, courseId: string, assignmentId: string): Promise<Regrade[]>;
+  /** Staff: a dry run's changes per student and part, with a summary; 409 for a regrade that is no dry run. */
+  previewRegrade(actor: Actor, regradeId: string): Promise<RegradePreview>;
+  /** Instructors with `author`: makes a finished dry run official (publishing its draft); 409 running, ended or expired. */
+  applyRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff with `author`: drops a dry run's shadow results. */
+  discardRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff with `author` (a regrade: instructors): unclaimed jobs leave the queue; running ones may finish. */
+  cancelRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
 }

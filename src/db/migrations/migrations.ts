@@ -14,6 +14,7 @@ import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 import { gradebookMigration } from './0011-gradebook.ts';
+import { regradesMigration } from './0012-regrades.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-late-policy': latePolicyMigration,
   '0010-autograde-graders': autogradeGradersMigration,
   '0011-gradebook': gradebookMigration,
+  '0012-regrades': regradesMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

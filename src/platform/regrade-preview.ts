@@ -1,0 +1,158 @@
+/**
+ * A dry run's preview: per student and part, the official result now and the shadow result, the
+ * change in points, the tests whose outcome flipped (by name), manual overrides that apply will
+ * leave in place, and a summary. Built from three set-based queries (the dry run's jobs, the
+ * official jobs of the same submissions, the overrides), whatever the number of students.
+ */
+import type { DbExecutor } from '../db/database.ts';
+import type { GradeResult, GradeStatus, TestResult } from '../grader/grade-result.ts';
+import { storedJson } from '../grader/stored-result.ts';
+import type { PlatformContext } from './context.ts';
+import { Conflict, Forbidden, NotFound } from './errors.ts';
+import type { Actor } from './model.ts';
+import { officialJob } from './official-jobs.ts';
+import { courseAccess, requireScope } from './permissions.ts';
+import type { FlippedTest, PreviewRow, PreviewSide, PreviewSummary, Regrade, RegradePreview } from './regrade-model.ts';
+import { FAILURE_STATUSES, regradeRow, regradeView } from './regrade-state.ts';
+import { pointsFor } from './result-views.ts';
+import { newestJobPerPart } from './submission-views.ts';
+
+/** Staff with `read`: the preview of a dry run (partial while it runs). 409 for a regrade that is no dry run. */
+export async function previewRegrade(ctx: PlatformContext, actor: Actor, regradeId: string): Promise<RegradePreview> {
+  requireScope(actor, 'read');
+  const row = await regradeRow(ctx.db, regradeId);
+  const access = await courseAccess(ctx.db, actor, row.course_id).catch((error: unknown) => {
+    throw error instanceof NotFound ? new NotFound(`no regrade '${regradeId}'`) : error;
+  });
+  if (!access.staff) throw new Forbidden(`only instructors and TAs of ${row.course_id} may see regrades`);
+  if (row.dry_run !== 1) throw new Conflict('not-a-dry-run', `regrade ${regradeId} is no dry run: its results are the official ones (gradebox grades shows them)`);
+  return buildPreview(ctx.db, await regradeView(ctx.db, row, ctx.now()));
+}
+
+interface ResultColumns {
+  status: string | null;
+  score: number | null;
+  result: string | null;
+  result_gzip: Uint8Array | null;
+}
+
+type Outcome = 'passed' | 'failed' | 'missing';
+
+function outcomeOf(test: TestResult): Outcome {
+  if (test.status !== null) return test.status;
+  if (test.score !== null && test.maxScore !== null) return test.score >= test.maxScore ? 'passed' : 'failed';
+  return 'missing';
+}
+
+function testsOf(r: ResultColumns): Map<string, Outcome> {
+  if (r.result === null) return new Map();
+  const parsed = JSON.parse(storedJson({ json: r.result, gzip: r.result_gzip })) as Pick<GradeResult, 'tests'>;
+  return new Map((parsed.tests ?? []).map((t) => [t.name, outcomeOf(t)]));
+}
+
+function flipped(before: Map<string, Outcome>, after: Map<string, Outcome>): FlippedTest[] {
+  const out: FlippedTest[] = [];
+  for (const [name, to] of after) {
+    const from = before.get(name) ?? 'missing';
+    if (from !== to) out.push({ name, from, to });
+  }
+  for (const [name, from] of before) if (!after.has(name)) out.push({ name, from, to: 'missing' });
+  return out;
+}
+
+function side(jobId: string, r: ResultColumns, possible: number): PreviewSide | null {
+  if (r.status === null) return null;
+  const status = r.status as GradeStatus;
+  return { jobId, status, points: pointsFor(status, r.score, possible) ?? 0 };
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** The preview of `regrade` (a dry run) as it stands. */
+export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<RegradePreview> {
+  const { courseId, assignmentId, id } = regrade;
+  const shadow = await db
+    .selectFrom('grading_jobs as j')
+    .innerJoin('submissions as s', 's.id', 'j.submission_id')
+    .leftJoin('results as r', 'r.job_id', 'j.id')
+    .select(['j.id', 'j.submission_id', 'j.part_id', 's.login', 'r.status', 'r.score', 'r.result', 'r.result_gzip'])
+    .where('j.regrade_id', '=', id)
+    .execute();
+  const official = await db
+    .selectFrom('grading_jobs as j')
+    .leftJoin('results as r', 'r.job_id', 'j.id')
+    .select(['j.id', 'j.submission_id', 'j.part_id', 'j.queued_at', 'r.status', 'r.score', 'r.result', 'r.result_gzip'])
+    .where(officialJob('j'))
+    .where('j.submission_id', 'in', db.selectFrom('grading_jobs').select('submission_id').where('regrade_id', '=', id))
+    .execute();
+  const parts = await db.selectFrom('parts').select(['id', 'points', 'position']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
+  const overrides = await db
+    .selectFrom('grade_overrides')
+    .select(['login', 'part_id', 'value', 'set_by'])
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .where('login', 'in', db.selectFrom('grading_jobs as j').innerJoin('submissions as s', 's.id', 'j.submission_id').select('s.login').where('j.regrade_id', '=', id))
+    .execute();
+
+  const pointsOf = new Map(parts.map((p) => [p.id, p.points]));
+  const positionOf = new Map(parts.map((p) => [p.id, p.position]));
+  const currentOf = new Map<string, (typeof official)[number]>();
+  for (const jobs of Map.groupBy(official, (j) => j.submission_id).values()) {
+    for (const job of newestJobPerPart(jobs)) currentOf.set(`${job.submission_id} ${job.part_id}`, job);
+  }
+  const overrideOf = new Map(overrides.map((o) => [`${o.login} ${o.part_id}`, o]));
+
+  const rows = shadow.map((job): PreviewRow => {
+    const possible = pointsOf.get(job.part_id) ?? 0;
+    const cur = currentOf.get(`${job.submission_id} ${job.part_id}`);
+    const current = cur ? side(cur.id, cur, possible) : null;
+    const next = side(job.id, job, possible);
+    const override = overrideOf.get(`${job.login} ${job.part_id}`) ?? overrideOf.get(`${job.login} `);
+    return {
+      login: job.login,
+      submissionId: job.submission_id,
+      partId: job.part_id,
+      possible,
+      current,
+      next,
+      delta: next === null ? null : round2(next.points - (current?.points ?? 0)),
+      flippedTests: next === null ? [] : flipped(cur ? testsOf(cur) : new Map<string, Outcome>(), testsOf(job)),
+      override: override ? { partId: override.part_id, value: override.value, setBy: override.set_by } : null,
+    };
+  });
+  rows.sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : (positionOf.get(a.partId) ?? 0) - (positionOf.get(b.partId) ?? 0)));
+  return { regrade, rows, summary: summarize(rows) };
+}
+
+const direction = (delta: number): 'up' | 'down' | 'same' => (delta > 0.004 ? 'up' : delta < -0.004 ? 'down' : 'same');
+
+export function summarize(rows: readonly PreviewRow[]): PreviewSummary {
+  const parts = { total: rows.length, up: 0, down: 0, same: 0, pending: 0 };
+  const byStudent = new Map<string, number>();
+  const newFailures: PreviewSummary['newFailures'] = { total: 0, byStatus: {} };
+  const overridden = { parts: 0, students: new Set<string>() };
+  for (const row of rows) {
+    if (row.override) {
+      overridden.parts++;
+      overridden.students.add(row.login);
+    }
+    if (row.delta === null || row.next === null) {
+      parts.pending++;
+      continue;
+    }
+    parts[direction(row.delta)]++;
+    byStudent.set(row.login, (byStudent.get(row.login) ?? 0) + row.delta);
+    const wasFailure = row.current !== null && FAILURE_STATUSES.includes(row.current.status);
+    if (FAILURE_STATUSES.includes(row.next.status) && !wasFailure) {
+      newFailures.total++;
+      newFailures.byStatus[row.next.status] = (newFailures.byStatus[row.next.status] ?? 0) + 1;
+    }
+  }
+  const students = { total: byStudent.size, up: 0, down: 0, same: 0 };
+  let sum = 0;
+  for (const delta of byStudent.values()) {
+    students[direction(delta)]++;
+    sum += delta;
+  }
+  return { students, parts, meanChange: byStudent.size === 0 ? 0 : round2(sum / byStudent.size), newFailures, overridden: { parts: overridden.parts, students: overridden.students.size } };
+}
