@@ -12,6 +12,7 @@ import { courseRoutes } from './api/courses.ts';
 import { gradeRoutes } from './api/grades.ts';
 import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
+import { regradeRoutes } from './api/regrades.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });
   submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
   gradeRoutes(app, deps.platform);
+  regradeRoutes(app, deps.platform);
   await app.ready();
   return app;
 }
