@@ -1,8 +1,9 @@
 /**
  * A dry run's preview: per student and part, the official result now and the shadow result, the
  * change in points, the tests whose outcome flipped (by name), manual overrides that apply will
- * leave in place, and a summary. Built from three set-based queries (the dry run's jobs, the
- * official jobs of the same submissions, the overrides), whatever the number of students.
+ * leave in place, and a summary. Built from a few set-based queries (the dry run's jobs with their
+ * results, the official jobs of the same submissions and their newest results, in chunks; the
+ * overrides), whatever the number of students.
  */
 import type { DbExecutor } from '../db/database.ts';
 import type { GradeResult, GradeStatus, TestResult } from '../grader/grade-result.ts';
@@ -68,6 +69,15 @@ function side(jobId: string, r: ResultColumns, possible: number): PreviewSide | 
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
+/** Bound parameters per `IN (…)` list: far below SQLite's and PostgreSQL's limits. */
+const CHUNK = 500;
+
+async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await load(ids.slice(i, i + CHUNK))));
+  return out;
+}
+
 /** The preview of `regrade` (a dry run) as it stands. */
 export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<RegradePreview> {
   const { courseId, assignmentId, id } = regrade;
@@ -78,13 +88,17 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
     .select(['j.id', 'j.submission_id', 'j.part_id', 's.login', 'r.status', 'r.score', 'r.result', 'r.result_gzip'])
     .where('j.regrade_id', '=', id)
     .execute();
-  const official = await db
-    .selectFrom('grading_jobs as j')
-    .leftJoin('results as r', 'r.job_id', 'j.id')
-    .select(['j.id', 'j.submission_id', 'j.part_id', 'j.queued_at', 'r.status', 'r.score', 'r.result', 'r.result_gzip'])
-    .where(officialJob('j'))
-    .where('j.submission_id', 'in', db.selectFrom('grading_jobs').select('submission_id').where('regrade_id', '=', id))
-    .execute();
+  // Official jobs by submission id, in chunks, then only the newest ones' results: plain index
+  // lookups, fast whatever the planner's statistics say (they lag behind a big regrade's rows).
+  const submissionIds = [...new Set(shadow.map((j) => j.submission_id))];
+  const officialJobs = await inChunks(submissionIds, (chunk) =>
+    db.selectFrom('grading_jobs as j').select(['j.id', 'j.submission_id', 'j.part_id', 'j.queued_at']).where('j.submission_id', 'in', chunk).where(officialJob('j')).execute(),
+  );
+  const newest = [...Map.groupBy(officialJobs, (j) => j.submission_id).values()].flatMap((jobs) => newestJobPerPart(jobs));
+  const officialResults = await inChunks(
+    newest.map((j) => j.id),
+    (chunk) => db.selectFrom('results').select(['job_id', 'status', 'score', 'result', 'result_gzip']).where('job_id', 'in', chunk).execute(),
+  );
   const parts = await db.selectFrom('parts').select(['id', 'points', 'position']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
   const overrides = await db
     .selectFrom('grade_overrides')
@@ -96,10 +110,9 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
 
   const pointsOf = new Map(parts.map((p) => [p.id, p.points]));
   const positionOf = new Map(parts.map((p) => [p.id, p.position]));
-  const currentOf = new Map<string, (typeof official)[number]>();
-  for (const jobs of Map.groupBy(official, (j) => j.submission_id).values()) {
-    for (const job of newestJobPerPart(jobs)) currentOf.set(`${job.submission_id} ${job.part_id}`, job);
-  }
+  const resultOf = new Map(officialResults.map((r) => [r.job_id, r]));
+  const noResult: ResultColumns = { status: null, score: null, result: null, result_gzip: null };
+  const currentOf = new Map(newest.map((job) => [`${job.submission_id} ${job.part_id}`, { id: job.id, ...(resultOf.get(job.id) ?? noResult) }]));
   const overrideOf = new Map(overrides.map((o) => [`${o.login} ${o.part_id}`, o]));
 
   const rows = shadow.map((job): PreviewRow => {
