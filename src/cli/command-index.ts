@@ -177,4 +177,16 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     summary: 'Show assignment grades with their derivation: part points, method, raw grade, late adjustment, final grade',
     load: async () => (await import('./commands/grades.ts')).gradesCommand(),
   },
+  {
+    name: 'regrade',
+    term: 'regrade [options] <course> <assignment>',
+    summary: 'Regrade every student\'s counting submission (or some students\' and parts) with the published grader, a version or the draft; --dry-run previews the changes first',
+    load: async () => (await import('./commands/regrade.ts')).regradeCommand(),
+  },
+  {
+    name: 'regrades',
+    term: 'regrades',
+    summary: 'Follow, preview, apply, discard or cancel regrades (started with gradebox regrade)',
+    load: async () => (await import('./commands/regrade.ts')).regradesCommand(),
+  },
 ];
