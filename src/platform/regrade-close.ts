@@ -8,12 +8,12 @@
 import type { DbExecutor, DbTransaction } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
 import { runInTransaction } from '../db/transaction.ts';
-import { refreshAssignmentGrade } from './assignment-grades.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, NotFound } from './errors.ts';
 import type { Actor } from './model.ts';
 import { courseAccess, requireScope, type CourseAccess } from './permissions.ts';
 import { graderBasis, type GraderBasis } from './regrade-graders.ts';
+import { refreshRegradedGrades } from './regrade-scripts.ts';
 import type { Regrade, RegradeGrader } from './regrade-model.ts';
 import { DRY_RUN_TTL_MS, regradeRow, regradeView, type RegradeRow } from './regrade-state.ts';
 
@@ -177,15 +177,8 @@ export async function applyInTransaction(ctx: PlatformContext, tx: DbTransaction
   await tx.updateTable('grading_jobs').set({ shadow: 0 }).where('regrade_id', '=', regradeId).where('shadow', '=', 1).execute();
   if ((JSON.parse(row.grader) as RegradeGrader).kind === 'draft') await publishVersions(tx, row, actor.login, at);
   await tx.updateTable('regrades').set({ state: 'applied', open: null, closed_by: actor.login, closed_at: at }).where('id', '=', regradeId).execute();
-  const students = await tx
-    .selectFrom('grading_jobs as j')
-    .innerJoin('submissions as s', 's.id', 'j.submission_id')
-    .select('s.login')
-    .distinct()
-    .where('j.regrade_id', '=', regradeId)
-    .orderBy('s.login')
-    .execute();
-  for (const { login } of students) await refreshAssignmentGrade(tx, ctx.queue, { courseId: row.course_id, assignmentId: row.assignment_id, login }, at);
+  // Each affected student's grade (a `script` method runs again); the grade log's entries go next to it.
+  await refreshRegradedGrades(tx, ctx.queue, row, at);
   return undefined;
 }
 

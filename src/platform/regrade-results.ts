@@ -7,6 +7,8 @@
 import type { Db } from '../db/database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
+import { runInTransaction } from '../db/transaction.ts';
+import { refreshRegradedGrades } from './regrade-scripts.ts';
 import { finishIfDone } from './regrade-state.ts';
 
 /** True when the result is official now (the submission's listeners may be told). */
@@ -18,6 +20,10 @@ export async function regradeResultStored(db: Db, queue: JobQueue, job: { id: st
     await db.updateTable('grading_jobs').set({ shadow: 0 }).where('id', '=', job.id).where('shadow', '=', 1).execute();
     await refreshGradeOfSubmission(db, queue, job.submission_id, at);
   }
-  await finishIfDone(db, regrade);
+  // A regrade's last result: a `script` method runs again on the new part results.
+  if ((await finishIfDone(db, regrade)) && official) {
+    const row = await db.selectFrom('regrades').select(['id', 'course_id', 'assignment_id']).where('id', '=', regrade.id).executeTakeFirstOrThrow();
+    await runInTransaction(db, (tx) => refreshRegradedGrades(tx, queue, row, at));
+  }
   return official;
 }
