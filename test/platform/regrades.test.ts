@@ -170,11 +170,20 @@ describe.each(databases)('regrades on $name', (factory) => {
     await h.platform.applyCourseFile(h.admin, { course: { id: COURSE, title: 'x' }, members: [{ login: 'new', role: 'student' }] });
     await expect(start(ines, { students: ['new'] })).rejects.toMatchObject({ status: 409, code: 'nothing-to-regrade' });
 
+    // Two at once: one starts, the other is refused naming it (the unique index decides).
+    const raced = await Promise.allSettled([start(ines, { dryRun: true }), start(tara, { dryRun: true })]);
+    const won = raced.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lost = raced.flatMap((r) => (r.status === 'rejected' ? [r.reason as { status: number; code: string; message: string }] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toMatchObject([{ status: 409, code: 'regrade-open', message: expect.stringContaining(won[0]!.id) as string }]);
+    await h.platform.discardRegrade(ines, won[0]!.id);
+
     const open = await start(tara, { dryRun: true, grader: { kind: 'version', number: 1 } });
     await expect(start(ines, { dryRun: true })).rejects.toMatchObject({ status: 409, code: 'regrade-open', message: expect.stringContaining(open.id) as string });
     await expect(h.platform.getRegrade(sam, open.id)).rejects.toMatchObject({ status: 403 });
     await expect(h.platform.previewRegrade(sam, open.id)).rejects.toMatchObject({ status: 403 });
     await expect(h.platform.getRegrade(ines, 'rg_missing')).rejects.toMatchObject({ status: 404 });
-    expect((await h.platform.listRegrades(tara, COURSE, ASSIGNMENT)).map((r) => r.id)).toEqual([open.id]);
+    const listed = await h.platform.listRegrades(tara, COURSE, ASSIGNMENT);
+    expect(Object.fromEntries(listed.map((r) => [r.id, r.state]))).toEqual({ [open.id]: 'running', [won[0]!.id]: 'discarded' });
   });
 });
