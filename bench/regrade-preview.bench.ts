@@ -180,5 +180,6 @@ try {
     }
   }
 } finally {
-  await rm(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP === undefined) await rm(work, { recursive: true, force: true });
+  else console.log(`kept ${work}`);
 }

@@ -29,14 +29,14 @@ function flips(row: PreviewRow): string {
 /** The preview as a table (rows whose points or tests changed, unless `all`) and its summary. */
 export function formatPreview(preview: RegradePreview, options: { all?: boolean } = {}): string {
   const rows = preview.rows.filter((r) => options.all === true || r.delta === null || r.delta !== 0 || r.flippedTests.length > 0 || r.current?.status !== r.next?.status);
-  const header = ['STUDENT', 'PART', 'NOW', 'NEW', 'DELTA', 'OVERRIDE', 'TESTS FLIPPED'].map((h) => paint('bold', h));
+  const header = ['STUDENT', 'PART', 'NOW', 'NEW', 'DELTA', 'NOTE', 'TESTS FLIPPED'].map((h) => paint('bold', h));
   const lines = rows.map((r) => [
     safeLine(r.login),
     safeLine(r.partId),
     side(r.current?.points, r.current?.status),
     side(r.next?.points, r.next?.status),
     r.delta === null ? 'pending' : signed(r.delta),
-    r.override === null ? '' : `${r.override.partId === '' ? 'grade' : 'part'} ${r.override.value} (kept)`,
+    [r.override === null ? '' : `${r.override.partId === '' ? 'grade' : 'part'} ${r.override.value} (kept)`, r.superseded ? 'superseded' : ''].filter((x) => x !== '').join(', '),
     flips(r),
   ]);
   const s = preview.summary;
@@ -45,6 +45,7 @@ export function formatPreview(preview: RegradePreview, options: { all?: boolean 
     `${s.students.total} students: ${s.students.up} up, ${s.students.down} down, ${s.students.same} unchanged; mean change ${signed(s.meanChange)} points`,
     `${s.parts.total} parts: ${s.parts.up} up, ${s.parts.down} down, ${s.parts.same} unchanged${s.parts.pending > 0 ? `, ${s.parts.pending} pending` : ''}`,
     `new failures: ${s.newFailures.total === 0 ? 'none' : `${s.newFailures.total} (${failures})`}`,
+    ...(s.superseded > 0 ? [`${s.superseded} rows are of submissions that no longer count (newer work since): applying them changes no grade`] : []),
     ...(s.overridden.parts > 0 ? [`manual overrides kept as they are: ${s.overridden.parts} parts of ${s.overridden.students} students (the table shows what the grader would give)`] : []),
   ];
   const body = rows.length === 0 ? 'no score or test changed\n' : table([header, ...lines]);

@@ -91,6 +91,11 @@ export interface PreviewRow {
    * assignment grade's (`partId` ''); the row still shows what the grader would give.
    */
   override: { partId: string; value: number; setBy: string } | null;
+  /**
+   * The submission no longer counts for the student (newer work since the dry run started, or a
+   * new completion): apply still makes this result official, but the grade does not change.
+   */
+  superseded: boolean;
 }
 
 export interface PreviewSummary {
@@ -104,6 +109,8 @@ export interface PreviewSummary {
   newFailures: { total: number; byStatus: Partial<Record<GradeStatus, number>> };
   /** Rows (and students) with a manual override apply leaves in place. */
   overridden: { parts: number; students: number };
+  /** Rows whose submission no longer counts (see PreviewRow.superseded). */
+  superseded: number;
 }
 
 export interface RegradePreview {

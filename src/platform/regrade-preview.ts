@@ -108,6 +108,7 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
     .where('login', 'in', db.selectFrom('grading_jobs as j').innerJoin('submissions as s', 's.id', 'j.submission_id').select('s.login').where('j.regrade_id', '=', id))
     .execute();
 
+  const counting = await countingSubmissions(db, regrade);
   const pointsOf = new Map(parts.map((p) => [p.id, p.points]));
   const positionOf = new Map(parts.map((p) => [p.id, p.position]));
   const resultOf = new Map(officialResults.map((r) => [r.job_id, r]));
@@ -131,6 +132,7 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
       delta: next === null ? null : round2(next.points - (current?.points ?? 0)),
       flippedTests: next === null ? [] : flipped(cur ? testsOf(cur) : new Map<string, Outcome>(), testsOf(job)),
       override: override ? { partId: override.part_id, value: override.value, setBy: override.set_by } : null,
+      superseded: counting.get(job.login) !== job.submission_id,
     };
   });
   rows.sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : (positionOf.get(a.partId) ?? 0) - (positionOf.get(b.partId) ?? 0)));
@@ -138,6 +140,35 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
 }
 
 const direction = (delta: number): 'up' | 'down' | 'same' => (delta > 0.004 ? 'up' : delta < -0.004 ? 'down' : 'same');
+
+/**
+ * Each regraded student's counting submission now (as `countingWork` decides it, set-based): the
+ * completion's for trigger completion, else the newest own submission.
+ */
+async function countingSubmissions(db: DbExecutor, regrade: Regrade): Promise<Map<string, string | null>> {
+  const { courseId, assignmentId, id } = regrade;
+  const assignment = await db.selectFrom('assignments').select('trigger').where('course_id', '=', courseId).where('id', '=', assignmentId).executeTakeFirst();
+  const students = db.selectFrom('grading_jobs as j').innerJoin('submissions as s', 's.id', 'j.submission_id').select('s.login').where('j.regrade_id', '=', id);
+  if (assignment?.trigger === 'completion') {
+    const rows = await db.selectFrom('completions').select(['login', 'submission_id']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).where('login', 'in', students).execute();
+    return new Map(rows.map((r) => [r.login, r.submission_id]));
+  }
+  const rows = await db
+    .selectFrom('submissions')
+    .select(['login', 'id', 'submitted_at'])
+    .where('course_id', '=', courseId)
+    .where('assignment_id', '=', assignmentId)
+    .where('kind', '=', 'student')
+    .where('login', 'in', students)
+    .execute();
+  const newest = new Map<string, { id: string; submitted_at: string }>();
+  for (const row of rows) {
+    const seen = newest.get(row.login);
+    // The order of newestSubmission (assignment-grades.ts): submittedAt, then id.
+    if (!seen || row.submitted_at > seen.submitted_at || (row.submitted_at === seen.submitted_at && row.id > seen.id)) newest.set(row.login, row);
+  }
+  return new Map([...newest].map(([login, row]) => [login, row.id]));
+}
 
 export function summarize(rows: readonly PreviewRow[]): PreviewSummary {
   const parts = { total: rows.length, up: 0, down: 0, same: 0, pending: 0 };
@@ -167,5 +198,6 @@ export function summarize(rows: readonly PreviewRow[]): PreviewSummary {
     students[direction(delta)]++;
     sum += delta;
   }
-  return { students, parts, meanChange: byStudent.size === 0 ? 0 : round2(sum / byStudent.size), newFailures, overridden: { parts: overridden.parts, students: overridden.students.size } };
+  const superseded = rows.filter((r) => r.superseded).length;
+  return { students, parts, meanChange: byStudent.size === 0 ? 0 : round2(sum / byStudent.size), newFailures, overridden: { parts: overridden.parts, students: overridden.students.size }, superseded };
 }

@@ -83,6 +83,7 @@ describe.each(databases)('regrades on $name', (factory) => {
       meanChange: 2.5,
       newFailures: { total: 1, byStatus: { 'grader-error': 1 } },
       overridden: { parts: 1, students: 1 },
+      superseded: 0,
     });
 
     // TAs may not apply; instructors do, in one transaction.
@@ -116,6 +117,19 @@ describe.each(databases)('regrades on $name', (factory) => {
     await expect(h.platform.previewRegrade(ines, started.id)).rejects.toMatchObject({ status: 409, code: 'not-a-dry-run' });
     // Finished: it no longer blocks another.
     await h.platform.startRegrade(ines, COURSE, ASSIGNMENT, { students: ['sam'] });
+  });
+
+  it('marks the rows of a submission that no longer counts', async () => {
+    const started = await h.platform.startRegrade(ines, COURSE, ASSIGNMENT, { dryRun: true, students: ['sam'] });
+    h.clock.advance(1000);
+    await h.platform.submit(sam, { courseId: COURSE, assignmentId: ASSIGNMENT, files: [file('newer.py')] });
+    await gradeQueued(h, fixedGrading);
+    const preview = await h.platform.previewRegrade(ines, started.id);
+    expect(preview.rows.map((r) => [r.login, r.partId, r.superseded])).toEqual([
+      ['sam', 'p1', true],
+      ['sam', 'p2', true],
+    ]);
+    expect(preview.summary.superseded).toBe(2);
   });
 
   it('cancel takes unclaimed jobs out of the queue; discard drops the shadow results', async () => {
