@@ -5,7 +5,9 @@
  * results, the official jobs of the same submissions and their newest results, in chunks; the
  * overrides), whatever the number of students.
  */
+import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.ts';
+import { dialectOf } from '../db/dialect-of.ts';
 import type { GradeResult, GradeStatus, TestResult } from '../grader/grade-result.ts';
 import { storedJson } from '../grader/stored-result.ts';
 import type { PlatformContext } from './context.ts';
@@ -33,8 +35,24 @@ export async function previewRegrade(ctx: PlatformContext, actor: Actor, regrade
 interface ResultColumns {
   status: string | null;
   score: number | null;
+  /** The whole result's JSON (PostgreSQL), or null. */
   result: string | null;
   result_gzip: Uint8Array | null;
+  /** SQLite: only its `tests`, extracted by the database (json_extract, in C: most of a result is output text). */
+  tests: string | null;
+}
+
+/**
+ * The result columns a preview reads, for results aliased `r`: on SQLite the tests alone (the
+ * whole JSON only when it is compressed), on PostgreSQL the JSON as stored.
+ */
+function resultColumns(db: DbExecutor) {
+  const sqlite = dialectOf(db) === 'sqlite';
+  return [
+    (sqlite ? sql<string | null>`null` : sql<string | null>`${sql.ref('r.result')}`).as('result'),
+    sql<Uint8Array | null>`${sql.ref('r.result_gzip')}`.as('result_gzip'),
+    (sqlite ? sql<string | null>`case when ${sql.ref('r.result_gzip')} is null then json_extract(${sql.ref('r.result')}, '$.tests') end` : sql<string | null>`null`).as('tests'),
+  ] as const;
 }
 
 type Outcome = 'passed' | 'failed' | 'missing';
@@ -46,9 +64,9 @@ function outcomeOf(test: TestResult): Outcome {
 }
 
 function testsOf(r: ResultColumns): Map<string, Outcome> {
-  if (r.result === null) return new Map();
-  const parsed = JSON.parse(storedJson({ json: r.result, gzip: r.result_gzip })) as Pick<GradeResult, 'tests'>;
-  return new Map((parsed.tests ?? []).map((t) => [t.name, outcomeOf(t)]));
+  if (r.status === null) return new Map();
+  const tests = r.tests !== null ? (JSON.parse(r.tests) as TestResult[]) : (JSON.parse(storedJson({ json: r.result ?? '', gzip: r.result_gzip })) as Pick<GradeResult, 'tests'>).tests;
+  return new Map((tests ?? []).map((t) => [t.name, outcomeOf(t)]));
 }
 
 function flipped(before: Map<string, Outcome>, after: Map<string, Outcome>): FlippedTest[] {
@@ -85,7 +103,7 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
     .selectFrom('grading_jobs as j')
     .innerJoin('submissions as s', 's.id', 'j.submission_id')
     .leftJoin('results as r', 'r.job_id', 'j.id')
-    .select(['j.id', 'j.submission_id', 'j.part_id', 's.login', 'r.status', 'r.score', 'r.result', 'r.result_gzip'])
+    .select(['j.id', 'j.submission_id', 'j.part_id', 's.login', 'r.status', 'r.score', ...resultColumns(db)])
     .where('j.regrade_id', '=', id)
     .execute();
   // Official jobs by submission id, in chunks, then only the newest ones' results: plain index
@@ -97,7 +115,7 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
   const newest = [...Map.groupBy(officialJobs, (j) => j.submission_id).values()].flatMap((jobs) => newestJobPerPart(jobs));
   const officialResults = await inChunks(
     newest.map((j) => j.id),
-    (chunk) => db.selectFrom('results').select(['job_id', 'status', 'score', 'result', 'result_gzip']).where('job_id', 'in', chunk).execute(),
+    (chunk) => db.selectFrom('results as r').select(['r.job_id', 'r.status', 'r.score', ...resultColumns(db)]).where('r.job_id', 'in', chunk).execute(),
   );
   const parts = await db.selectFrom('parts').select(['id', 'points', 'position']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).execute();
   const overrides = await db
@@ -112,7 +130,7 @@ export async function buildPreview(db: DbExecutor, regrade: Regrade): Promise<Re
   const pointsOf = new Map(parts.map((p) => [p.id, p.points]));
   const positionOf = new Map(parts.map((p) => [p.id, p.position]));
   const resultOf = new Map(officialResults.map((r) => [r.job_id, r]));
-  const noResult: ResultColumns = { status: null, score: null, result: null, result_gzip: null };
+  const noResult: ResultColumns = { status: null, score: null, result: null, result_gzip: null, tests: null };
   const currentOf = new Map(newest.map((job) => [`${job.submission_id} ${job.part_id}`, { id: job.id, ...(resultOf.get(job.id) ?? noResult) }]));
   const overrideOf = new Map(overrides.map((o) => [`${o.login} ${o.part_id}`, o]));
 

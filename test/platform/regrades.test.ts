@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { GradeResult, TestResult } from '../../src/grader/grade-result.ts';
-import { encodeResult } from '../../src/grader/stored-result.ts';
+import { COMPRESS_FROM_BYTES, encodeResult } from '../../src/grader/stored-result.ts';
 import type { Actor, Submission } from '../../src/platform/model.ts';
 import { databases, type TestDatabase } from '../support/databases.ts';
 import { ASSIGNMENT, COURSE, course, file, gradeResult, imageId, type Harness, useHarness } from './helpers.ts';
@@ -117,6 +117,17 @@ describe.each(databases)('regrades on $name', (factory) => {
     await expect(h.platform.previewRegrade(ines, started.id)).rejects.toMatchObject({ status: 409, code: 'not-a-dry-run' });
     // Finished: it no longer blocks another.
     await h.platform.startRegrade(ines, COURSE, ASSIGNMENT, { students: ['sam'] });
+  });
+
+  it('reads flipped tests from compressed (big) results too', async () => {
+    const started = await h.platform.startRegrade(ines, COURSE, ASSIGNMENT, { dryRun: true, students: ['sam'], parts: ['p1'] });
+    const big = 'x'.repeat(COMPRESS_FROM_BYTES);
+    await gradeQueued(h, () => ({ score: 1, tests: [test('a', true), test('b', true)], feedback: { text: big, format: 'text' } }));
+    expect(await t.db.selectFrom('results').select('result_gzip').where('job_id', 'in', t.db.selectFrom('grading_jobs').select('id').where('regrade_id', '=', started.id)).execute()).toEqual([
+      { result_gzip: expect.anything() as unknown },
+    ]);
+    const preview = await h.platform.previewRegrade(ines, started.id);
+    expect(preview.rows.map((r) => [r.login, r.partId, r.delta, r.flippedTests])).toEqual([['sam', 'p1', 5, [{ name: 'b', from: 'failed', to: 'passed' }]]]);
   });
 
   it('marks the rows of a submission that no longer counts', async () => {
