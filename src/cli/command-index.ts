@@ -232,4 +232,16 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     summary: "Show an assignment's leaderboard: students ranked by each value their grader reports",
     load: async () => (await import('./commands/leaderboard.ts')).leaderboardCommand(),
   },
+  {
+    name: 'regrade',
+    term: 'regrade [options] <course> <assignment>',
+    summary: 'Regrade every student\'s counting submission (or some students\' and parts) with the published grader, a version or the draft; --dry-run previews the changes first',
+    load: async () => (await import('./commands/regrade.ts')).regradeCommand(),
+  },
+  {
+    name: 'regrades',
+    term: 'regrades',
+    summary: 'Follow, preview, apply, discard or cancel regrades (started with gradebox regrade)',
+    load: async () => (await import('./commands/regrade.ts')).regradesCommand(),
+  },
 ];

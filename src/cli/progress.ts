@@ -1,8 +1,27 @@
 import type { Ora } from 'ora';
 import type { ImportProgress } from '../image/image-source.ts';
 
-/** A step of long work (importing or unpacking an image, indexing its layers), or things counted (`items`, e.g. goldens graded). */
-export type Progress = ImportProgress | { phase: string; done: number; total: number; unit: 'items'; noun: string };
+/** A regrade's jobs: `done` of `total`, with its failures and ETA in the line. */
+export interface JobProgress {
+  phase: string;
+  done: number;
+  total: number;
+  unit: 'jobs';
+  failed: number;
+  etaSeconds: number | null;
+}
+
+/** Things counted, e.g. goldens graded. */
+export interface ItemProgress {
+  phase: string;
+  done: number;
+  total: number;
+  unit: 'items';
+  noun: string;
+}
+
+/** A step of long work (importing or unpacking an image, indexing its layers, a regrade's jobs, goldens graded). */
+export type Progress = ImportProgress | JobProgress | ItemProgress;
 
 const BAR_WIDTH = 24;
 
@@ -44,8 +63,21 @@ export function render(p: Progress): string {
   const fraction = Math.min(1, p.done / p.total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-  const counts = p.unit === 'layers' ? `layer ${p.done} of ${p.total}` : p.unit === 'items' ? `${p.done} of ${p.total} ${p.noun}` : `${humanBytes(p.done)} / ${humanBytes(p.total)}`;
+  const counts =
+    p.unit === 'jobs'
+      ? `${p.done} of ${p.total} jobs${p.failed > 0 ? `, ${p.failed} failed` : ''}${p.etaSeconds === null ? '' : `, about ${formatEta(p.etaSeconds)} left`}`
+      : p.unit === 'layers'
+        ? `layer ${p.done} of ${p.total}`
+        : p.unit === 'items'
+          ? `${p.done} of ${p.total} ${p.noun}`
+          : `${humanBytes(p.done)} / ${humanBytes(p.total)}`;
   return `${p.phase} ${bar} ${Math.floor(fraction * 100)}% (${counts})`;
+}
+
+function formatEta(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 function humanBytes(n: number): string {

@@ -3,6 +3,7 @@
  * in and out, error answers turned into ApiError, no answer at all into ServerUnreachable. Bodies
  * that can be large (grader images, submissions, archives) are streamed, never buffered.
  */
+import type { Regrade, RegradePreview, RegradeRequest } from '../platform/regrade-model.ts';
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type { ReleaseOutcome } from '../platform/releases.ts';
@@ -299,6 +300,38 @@ export class ApiClient {
 
   runGoldens(course: string, assignment: string): Promise<GoldenRunOutcome> {
     return this.#json('POST', `${assignmentPath(course, assignment)}/golden-runs`);
+  }
+
+  // Regrades (docs/course-workflow.md, "Regrade").
+  /** Staff: starts a regrade or a dry run of an assignment. */
+  startRegrade(course: string, assignment: string, request: RegradeRequest): Promise<Regrade> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/regrades`, { json: request });
+  }
+
+  async regrades(course: string, assignment: string): Promise<Regrade[]> {
+    return (await this.#json<{ regrades: Regrade[] }>('GET', `${assignmentPath(course, assignment)}/regrades`)).regrades;
+  }
+
+  regrade(id: string, signal?: AbortSignal): Promise<Regrade> {
+    return this.#json('GET', `/api/regrades/${seg(id)}`, signal ? { signal } : {});
+  }
+
+  regradePreview(id: string): Promise<RegradePreview> {
+    return this.#json('GET', `/api/regrades/${seg(id)}/preview`);
+  }
+
+  /** `apply`, `discard` or `cancel` a regrade. */
+  endRegrade(id: string, action: 'apply' | 'discard' | 'cancel'): Promise<Regrade> {
+    return this.#json('POST', `/api/regrades/${seg(id)}/${action}`);
+  }
+
+  /** The live progress stream of a regrade (`text/event-stream`); 404/405/501 come back as answers, not errors. */
+  regradeEvents(id: string, signal?: AbortSignal): Promise<Response> {
+    return this.#fetch('GET', `/api/regrades/${seg(id)}/events`, {
+      headers: { accept: 'text/event-stream' },
+      accept: [404, 405, 406, 501],
+      ...(signal ? { signal } : {}),
+    });
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

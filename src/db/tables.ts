@@ -173,6 +173,10 @@ export interface GradingJobsTable {
   attempts: number;
   system_errors: Generated<number>;
   last_error: string | null;
+  /** The regrade that queued the job (`rg_…`); null for a submission's own grading. */
+  regrade_id: Generated<string | null>;
+  /** 1: a regrade's result not made official yet, invisible to every reader (official-jobs.ts). */
+  shadow: Generated<number>;
 }
 
 export interface ResultsTable {
@@ -394,6 +398,37 @@ export interface GoldenRunsTable {
   created_at: string;
 }
 
+/** A regrade of an assignment (src/platform/regrades.ts). */
+export interface RegradesTable {
+  /** `rg_…` */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  /** JSON `{ students: string[] | null, parts: string[] | null }`: null means every one. */
+  selection: string;
+  /** JSON RegradeGrader: `{ kind: 'published' }`, `{ kind: 'draft' }` or `{ kind: 'version', number }`. */
+  grader: string;
+  /** JSON `{ [partId]: graderVersionId }`: the versions the jobs run. */
+  versions: string;
+  /** JSON `{ published: { [partId]: id | null }, drafts: { [partId]: id | null } }` at the start: apply is refused once it changed. */
+  basis: string;
+  /** 1: a dry run (shadow results until apply). */
+  dry_run: number;
+  /** `running`, `finished`, `cancelled`, `applied`, `discarded`. */
+  state: string;
+  /** 1 while running or, for a dry run, until applied or discarded; else null (one open per assignment). */
+  open: number | null;
+  /** Jobs queued at the start. */
+  total: number;
+  created_by: string;
+  created_at: string;
+  /** When the last job finished (or the regrade was cancelled). */
+  finished_at: string | null;
+  /** Who applied, discarded or cancelled it, and when. */
+  closed_by: string | null;
+  closed_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -423,6 +458,7 @@ export interface Database {
   golden_expectations: GoldenExpectationsTable;
   golden_runs: GoldenRunsTable;
   release_schedules: ReleaseSchedulesTable;
+  regrades: RegradesTable;
 }
 
 /** An assignment's `release_at` as a durable action: its release events are recorded once (0016). */
@@ -456,6 +492,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'completions',
   'results',
   'grading_jobs',
+  'regrades',
   'submission_files',
   'submissions',
   'grader_versions',

@@ -11,6 +11,7 @@ import type { GradeStatus } from '../grader/grade-result.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { autogradeMethod, type MethodPart } from './autograde-methods.ts';
 import { pointsFor } from './result-views.ts';
+import { officialJob } from './official-jobs.ts';
 import { newestJobPerPart } from './submission-views.ts';
 
 export interface GradeKey {
@@ -74,6 +75,7 @@ export async function submissionParts(db: DbExecutor, key: Omit<GradeKey, 'login
     .leftJoin('results as r', 'r.job_id', 'j.id')
     .select(['j.id', 'j.part_id', 'j.queued_at', 'r.status', 'r.score', 'r.job_id as resultJobId'])
     .where('j.submission_id', '=', submissionId)
+    .where(officialJob('j'))
     .execute();
   const newest = new Map(newestJobPerPart(jobs).map((job) => [job.part_id, job]));
   let finished = true;

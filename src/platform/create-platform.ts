@@ -20,6 +20,9 @@ import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, p
 import { getLateStatus } from './late-status.ts';
 import { getLeaderboard } from './leaderboard.ts';
 import { getPseudonym, setPseudonym } from './pseudonyms.ts';
+import { applyRegrade, cancelRegrade, discardRegrade, getRegrade, listRegrades } from './regrade-close.ts';
+import { previewRegrade } from './regrade-preview.ts';
+import { startRegrade } from './regrade-start.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
 import type { Platform } from './platform.ts';
 import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissionsJson } from './submission-reads.ts';
@@ -102,5 +105,12 @@ export function createPlatform(options: PlatformOptions): Platform {
     withdrawGrades: (actor, courseId, assignmentId) => withdrawGrades(ctx, actor, courseId, assignmentId),
     listGradeEvents: (actor, courseId, page) => listGradeEvents(ctx, actor, courseId, page),
     runDueReleases: (runner) => runDueReleases(ctx, runner),
+    startRegrade: (actor, courseId, assignmentId, request) => startRegrade(ctx, actor, courseId, assignmentId, request),
+    getRegrade: (actor, regradeId) => getRegrade(ctx, actor, regradeId),
+    listRegrades: (actor, courseId, assignmentId) => listRegrades(ctx, actor, courseId, assignmentId),
+    previewRegrade: (actor, regradeId) => previewRegrade(ctx, actor, regradeId),
+    applyRegrade: (actor, regradeId) => applyRegrade(ctx, actor, regradeId),
+    discardRegrade: (actor, regradeId) => discardRegrade(ctx, actor, regradeId),
+    cancelRegrade: (actor, regradeId) => cancelRegrade(ctx, actor, regradeId),
   };
 }

@@ -20,6 +20,7 @@ import type { Actor, AssignmentGrade, AssignmentGradeStatus, GradeLateness, Grad
 import { courseAccess, requireScope } from './permissions.ts';
 import { storedResult, visibleToStudents } from './result-views.ts';
 import { completionFromRow } from './rows.ts';
+import { officialJob } from './official-jobs.ts';
 import { newestJobPerPart } from './submission-views.ts';
 
 type AssignmentRow = Pick<Selectable<AssignmentsTable>, 'trigger' | 'autograde' | 'deadline'> & { parts: Array<{ id: string; points: number }> };
@@ -129,7 +130,7 @@ async function lateness(db: DbExecutor, key: GradeKey, countsAt: string): Promis
 
 /** Whether a part result of the submission is not visible to its student now (then the grade would give it away). */
 async function hiddenFromStudent(ctx: PlatformContext, submissionId: string, deadline: string | null): Promise<boolean> {
-  const jobs = await ctx.db.selectFrom('grading_jobs').select(['id', 'part_id', 'queued_at']).where('submission_id', '=', submissionId).execute();
+  const jobs = await ctx.db.selectFrom('grading_jobs').select(['id', 'part_id', 'queued_at']).where('submission_id', '=', submissionId).where(officialJob()).execute();
   const newest = new Set(newestJobPerPart(jobs).map((j) => j.id));
   const results = await ctx.db.selectFrom('results').selectAll().where('submission_id', '=', submissionId).execute();
   return results.some((row) => newest.has(row.job_id) && !visibleToStudents(storedResult(row).visibility, { deadline, now: ctx.now() }));

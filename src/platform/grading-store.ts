@@ -13,6 +13,7 @@ import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
 import { countAutogradeAttempt, isAutogradeJob, loadAutogradeJob, noteAutogradeSystemError, saveAutogradeResult } from './autograde-jobs.ts';
 import type { JobPhase } from './model.ts';
+import { regradeResultStored } from './regrade-results.ts';
 import { PHASE_COLUMNS } from './rows.ts';
 import type { SubmissionEvents } from './submission-events.ts';
 import { submissionStatus } from './submission-views.ts';
@@ -118,15 +119,16 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
         }))
         .where('id', '=', jobId)
         .where('phase', '!=', 'done')
-        .returning(['submission_id', 'part_id'])
+        .returning(['submission_id', 'part_id', 'shadow'])
         .executeTakeFirst();
-      if (row) await tell(row.submission_id, row.part_id, phase);
+      // A shadow job's phases are nobody's business but the regrade's (its progress is read from the jobs).
+      if (row && row.shadow === 0) await tell(row.submission_id, row.part_id, phase);
     },
 
     async saveResult(jobId: string, result: StoredResult): Promise<boolean> {
       const at = now().toISOString();
       if (isAutogradeJob(jobId)) return saveAutogradeResult(db, queue, jobId, result, at);
-      const job = await db.selectFrom('grading_jobs').select(['submission_id', 'part_id']).where('id', '=', jobId).executeTakeFirst();
+      const job = await db.selectFrom('grading_jobs').select(['submission_id', 'part_id', 'regrade_id']).where('id', '=', jobId).executeTakeFirst();
       if (!job) return false;
       // One statement, no transaction: ON CONFLICT DO NOTHING makes a concurrent duplicate insert
       // nothing on both dialects (on PostgreSQL it waits for the first, then does nothing), and
@@ -153,6 +155,13 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       const stored = inserted !== undefined && (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
       // Also on a duplicate: a worker that died between the insert and this update left the phase behind.
       const moved = await db.updateTable('grading_jobs').set({ phase: 'done', done_at: at }).where('id', '=', jobId).where('phase', '!=', 'done').executeTakeFirst();
+      if (job.regrade_id !== null) {
+        // A regrade's job: official now, or a dry run's shadow result nobody is told of (regrade-results.ts).
+        if (stored || moved.numUpdatedRows > 0n) {
+          if (await regradeResultStored(db, queue, { id: jobId, submission_id: job.submission_id, regrade_id: job.regrade_id }, at)) await tell(job.submission_id, job.part_id, 'done');
+        }
+        return stored;
+      }
       if (stored || moved.numUpdatedRows > 0n) {
         // The student's assignment grade may now be complete (a duplicate delivery refreshes it too:
         // the first may have died before it did).

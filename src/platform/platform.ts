@@ -53,6 +53,7 @@ import type { NewGolden } from './golden.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 import type { LoggedGradeChange } from './grade-log.ts';
 import type { ReleaseOutcome } from './releases.ts';
+import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -232,4 +233,23 @@ export interface Platform {
   listGradeEvents(actor: Actor, courseId: string, page?: { after?: number; limit?: number }): Promise<LoggedGradeChange[]>;
   /** The server's timer: records the events of every automatic release whose time has come, once; returns how many events. */
   runDueReleases(runner: string): Promise<number>;
+  // regrades (docs/course-workflow.md, "Regrade"; src/platform/regrade-*.ts)
+  /**
+   * Staff with `author` regrade the counting submission of every (or the selected) student, on
+   * every (or the selected) part, with bulk-priority jobs; TAs only as a dry run. 404 unknown
+   * student, part or version; 409 `nothing-to-regrade`, `regrade-open` (naming the open one).
+   */
+  startRegrade(actor: Actor, courseId: string, assignmentId: string, request?: RegradeRequest): Promise<Regrade>;
+  /** Staff: one regrade with its progress (done / total / failed / ETA). */
+  getRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff: an assignment's regrades, newest first. */
+  listRegrades(actor: Actor, courseId: string, assignmentId: string): Promise<Regrade[]>;
+  /** Staff: a dry run's changes per student and part, with a summary; 409 for a regrade that is no dry run. */
+  previewRegrade(actor: Actor, regradeId: string): Promise<RegradePreview>;
+  /** Instructors with `author`: makes a finished dry run official (publishing its draft); 409 running, ended or expired. */
+  applyRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff with `author`: drops a dry run's shadow results. */
+  discardRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff with `author` (a regrade: instructors): unclaimed jobs leave the queue; running ones may finish. */
+  cancelRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
 }

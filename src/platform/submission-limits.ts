@@ -13,6 +13,7 @@
 import type { DbExecutor } from '../db/database.ts';
 import { dialectOf } from '../db/dialect-of.ts';
 import { QuotaExhausted, TooManyRequests } from './errors.ts';
+import { officialJob } from './official-jobs.ts';
 import type { SubmissionLimits } from './model.ts';
 
 const hasLimits = (limits: SubmissionLimits): boolean => limits.maxSubmissions !== null || limits.minIntervalSeconds !== null;
@@ -40,6 +41,7 @@ async function countedSubmissions(db: DbExecutor, who: Submitter): Promise<{ use
             .innerJoin('results as r', 'r.job_id', 'j.id')
             .select('j.id')
             .whereRef('j.submission_id', '=', 's.id')
+            .where(officialJob('j'))
             .where('r.status', '=', 'grader-error')
             .where('j.system_errors', '>', 0),
         ),

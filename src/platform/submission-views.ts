@@ -10,6 +10,7 @@ import { sortManifest } from '../intake/manifest.ts';
 import type { PartOutcome, Submission, SubmissionStatus } from './model.ts';
 import { isPublished, scoresVisible, type ReleaseColumns } from './release-state.ts';
 import { resultView, type Viewer } from './result-views.ts';
+import { officialJob } from './official-jobs.ts';
 import { jobFromRow } from './rows.ts';
 
 /** Bound parameters per `IN (…)` list: far below SQLite's and PostgreSQL's limits. */
@@ -38,6 +39,7 @@ export async function submissionStatus(db: DbExecutor, submissionId: string): Pr
     .leftJoin('results as r', 'r.job_id', 'j.id')
     .select(['j.id', 'j.part_id', 'j.queued_at', 'r.job_id as resultJobId'])
     .where('j.submission_id', '=', submissionId)
+    .where(officialJob('j'))
     .execute();
   const done = new Set(jobs.filter((j) => j.resultJobId !== null).map((j) => j.id));
   return statusOf(newestJobPerPart(jobs), done);
@@ -91,7 +93,7 @@ export async function loadViewData(db: DbExecutor, rows: ReadonlyArray<Selectabl
     .execute();
   const parts = assignment.flatMap(({ id, points, position }) => (id !== null && points !== null && position !== null ? [{ id, points, position }] : []));
   const files = await inChunks(ids, (chunk) => db.selectFrom('submission_files').selectAll().where('submission_id', 'in', chunk).execute());
-  const jobs = await inChunks(ids, (chunk) => db.selectFrom('grading_jobs').selectAll().where('submission_id', 'in', chunk).execute());
+  const jobs = await inChunks(ids, (chunk) => db.selectFrom('grading_jobs').selectAll().where('submission_id', 'in', chunk).where(officialJob()).execute());
   const results = await inChunks(ids, (chunk) => db.selectFrom('results').selectAll().where('submission_id', 'in', chunk).execute());
   // Only students' views depend on their own deadlines.
   const logins = request.viewer === 'student' ? [...new Set(rows.map((r) => r.login))] : [];

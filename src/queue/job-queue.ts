@@ -68,6 +68,11 @@ export interface JobQueue {
   complete(jobId: string, workerId: string): Promise<boolean>;
   /** Gives a job back after a system error, claimable again after `delayMs`. */
   retry(jobId: string, workerId: string, delayMs: number, error: string): Promise<boolean>;
+  /**
+   * Inside the caller's transaction: removes those of `jobIds` no worker holds (waiting or due for
+   * a retry) and uncounts them from their owners; returns the ids removed. Leased jobs run on.
+   */
+  cancel(tx: DbExecutor, jobIds: readonly string[]): Promise<string[]>;
   /** Makes every lease held by a worker of a previous run of this process claimable now (embedded mode start-up). */
   releaseAll(): Promise<number>;
   /** Makes expired leases claimable again; returns how many. */

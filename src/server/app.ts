@@ -15,6 +15,7 @@ import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
 import { leaderboardRoutes } from './api/leaderboard.ts';
 import { releaseRoutes } from './api/release.ts';
+import { regradeRoutes } from './api/regrades.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   leaderboardRoutes(app, deps.platform);
   goldenRoutes(app, deps.platform);
   releaseRoutes(app, deps.platform);
+  regradeRoutes(app, deps.platform);
   await app.ready();
   return app;
 }

@@ -180,3 +180,20 @@ export const GradeEventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Starting a regrade (docs/api.md, "Regrades"): selection, grader choice, dry run. */
+export const RegradeBody = Type.Object(
+  {
+    students: Type.Optional(Type.Array(Login, { maxItems: 100_000 })),
+    parts: Type.Optional(Type.Array(PartId, { maxItems: 1000 })),
+    grader: Type.Optional(
+      Type.Union([
+        Type.Object({ kind: Type.Literal('published') }, { additionalProperties: false }),
+        Type.Object({ kind: Type.Literal('draft') }, { additionalProperties: false }),
+        Type.Object({ kind: Type.Literal('version'), number: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+      ]),
+    ),
+    dryRun: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);

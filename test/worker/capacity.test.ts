@@ -42,7 +42,7 @@ function queueWith(heartbeat: JobQueue['heartbeat']): JobQueue {
   const unused = (): never => {
     throw new Error('not used here');
   };
-  return { heartbeat, enqueue: unused, claim: unused, complete: unused, retry: unused, releaseAll: unused, releaseExpired: unused, size: unused, onEnqueued: unused };
+  return { heartbeat, enqueue: unused, claim: unused, complete: unused, retry: unused, cancel: unused, releaseAll: unused, releaseExpired: unused, size: unused, onEnqueued: unused };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

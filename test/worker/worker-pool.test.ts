@@ -350,6 +350,7 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
       },
       complete: (jobId, workerId) => real.complete(jobId, workerId),
       retry: (jobId, workerId, delayMs, error) => real.retry(jobId, workerId, delayMs, error),
+      cancel: (tx, jobIds) => real.cancel(tx, jobIds),
       releaseAll: () => real.releaseAll(),
       releaseExpired: (now) => real.releaseExpired(now),
       size: () => real.size(),

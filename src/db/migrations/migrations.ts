@@ -14,6 +14,7 @@ import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 import { gradebookMigration } from './0011-gradebook.ts';
+import { regradesMigration } from './0012-regrades.ts';
 import { goldenMigration } from './0014-golden.ts';
 import { leaderboardMigration } from './0015-leaderboard.ts';
 import { releaseScheduleMigration } from './0016-release-schedule.ts';
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-late-policy': latePolicyMigration,
   '0010-autograde-graders': autogradeGradersMigration,
   '0011-gradebook': gradebookMigration,
+  '0012-regrades': regradesMigration,
   '0014-golden': goldenMigration,
   '0015-leaderboard': leaderboardMigration,
   '0016-release-schedule': releaseScheduleMigration,

@@ -30,6 +30,9 @@ export interface SqlJobQueueOptions {
 /** Rooms whose claim statements are kept compiled; a pool uses one or two. */
 const MAX_STATEMENT_SHAPES = 16;
 
+/** Job ids per `IN (…)` list of a cancel. */
+const CANCEL_CHUNK = 500;
+
 const later = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
 
 function requestFault(job: EnqueueRequest): string | undefined {
@@ -195,6 +198,35 @@ export class SqlJobQueue implements JobQueue {
     // A retry with no delay is work an idle worker can take now.
     if (delayMs <= 0) this.#notify();
     return true;
+  }
+
+  async cancel(tx: DbExecutor, jobIds: readonly string[]): Promise<string[]> {
+    const removed: Array<{ id: string; priority: number; course: string; owner: string }> = [];
+    const work = async (executor: DbExecutor): Promise<void> => {
+      for (let i = 0; i < jobIds.length; i += CANCEL_CHUNK) {
+        const chunk = jobIds.slice(i, i + CANCEL_CHUNK);
+        removed.push(
+          ...(await executor.deleteFrom('queue_jobs').where('id', 'in', chunk).where('leased_by', 'is', null).returning(['id', 'priority', 'course', 'owner']).execute()),
+        );
+      }
+      // In key order, like enqueue, so concurrent updates of owner rows lock them in one order.
+      for (const { priority, course, owner, queued } of ownerCounts(removed.map((r) => ({ jobId: r.id, priority: r.priority, course: r.course, owner: r.owner, cpus: 1, memoryMiB: 1 })))) {
+        const row = await executor
+          .updateTable('queue_owners')
+          .set((eb) => ({ queued: eb('queued', '-', queued) }))
+          .where('priority', '=', priority)
+          .where('course', '=', course)
+          .where('owner', '=', owner)
+          .returning('queued')
+          .executeTakeFirst();
+        if (row !== undefined && row.queued <= 0) {
+          await executor.deleteFrom('queue_owners').where('priority', '=', priority).where('course', '=', course).where('owner', '=', owner).execute();
+        }
+      }
+    };
+    if (tx.isTransaction) await work(tx);
+    else await tx.transaction().execute(work);
+    return removed.map((r) => r.id);
   }
 
   async releaseAll(): Promise<number> {

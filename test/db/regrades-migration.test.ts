@@ -1,0 +1,65 @@
+/**
+ * Migration 0012 on a database that already holds grading jobs: they stay official (shadow 0, no
+ * regrade); one open regrade per assignment, any number of closed ones; and it rolls back.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
+import { isUniqueViolation } from '../../src/db/errors.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { migrationProvider } from '../../src/db/migrations/migrations.ts';
+import { POSTGRES_TEST_URL } from '../support/databases.ts';
+
+async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ opened: OpenedDatabase; schema: string | undefined; remove(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
+    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
+    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
+  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
+  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('migration 0012 on %s', (dialect) => {
+  it('keeps existing jobs official; allows one open regrade per assignment; down drops it all', async () => {
+    const unmigrated = await openUnmigrated(dialect);
+    const { opened, schema } = unmigrated;
+    const { db } = opened;
+    try {
+      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      expect((await migrator.migrateTo('0011-gradebook')).error).toBeUndefined();
+      const at = '2026-01-01T00:00:00.000Z';
+      await sql`insert into users (login, display_name, is_admin, created_at) values ('alan', 'Alan', 0, ${at})`.execute(db);
+      await sql`insert into courses (id, title, created_at) values ('cs101', 'CS', ${at})`.execute(db);
+      await sql`insert into assignments (course_id, id, title, deadline, position, created_at) values ('cs101', 'hw1', 'HW', ${at}, 0, ${at})`.execute(db);
+      await sql`insert into parts (course_id, assignment_id, id, title, points, position) values ('cs101', 'hw1', 'p1', 'P1', 10, 0)`.execute(db);
+      await sql`insert into grader_versions (id, course_id, assignment_id, part_id, number, status, image_id, cpus, memory_mib, timeout_seconds, uploaded_by, uploaded_at) values ('gv_1', 'cs101', 'hw1', 'p1', 1, 'published', 'sha256:x', 1, 1024, 60, 'alan', ${at})`.execute(db);
+      await sql`insert into submissions (id, course_id, assignment_id, login, digest, submitted_at, total_bytes, kind) values ('sub_1', 'cs101', 'hw1', 'alan', 'sha256:y', ${at}, 1, 'student')`.execute(db);
+      await sql`insert into grading_jobs (id, submission_id, part_id, grader_version_id, priority, phase, queued_at, attempts) values ('job_1', 'sub_1', 'p1', 'gv_1', 'student', 'done', ${at}, 1)`.execute(db);
+
+      expect(await migrateToLatest(db, { schema })).toContain('0012-regrades');
+      expect(await db.selectFrom('grading_jobs').select(['id', 'regrade_id', 'shadow']).execute()).toEqual([{ id: 'job_1', regrade_id: null, shadow: 0 }]);
+      const regrade = (id: string, open: number | null) => ({
+        id, course_id: 'cs101', assignment_id: 'hw1', selection: '{}', grader: '{}', versions: '{}', basis: '{}', dry_run: 1, state: 'finished', open, total: 1,
+        created_by: 'alan', created_at: at, finished_at: null, closed_by: null, closed_at: null,
+      });
+      await db.insertInto('regrades').values([regrade('rg_1', 1), regrade('rg_2', null), regrade('rg_3', null)]).execute();
+      const second = await db.insertInto('regrades').values(regrade('rg_4', 1)).execute().catch((error: unknown) => error);
+      expect(isUniqueViolation(second)).toBe(true);
+
+      expect((await migrator.migrateTo('0011-gradebook')).error).toBeUndefined();
+      await expect(sql`select * from regrades`.execute(db)).rejects.toThrow();
+      await expect(sql`select shadow from grading_jobs`.execute(db)).rejects.toThrow();
+      expect(await sql`select id from grading_jobs`.execute(db)).toMatchObject({ rows: [{ id: 'job_1' }] });
+    } finally {
+      await unmigrated.remove();
+      await opened.close();
+    }
+  });
+});
