@@ -13,6 +13,9 @@ import { complete, listCompletions, uncomplete } from './completions.ts';
 import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
 import { listGrades } from './grade-reads.ts';
+import { exportGrades } from './grade-export.ts';
+import { listGradeLog } from './grade-log-reads.ts';
+import { removeGradeOverride, setGradeOverride } from './grade-overrides.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
@@ -85,5 +88,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    setGradeOverride: (actor, courseId, assignmentId, login, request) => setGradeOverride(ctx, actor, courseId, assignmentId, login, request),
+    removeGradeOverride: (actor, courseId, assignmentId, login, request) => removeGradeOverride(ctx, actor, courseId, assignmentId, login, request),
+    listGradeLog: (actor, courseId, filter) => listGradeLog(ctx, actor, courseId, filter),
+    exportGrades: (actor, courseId, filter) => exportGrades(ctx, actor, courseId, filter),
   };
 }

@@ -11,7 +11,9 @@
  *   results (filtered to what the grader made visible), complete their own work (`submit`) until
  *   the assignment's completion time, read their own grade; nothing else (403 in their course,
  *   404 for courses they are not in);
- * - completing another student's work, or everyone's, and un-completing are for staff (`submit`).
+ * - completing another student's work, or everyone's, and un-completing are for staff (`submit`);
+ * - grade overrides are for staff (`manage`, as extensions); the grade log: staff all, students
+ *   their own released entries; grade export: staff only.
  * Every read needs the `read` scope.
  */
 import type {
@@ -41,6 +43,10 @@ import type {
   User,
 } from './model.ts';
 import type { CompletionRequest } from './completions.ts';
+import type { GradeExport } from './grade-export.ts';
+import type { LoggedGradeChange } from './grade-log.ts';
+import type { GradeLogFilter } from './grade-log-reads.ts';
+import type { OverrideOutcome, OverrideRequest } from './grade-overrides.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 
 export interface NewGraderVersion {
@@ -176,4 +182,18 @@ export interface Platform {
   listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
   /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
   runDueCompletions(runner: string): Promise<number>;
+
+  // gradebook: overrides, the grade log, export (docs/course-workflow.md)
+  /**
+   * Staff (instructors and TAs) with `manage`: sets a student's part points (`partId`) or the
+   * assignment grade by hand, with a reason (required, at most 1000 characters). Finite and ≥ 0;
+   * above the maximum is extra credit, accepted with a warning. 404 for an unknown student or part.
+   */
+  setGradeOverride(actor: Actor, courseId: string, assignmentId: string, login: string, request: OverrideRequest): Promise<OverrideOutcome>;
+  /** Staff with `manage`: removes an override; 404 when there is none. */
+  removeGradeOverride(actor: Actor, courseId: string, assignmentId: string, login: string, request?: { partId?: string | null; reason?: unknown }): Promise<OverrideOutcome>;
+  /** The grade log in `seq` order: staff every entry (or one student's); students their own released entries. */
+  listGradeLog(actor: Actor, courseId: string, filter?: GradeLogFilter): Promise<LoggedGradeChange[]>;
+  /** Staff: the course's (or one assignment's) grades for export, rows derived as they are read. */
+  exportGrades(actor: Actor, courseId: string, filter?: { assignmentId?: string }): Promise<GradeExport>;
 }
