@@ -10,6 +10,7 @@ import type { SubmissionEvents } from '../platform/submission-events.ts';
 import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
 import { gradeRoutes } from './api/grades.ts';
+import { gradebookRoutes } from './api/gradebook.ts';
 import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
 import { submissionRoutes } from './api/submissions.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });
   submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
   gradeRoutes(app, deps.platform);
+  gradebookRoutes(app, deps.platform);
   await app.ready();
   return app;
 }
