@@ -50,12 +50,14 @@ export async function recordGradeChanges(
   const logins = scope.logins ?? (await courseStudents(db, scope.courseId));
   if (logins.length === 0) return [];
   const now = ctx.now();
-  const grades = await deriveGrades(db, { courseId: scope.courseId, assignmentId: scope.assignmentId, logins }, { viewer: 'staff', now });
-  const last = await newestLogged(db, scope.courseId, scope.assignmentId, logins);
+  // Lateness moves final grades only: part points need no results read (the bulk of the work).
+  const finalOnly = cause === 'late-policy' || cause === 'extension';
+  const grades = await deriveGrades(db, { courseId: scope.courseId, assignmentId: scope.assignmentId, logins }, { viewer: 'staff', now, finalOnly });
+  const last = await newestLogged(db, scope.courseId, scope.assignmentId, logins, finalOnly);
   const at = now.toISOString();
   const entries: GradeLogEntry[] = [];
   for (const grade of grades) {
-    for (const [partId, value] of currentValues(grade)) {
+    for (const [partId, value] of currentValues(grade, finalOnly)) {
       const before = last.get(`${grade.login}\n${partId ?? ''}`);
       const oldValue = before?.value ?? null;
       const changed = oldValue !== value;
@@ -71,9 +73,9 @@ export async function recordGradeChanges(
 }
 
 /** Each part's points and the final grade (partId null), skipping values still being computed. */
-function currentValues(grade: AssignmentGrade): Array<[string | null, number | null]> {
+function currentValues(grade: AssignmentGrade, finalOnly: boolean): Array<[string | null, number | null]> {
   const out: Array<[string | null, number | null]> = [];
-  for (const part of grade.parts) {
+  for (const part of finalOnly ? [] : grade.parts) {
     // No result yet (queued or running) and no override: unknown, not a change to null.
     if (part.status === null && part.override === undefined && grade.submissionId !== null) continue;
     out.push([part.partId, part.earned]);
@@ -83,7 +85,7 @@ function currentValues(grade: AssignmentGrade): Array<[string | null, number | n
 }
 
 /** The newest logged value per (student, part), keyed `login\npart` ('' for the assignment grade). */
-async function newestLogged(db: DbExecutor, courseId: string, assignmentId: string, logins: readonly string[]): Promise<Map<string, Logged>> {
+async function newestLogged(db: DbExecutor, courseId: string, assignmentId: string, logins: readonly string[], finalOnly: boolean): Promise<Map<string, Logged>> {
   const few = logins.length <= IN_LIMIT ? [...logins] : undefined;
   const rows = await db
     .selectFrom('grade_log')
@@ -95,6 +97,7 @@ async function newestLogged(db: DbExecutor, courseId: string, assignmentId: stri
         .where('course_id', '=', courseId)
         .where('assignment_id', '=', assignmentId)
         .$if(few !== undefined, (q) => q.where('login', 'in', few ?? []))
+        .$if(finalOnly, (q) => q.where('part_id', '=', ''))
         .groupBy(['login', 'part_id']),
     )
     .execute();

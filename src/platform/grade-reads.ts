@@ -22,7 +22,7 @@ import { refreshAssignmentGrade, type CountingWork } from './assignment-grades.t
 import { courseStudents } from './completions.ts';
 import type { PlatformContext } from './context.ts';
 import { Forbidden, NotFound } from './errors.ts';
-import { lateAdjustment, type LatePolicy } from './late-policy.ts';
+import { lateAdjustment, type LateRule } from './late-policy.ts';
 import { decodeLatePolicy } from './late-rule.ts';
 import type { Actor, AssignmentGrade, AssignmentGradeStatus, GradeLateness, GradeOverride, GradePart, GradeTrigger } from './model.ts';
 import { courseAccess, requireScope } from './permissions.ts';
@@ -60,6 +60,14 @@ export interface DeriveOptions {
    * (the grade log's writer), where the caller has just refreshed what changed.
    */
   refresh?: { db: Db; queue: JobQueue };
+  /**
+   * Only the final grades are wanted (the grade log after a late-policy change or an extension,
+   * which move nothing else): the parts' jobs and results are read only for students whose part
+   * overrides recompute their raw grade. Then `parts` and `pointsEarned` of the others are not
+   * derived and must not be read; `status`, `rawGrade`, `late`, `finalGrade`, `override` and
+   * `released` are exact.
+   */
+  finalOnly?: boolean;
 }
 
 /** Bound parameters per `IN (…)` list; larger sets read the whole assignment and filter in memory. */
@@ -70,10 +78,12 @@ interface AssignmentFacts {
   trigger: GradeTrigger;
   autograde: string;
   deadline: string | null;
-  policy: LatePolicy | null;
-  cutoff: string | null;
   scoresVisible: boolean;
   parts: Array<{ id: string; points: number }>;
+  /** Computed once per derivation, not per student: the late rule without an extension, points possible. */
+  rule: LateRule;
+  deadlineIso: string | null;
+  pointsPossible: number;
 }
 
 interface PartJob {
@@ -100,7 +110,7 @@ interface Loaded {
 export async function deriveGrades(db: DbExecutor, scope: GradeScope, options: DeriveOptions): Promise<AssignmentGrade[]> {
   if (scope.logins.length === 0) return [];
   const assignment = await loadAssignment(db, scope.courseId, scope.assignmentId, options.now);
-  const loaded = await loadStudents(db, scope, assignment);
+  const loaded = await loadStudents(db, scope, assignment, options.finalOnly === true);
   if (options.refresh !== undefined) await refreshStalled(options.refresh, scope, assignment, loaded, options.now);
   const hidden = options.viewer === 'student' ? await hiddenSubmissions(db, [...loaded.work.values()], assignment.deadline, options.now) : new Set<string>();
   return scope.logins.map((login) => gradeOf(scope, login, assignment, loaded, options.viewer, hidden));
@@ -119,16 +129,17 @@ async function loadAssignment(db: DbExecutor, courseId: string, assignmentId: st
     trigger: row.trigger as GradeTrigger,
     autograde: row.autograde,
     deadline: row.deadline,
-    policy: decodeLatePolicy(row.late_policy),
-    cutoff: row.cutoff,
     // Evaluated once per derivation, so every student of one read sees the same release state.
     scoresVisible: scoresVisible(row, now),
     parts,
+    rule: { deadline: dateOf(row.deadline), policy: decodeLatePolicy(row.late_policy), cutoff: dateOf(row.cutoff), extendedTo: null },
+    deadlineIso: row.deadline === null ? null : new Date(row.deadline).toISOString(),
+    pointsPossible: round2(parts.reduce((sum, p) => sum + p.points, 0)),
   };
 }
 
 /** Loads rows of the assignment for the scope's students: filtered by login when few, else all (filtered in memory). */
-async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: AssignmentFacts): Promise<Loaded> {
+async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: AssignmentFacts, finalOnly: boolean): Promise<Loaded> {
   const { courseId, assignmentId } = scope;
   const few = scope.logins.length <= IN_LIMIT ? [...scope.logins] : undefined;
   const wanted = new Set(scope.logins);
@@ -160,7 +171,18 @@ async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: Assig
     for (const [login, s] of newest) work.set(login, { submissionId: s.id, countsAt: s.submitted_at });
   }
 
-  const submissionIds = [...work.values()].flatMap((w) => (w.submissionId === null ? [] : [w.submissionId]));
+  const overrideRows = keep(
+    await db.selectFrom('grade_overrides').selectAll().where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).$if(few !== undefined, (q) => q.where('login', 'in', few ?? [])).execute(),
+  );
+  const overrides = new Map<string, Map<string, Selectable<GradeOverridesTable>>>();
+  for (const row of overrideRows) {
+    const mine = overrides.get(row.login) ?? new Map<string, Selectable<GradeOverridesTable>>();
+    mine.set(row.part_id, row);
+    overrides.set(row.login, mine);
+  }
+  // Only the final grades: parts matter only where a part override changes the raw grade.
+  const partsWanted = (login: string): boolean => !finalOnly || [...(overrides.get(login)?.keys() ?? [])].some((part) => part !== '');
+  const submissionIds = [...work.entries()].flatMap(([login, w]) => (w.submissionId === null || !partsWanted(login) ? [] : [w.submissionId]));
   const jobs = new Map<string, PartJob[]>();
   for (let i = 0; i < submissionIds.length; i += IN_LIMIT) {
     const rows = await db
@@ -180,15 +202,6 @@ async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: Assig
   const extensions = keep(
     await db.selectFrom('extensions').select(['login', 'until']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).$if(few !== undefined, (q) => q.where('login', 'in', few ?? [])).execute(),
   );
-  const overrideRows = keep(
-    await db.selectFrom('grade_overrides').selectAll().where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).$if(few !== undefined, (q) => q.where('login', 'in', few ?? [])).execute(),
-  );
-  const overrides = new Map<string, Map<string, Selectable<GradeOverridesTable>>>();
-  for (const row of overrideRows) {
-    const mine = overrides.get(row.login) ?? new Map<string, Selectable<GradeOverridesTable>>();
-    mine.set(row.part_id, row);
-    overrides.set(row.login, mine);
-  }
   return {
     completions: new Map(completions.map((c) => [c.login, c])),
     work,
@@ -264,16 +277,17 @@ async function refreshStalled(refresh: NonNullable<DeriveOptions['refresh']>, sc
 const overrideOf = (row: Selectable<GradeOverridesTable> | undefined): GradeOverride | null =>
   row === undefined ? null : { value: row.value, reason: row.reason, setBy: row.set_by, setAt: row.set_at };
 
+const dateOf = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
+
 function lateness(assignment: AssignmentFacts, extendedTo: string | undefined, countsAt: string): GradeLateness {
-  const date = (iso: string | null | undefined): Date | null => (iso === null || iso === undefined ? null : new Date(iso));
-  const rule = { deadline: date(assignment.deadline), policy: assignment.policy, cutoff: date(assignment.cutoff), extendedTo: date(extendedTo) };
+  const rule = extendedTo === undefined ? assignment.rule : { ...assignment.rule, extendedTo: new Date(extendedTo) };
   const adjustment = lateAdjustment(rule, new Date(countsAt));
   return {
     at: countsAt,
     secondsLate: adjustment.secondsLate,
     factor: adjustment.factor,
     rule: adjustment.rule,
-    deadline: adjustment.deadline === null ? null : adjustment.deadline.toISOString(),
+    deadline: adjustment.deadline === null ? null : adjustment.deadline === assignment.rule.deadline ? assignment.deadlineIso : adjustment.deadline.toISOString(),
   };
 }
 
@@ -289,7 +303,7 @@ function gradeOf(scope: GradeScope, login: string, assignment: AssignmentFacts, 
     trigger,
     method: assignment.autograde,
     completion: completionRow ? completionFromRow(completionRow) : null,
-    pointsPossible: round2(assignment.parts.reduce((sum, p) => sum + p.points, 0)),
+    pointsPossible: assignment.pointsPossible,
     released: assignment.scoresVisible,
   };
   const emptyParts = (): GradePart[] => assignment.parts.map((p) => ({ partId: p.id, points: p.points, earned: null, status: null }));
