@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../src/grader/stored-result.ts';
 import { exportCsv, exportJson } from '../../src/platform/grade-export.ts';
+import { deriveGrades } from '../../src/platform/grade-reads.ts';
 import { queueGrading, publishedGraders } from '../../src/platform/grading-jobs.ts';
 import { runInTransaction } from '../../src/db/transaction.ts';
 import type { Actor, CourseFile } from '../../src/platform/model.ts';
@@ -283,6 +284,44 @@ describe.each(databases)('the gradebook on $name', (factory) => {
     expect(hostile.map((_, i) => names.get(`s${i}`))).toEqual(["'=cmd|' /C calc'!A0", "'+1+1", "'-2", "'@SUM(A1)", "'\tx", "'\rcr", 'comma, "quote"\nnewline', 'Zoë 学生']);
     expect(rows.every((r) => r.length === rows[0]!.length)).toBe(true);
     expect(Buffer.from(text, 'utf8').toString('utf8')).toContain('Zoë 学生');
+  });
+
+  it('derives an assignment\'s grades in a number of queries that does not grow with the students', async () => {
+    const extra = Array.from({ length: 12 }, (_, i) => ({ login: `x${i}`, role: 'student' as const }));
+    const course = gradebookCourse(h);
+    const { ines } = await setUp(h, { ...course, members: [...course.members!, ...extra] });
+    for (const login of ['sam', 'sue', ...extra.map((m) => m.login)]) {
+      const actor = await h.actor(login);
+      const submission = await submit(h, actor);
+      await gradeAll(t, h, submission.id, { p1: 0.5 });
+    }
+    await h.platform.setGradeOverride(ines!, COURSE, 'hw1', 'x3', { partId: 'p2', value: 1, reason: 'r' });
+    const queries = async (logins: string[]): Promise<number> => {
+      let count = 0;
+      const counted = t.db.withPlugin({
+        transformQuery: (args) => {
+          count++;
+          return args.node;
+        },
+        transformResult: (args) => Promise.resolve(args.result),
+      });
+      const grades = await deriveGrades(counted, { courseId: COURSE, assignmentId: 'hw1', logins }, { viewer: 'staff', now: h.clock.now });
+      expect(grades.map((g) => g.status)).toEqual(logins.map(() => 'graded'));
+      return count;
+    };
+    const few = await queries(['sam', 'sue']);
+    expect(await queries(['sam', 'sue', ...extra.map((m) => m.login)])).toBe(few);
+    expect(few).toBeLessThanOrEqual(10);
+  });
+
+  it('logs a change of the parts\' points in the course file as course-file', async () => {
+    const { ines, sam } = await setUp(h, gradebookCourse(h));
+    const submission = await submit(h, sam!);
+    await gradeAll(t, h, submission.id, { p1: 1, p2: 0 });
+    const course = gradebookCourse(h);
+    course.assignments![0] = { ...course.assignments![0]!, parts: [{ id: 'p1', points: 10 }, { id: 'p2', points: 10 }] };
+    await h.platform.applyCourseFile(h.admin, course);
+    expect((await log(h, ines!)).slice(3).map((e) => [e.cause, e.partId, e.oldValue, e.newValue])).toEqual([['course-file', null, 33.34, 25]]);
   });
 
   it('a course without students exports only the header (CSV) or no rows (JSON)', async () => {
