@@ -324,6 +324,25 @@ describe.each(databases)('the gradebook on $name', (factory) => {
     expect((await log(h, ines!)).slice(3).map((e) => [e.cause, e.partId, e.oldValue, e.newValue])).toEqual([['course-file', null, 33.34, 25]]);
   });
 
+  it('logs the grade an autograde script reports as a grader result', async () => {
+    await h.platform.applyCourseFile(h.admin, courseFile({
+      assignments: [{ id: 'hw1', title: 'HW 1', deadline: '2030-01-01T00:00:00Z', trigger: 'completion', autograde: 'script', parts: [{ id: 'p1', points: 10 }] }],
+    }));
+    await h.platform.createDraft(h.admin, { courseId: COURSE, assignmentId: 'hw1', partId: 'p1', imageId: imageId(1) });
+    await h.platform.createAutogradeDraft(h.admin, { courseId: COURSE, assignmentId: 'hw1', imageId: imageId(3), script: { path: 'grade.py', args: [] } });
+    await h.platform.publish(h.admin, COURSE, 'hw1');
+    const sam = await h.actor('sam');
+    const submission = await submit(h, sam);
+    await h.platform.complete(sam, COURSE, 'hw1');
+    await gradeAll(t, h, submission.id, { p1: 0.5 });
+    const [job] = await t.db.selectFrom('autograde_jobs').select('id').where('login', '=', 'sam').execute();
+    await h.store.saveResult(job!.id, encodeResult(gradeResult({ status: 'graded', score: 0.875, feedback: { text: 'ok', format: 'markdown' }, protocol: 'script' })));
+    expect((await log(h, h.admin, { login: 'sam' })).map((e) => [e.cause, e.partId, e.newValue, e.actor])).toEqual([
+      ['grader-result', 'p1', 5, null],
+      ['grader-result', null, 87.5, null],
+    ]);
+  });
+
   it('a course without students exports only the header (CSV) or no rows (JSON)', async () => {
     const { ines } = await setUp(h, gradebookCourse(h, { members: [{ login: 'ines', role: 'instructor' }, { login: 'tara', role: 'ta' }, { login: 'sam', role: 'ta' }, { login: 'sue', role: 'ta' }] }));
     const text = await collect(exportCsv(await h.platform.exportGrades(ines!, COURSE)));
