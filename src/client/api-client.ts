@@ -14,6 +14,8 @@ import type {
   Submission, User,
 } from '../platform/model.ts';
 import type { GoldenRunOutcome, GoldenSubmission } from '../platform/model.ts';
+import type { LoggedGradeChange } from '../platform/grade-log.ts';
+import type { OverrideOutcome } from '../platform/grade-overrides.ts';
 import { ApiError, ServerUnreachable } from './client-errors.ts';
 
 export interface ApiClientOptions {
@@ -332,6 +334,35 @@ export class ApiClient {
       accept: [404, 405, 406, 501],
       ...(signal ? { signal } : {}),
     });
+  }
+
+  // gradebook: overrides, the grade log, export
+  /** Staff (`manage`): sets a part's points (`part`) or the assignment grade by hand. */
+  setOverride(course: string, assignment: string, login: string, body: { part?: string | null; value: number; reason: string }): Promise<OverrideOutcome> {
+    return this.#json('PUT', `${assignmentPath(course, assignment)}/overrides/${seg(login)}`, { json: body });
+  }
+
+  /** Staff (`manage`): removes an override of a part (`part`) or of the assignment grade. */
+  removeOverride(course: string, assignment: string, login: string, options: { part?: string; reason?: string } = {}): Promise<OverrideOutcome> {
+    const query = new URLSearchParams();
+    if (options.part !== undefined) query.set('part', options.part);
+    if (options.reason !== undefined) query.set('reason', options.reason);
+    const suffix = query.size === 0 ? '' : `?${query.toString()}`;
+    return this.#json('DELETE', `${assignmentPath(course, assignment)}/overrides/${seg(login)}${suffix}`);
+  }
+
+  /** The grade log of an assignment, or of the course (`assignment` undefined); `login`: one student's. */
+  async gradeLog(course: string, assignment: string | undefined, login?: string): Promise<LoggedGradeChange[]> {
+    const base = assignment === undefined ? `/api/courses/${seg(course)}` : assignmentPath(course, assignment);
+    const query = login === undefined ? '' : `?login=${seg(login)}`;
+    return (await this.#json<{ entries: LoggedGradeChange[] }>('GET', `${base}/grade-log${query}`)).entries;
+  }
+
+  /** Staff: the grade export (CSV or JSON) as a response whose body the caller streams. */
+  gradeExport(course: string, options: { assignment?: string; format: 'csv' | 'json' }): Promise<Response> {
+    const query = new URLSearchParams({ format: options.format });
+    if (options.assignment !== undefined) query.set('assignment', options.assignment);
+    return this.#fetch('GET', `/api/courses/${seg(course)}/grades/export?${query.toString()}`, { headers: { accept: options.format === 'csv' ? 'text/csv' : 'application/json' } });
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

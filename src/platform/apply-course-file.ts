@@ -14,6 +14,8 @@ import { applyMembers } from './apply-members.ts';
 import type { PlatformContext } from './context.ts';
 import { parseCourseFile, type NormalizedCourseFile } from './course-file.ts';
 import { Conflict, Forbidden } from './errors.ts';
+import { recordGradeChanges } from './grade-changes.ts';
+import type { GradeCause } from './grade-log.ts';
 import type { Actor, ApplyChange } from './model.ts';
 import { requireCourseRole, requireScope } from './permissions.ts';
 import { recordVisibilityChanges, releaseSnapshot, visibilityChanges, type VisibilityChange } from './release-on-apply.ts';
@@ -62,6 +64,7 @@ export async function applyCourseFile(
         changes.push(...(await applyAssignments(tx, file.course.id, file.assignments, { prune, now, queue: ctx.queue })));
         changes.push(...(await applyExtensions(tx, file.course.id, file.assignments, { prune, now, grantedBy: actor.login })));
         shown = visibilityChanges(before, await releaseSnapshot(tx, file.course.id), new Date(now));
+        if (options.dryRun !== true) await logGradeChanges(tx, ctx, file.course.id, changes, actor.login);
       }
       if (options.dryRun === true) throw new DryRunDone(changes);
       return changes;
@@ -75,4 +78,29 @@ export async function applyCourseFile(
     }
     throw error;
   }
+}
+
+const LATE_FIELDS = /\b(deadline|latePolicy|cutoff)\b/;
+
+/**
+ * Logs the grades the applied changes moved (grade-changes.ts): students whose extension changed
+ * first (cause `extension`), then every student of an assignment whose deadline, late policy or
+ * cutoff changed (`late-policy`) or whose parts, method or trigger changed (`course-file`).
+ */
+async function logGradeChanges(tx: DbTransaction, ctx: PlatformContext, courseId: string, changes: readonly ApplyChange[], actor: string): Promise<void> {
+  for (const change of changes) {
+    if (change.kind !== 'extension' || change.action === 'unchanged') continue;
+    const [, assignmentId, login] = change.target.split('/');
+    if (assignmentId !== undefined && login !== undefined) await recordGradeChanges(tx, ctx, { courseId, assignmentId, logins: [login] }, 'extension', actor, `course file: extension ${change.action}d`);
+  }
+  const causes = new Map<string, GradeCause>();
+  for (const change of changes) {
+    if (change.action !== 'update' && !(change.kind === 'part' && change.action !== 'unchanged')) continue;
+    const assignmentId = change.target.split('/')[1];
+    if (assignmentId === undefined || (change.kind !== 'assignment' && change.kind !== 'part')) continue;
+    const late = change.kind === 'assignment' && LATE_FIELDS.test(change.detail ?? '');
+    if (late) causes.set(assignmentId, 'late-policy');
+    else if (!causes.has(assignmentId)) causes.set(assignmentId, 'course-file');
+  }
+  for (const [assignmentId, cause] of causes) await recordGradeChanges(tx, ctx, { courseId, assignmentId }, cause, actor, 'course file applied');
 }

@@ -147,8 +147,15 @@ export async function refreshAssignmentGrade(tx: DbTransaction, queue: JobQueue,
 /**
  * After a part result was stored: refreshes the grade of the student whose work it graded, when
  * that submission is the one that counts (author tests and superseded submissions change nothing).
+ * `afterRefresh` runs in the refresh's transaction (the grade log's writer: grade-changes.ts).
  */
-export async function refreshGradeOfSubmission(db: Db, queue: JobQueue, submissionId: string, now: string): Promise<void> {
+export async function refreshGradeOfSubmission(
+  db: Db,
+  queue: JobQueue,
+  submissionId: string,
+  now: string,
+  afterRefresh?: (tx: DbTransaction, key: GradeKey) => Promise<void>,
+): Promise<void> {
   const submission = await db
     .selectFrom('submissions as s')
     .innerJoin('assignments as a', (join) => join.onRef('a.course_id', '=', 's.course_id').onRef('a.id', '=', 's.assignment_id'))
@@ -159,7 +166,10 @@ export async function refreshGradeOfSubmission(db: Db, queue: JobQueue, submissi
   const key = { courseId: submission.course_id, assignmentId: submission.assignment_id, login: submission.login };
   const counting = await countingWork(db, key, submission.trigger);
   if (counting?.submissionId !== submissionId) return;
-  await runInTransaction(db, (tx) => refreshAssignmentGrade(tx, queue, key, now));
+  await runInTransaction(db, async (tx) => {
+    await refreshAssignmentGrade(tx, queue, key, now);
+    await afterRefresh?.(tx, key);
+  });
 }
 
 /** Every stored grade of an assignment, brought up to date (its parts' points or its method changed). */

@@ -16,6 +16,7 @@ import { sortManifest } from '../intake/manifest.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { JobContext } from '../worker/grading-store.ts';
 import { refreshAssignmentGrade, submissionParts } from './assignment-grades.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 import { round2, type MethodInput, type MethodOutcome } from './autograde-methods.ts';
 import { publishedAutogradeGrader } from './autograde-graders.ts';
 import { newId } from './ids.ts';
@@ -198,7 +199,10 @@ export async function saveAutogradeResult(db: Db, queue: JobQueue, jobId: string
   // Also on a duplicate: the first delivery may have died before refreshing.
   if (job) {
     const key = { courseId: job.course_id, assignmentId: job.assignment_id, login: job.login };
-    await runInTransaction(db, (tx) => refreshAssignmentGrade(tx, queue, key, at));
+    await runInTransaction(db, async (tx) => {
+      await refreshAssignmentGrade(tx, queue, key, at);
+      await recordGradeChanges(tx, { now: () => new Date(at) }, { ...key, logins: [key.login] }, 'grader-result', null, null);
+    });
   }
   return updated !== undefined;
 }

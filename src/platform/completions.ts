@@ -8,6 +8,7 @@
 import type { DbExecutor } from '../db/database.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { newestSubmission, refreshAssignmentGrade, type GradeKey } from './assignment-grades.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { publishedGraders, queueGrading } from './grading-jobs.ts';
@@ -60,6 +61,7 @@ export async function completeOne(ctx: PlatformContext, key: GradeKey, how: Comp
       await queueGrading(tx, ctx.queue, { submission: { id: newest.id, courseId: key.courseId, login: key.login }, parts, priority: 'student', now });
     }
     await refreshAssignmentGrade(tx, ctx.queue, key, now);
+    await recordGradeChanges(tx, ctx, { ...key, logins: [key.login] }, 'completion', by, null);
     return completionFromRow(row);
   });
 }
@@ -112,7 +114,10 @@ export async function uncomplete(ctx: PlatformContext, actor: Actor, courseId: s
       .where('login', '=', login)
       .returningAll()
       .executeTakeFirst();
-    if (row) await refreshAssignmentGrade(tx, ctx.queue, { courseId, assignmentId, login }, ctx.now().toISOString());
+    if (row) {
+      await refreshAssignmentGrade(tx, ctx.queue, { courseId, assignmentId, login }, ctx.now().toISOString());
+      await recordGradeChanges(tx, ctx, { courseId, assignmentId, logins: [login] }, 'completion', actor.login, 'un-completed');
+    }
     return row;
   });
   if (!removed) throw new Conflict('not-completed', `${login}'s work on ${courseId}/${assignmentId} is not completed: nothing to un-complete`, { login });

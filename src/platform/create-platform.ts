@@ -15,6 +15,9 @@ import { grantExtension, listExtensions, revokeExtension } from './extensions.ts
 import { listGoldens, pinGolden, unpinGolden } from './golden.ts';
 import { runGoldens } from './golden-runs.ts';
 import { listGrades } from './grade-reads.ts';
+import { exportGrades } from './grade-export.ts';
+import { listGradeLog } from './grade-log-reads.ts';
+import { removeGradeOverride, setGradeOverride } from './grade-overrides.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
@@ -112,5 +115,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     applyRegrade: (actor, regradeId) => applyRegrade(ctx, actor, regradeId),
     discardRegrade: (actor, regradeId) => discardRegrade(ctx, actor, regradeId),
     cancelRegrade: (actor, regradeId) => cancelRegrade(ctx, actor, regradeId),
+    setGradeOverride: (actor, courseId, assignmentId, login, request) => setGradeOverride(ctx, actor, courseId, assignmentId, login, request),
+    removeGradeOverride: (actor, courseId, assignmentId, login, request) => removeGradeOverride(ctx, actor, courseId, assignmentId, login, request),
+    listGradeLog: (actor, courseId, filter) => listGradeLog(ctx, actor, courseId, filter),
+    exportGrades: (actor, courseId, filter) => exportGrades(ctx, actor, courseId, filter),
   };
 }

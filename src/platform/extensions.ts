@@ -6,8 +6,10 @@
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../db/database.ts';
 import type { ExtensionsTable } from '../db/tables.ts';
+import { runInTransaction } from '../db/transaction.ts';
 import type { PlatformContext } from './context.ts';
 import { Forbidden, InvalidInput, NotFound } from './errors.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 import type { Actor, Extension } from './model.ts';
 import { courseAccess, readableStudent, requireScope } from './permissions.ts';
 import { parseZonedTime, zonedTimeProblem } from './zoned-time.ts';
@@ -84,20 +86,27 @@ export async function grantExtension(ctx: PlatformContext, actor: Actor, courseI
   if (problem?.unknown === true) throw new NotFound(problem.message);
   if (problem !== undefined) throw new InvalidInput(problem.message, { field: 'login' });
   const row = { course_id: courseId, assignment_id: assignmentId, login, until: time, granted_by: actor.login, granted_at: ctx.now().toISOString() };
-  await upsertExtension(ctx.db, row);
+  await runInTransaction(ctx.db, async (tx) => {
+    await upsertExtension(tx, row);
+    await recordGradeChanges(tx, ctx, { courseId, assignmentId, logins: [login] }, 'extension', actor.login, `extended to ${time}`);
+  });
   return extensionFromRow(row);
 }
 
 /** Takes `login`'s extension away (the assignment's deadline holds again); NotFound when they have none. */
 export async function revokeExtension(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string, login: string): Promise<Extension> {
   await requireStaffManager(ctx, actor, courseId, assignmentId, 'revoke extensions');
-  const row = await ctx.db
-    .deleteFrom('extensions')
-    .where('course_id', '=', courseId)
-    .where('assignment_id', '=', assignmentId)
-    .where('login', '=', login)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await runInTransaction(ctx.db, async (tx) => {
+    const removed = await tx
+      .deleteFrom('extensions')
+      .where('course_id', '=', courseId)
+      .where('assignment_id', '=', assignmentId)
+      .where('login', '=', login)
+      .returningAll()
+      .executeTakeFirst();
+    if (removed) await recordGradeChanges(tx, ctx, { courseId, assignmentId, logins: [login] }, 'extension', actor.login, 'extension revoked');
+    return removed;
+  });
   if (!row) throw new NotFound(`'${login}' has no extension on ${courseId}/${assignmentId}`);
   return extensionFromRow(row);
 }

@@ -11,6 +11,8 @@ export type GradeCause =
   | 'regrade'
   | 'late-policy'
   | 'extension'
+  /** The course file changed what grades derive from other than lateness: parts' points, method, trigger. */
+  | 'course-file'
   | 'completion'
   | 'override'
   | 'override-removed'
@@ -22,6 +24,7 @@ export const GRADE_CAUSES: readonly GradeCause[] = Object.freeze([
   'regrade',
   'late-policy',
   'extension',
+  'course-file',
   'completion',
   'override',
   'override-removed',

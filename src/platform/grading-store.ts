@@ -11,6 +11,7 @@ import { sortManifest } from '../intake/manifest.ts';
 import type { GradingStore, JobContext } from '../worker/grading-store.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 import { countAutogradeAttempt, isAutogradeJob, loadAutogradeJob, noteAutogradeSystemError, saveAutogradeResult } from './autograde-jobs.ts';
 import type { JobPhase } from './model.ts';
 import { regradeResultStored } from './regrade-results.ts';
@@ -165,7 +166,9 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
       if (stored || moved.numUpdatedRows > 0n) {
         // The student's assignment grade may now be complete (a duplicate delivery refreshes it too:
         // the first may have died before it did).
-        await refreshGradeOfSubmission(db, queue, job.submission_id, at);
+        await refreshGradeOfSubmission(db, queue, job.submission_id, at, (tx, key) =>
+          recordGradeChanges(tx, { now: () => new Date(at) }, { ...key, logins: [key.login] }, 'grader-result', null, null).then(() => undefined),
+        );
         await tell(job.submission_id, job.part_id, 'done');
       }
       return stored;

@@ -164,6 +164,22 @@ export interface GradePart {
   earned: number | null;
   /** The part result's status; null while it has none. */
   status: GradeStatus | null;
+  /** Only when staff set the part's points by hand: the override, which `earned` shows, and what the grader gave. */
+  override?: PartOverride;
+}
+
+/** A part's points set by hand, with the points the grader gave (score × points; null: no graded result). */
+export interface PartOverride extends GradeOverride {
+  graderEarned: number | null;
+}
+
+/** A score set by hand by staff (src/platform/grade-overrides.ts); no regrade changes it. */
+export interface GradeOverride {
+  /** A part's points, or the assignment grade 0–100 (above: extra credit). */
+  value: number;
+  reason: string;
+  setBy: string;
+  setAt: string;
 }
 
 /** The late penalty applied, derived when the grade is read (src/platform/late-policy.ts). */
@@ -204,6 +220,13 @@ export interface AssignmentGrade {
   finalGrade: number | null;
   /** Students only: a part's result is not visible to them yet, so the grade is withheld. */
   withheld: boolean;
+  /** The assignment grade set by hand: it replaces `finalGrade` (no late factor); null without one. */
+  override: GradeOverride | null;
+  /**
+   * Students may see the scores (src/platform/release-state.ts). While false a student reads the
+   * status ("graded, not released yet") but no points, grades or overrides.
+   */
+  released: boolean;
 }
 
 export type GraderStatus = 'draft' | 'published' | 'superseded';

@@ -15,6 +15,8 @@
  * - leaderboards: members read an assignment's (students see pseudonyms only, and only once its
  *   grades are released); every member reads and sets their own pseudonym (`submit` to set).
  * - golden submissions: staff read them; pinning, unpinning and running them need `author`.
+ * - grade overrides are for staff (`manage`, as extensions); the grade log: staff all, students
+ *   their own released entries; grade export: staff only.
  * Every read needs the `read` scope.
  */
 import type {
@@ -50,8 +52,11 @@ import type {
 } from './model.ts';
 import type { CompletionRequest } from './completions.ts';
 import type { NewGolden } from './golden.ts';
-import type { SubmissionJson } from './submission-reads.ts';
+import type { GradeExport } from './grade-export.ts';
 import type { LoggedGradeChange } from './grade-log.ts';
+import type { GradeLogFilter } from './grade-log-reads.ts';
+import type { OverrideOutcome, OverrideRequest } from './grade-overrides.ts';
+import type { SubmissionJson } from './submission-reads.ts';
 import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 
@@ -252,4 +257,17 @@ export interface Platform {
   discardRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
   /** Staff with `author` (a regrade: instructors): unclaimed jobs leave the queue; running ones may finish. */
   cancelRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  // gradebook: overrides, the grade log, export (docs/course-workflow.md)
+  /**
+   * Staff (instructors and TAs) with `manage`: sets a student's part points (`partId`) or the
+   * assignment grade by hand, with a reason (required, at most 1000 characters). Finite and ≥ 0;
+   * above the maximum is extra credit, accepted with a warning. 404 for an unknown student or part.
+   */
+  setGradeOverride(actor: Actor, courseId: string, assignmentId: string, login: string, request: OverrideRequest): Promise<OverrideOutcome>;
+  /** Staff with `manage`: removes an override; 404 when there is none. */
+  removeGradeOverride(actor: Actor, courseId: string, assignmentId: string, login: string, request?: { partId?: string | null; reason?: unknown }): Promise<OverrideOutcome>;
+  /** The grade log in `seq` order: staff every entry (or one student's); students their own released entries. */
+  listGradeLog(actor: Actor, courseId: string, filter?: GradeLogFilter): Promise<LoggedGradeChange[]>;
+  /** Staff: the course's (or one assignment's) grades for export, rows derived as they are read. */
+  exportGrades(actor: Actor, courseId: string, filter?: { assignmentId?: string }): Promise<GradeExport>;
 }

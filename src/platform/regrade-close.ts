@@ -177,8 +177,8 @@ export async function applyInTransaction(ctx: PlatformContext, tx: DbTransaction
   await tx.updateTable('grading_jobs').set({ shadow: 0 }).where('regrade_id', '=', regradeId).where('shadow', '=', 1).execute();
   if ((JSON.parse(row.grader) as RegradeGrader).kind === 'draft') await publishVersions(tx, row, actor.login, at);
   await tx.updateTable('regrades').set({ state: 'applied', open: null, closed_by: actor.login, closed_at: at }).where('id', '=', regradeId).execute();
-  // Each affected student's grade (a `script` method runs again); the grade log's entries go next to it.
-  await refreshRegradedGrades(tx, ctx.queue, row, at);
+  // Each affected student's grade (a `script` method runs again) and its entries in the grade log.
+  await refreshRegradedGrades(tx, ctx.queue, row, at, actor.login);
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
 import { runInTransaction } from '../db/transaction.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 import { refreshRegradedGrades } from './regrade-scripts.ts';
 import { finishIfDone } from './regrade-state.ts';
 
@@ -18,12 +19,14 @@ export async function regradeResultStored(db: Db, queue: JobQueue, job: { id: st
   const official = regrade.dry_run === 0;
   if (official) {
     await db.updateTable('grading_jobs').set({ shadow: 0 }).where('id', '=', job.id).where('shadow', '=', 1).execute();
-    await refreshGradeOfSubmission(db, queue, job.submission_id, at);
+    await refreshGradeOfSubmission(db, queue, job.submission_id, at, async (tx, key) => {
+      await recordGradeChanges(tx, { now: () => new Date(at) }, { ...key, logins: [key.login] }, 'regrade', null, `regrade ${regrade.id}`);
+    });
   }
   // A regrade's last result: a `script` method runs again on the new part results.
   if ((await finishIfDone(db, regrade)) && official) {
     const row = await db.selectFrom('regrades').select(['id', 'course_id', 'assignment_id']).where('id', '=', regrade.id).executeTakeFirstOrThrow();
-    await runInTransaction(db, (tx) => refreshRegradedGrades(tx, queue, row, at));
+    await runInTransaction(db, (tx) => refreshRegradedGrades(tx, queue, row, at, null));
   }
   return official;
 }

@@ -7,9 +7,14 @@
 import type { DbTransaction } from '../db/database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshAssignmentGrade } from './assignment-grades.ts';
+import { recordGradeChanges } from './grade-changes.ts';
 
-/** Refreshes the grade of every student whose work the regrade graded (re-running a `script` method). */
-export async function refreshRegradedGrades(tx: DbTransaction, queue: JobQueue, regrade: { id: string; course_id: string; assignment_id: string }, now: string): Promise<void> {
+/**
+ * Refreshes the grade of every student whose work the regrade graded (re-running a `script`
+ * method) and logs what changed, with cause `regrade` and who applied it (null: the plain
+ * regrade's own last result).
+ */
+export async function refreshRegradedGrades(tx: DbTransaction, queue: JobQueue, regrade: { id: string; course_id: string; assignment_id: string }, now: string, actor: string | null): Promise<void> {
   const work = await tx
     .selectFrom('grading_jobs as j')
     .innerJoin('submissions as s', 's.id', 'j.submission_id')
@@ -25,5 +30,8 @@ export async function refreshRegradedGrades(tx: DbTransaction, queue: JobQueue, 
       await tx.deleteFrom('autograde_jobs').where('course_id', '=', regrade.course_id).where('assignment_id', '=', regrade.assignment_id).where('submission_id', 'in', ids.slice(i, i + 500)).execute();
     }
   }
-  for (const login of new Set(work.map((w) => w.login))) await refreshAssignmentGrade(tx, queue, { courseId: regrade.course_id, assignmentId: regrade.assignment_id, login }, now);
+  const logins = [...new Set(work.map((w) => w.login))];
+  for (const login of logins) await refreshAssignmentGrade(tx, queue, { courseId: regrade.course_id, assignmentId: regrade.assignment_id, login }, now);
+  const scope = { courseId: regrade.course_id, assignmentId: regrade.assignment_id, logins };
+  await recordGradeChanges(tx, { now: () => new Date(now) }, scope, 'regrade', actor, `regrade ${regrade.id}`);
 }

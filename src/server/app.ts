@@ -11,6 +11,7 @@ import { accountRoutes } from './api/accounts.ts';
 import { courseRoutes } from './api/courses.ts';
 import { goldenRoutes } from './api/golden.ts';
 import { gradeRoutes } from './api/grades.ts';
+import { gradebookRoutes } from './api/gradebook.ts';
 import { graderRoutes } from './api/graders.ts';
 import { lateRuleRoutes } from './api/late-rules.ts';
 import { leaderboardRoutes } from './api/leaderboard.ts';
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   goldenRoutes(app, deps.platform);
   releaseRoutes(app, deps.platform);
   regradeRoutes(app, deps.platform);
+  gradebookRoutes(app, deps.platform);
   await app.ready();
   return app;
 }

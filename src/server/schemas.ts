@@ -197,3 +197,19 @@ export const RegradeBody = Type.Object(
   },
   { additionalProperties: false },
 );
+// gradebook: overrides, the grade log, export
+export const OverrideParams = Type.Object({ course: Slug, assignment: Slug, login: Login });
+export const OverrideBody = Type.Object(
+  {
+    part: Type.Optional(Type.Union([PartId, Type.Null()], { description: 'the part whose points are set; absent or null: the assignment grade (0–100)' })),
+    value: Type.Number({ description: 'points (or the assignment grade); finite, ≥ 0; above the maximum is extra credit (a warning)' }),
+    reason: Type.Optional(Type.String({ description: 'why (required, non-empty, at most 1000 characters); logged' })),
+  },
+  { additionalProperties: false },
+);
+export const OverrideRemoveQuery = Type.Object({ part: Type.Optional(PartId), reason: Type.Optional(Type.String({ maxLength: 1000 })) });
+export const GradeLogQuery = Type.Object({ login: Type.Optional(Login) });
+export const GradeExportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { description: 'default csv' })),
+  assignment: Type.Optional(Slug),
+});

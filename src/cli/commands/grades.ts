@@ -7,6 +7,7 @@ import { runAction } from '../run-action.ts';
 import { connect, printJson, SERVER_ENVIRONMENT_HELP, withServerOption, type ServerFlags } from '../server-connection.ts';
 import { paint } from '../terminal.ts';
 import { safeLine } from '../untrusted-text.ts';
+import { gradesExportCommand, gradesLogCommand, gradesOverrideCommand } from './grades-gradebook.ts';
 
 interface GradesFlags extends ServerFlags {
   student?: string;
@@ -17,15 +18,21 @@ interface GradesFlags extends ServerFlags {
 export function gradesCommand(): Command {
   return withServerOption(new Command('grades'))
     .description('Show assignment grades with their derivation: part points, method, raw grade, late adjustment, final grade')
+    // `grades override|log|export …` are subcommands; `grades COURSE ASSIGNMENT` stays this command's own.
+    .enablePositionalOptions()
+    .addCommand(gradesOverrideCommand())
+    .addCommand(gradesLogCommand())
+    .addCommand(gradesExportCommand())
     .argument('<course>', 'course id')
     .argument('<assignment>', 'assignment id')
     .option('--student <login>', 'staff: only this student, shown in full', checkedName('login', '--student'))
     .option('--json', 'print {grades: AssignmentGrade[]} as JSON on stdout')
     .addHelpText('after', `
 Staff see every student of the course as a table; one grade (a student's own, or --student)
-is shown in full. The
+is shown in full; "not released" when students cannot see the scores yet. The
 late adjustment is worked out when the grade is read, from the time that counts (submittedAt
 for trigger submit, the completion date for trigger completion).
+Overrides, the grade log and the export are subcommands: gradebox grades override|log|export --help.
 ${SERVER_ENVIRONMENT_HELP}
 
 Exit codes: 0 shown, 1 no such course, assignment or student, or not allowed, 2 usage error or
@@ -49,7 +56,7 @@ export function gradeTable(grades: readonly AssignmentGrade[]): string {
   const header = ['LOGIN', 'STATUS', 'POINTS', 'RAW', 'LATE', 'FINAL'].map((h) => paint('bold', h));
   const rows = grades.map((g) => [
     g.login,
-    g.status,
+    `${g.status}${g.released === false ? ' (not released)' : ''}${(g.override ?? null) !== null || g.parts.some((p) => p.override !== undefined) ? ' (override)' : ''}`,
     `${num(g.pointsEarned)}/${g.pointsPossible}`,
     num(g.rawGrade),
     g.late === null ? '—' : `×${g.late.factor} ${g.late.secondsLate > 0 ? 'late' : 'on time'}`,
@@ -64,11 +71,22 @@ export function formatGrade(g: AssignmentGrade): string {
   if (g.completion !== null) lines.push(`  completed ${formatTime(g.completion.completedAt)} by ${g.completion.completedBy} (${g.completion.how})`);
   if (g.submissionId !== null) lines.push(`  submission ${g.submissionId}`);
   else if (g.status === 'no-submission') lines.push('  no submission: grade 0');
-  lines.push(table(g.parts.map((p) => [`  ${safeLine(p.partId)}`, `${num(p.earned)}/${p.points} points`, p.status ?? 'no result'])).trimEnd());
+  lines.push(
+    table(
+      g.parts.map((p) => [
+        `  ${safeLine(p.partId)}`,
+        `${num(p.earned)}/${p.points} points`,
+        p.status ?? 'no result',
+        p.override === undefined ? '' : `set by ${p.override.setBy} (grader gave ${num(p.override.graderEarned)}): ${safeLine(p.override.reason)}`,
+      ]),
+    ).trimEnd(),
+  );
+  if (g.released === false) lines.push('  graded scores are not released to students yet');
   if (g.withheld) lines.push('  the grade is shown once every part\'s result is visible to you');
   lines.push(`  ${g.method}: ${num(g.pointsEarned)}/${g.pointsPossible} points → raw grade ${num(g.rawGrade)}`);
   if (g.detail !== null) lines.push(`  ${safeLine(g.detail)}`);
   if (g.late !== null) lines.push(`  lateness at ${formatTime(g.late.at)}: ${g.late.rule} → ×${g.late.factor}`);
+  if (g.override != null) lines.push(`  assignment grade set by ${g.override.setBy} at ${formatTime(g.override.setAt)}: ${safeLine(g.override.reason)}`);
   lines.push(`  final grade ${num(g.finalGrade)}`);
   return `${lines.join('\n')}\n`;
 }
