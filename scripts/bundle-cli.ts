@@ -49,12 +49,14 @@ const bundle = await rolldown({
   platform: 'node',
   // What codeSplitting's includeDependenciesRecursively: false needs (main.js exports nothing anyway).
   preserveEntrySignatures: 'allow-extension',
-  // Relative imports are gradebox's own modules; the rest (packages, node: builtins) stay imports.
-  external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+  // Relative imports are gradebox's own modules; the rest (packages, node: builtins) stay imports,
+  // but for commander, which every command loads (8 files of plain CommonJS, nothing read beside them).
+  external: (id) => !id.startsWith('.') && !id.startsWith('/') && id !== 'commander',
   plugins: [{
     name: 'gradebox-module-urls',
     transform(code, id) {
-      if (!code.includes('import.meta.url')) return null;
+      // Only gradebox's own modules: rolldown's runtime (`require` for CommonJS) means the chunk's.
+      if (!id.startsWith(dist) || !code.includes('import.meta.url')) return null;
       // Every chunk lands in `out`, so the module's own file is at this path from any of them.
       const own = JSON.stringify(relative(out, id));
       return code.replaceAll('import.meta.url', `new URL(${own}, import.meta.url).href`);
@@ -98,7 +100,7 @@ interface ModuleGraph {
  * Which chunk gradebox's modules go to, by name; modules not named are split as rolldown does, by
  * which commands need them. Rolldown alone would give `grade local` ~35 small chunks; with these
  * it loads main.js, `startup`, `grading`, `shared` and its own:
- * - `startup`: what main.js imports (the launcher's part, for every command);
+ * - `startup`: what main.js imports (the launcher's part, for every command), commander included;
  * - `grading`: what `grade local` needs besides, unless a server command (one that neither runs a
  *   sandbox nor reads images: `whoami`, `submit`…) needs it too;
  * - `shared`: what `grade local` and a server command both need (error classes, the action wrapper).
@@ -126,7 +128,7 @@ function namedChunks(graph: ModuleGraph): Map<string, string> {
   const grades = [join(dist, 'sandbox', 'open-sandbox.js'), join(dist, 'image', 'image-store.js')];
   const server = new Set(commands.filter((modules) => !grades.some((id) => modules.has(id))).flatMap((modules) => [...modules]));
   const chunks = new Map<string, string>();
-  for (const id of main) if (own(id) && id !== entry) chunks.set(id, 'startup');
+  for (const id of main) if ((own(id) || id.includes('/node_modules/commander/')) && id !== entry) chunks.set(id, 'startup');
   const shared = closure(join(dist, 'cli', 'run-action.js'));
   for (const id of closure(join(dist, 'cli', 'commands', 'grade-local.js'))) {
     if (!own(id) || main.has(id)) continue;

@@ -77,7 +77,9 @@ describe('the bundle', () => {
     for (const file of readdirSync(bundleDir).filter((name) => name.endsWith('.js'))) {
       const code = readFileSync(join(bundleDir, file), 'utf8');
       const rewritten = [...code.matchAll(/new URL\(("[^"]+"), import\.meta\.url\)/g)].map((match) => JSON.parse(match[1] ?? '""') as string);
-      expect(code.split('import.meta.url').length - 1, file).toBe(rewritten.length);
+      // Besides these, only rolldown's runtime may use the chunk's own URL (`require` for commander).
+      const own = code.includes('createRequire(import.meta.url)') ? 1 : 0;
+      expect(code.split('import.meta.url').length - 1 - own, file).toBe(rewritten.length);
       named.push(...rewritten.map((path) => resolve(bundleDir, path)));
     }
     expect(named.map((path) => path.slice(dist.length + 1)).sort()).toEqual(['grader/grade-stored.js', 'grader/protocols/script-assets.js', 'platform/render-views.js', 'version.js']);
