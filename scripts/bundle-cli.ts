@@ -21,7 +21,7 @@
  *
  * Usage: node scripts/bundle-cli.ts [DIST_DIR]   (default: this checkout's dist/, built by tsc)
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 
@@ -69,6 +69,8 @@ const bundle = await rolldown({
     handler(level, log);
   },
 });
+// A staging folder left by an earlier bundling that died half-way.
+for (const name of readdirSync(dist)) if (name.startsWith('bundle.tmp-')) await rm(join(dist, name), { recursive: true, force: true });
 const { output } = await bundle.write({
   dir: staging,
   format: 'esm',
