@@ -24,6 +24,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const dist = resolve(process.argv[2] ?? join(import.meta.dirname, '..', 'dist'));
 const entry = join(dist, 'cli', 'main.js');
@@ -44,6 +45,13 @@ try {
   process.exit(0);
 }
 
+// The default seccomp program, compiled by this build's own compiler for this machine, so that a
+// CLI process does not compile it again (~5 ms): bundled into seccomp-bpf.js as its cache, which
+// it recompiles for another architecture. A stale bundle is never run (bin/gradebox.js), so it
+// cannot hold a program of another build.
+const seccompModule = join(dist, 'sandbox', 'seccomp-bpf.js');
+const seccompCache = `let cached = ${JSON.stringify({ arch: process.arch, base64: (await import(pathToFileURL(seccompModule).href) as typeof import('../src/sandbox/seccomp-bpf.ts')).defaultSeccompBpf() })};`;
+
 const bundle = await rolldown({
   input: { main: entry },
   platform: 'node',
@@ -53,10 +61,15 @@ const bundle = await rolldown({
   // but for commander, which every command loads (8 files of plain CommonJS, nothing read beside them).
   external: (id) => !id.startsWith('.') && !id.startsWith('/') && id !== 'commander',
   plugins: [{
-    name: 'gradebox-module-urls',
+    name: 'gradebox-modules',
     transform(code, id) {
+      if (id === seccompModule) {
+        const declaration = /^let cached;$/m;
+        if (!declaration.test(code)) throw new Error(`${id}: no "let cached;" to fill with the compiled seccomp program`);
+        code = code.replace(declaration, seccompCache);
+      }
       // Only gradebox's own modules: rolldown's runtime (`require` for CommonJS) means the chunk's.
-      if (!id.startsWith(dist) || !code.includes('import.meta.url')) return null;
+      if (!id.startsWith(dist) || !code.includes('import.meta.url')) return id === seccompModule ? code : null;
       // Every chunk lands in `out`, so the module's own file is at this path from any of them.
       const own = JSON.stringify(relative(out, id));
       return code.replaceAll('import.meta.url', `new URL(${own}, import.meta.url).href`);

@@ -2,7 +2,8 @@
  * The CLI's bundle (scripts/bundle-cli.ts → dist/bundle/), built here into a copy of this
  * checkout's dist/: bin/gradebox.js runs it, and it does what the unbundled CLI does (same output,
  * a real grading), loads a command's modules only, keeps `import.meta.url` naming the modules'
- * own files in dist/, and is left alone when it is older than dist/ or missing.
+ * own files in dist/, holds the seccomp program compiled, and is left alone when it is older than
+ * dist/ or missing.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeResult } from '../../src/grader/grade-result.ts';
 import { removeLiveStateDir } from '../../src/sandbox/oci/live-dir.ts';
+import { defaultSeccompBpf } from '../../src/sandbox/seccomp-bpf.ts';
 import { sandboxStateDir } from '../../src/toolkit/gradebox-home.ts';
 import { assertBuildIsFresh, bundledModules, cliEnv, REPO_ROOT, runCli, type CliResult } from '../support/run-cli.ts';
 import { testImage } from '../support/test-image.ts';
@@ -86,6 +88,14 @@ describe('the bundle', () => {
     for (const path of named) expect(existsSync(path), path).toBe(true);
     // What script-assets.ts resolves from its URL: the checkout's assets folder.
     expect(existsSync(fileURLToPath(new URL('../../../assets/codio/', pathToFileURL(join(dist, 'grader', 'protocols', 'script-assets.js')))))).toBe(true);
+  });
+
+  it('starts with the default seccomp program compiled, the same as the sandbox compiles', () => {
+    const program = defaultSeccompBpf();
+    expect(program).toBeDefined();
+    const holding = readdirSync(join(dist, 'bundle')).filter((name) => readFileSync(join(dist, 'bundle', name), 'utf8').includes(JSON.stringify(program)));
+    expect(holding).toHaveLength(1);
+    expect(chunks()[holding[0] ?? '']).toContain('sandbox/seccomp-bpf.js');
   });
 
   it('is what the launcher runs, with the same output as the unbundled CLI', async () => {
