@@ -68,6 +68,10 @@ const bundle = await rolldown({
         if (!declaration.test(code)) throw new Error(`${id}: no "let cached;" to fill with the compiled seccomp program`);
         code = code.replace(declaration, seccompCache);
       }
+      // The chunk's folder is not the module's: such a path would point into dist/bundle/.
+      if (id.startsWith(dist) && /import\.meta\.(dirname|filename)/.test(code)) {
+        throw new Error(`${id}: import.meta.dirname and import.meta.filename cannot be bundled; derive paths from import.meta.url`);
+      }
       // Only gradebox's own modules: rolldown's runtime (`require` for CommonJS) means the chunk's.
       if (!id.startsWith(dist) || !code.includes('import.meta.url')) return id === seccompModule ? code : null;
       // Every chunk lands in `out`, so the module's own file is at this path from any of them.
