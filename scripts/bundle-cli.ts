@@ -10,7 +10,8 @@
  *   module runs only when imported, as unbundled (strictExecutionOrder). No module is in two
  *   chunks (one class, one `instanceof`). dist/bundle/modules.json lists each chunk's modules
  *   (for tests, and for whoever reads a stack trace: the bundle has no source maps).
- * - Packages (node_modules) and Node's builtins are imported as before, not bundled.
+ * - Packages (node_modules) and Node's builtins are imported as before, not bundled, but for
+ *   commander (plain CommonJS, read by every command).
  * - `import.meta.url` still names the module's own file in dist/ (version.ts reads
  *   ../package.json from it, script-assets.ts the assets folder, thread entries are its siblings):
  *   worker threads run the unbundled dist/ modules.
@@ -117,16 +118,17 @@ interface ModuleGraph {
 
 /**
  * Which chunk gradebox's modules go to, by name; modules not named are split as rolldown does, by
- * which commands need them. Rolldown alone would give `grade local` ~35 small chunks; with these
- * it loads main.js, `startup`, `grading`, `shared` and its own:
+ * which commands need them. Rolldown alone gives `grade local` ~35 small chunks; with these it
+ * loads main.js, `startup`, `shared`, `grading`, its own and ~10 small ones it shares with some
+ * server commands (16 files):
  * - `startup`: what main.js imports (the launcher's part, for every command), commander included;
+ * - `shared`: what the action wrapper (run-action.ts) imports, which every command runs;
  * - `grading`: what `grade local` needs besides, unless a server command (one that neither runs a
- *   sandbox nor reads images: `whoami`, `submit`…) needs it too;
- * - `shared`: what `grade local` and a server command both need (error classes, the action wrapper).
- * So no server command loads the grading stack, and no command another's command module. A command that needs part of a chunk loads it
- * all (`inspect`, `ls`… load `grading`), but strictExecutionOrder wraps each module so that it
- * runs only when it is imported, as unbundled, and these chunks import no package that `grade
- * local` did not (commander only).
+ *   sandbox nor reads images: `whoami`, `submit`…) needs it too.
+ * So no server command loads the grading stack, and no command another's command module. A
+ * command that needs part of a chunk loads it all (`inspect`, `ls`… load `grading`), but
+ * strictExecutionOrder wraps each module so that it runs only when it is imported, as unbundled,
+ * and these chunks import no package that `grade local` did not (commander only).
  */
 function namedChunks(graph: ModuleGraph): Map<string, string> {
   const closure = (from: string): Set<string> => {
@@ -146,15 +148,15 @@ function namedChunks(graph: ModuleGraph): Map<string, string> {
   const commands = (graph.getModuleInfo(join(dist, 'cli', 'command-index.js'))?.dynamicallyImportedIds ?? []).map(closure);
   const grades = [join(dist, 'sandbox', 'open-sandbox.js'), join(dist, 'image', 'image-store.js')];
   const server = new Set(commands.filter((modules) => !grades.some((id) => modules.has(id))).flatMap((modules) => [...modules]));
-  const chunks = new Map<string, string>();
-  for (const id of main) if ((own(id) || id.includes('/node_modules/commander/')) && id !== entry) chunks.set(id, 'startup');
+  const named = new Map<string, string>();
+  for (const id of main) if ((own(id) || id.includes('/node_modules/commander/')) && id !== entry) named.set(id, 'startup');
   const shared = closure(join(dist, 'cli', 'run-action.js'));
   for (const id of closure(join(dist, 'cli', 'commands', 'grade-local.js'))) {
     if (!own(id) || main.has(id)) continue;
-    if (shared.has(id)) chunks.set(id, 'shared');
-    else if (!server.has(id)) chunks.set(id, 'grading');
+    if (shared.has(id)) named.set(id, 'shared');
+    else if (!server.has(id)) named.set(id, 'grading');
   }
-  return chunks;
+  return named;
 }
 
 function fail(message: string): never {
