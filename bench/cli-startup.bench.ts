@@ -20,10 +20,10 @@
  * than `docker run --rm`. The CLI runs with Node's compile cache (in this run's own folder, filled
  * by the warm-up runs), as every `gradebox` does.
  *
- * Usage (as root, after npm ci and a build): node bench/cli-startup.bench.ts [--runs N] [--compare DIR]
+ * Usage (as root, after npm ci, or npm run build: tsc and the bundle): node bench/cli-startup.bench.ts [--runs N] [--compare DIR]
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,7 +46,13 @@ const GRADEBOX = join(ROOT, 'bin', 'gradebox.js');
 const SYSTEM_NODE = '/usr/bin/node';
 
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error('run the benchmark with the pinned Node 24 (npx node bench/cli-startup.bench.ts)');
-if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+/** Which CLI a checkout's launcher runs: its bundle (dist/bundle/, scripts/bundle-cli.ts) unless that is missing or older than dist/. */
+const runsWhat = (checkout: string): string => {
+  const bundle = statSync(join(checkout, 'dist', 'bundle', 'main.js'), { throwIfNoEntry: false });
+  if (bundle === undefined) return 'unbundled (no dist/bundle/)';
+  return bundle.mtimeMs >= statSync(join(checkout, 'dist', 'cli', 'main.js')).mtimeMs ? 'bundled' : 'unbundled (its bundle is older than dist/: npm run build)';
+};
 
 const images = await buildTestImages();
 const tar = images['echo-busybox'];
@@ -134,6 +140,7 @@ console.log(`\n--help: ${(median(wall('gradebox --help')) - floor).toFixed(1)} m
 if (dockerImage !== undefined) {
   console.log(`grade local: ${(median(wall('docker run --rm')) / median(wall('gradebox grade local'))).toFixed(2)}× faster than docker run --rm (target ≥ 2.5)`);
 }
+console.log(`this CLI: ${runsWhat(ROOT)}${COMPARE === undefined ? '' : `; compared: ${runsWhat(COMPARE)}`}`);
 console.log(`${before}\n${after}`);
 await rm(work, { recursive: true, force: true });
 await removeLiveStateDir(sandboxStateDir(env.GRADEBOX_HOME));

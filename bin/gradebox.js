@@ -22,13 +22,26 @@ function start() {
   // root to load; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
   require('module').enableCompileCache(process.env.NODE_COMPILE_CACHE || compileCacheDir());
   var main = require('path').join(__dirname, '..', 'dist', 'cli', 'main.js');
-  import(require('url').pathToFileURL(main).href).catch(function (error) {
+  import(require('url').pathToFileURL(bundled(main) || main).href).catch(function (error) {
     if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).indexOf(main) >= 0) {
       fail('the compiled CLI is missing (' + main + '): run "npm run build" in ' + checkout());
     }
     // Anything else is a bug: let Node report it as an uncaught exception, with its stack.
     setImmediate(function () { throw error; });
   });
+}
+
+/**
+ * dist/bundle/main.js (scripts/bundle-cli.ts: the same code in a few files, which loads faster),
+ * unless it is missing or older than `main`: a `tsc` run after the bundling has changed dist/,
+ * and the bundle would run the code from before. Undefined then: the caller runs `main` itself.
+ */
+function bundled(main) {
+  var fs = require('fs');
+  var bundle = require('path').join(__dirname, '..', 'dist', 'bundle', 'main.js');
+  var built = fs.statSync(bundle, { throwIfNoEntry: false });
+  var compiled = fs.statSync(main, { throwIfNoEntry: false });
+  return built !== undefined && compiled !== undefined && built.mtimeMs >= compiled.mtimeMs ? bundle : undefined;
 }
 
 function runOnPinnedNode() {

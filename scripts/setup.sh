@@ -57,11 +57,14 @@ if [[ $(id -u) == 0 ]] && (( $(cat /proc/sys/fs/inotify/max_user_instances 2>/de
   sysctl -q -w fs.inotify.max_user_instances=1024 || echo "gradebox setup: could not raise fs.inotify.max_user_instances; many runs at once may exhaust root's inotify budget" >&2
 fi
 
-# npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/.
+# npm ci when node_modules is missing or older than the lock file; `prepare` builds dist/ (tsc,
+# then the CLI's bundle: scripts/bundle-cli.ts). A bundle older than dist/ is not used; rebuild it.
 if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 elif [[ ! -f dist/cli/main.js ]] || [[ -n $(find src -newer dist/cli/main.js -name '*.ts' -print -quit) ]]; then
-  npx tsc -p tsconfig.json
+  npm run build --silent
+elif [[ ! -f dist/bundle/main.js || dist/cli/main.js -nt dist/bundle/main.js ]]; then
+  npx node scripts/bundle-cli.ts
 fi
 
 # `gradebox` on PATH (as root): see scripts/install-command.sh.

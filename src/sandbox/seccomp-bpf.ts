@@ -205,6 +205,8 @@ function assemble(program: Instruction[]): Buffer {
   return out;
 }
 
+// The CLI's bundle starts with it filled for the machine that built it (scripts/bundle-cli.ts runs
+// this very module, from the same build, and writes the result here): ~5 ms less per `gradebox`.
 let cached: { arch: string; base64: string | undefined } | undefined;
 
 /**

@@ -49,10 +49,15 @@ export async function gradeLocal(options: GradeLocalOptions): Promise<GradeResul
   const home = options.home ?? gradeboxHome();
   const store = new ImageStore(imageStoreDir(home));
   const progress = { signal: options.signal, onProgress: options.onProgress };
+  // The sandbox gets ready (state folders, the runtime's cached verdict) while the image store
+  // looks the image up: both mostly wait on small file reads. The image's problems are reported
+  // first, as when one came after the other; the sandbox's wait until the image is there.
+  const opening = openStoreSandbox(store, options.backend, sandboxStateDir(home));
+  opening.catch(() => undefined);
   const image = await store.import(options.image, progress);
   const rootfs = await store.rootfs(image, progress);
   options.onProgress?.({ phase: 'grading', done: 0 });
-  const sandbox = await openStoreSandbox(store, options.backend, sandboxStateDir(home));
+  const sandbox = await opening;
   return grade(
     {
       image,

@@ -3,7 +3,7 @@
  * for end-to-end tests of the CLI: exit code, stdout and stderr exactly as a user would get them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { expect } from 'vitest';
 
@@ -116,6 +116,21 @@ export function assertBuildIsFresh(): void {
     throw new Error(`dist/ is older than ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ` and ${stale.length - 5} more` : ''}: ` +
       'build first with `npx tsc -p tsconfig.json`');
   }
+}
+
+/**
+ * Modules of dist/ as loaded (`cli/main.js`, …), with each file of a bundle (`bundle/main.js`, see
+ * scripts/bundle-cli.ts) replaced by the modules it holds: all of them count as loaded.
+ */
+export function bundledModules(loaded: readonly string[], dist = join(REPO_ROOT, 'dist')): string[] {
+  let chunks: Record<string, string[]> | undefined;
+  return loaded.flatMap((path) => {
+    if (!path.startsWith('bundle/')) return [path];
+    chunks ??= JSON.parse(readFileSync(join(dist, 'bundle', 'modules.json'), 'utf8')) as Record<string, string[]>;
+    const modules = chunks[path.slice('bundle/'.length)];
+    if (modules === undefined) throw new Error(`${path} is not in dist/bundle/modules.json`);
+    return modules;
+  });
 }
 
 /** The JSON a successful `--json` run printed; fails the test with the stderr otherwise. */

@@ -10,6 +10,7 @@ import type { SessionOptions } from './oci-config.ts';
 import { createBundle, destroyBundle, planBundle, runtimeRoot, type OciHost } from './run-bundle.ts';
 import { runAttached } from './run-attached.ts';
 import { runContainer } from './run-container.ts';
+import { startLauncher } from './runtime-launcher.ts';
 import { activeRuns, newRunId } from './run-id.ts';
 import { runtimePreference, selectRuntime, type OciRuntime, type RuntimeName } from './runtime.ts';
 import { keepScratch, type Scratch } from './scratch.ts';
@@ -87,6 +88,7 @@ export class OciSandbox implements Sandbox {
     const volumes = orderVolumes(spec.volumes);
     const host = await this.prepare();
     if (signal?.aborted) return notStarted(spec);
+    startLauncher();
     return this.lifecycle(host, spec, volumes, undefined, async (run): Promise<RunOutcome> => {
       const exit = await runContainer({
         ...run, timeoutMs: spec.limits.timeoutSeconds * 1000, capBytes: spec.limits.outputCapBytes,

@@ -107,6 +107,15 @@ async function drained(closed: Promise<void>, streams: readonly Readable[], ms: 
   clearTimeout(timer);
 }
 
+/**
+ * Starts the launcher shell now if there is none, so that it is up by the time the run's bundle
+ * is ready (a one-shot `gradebox grade local` has none yet): its fork and start overlap the
+ * scratch mounts instead of following them.
+ */
+export function startLauncher(): void {
+  currentLauncher();
+}
+
 let current: Launcher | undefined;
 // Set when no shell can be started here: every run is then spawned directly.
 let unavailable = false;
