@@ -22,6 +22,8 @@ import { getJob, getSubmission, getSubmissionJson, listSubmissions, listSubmissi
 import { SubmissionEvents } from './submission-events.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
+import { getSubmissionForDownload } from './submission-download.ts';
+import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
   db: Db;
@@ -85,5 +87,15 @@ export function createPlatform(options: PlatformOptions): Platform {
     listCompletions: (actor, courseId, assignmentId) => listCompletions(ctx, actor, courseId, assignmentId),
     listGrades: (actor, courseId, assignmentId, filter) => listGrades(ctx, actor, courseId, assignmentId, filter),
     runDueCompletions: (runner) => runDueCompletions(ctx, runner),
+    // web sign-in
+    setPassword: (actor, login, password) => setPassword(ctx, actor, login, password),
+    createInvitation: (actor, login, invitationOptions) => createInvitation(ctx, actor, login, invitationOptions),
+    describeInvitation: (token) => describeInvitation(ctx, token),
+    acceptInvitation: (token, password) => acceptInvitation(ctx, token, password),
+    signIn: (login, password) => signIn(ctx, login, password),
+    authenticateSession: (sessionId) => authenticateSession(ctx, sessionId),
+    signOut: (sessionId) => signOut(ctx, sessionId),
+    signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
+    getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
   };
 }

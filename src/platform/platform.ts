@@ -42,6 +42,7 @@ import type {
 } from './model.ts';
 import type { CompletionRequest } from './completions.ts';
 import type { SubmissionJson } from './submission-reads.ts';
+import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -148,7 +149,7 @@ export interface Platform {
   assertCanReadImage(actor: Actor, courseId: string, imageId: string): Promise<void>;
 
   // submissions and results
-  /** Checks that the course and assignment exist and the caller is in the course (before the files are received). */
+  /** Checks that the course and assignment exist, the caller is in the course, may submit now and has the `submit` scope (before the files are received). */
   assertCanSubmit(actor: Actor, courseId: string, assignmentId: string): Promise<void>;
   /** Records the submission and enqueues one job per part in the same transaction. */
   submit(actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission>;
@@ -176,4 +177,23 @@ export interface Platform {
   listGrades(actor: Actor, courseId: string, assignmentId: string, filter?: { login?: string }): Promise<AssignmentGrade[]>;
   /** The server's timer: completes every student of each assignment whose completion time has come; returns how many. */
   runDueCompletions(runner: string): Promise<number>;
+
+  // web sign-in (docs/web.md): passwords, invitations, browser sessions
+  /** Admins: sets `login`'s password (scrypt) and ends their sessions. */
+  setPassword(actor: Actor, login: string, password: string): Promise<void>;
+  /** Admins for anyone, instructors for their courses' students and TAs: a one-time, expiring link to set a password. */
+  createInvitation(actor: Actor, login: string, options?: { expiresInHours?: number }): Promise<Invitation>;
+  /** Who a usable invitation is for; NotFound for unknown, used or expired ones. */
+  describeInvitation(token: string): Promise<{ login: string; expiresAt: string }>;
+  /** Sets the invitee's password and uses the invitation up. */
+  acceptInvitation(token: string, password: string): Promise<{ login: string }>;
+  /** A new session for a right login and password; Unauthenticated (one message for every failure) otherwise. */
+  signIn(login: string, password: string): Promise<WebSession>;
+  /** The user of a session cookie, with the session's CSRF token; Unauthenticated when it ended. */
+  authenticateSession(sessionId: string): Promise<SessionActor>;
+  signOut(sessionId: string): Promise<void>;
+  /** Ends every session of the caller (admins: of `login`); returns how many. */
+  signOutEverywhere(actor: Actor, login?: string): Promise<number>;
+  /** A submission whose files the caller may download (its student, or staff with `author`); the rule of `GET …/archive`. */
+  getSubmissionForDownload(actor: Actor, submissionId: string): Promise<SubmissionJson>;
 }

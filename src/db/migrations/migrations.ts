@@ -14,6 +14,7 @@ import { completionGradesMigration } from './0008-completion-grades.ts';
 import { latePolicyMigration } from './0009-late-policy.ts';
 import { autogradeGradersMigration } from './0010-autograde-graders.ts';
 import { gradebookMigration } from './0011-gradebook.ts';
+import { webSessionsMigration } from './0017-web-sessions.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-late-policy': latePolicyMigration,
   '0010-autograde-graders': autogradeGradersMigration,
   '0011-gradebook': gradebookMigration,
+  '0017-web-sessions': webSessionsMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
