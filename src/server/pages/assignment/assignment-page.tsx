@@ -52,7 +52,7 @@ function GradeDerivation(props: { grade: AssignmentGrade }): JSX.Element {
     <div class="card">
       <dl class="facts">
         <dt>Status</dt>
-        <dd safe>{grade.status}</dd>
+        <dd>{grade.status}</dd>
         <dt>Points from the parts</dt>
         <dd safe>{grade.pointsEarned === null ? '—' : `${grade.pointsEarned} of ${grade.pointsPossible}`}</dd>
         <dt>Method</dt>
@@ -176,7 +176,7 @@ export function AssignmentPage(view: AssignmentView): JSX.Element {
                         <Time iso={s.submittedAt} />
                       </a>
                     </td>
-                    <td safe>{s.status}</td>
+                    <td>{s.status}</td>
                     <td safe>{submissionScore(s)}</td>
                   </tr>
                 ))}

@@ -21,7 +21,7 @@ function CoursesPage(props: { ctx: PageContext; courses: Course[] }): JSX.Elemen
                 </a>
               </h2>
               <p class="muted">
-                <span safe>{course.id}</span> · <span safe>{course.myRole ?? 'admin'}</span>
+                <span safe>{course.id}</span> · <span>{course.myRole ?? 'admin'}</span>
               </p>
             </li>
           ))}

@@ -37,7 +37,7 @@ function PartFeedback(props: { part: PartOutcome; phase: JobPhase | undefined })
     <section class="card" aria-label={heading}>
       <h3 safe>{heading}</h3>
       <p>
-        <span class={`status ${result.status}`} safe>
+        <span class={`status ${result.status}`}>
           {result.status}
         </span>
         {result.points !== null && <span safe>{` · ${result.points} of ${part.points} points`}</span>}
@@ -59,7 +59,7 @@ function PartFeedback(props: { part: PartOutcome; phase: JobPhase | undefined })
                 <li>
                   <details>
                     <summary>
-                      <span class={test.status ?? ''} safe>
+                      <span class={test.status ?? ''}>
                         {test.status ?? 'info'}
                       </span>{' '}
                       <span safe>{test.name}</span>
@@ -92,7 +92,7 @@ export function SubmissionStatus(props: { submission: Submission; phases: Readon
   return (
     <>
       <p>
-        Status: <strong class={`status ${submission.status}`} safe>{words}</strong> · score <span safe>{submissionScore(submission)}</span>
+        Status: <strong class={`status ${submission.status}`}>{words}</strong> · score <span safe>{submissionScore(submission)}</span>
       </p>
       {submission.parts.map((part) => (
         <PartFeedback part={part} phase={props.phases.get(part.partId)} />
