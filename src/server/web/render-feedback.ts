@@ -59,11 +59,11 @@ export function renderUntrusted(text: string, format: FeedbackFormat): string {
     case 'html':
       return `<div class="feedback">${sanitizeHtml(shown, SANITIZE)}</div>${omittedNote(omitted)}`;
     case 'ansi':
-      return `<pre class="feedback">${renderAnsi(shown)}</pre>${omittedNote(omitted)}`;
+      return `<pre class="feedback" tabindex="0">${renderAnsi(shown)}</pre>${omittedNote(omitted)}`;
     case 'text':
     default:
       // Plain text may still hold escape codes (a test's output): colour them rather than show them raw.
-      return `<pre class="feedback">${renderAnsi(shown)}</pre>${omittedNote(omitted)}`;
+      return `<pre class="feedback" tabindex="0">${renderAnsi(shown)}</pre>${omittedNote(omitted)}`;
   }
 }
 
@@ -86,5 +86,5 @@ export function renderSource(path: string, content: string): string {
   const language = ext !== '' && hljs.getLanguage(ext) ? ext : undefined;
   // highlight.js escapes the text it wraps in spans.
   const body = language ? hljs.highlight(text, { language, ignoreIllegals: true }).value : Html.escapeHtml(text);
-  return `<pre><code class="hljs">${body}</code></pre>${omittedNote(omitted)}`;
+  return `<pre tabindex="0"><code class="hljs">${body}</code></pre>${omittedNote(omitted)}`;
 }

@@ -56,6 +56,8 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
 
     web.addHook('onRequest', async (request, reply) => {
       reply.header('content-security-policy', PAGE_CSP);
+      // With `no-referrer` (the API's) browsers send `Origin: null` on form posts; pages need their origin.
+      reply.header('referrer-policy', 'same-origin');
       if (!SAFE_METHODS.has(request.method)) checkSameOrigin(request);
       const secure = isSecure(request, deps.options);
       const sessionId = request.cookies[sessionCookieName(secure)];
@@ -103,6 +105,11 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
       if (!asset) return sendPage(reply, <ErrorPage ctx={pageContext(request, deps.assets)} status={404} title="Not found" message="no such file" />, 404);
       return reply.header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`).type(asset.type).send(asset.body);
     });
+
+    // Browsers ask for it on every page; no icon, but no 401 either.
+    web.get('/favicon.ico', { config: { ...WEB_ROUTE, public: true }, schema: { hide: true } }, async (_request, reply) =>
+      reply.header('cache-control', `public, max-age=${YEAR_SECONDS}`).status(204).send(),
+    );
 
     signInPages(web, deps);
     invitationPage(web, deps);

@@ -84,8 +84,12 @@ const CROSS_SITE = new Forbidden('this form was sent from another site; reload t
 
 /** Refuses a state-changing request that did not come from one of our pages (before its body is read). */
 export function checkSameOrigin(request: FastifyRequest): void {
+  // Browsers set Sec-Fetch-Site themselves (pages cannot forge it): when present, it decides.
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw CROSS_SITE;
+  if (site !== undefined) {
+    if (site !== 'same-origin' && site !== 'none') throw CROSS_SITE;
+    return;
+  }
   const origin = request.headers.origin;
   if (origin !== undefined) {
     let host: string;
