@@ -107,11 +107,13 @@ beforeAll(async () => {
     assignments: [
       { id: 'sums', title: 'Sums', deadline: '2099-01-01T00:00:00Z', latePolicy: { percent: 10, per: 'day', floor: 0.5 }, parts: [{ id: 'p1', points: 10 }] },
       { id: 'echo', title: 'Echo', parts: [{ id: 'p1', points: 1 }] },
+      { id: 'slow', title: 'Slow', parts: [{ id: 'p1', points: 1 }] },
     ],
   };
   expect((await api('POST', '/api/apply', course)).status).toBe(200);
   await publish('sums', 'gradescope-sh');
   await publish('echo', 'echo-payload');
+  await publish('slow', 'run-submission');
   for (const login of ['sam', 'sue']) expect((await api('PUT', `/api/users/${login}/password`, { password: PASSWORD })).status).toBe(204);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   // Another origin (same host, other port) whose page posts a form to gradebox.
@@ -211,6 +213,57 @@ describe('a student in the browser', () => {
     expect(alarms).toEqual([]);
     await context.close();
   }, 120_000);
+});
+
+describe('live status and no JavaScript', () => {
+  it('updates the status in place while the grader runs', async () => {
+    const { context, page, alarms } = await watchedContext();
+    await signIn(page, 'sue');
+    await page.goto(`${served.url}/courses/web101/assignments/slow`);
+    // run-submission runs main.sh: this one takes a few seconds, so the page surely opens before the result.
+    await page.setInputFiles('#files', { name: 'main.sh', mimeType: 'text/plain', buffer: Buffer.from('sleep 4\nexit 0\n') });
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/submissions\/sub_/);
+    expect(await page.textContent('#status')).toContain('Being graded');
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await page.getByText('running', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText('Graded', { exact: true }).waitFor({ timeout: 60_000 });
+    expect(navigations).toBe(0);
+    expect(await page.textContent('#status')).toContain('main.sh exited with code 0.');
+    expect(alarms).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('signs in, submits and shows feedback without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: SIZES.desktop });
+    const page = await context.newPage();
+    await signIn(page, 'sue');
+    await page.goto(`${served.url}/courses/web101/assignments/sums`);
+    await page.setInputFiles('#files', { name: 'answer.txt', mimeType: 'text/plain', buffer: Buffer.from('55\n0\n') });
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/submissions\/sub_/);
+    // Without the live stream: the refresh link (or a reload) shows the result.
+    for (let i = 0; i < 60 && !((await page.textContent('#status')) ?? '').includes('Graded'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await page.reload();
+    }
+    const status = (await page.textContent('#status'))!;
+    expect(status).toContain('Graded');
+    expect(status).toContain('Sum of 1 to 10');
+    // Times stay in UTC, readable.
+    expect(await page.locator('time').first().textContent()).toMatch(/UTC$/);
+    await context.close();
+  }, 120_000);
+
+  it('shows the invitation page accessibly', async () => {
+    const invitation = await api('POST', '/api/users/ines/invitations', { expiresInHours: 1 });
+    const { path } = (await invitation.json()) as { path: string };
+    const { context, page } = await watchedContext();
+    await page.goto(served.url + path);
+    await audit(page, 'invitation');
+    await context.close();
+  }, 60_000);
 });
 
 describe('attacks from the browser', () => {
