@@ -171,6 +171,9 @@ describe('a student in the browser', () => {
     await page.getByRole('link', { name: 'Sums' }).click();
     const history = (await page.textContent('main'))!;
     expect(history).toMatch(/graded\s*\d+ \/ 10/);
+    // The grade with its derivation: parts, method, raw grade, late adjustment, final grade.
+    expect(history).toContain('Final grade');
+    expect(history).toContain('on time');
     expect(alarms).toEqual([]);
     await context.close();
   }, 120_000);

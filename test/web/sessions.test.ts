@@ -18,7 +18,10 @@ const COURSE = {
     { login: 'sue', role: 'student' },
     { login: 'rita', role: 'student' },
   ],
-  assignments: [{ id: 'hw1', title: 'Homework 1', deadline: '2030-01-01T00:00:00Z', parts: [{ id: 'p1', points: 10 }] }],
+  assignments: [
+    { id: 'hw1', title: 'Homework 1', deadline: '2030-01-01T00:00:00Z', parts: [{ id: 'p1', points: 10 }] },
+    { id: 'final', title: 'Final project', trigger: 'completion', parts: [{ id: 'p1', points: 10 }] },
+  ],
 };
 
 beforeAll(async () => {
@@ -28,6 +31,8 @@ beforeAll(async () => {
   const imageId = await t.uploadImage(alice, 'cs101', testImage('coursera-sh'));
   expect((await t.as(alice)('POST', '/api/courses/cs101/assignments/hw1/parts/p1/graders', { imageId })).status).toBe(201);
   expect((await t.as(alice)('POST', '/api/courses/cs101/assignments/hw1/publish')).status).toBe(200);
+  expect((await t.as(alice)('POST', '/api/courses/cs101/assignments/final/parts/p1/graders', { imageId })).status).toBe(201);
+  expect((await t.as(alice)('POST', '/api/courses/cs101/assignments/final/publish')).status).toBe(200);
   for (const login of ['sam', 'sue', 'rita']) expect((await t.admin('PUT', `/api/users/${login}/password`, { password: PASSWORD })).status).toBe(204);
 }, 60_000);
 
@@ -236,5 +241,27 @@ describe('permissions on pages', () => {
     const own = await sam.get(`/submissions/${submitted.body.id}`);
     expect(own.status).toBe(200);
     expect(own.text).toContain('main.py');
+  });
+});
+
+describe('completion and grades', () => {
+  it('marks the work complete from the assignment page, with the token, once', async () => {
+    const sue = new WebClient(t.url);
+    await sue.signIn('sue', PASSWORD);
+    const page = await sue.get('/courses/cs101/assignments/final');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Mark complete');
+    const csrf = WebClient.hidden(page.text, '_csrf');
+    expect((await sue.request('POST', '/courses/cs101/assignments/final/complete', { form: {} })).status).toBe(403);
+    const done = await sue.request('POST', '/courses/cs101/assignments/final/complete', { form: { _csrf: csrf } });
+    expect(done.status).toBe(303);
+    const after = await sue.get('/courses/cs101/assignments/final');
+    expect(after.text).not.toContain('Mark complete');
+    expect(after.text).toContain('Your work is completed');
+    expect(after.text).toContain('Your grade');
+    expect(after.text).toContain('Final grade');
+    const again = await sue.request('POST', '/courses/cs101/assignments/final/complete', { form: { _csrf: csrf } });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
