@@ -23,6 +23,7 @@ import { SubmissionEvents } from './submission-events.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 import { getSubmissionForDownload } from './submission-download.ts';
+import { getGradingProgress } from './grading-progress.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -97,5 +98,6 @@ export function createPlatform(options: PlatformOptions): Platform {
     signOut: (sessionId) => signOut(ctx, sessionId),
     signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
     getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
+    getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
   };
 }

@@ -43,6 +43,7 @@ import type {
 import type { CompletionRequest } from './completions.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
+import type { PartProgress } from './grading-progress.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -194,6 +195,8 @@ export interface Platform {
   signOut(sessionId: string): Promise<void>;
   /** Ends every session of the caller (admins: of `login`); returns how many. */
   signOutEverywhere(actor: Actor, login?: string): Promise<number>;
+  /** Its readers: each part's newest job phase and, while queued, about how many jobs wait before it (the web page's live status). */
+  getGradingProgress(actor: Actor, submissionId: string): Promise<PartProgress[]>;
   /** A submission whose files the caller may download (its student, or staff with `author`); the rule of `GET …/archive`. */
   getSubmissionForDownload(actor: Actor, submissionId: string): Promise<SubmissionJson>;
 }

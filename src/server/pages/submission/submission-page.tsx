@@ -3,6 +3,7 @@
  * grader made visible (the Platform's student view: never raw results). Grader-written text goes
  * through render-feedback.ts only.
  */
+import type { PartProgress } from '../../../platform/grading-progress.ts';
 import type { JobPhase, PartOutcome, Submission } from '../../../platform/model.ts';
 import { renderUntrusted, renderSource } from '../../web/render-feedback.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
@@ -16,7 +17,17 @@ const PHASE_WORDS: Record<JobPhase, string> = {
   done: 'done',
 };
 
-function PartFeedback(props: { part: PartOutcome; phase: JobPhase | undefined }): JSX.Element {
+/** "queued: 3 jobs wait before yours", "running", … */
+export function describeProgress(progress: PartProgress | undefined): string {
+  if (progress === undefined) return 'waiting for its grader';
+  if (progress.phase === 'queued' && progress.waitingAhead !== null) {
+    const n = progress.waitingAhead;
+    return n === 0 ? 'queued: next in line' : `queued: about ${n} job${n === 1 ? '' : 's'} before yours`;
+  }
+  return PHASE_WORDS[progress.phase];
+}
+
+function PartFeedback(props: { part: PartOutcome; progress: PartProgress | undefined }): JSX.Element {
   const { part } = props;
   const result = part.result;
   const heading = `Part ${part.partId}`;
@@ -25,7 +36,7 @@ function PartFeedback(props: { part: PartOutcome; phase: JobPhase | undefined })
       <section class="card" aria-label={heading}>
         <h3 safe>{heading}</h3>
         <p class="status" safe>
-          {props.phase === undefined ? 'waiting for its grader' : PHASE_WORDS[props.phase]}
+          {describeProgress(props.progress)}
         </p>
       </section>
     );
@@ -85,7 +96,7 @@ function PartFeedback(props: { part: PartOutcome; phase: JobPhase | undefined })
 }
 
 /** The part of the page that changes: swapped in live by htmx's SSE extension. */
-export function SubmissionStatus(props: { submission: Submission; phases: ReadonlyMap<string, JobPhase> }): JSX.Element {
+export function SubmissionStatus(props: { submission: Submission; progress: readonly PartProgress[] }): JSX.Element {
   const { submission } = props;
   const words =
     submission.status === 'graded' ? 'Graded' : submission.status === 'awaiting-completion' ? 'Stored: graded when your work is completed' : 'Being graded';
@@ -95,7 +106,7 @@ export function SubmissionStatus(props: { submission: Submission; phases: Readon
         Status: <strong class={`status ${submission.status}`}>{words}</strong> · score <span safe>{submissionScore(submission)}</span>
       </p>
       {submission.parts.map((part) => (
-        <PartFeedback part={part} phase={props.phases.get(part.partId)} />
+        <PartFeedback part={part} progress={props.progress.find((p) => p.partId === part.partId)} />
       ))}
     </>
   );
@@ -104,6 +115,7 @@ export function SubmissionStatus(props: { submission: Submission; phases: Readon
 export interface SubmissionView {
   ctx: PageContext;
   submission: Submission;
+  progress: readonly PartProgress[];
   courseTitle: string;
   assignmentTitle: string;
   /** Small text files, highlighted. */
@@ -128,11 +140,11 @@ export function SubmissionPage(view: SubmissionView): JSX.Element {
         <h2 id="result-heading">Result</h2>
         {live ? (
           <div id="status" aria-live="polite" hx-ext="sse" sse-connect={`/submissions/${encodeURIComponent(submission.id)}/live`} sse-swap="status" sse-close="done">
-            <SubmissionStatus submission={submission} phases={new Map()} />
+            <SubmissionStatus submission={submission} progress={view.progress} />
           </div>
         ) : (
           <div id="status">
-            <SubmissionStatus submission={submission} phases={new Map()} />
+            <SubmissionStatus submission={submission} progress={view.progress} />
           </div>
         )}
         {live && (

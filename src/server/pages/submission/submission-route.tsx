@@ -1,6 +1,6 @@
 /** `/submissions/:id` and its live status stream `/submissions/:id/live` (server-sent HTML fragments for htmx). */
 import type { FastifyInstance } from 'fastify';
-import type { JobPhase, Submission } from '../../../platform/model.ts';
+import type { Submission } from '../../../platform/model.ts';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
 import { WEB_ROUTE } from '../../web/web-session.ts';
 import { SubmissionPage, SubmissionStatus } from './submission-page.tsx';
@@ -45,7 +45,8 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
         content: file.size <= MAX_SHOWN_BYTES ? await readText(deps.blobs, file.digest) : null,
       })),
     );
-    const page = <SubmissionPage ctx={pageContext(request, deps.assets)} submission={submission} courseTitle={course.title} assignmentTitle={assignment.title} sources={sources} />;
+    const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
+    const page = <SubmissionPage ctx={pageContext(request, deps.assets)} submission={submission} progress={progress} courseTitle={course.title} assignmentTitle={assignment.title} sources={sources} />;
     return sendPage(reply, page);
   });
 
@@ -59,8 +60,6 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
 
-    // The phases of the student's own jobs, as the workers report them (queued → preparing → running).
-    const phases = new Map<string, JobPhase>();
     let closed = false;
     let lastSent = '';
     const timers: NodeJS.Timeout[] = [];
@@ -73,7 +72,9 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
       raw.end();
     };
     const send = async (submission: Submission): Promise<void> => {
-      const html = await (<SubmissionStatus submission={submission} phases={phases} />);
+      // Where each part stands (queued with how many before it, preparing, running), through Platform's rule.
+      const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
+      const html = await (<SubmissionStatus submission={submission} progress={progress} />);
       if (closed) return;
       if (html !== lastSent) {
         lastSent = html;
@@ -106,10 +107,7 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
       }
     };
     request.raw.on('close', finish);
-    unsubscribe = deps.events.subscribe(id, (event) => {
-      phases.set(event.partId, event.phase);
-      void reload();
-    });
+    unsubscribe = deps.events.subscribe(id, () => void reload());
     timers.push(setInterval(() => void reload(), POLL_MS));
     timers.push(setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
     await send(first);
