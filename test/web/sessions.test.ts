@@ -90,6 +90,18 @@ describe('pages and headers', () => {
     expect(course.text).not.toContain('<to>');
   });
 
+  it('answers unknown pages with a 404 page, unknown API paths as the API does', async () => {
+    const web = new WebClient(t.url);
+    const page = await web.get('/no/such/page');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('there is no page /no/such/page');
+    const api = await web.get('/api/no-such-route');
+    expect(api.status).toBe(401);
+    expect(api.headers.get('content-type')).toMatch(/json/);
+    expect((await t.admin('GET', '/api/no-such-route')).status).toBe(404);
+  });
+
   it('never redirects off the site after sign-in', async () => {
     for (const next of ['//evil.example/', '/\\evil.example', 'https://evil.example/']) {
       const web = new WebClient(t.url);

@@ -7,7 +7,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { PlatformError, Unauthenticated } from '../../platform/errors.ts';
+import { NotFound, PlatformError, Unauthenticated } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import type { BlobStore } from '../../image/blob-store.ts';
@@ -49,6 +49,9 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     options: input.options ?? webOptionsFromEnv(),
     signInLimiter: new SignInLimiter(input.signInLimits ?? DEFAULT_SIGN_IN_LIMITS),
   };
+  // Unknown paths: under /api/ the API's answer (a token first, then a JSON 404); anywhere else a
+  // 404 page (the catch-all page route below), so that a browser never meets a JSON error.
+  app.get('/api/*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
   await app.register(async (web) => {
     await web.register(cookie);
     await web.register(formbody, { bodyLimit: 64 * 1024 });
@@ -110,6 +113,10 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     web.get('/favicon.ico', { config: { ...WEB_ROUTE, public: true }, schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', `public, max-age=${YEAR_SECONDS}`).status(204).send(),
     );
+
+    web.get('/*', { config: WEB_ROUTE, schema: { hide: true } }, async (request) => {
+      throw new NotFound(`there is no page ${request.url.split('?')[0] ?? ''}`);
+    });
 
     signInPages(web, deps);
     invitationPage(web, deps);
