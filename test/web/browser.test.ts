@@ -7,7 +7,7 @@
  * test/.artifacts/web/.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,6 +235,25 @@ describe('live status and no JavaScript', () => {
     expect(navigations).toBe(0);
     expect(await page.textContent('#status')).toContain('main.sh exited with code 0.');
     expect(alarms).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('submits a whole folder: its files land at the root of the submission', async () => {
+    const folder = join(home, 'my-project');
+    await mkdir(join(folder, 'lib'), { recursive: true });
+    await writeFile(join(folder, 'main.sh'), 'test -f /shared/submission/lib/helper.txt\n');
+    await writeFile(join(folder, 'lib', 'helper.txt'), 'help\n');
+    const { context, page } = await watchedContext();
+    await signIn(page, 'sue');
+    await page.goto(`${served.url}/courses/web101/assignments/slow`);
+    await page.setInputFiles('#folder', folder);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/submissions\/sub_/);
+    await page.getByText('Graded', { exact: true }).waitFor({ timeout: 60_000 });
+    const files = (await page.textContent('section[aria-labelledby="files-heading"]'))!;
+    expect(files).toContain('lib/helper.txt');
+    expect(files).not.toContain('my-project');
+    expect(await page.textContent('#status')).toContain('main.sh exited with code 0.');
     await context.close();
   }, 120_000);
 

@@ -33,7 +33,7 @@ function SubmitForm(props: { view: AssignmentView; base: string }): JSX.Element 
         <label for="files">Files (choose several, or drop them here)</label>
         <input type="file" id="files" name="file" multiple />
         <label for="folder">Or a whole folder</label>
-        <input type="file" id="folder" name="file" webkitdirectory />
+        <input type="file" id="folder" name="folder" webkitdirectory />
         <label for="archive">Or one archive (zip, tar, tar.gz)</label>
         <input type="file" id="archive" name="archive" accept=".zip,.tar,.tgz,.tar.gz,application/zip,application/x-tar,application/gzip" />
         <p class="muted" data-chosen aria-live="polite"></p>

@@ -20,6 +20,13 @@ async function* formFiles(parts: AsyncIterableIterator<MultipartFile | Multipart
       part.file.resume();
       continue;
     }
+    if (part.fieldname === 'folder') {
+      // A chosen folder arrives as `folder/sub/file.py`: its files go to the submission's root, as
+      // if the student had chosen them one by one.
+      const slash = part.filename.indexOf('/');
+      yield { field: 'file', filename: slash > 0 ? part.filename.slice(slash + 1) : part.filename, stream: part.file };
+      continue;
+    }
     if (part.fieldname !== 'file' && part.fieldname !== 'archive') throw new InvalidInput(`unexpected file field "${part.fieldname}"`);
     yield { field: part.fieldname, filename: part.filename, stream: part.file };
   }
