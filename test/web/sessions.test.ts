@@ -277,3 +277,30 @@ describe('completion and grades', () => {
     expect(again.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
+
+describe('behind an HTTPS proxy (secure cookies)', () => {
+  it('names the cookies __Host- and marks them Secure', async () => {
+    const secure = await startTestServer({ web: { options: { secureCookies: true } } });
+    try {
+      expect((await secure.admin('POST', '/api/users', { login: 'pat' })).status).toBe(201);
+      expect((await secure.admin('PUT', '/api/users/pat/password', { password: PASSWORD })).status).toBe(204);
+      const web = new WebClient(secure.url);
+      const form = await web.get('/sign-in');
+      expect(form.headers.getSetCookie().join('\n')).toMatch(/^__Host-gradebox-sign-in=[^;]+;.*Secure/m);
+      const signIn = await web.request('POST', '/sign-in', { form: { _csrf: WebClient.hidden(form.text, '_csrf'), login: 'pat', password: PASSWORD, next: '/' } });
+      expect(signIn.status).toBe(303);
+      const cookie = signIn.headers.getSetCookie().find((c) => c.startsWith('__Host-gradebox-session='))!;
+      expect(cookie).toMatch(/; Path=\//);
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).not.toMatch(/Domain=/i);
+      expect((await web.get('/')).status).toBe(200);
+      // The plain-HTTP cookie name means nothing to this server.
+      const plain = new WebClient(secure.url);
+      plain.cookies.set('gradebox-session', web.cookies.get('__Host-gradebox-session')!);
+      expect((await plain.get('/')).status).toBe(303);
+    } finally {
+      await secure.close();
+    }
+  });
+});
