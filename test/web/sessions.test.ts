@@ -253,6 +253,32 @@ describe('permissions on pages', () => {
     const own = await sam.get(`/submissions/${submitted.body.id}`);
     expect(own.status).toBe(200);
     expect(own.text).toContain('main.py');
+    // Nobody grades here (no workers): the part waits, first in line.
+    expect(own.text).toContain('queued: next in line');
+
+    // The live status: HTML fragments for htmx; at most 8 streams open per user.
+    const cookie = [...sam.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const streams: AbortController[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const abort = new AbortController();
+        streams.push(abort);
+        const stream = await fetch(`${t.url}/submissions/${submitted.body.id}/live`, { headers: { cookie }, signal: abort.signal });
+        expect(stream.status).toBe(200);
+        expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        if (i === 0) {
+          const reader = stream.body!.getReader();
+          const first = (await reader.read()).value as Uint8Array | undefined;
+          expect(new TextDecoder().decode(first)).toMatch(/^event: status\ndata: /);
+        }
+      }
+      const refused = await sam.get(`/submissions/${submitted.body.id}/live`);
+      expect(refused.status).toBe(429);
+      expect(refused.text).toContain('live status pages open');
+    } finally {
+      for (const abort of streams) abort.abort();
+    }
+    expect((await sue.get(`/submissions/${submitted.body.id}/live`)).status).toBe(403);
   });
 });
 

@@ -1,5 +1,6 @@
 /** `/submissions/:id` and its live status stream `/submissions/:id/live` (server-sent HTML fragments for htmx). */
 import type { FastifyInstance } from 'fastify';
+import { TooManyRequests } from '../../../platform/errors.ts';
 import type { Submission } from '../../../platform/model.ts';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
 import { WEB_ROUTE } from '../../web/web-session.ts';
@@ -10,6 +11,11 @@ import type { BlobStore } from '../../../image/blob-store.ts';
 const MAX_SHOWN_FILES = 50;
 const MAX_SHOWN_BYTES = 128 * 1024;
 const KEEPALIVE_MS = 15_000;
+/**
+ * Live streams one user may hold open (tabs, phones). The server's per-user request limit counts
+ * API tokens' requests; pages count their long-lived streams here.
+ */
+export const MAX_LIVE_STREAMS_PER_USER = 8;
 /** Re-read now and then: another server on the same database may have stored the result. */
 const POLL_MS = 5_000;
 
@@ -29,6 +35,7 @@ function sseEvent(name: string, html: string): string {
 
 export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
   const { platform } = deps;
+  const openStreams = new Map<string, number>();
 
   app.get('/submissions/:id', { config: WEB_ROUTE, schema: { hide: true } }, async (request, reply) => {
     const actor = pageActor(request);
@@ -55,6 +62,16 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
     const { id } = request.params as { id: string };
     // Permission is checked (and refused as a page) before the stream starts.
     const first = await platform.getSubmission(actor, id);
+    const open = openStreams.get(actor.login) ?? 0;
+    if (open >= MAX_LIVE_STREAMS_PER_USER) {
+      throw new TooManyRequests('too-many-requests', `you have ${open} live status pages open, the most this server allows; close some and refresh`, 30);
+    }
+    openStreams.set(actor.login, open + 1);
+    reply.raw.once('close', () => {
+      const left = (openStreams.get(actor.login) ?? 1) - 1;
+      if (left <= 0) openStreams.delete(actor.login);
+      else openStreams.set(actor.login, left);
+    });
     reply.hijack();
     const raw = reply.raw;
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
