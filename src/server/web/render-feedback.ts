@@ -73,7 +73,10 @@ export function renderAnsi(text: string): string {
   ansi.use_classes = true;
   ansi.escape_html = true;
   // ansi_up leaves links (OSC 8) out unless told; keep them out: a link in a test's output is text.
-  const html = ansi.ansi_to_html(text);
+  // Operating-system commands (window titles, hyperlinks, clipboard: ESC ] … BEL or ESC \) are
+  // not ansi_up's business: drop them whole, or their text would be left behind.
+  // eslint-disable-next-line no-control-regex
+  const html = ansi.ansi_to_html(text.replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, ''));
   // Anything ansi_up did not understand (cursor moves, OSC titles) must not reach the page raw.
   // eslint-disable-next-line no-control-regex
   return html.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
