@@ -7,6 +7,8 @@ bash scripts/setup.sh
 bash scripts/start-dockerd.sh
 npx tsc -p tsconfig.check.json
 npx eslint .
+# Templates: no unescaped expression may reach a page (@kitajs/ts-html-plugin).
+npx xss-scan -s
 mkdir -p test/.cache
 report=test/.cache/vitest-report.json
 rm -f "$report"

@@ -2,12 +2,13 @@
 # Makes a fresh Debian 12 machine ready for gradebox: system packages (runc and crun for the
 # sandbox — crun starts runs faster where it works —, busybox-static and debootstrap for test
 # images, docker.io for the docker backend and baselines),
+# chromium for the web interface's browser tests (playwright-core drives it; no browser download),
 # then Node.js 24 and the npm dependencies (npm ci; Node 24 comes from the pinned `node` package).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc crun busybox-static debootstrap docker.io tmux iproute2)
+packages=(runc crun busybox-static debootstrap docker.io tmux iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

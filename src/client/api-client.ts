@@ -138,6 +138,19 @@ export class ApiClient {
     return this.#json('DELETE', `/api/users/${seg(login)}/tokens`);
   }
 
+  // web sign-in (docs/web.md)
+
+  /** Sets `login`'s web password (admins); their web sessions end. */
+  async setPassword(login: string, password: string): Promise<void> {
+    const response = await this.#fetch('PUT', `/api/users/${seg(login)}/password`, { json: { password } });
+    await readBody(response, this.server);
+  }
+
+  /** A one-time link for `login` to set their web password (admins; instructors for their students and TAs). */
+  createInvitation(login: string, expiresInHours?: number): Promise<{ login: string; token: string; expiresAt: string; path: string }> {
+    return this.#json('POST', `/api/users/${seg(login)}/invitations`, { json: expiresInHours === undefined ? {} : { expiresInHours } });
+  }
+
   async courses(): Promise<Course[]> {
     return (await this.#json<{ courses: Course[] }>('GET', '/api/courses')).courses;
   }

@@ -429,8 +429,38 @@ export interface RegradesTable {
   closed_at: string | null;
 }
 
+/** Migration 0017: a user's scrypt password hash (`scrypt$N$r$p$salt$hash`, base64url). */
+export interface UserPasswordsTable {
+  login: string;
+  password_hash: string;
+  set_at: string;
+}
+
+/** Migration 0017: a browser session, by the SHA-256 of its random id; the CSRF token is bound to it. */
+export interface WebSessionsTable {
+  id_hash: string;
+  login: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** Migration 0017: a one-time link to set one's password, by the SHA-256 of its token. */
+export interface InvitationsTable {
+  token_hash: string;
+  login: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
+  user_passwords: UserPasswordsTable;
+  web_sessions: WebSessionsTable;
+  invitations: InvitationsTable;
   api_tokens: ApiTokensTable;
   courses: CoursesTable;
   memberships: MembershipsTable;
@@ -503,5 +533,8 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'memberships',
   'courses',
   'api_tokens',
+  'invitations',
+  'web_sessions',
+  'user_passwords',
   'users',
 ];

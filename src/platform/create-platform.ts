@@ -34,6 +34,9 @@ import { runDueReleases } from './release-schedule.ts';
 import { listGradeEvents, releaseGrades, withdrawGrades } from './releases.ts';
 import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
+import { getSubmissionForDownload } from './submission-download.ts';
+import { getGradingProgress } from './grading-progress.ts';
+import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
   db: Db;
@@ -119,5 +122,16 @@ export function createPlatform(options: PlatformOptions): Platform {
     removeGradeOverride: (actor, courseId, assignmentId, login, request) => removeGradeOverride(ctx, actor, courseId, assignmentId, login, request),
     listGradeLog: (actor, courseId, filter) => listGradeLog(ctx, actor, courseId, filter),
     exportGrades: (actor, courseId, filter) => exportGrades(ctx, actor, courseId, filter),
+    // web sign-in
+    setPassword: (actor, login, password) => setPassword(ctx, actor, login, password),
+    createInvitation: (actor, login, invitationOptions) => createInvitation(ctx, actor, login, invitationOptions),
+    describeInvitation: (token) => describeInvitation(ctx, token),
+    acceptInvitation: (token, password) => acceptInvitation(ctx, token, password),
+    signIn: (login, password) => signIn(ctx, login, password),
+    authenticateSession: (sessionId) => authenticateSession(ctx, sessionId),
+    signOut: (sessionId) => signOut(ctx, sessionId),
+    signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
+    getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
+    getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
   };
 }

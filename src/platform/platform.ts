@@ -59,6 +59,8 @@ import type { OverrideOutcome, OverrideRequest } from './grade-overrides.ts';
 import type { SubmissionJson } from './submission-reads.ts';
 import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
+import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
+import type { PartProgress } from './grading-progress.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -175,7 +177,7 @@ export interface Platform {
   assertCanReadImage(actor: Actor, courseId: string, imageId: string): Promise<void>;
 
   // submissions and results
-  /** Checks that the course and assignment exist and the caller is in the course (before the files are received). */
+  /** Checks that the course and assignment exist, the caller is in the course, may submit now and has the `submit` scope (before the files are received). */
   assertCanSubmit(actor: Actor, courseId: string, assignmentId: string): Promise<void>;
   /** Records the submission and enqueues one job per part in the same transaction. */
   submit(actor: Actor, input: NewSubmission, priority?: JobPriority): Promise<Submission>;
@@ -270,4 +272,24 @@ export interface Platform {
   listGradeLog(actor: Actor, courseId: string, filter?: GradeLogFilter): Promise<LoggedGradeChange[]>;
   /** Staff: the course's (or one assignment's) grades for export, rows derived as they are read. */
   exportGrades(actor: Actor, courseId: string, filter?: { assignmentId?: string }): Promise<GradeExport>;
+  // web sign-in (docs/web.md): passwords, invitations, browser sessions
+  /** Admins: sets `login`'s password (scrypt) and ends their sessions. */
+  setPassword(actor: Actor, login: string, password: string): Promise<void>;
+  /** Admins for anyone, instructors for their courses' students and TAs: a one-time, expiring link to set a password. */
+  createInvitation(actor: Actor, login: string, options?: { expiresInHours?: number }): Promise<Invitation>;
+  /** Who a usable invitation is for; NotFound for unknown, used or expired ones. */
+  describeInvitation(token: string): Promise<{ login: string; expiresAt: string }>;
+  /** Sets the invitee's password and uses the invitation up. */
+  acceptInvitation(token: string, password: string): Promise<{ login: string }>;
+  /** A new session for a right login and password; Unauthenticated (one message for every failure) otherwise. */
+  signIn(login: string, password: string): Promise<WebSession>;
+  /** The user of a session cookie, with the session's CSRF token; Unauthenticated when it ended. */
+  authenticateSession(sessionId: string): Promise<SessionActor>;
+  signOut(sessionId: string): Promise<void>;
+  /** Ends every session of the caller (admins: of `login`); returns how many. */
+  signOutEverywhere(actor: Actor, login?: string): Promise<number>;
+  /** Its readers: each part's newest job phase and, while queued, about how many jobs wait before it (the web page's live status). */
+  getGradingProgress(actor: Actor, submissionId: string): Promise<PartProgress[]>;
+  /** A submission whose files the caller may download (its student, or staff with `author`); the rule of `GET …/archive`. */
+  getSubmissionForDownload(actor: Actor, submissionId: string): Promise<SubmissionJson>;
 }

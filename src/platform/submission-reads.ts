@@ -121,7 +121,7 @@ async function listParts(ctx: PlatformContext, rows: ReadonlyArray<Selectable<Su
 }
 
 /** The submission, if the caller may read it, and how they see it. */
-async function readableSubmission(ctx: PlatformContext, actor: Actor, submissionId: string): Promise<{ row: Selectable<SubmissionsTable>; request: ViewRequest }> {
+export async function readableSubmission(ctx: PlatformContext, actor: Actor, submissionId: string): Promise<{ row: Selectable<SubmissionsTable>; request: ViewRequest }> {
   requireScope(actor, 'read');
   const row = await ctx.db.selectFrom('submissions').selectAll().where('id', '=', submissionId).executeTakeFirst();
   if (!row) throw new NotFound(`no submission '${submissionId}'`);

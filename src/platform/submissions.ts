@@ -117,11 +117,14 @@ async function pinnedVersion(tx: DbTransaction, input: NewSubmission, id: string
  */
 export async function assertCanSubmit(ctx: PlatformContext, actor: Actor, courseId: string, assignmentId: string): Promise<void> {
   const access = await courseAccess(ctx.db, actor, courseId, assignmentId);
-  if (access.staff) return;
-  const who = { courseId, assignmentId, login: actor.login };
-  await checkCutoff(ctx.db, who, ctx.now());
-  await refuseCompleted(ctx.db, who);
-  await checkSubmissionLimits(ctx.db, who, access.limits, ctx.now());
+  if (!access.staff) {
+    const who = { courseId, assignmentId, login: actor.login };
+    await checkCutoff(ctx.db, who, ctx.now());
+    await refuseCompleted(ctx.db, who);
+    await checkSubmissionLimits(ctx.db, who, access.limits, ctx.now());
+  }
+  // Moved here from the submission route (pages and API check the same): after the checks above, as before.
+  requireScope(actor, 'submit');
 }
 
 /** A completed student's work is locked until staff un-complete it (docs/course-workflow.md). */

@@ -17,6 +17,7 @@ import { lateRuleRoutes } from './api/late-rules.ts';
 import { leaderboardRoutes } from './api/leaderboard.ts';
 import { releaseRoutes } from './api/release.ts';
 import { regradeRoutes } from './api/regrades.ts';
+import { passwordRoutes } from './api/passwords.ts';
 import { submissionRoutes } from './api/submissions.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
@@ -28,6 +29,9 @@ import { guardedServerFactory } from './traffic/http-server.ts';
 import { installArrivalLimits, installUserLimits } from './traffic/request-limits.ts';
 import type { TrafficLimits } from './traffic/traffic-limits.ts';
 import type { TypedApp } from './typed-app.ts';
+import { installWebInterface } from './web/web-app.tsx';
+import type { SignInLimits } from './web/sign-in-limiter.ts';
+import type { WebOptions } from './web/web-session.ts';
 
 export interface AppDeps {
   platform: Platform;
@@ -43,6 +47,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Connections, requests and uploads one client may hold, and timeouts. */
   traffic: TrafficLimits;
+  /** The web interface (docs/web.md): cookie security (default from GRADEBOX_SECURE_COOKIES) and sign-in limits. */
+  web?: { options?: WebOptions; signInLimits?: SignInLimits };
 }
 
 /** Largest JSON body (a course file with thousands of members fits easily). */
@@ -108,6 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   releaseRoutes(app, deps.platform);
   regradeRoutes(app, deps.platform);
   gradebookRoutes(app, deps.platform);
+  passwordRoutes(app, deps.platform);
+  // The web interface: pages outside /api/, signed in by session cookie (src/server/web/web-app.tsx).
+  await installWebInterface(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits, ...deps.web });
   await app.ready();
   return app;
 }

@@ -28,6 +28,8 @@ export function installAuthentication(app: FastifyInstance, platform: Platform):
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
     if (!request.is404 && request.routeOptions.config.public === true) return;
+    // Web pages sign in with their session cookie (src/server/web/web-session.ts), never a bearer token.
+    if (!request.is404 && request.routeOptions.config.web === true) return;
     request.actor = await platform.authenticate(bearerToken(request.headers.authorization));
   });
 }

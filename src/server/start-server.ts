@@ -15,7 +15,7 @@ import type { SandboxBackend } from '../sandbox/open-sandbox.ts';
 import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
-import { buildApp } from './app.ts';
+import { buildApp, type AppDeps } from './app.ts';
 import { startCompletionTimer } from './completion-timer.ts';
 import { startReleaseTimer } from './release-timer.ts';
 import { releaseReleaseLeases } from '../platform/release-schedule.ts';
@@ -44,6 +44,8 @@ export interface ServeOptions {
   traffic?: Partial<TrafficLimits>;
   /** How often assignments' completion times are checked (default COMPLETION_POLL_MS; they are also checked at start). */
   completionPollMs?: number;
+  /** The web interface's cookie security and sign-in limits (docs/web.md). */
+  web?: AppDeps['web'];
 }
 
 export interface RunningServer {
@@ -126,6 +128,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       version: options.version,
       logger: options.logger,
       traffic,
+      ...(options.web === undefined ? {} : { web: options.web }),
     });
     cleanups.push(() => app.close());
     // Completion times that came while the server was down are acted on now, the next ones as they come.

@@ -18,6 +18,7 @@ import { regradesMigration } from './0012-regrades.ts';
 import { goldenMigration } from './0014-golden.ts';
 import { leaderboardMigration } from './0015-leaderboard.ts';
 import { releaseScheduleMigration } from './0016-release-schedule.ts';
+import { webSessionsMigration } from './0017-web-sessions.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -35,6 +36,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0014-golden': goldenMigration,
   '0015-leaderboard': leaderboardMigration,
   '0016-release-schedule': releaseScheduleMigration,
+  '0017-web-sessions': webSessionsMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

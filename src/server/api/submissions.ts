@@ -4,8 +4,7 @@ import type { BlobStore } from '../../image/blob-store.ts';
 import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
 import { receiveSubmission, type IncomingPart } from '../../intake/receive-submission.ts';
 import { submissionArchive } from '../../intake/submission-archive.ts';
-import { Forbidden, InvalidInput } from '../../platform/errors.ts';
-import { hasScope, requireScope } from '../../platform/permissions.ts';
+import { InvalidInput } from '../../platform/errors.ts';
 import type { NewSubmission, Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import { actorOf } from '../auth.ts';
@@ -50,7 +49,6 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
       const { course, assignment } = request.params;
       // Refuse strangers before a byte of their files is stored.
       await platform.assertCanSubmit(actor, course, assignment);
-      requireScope(actor, 'submit');
       if (!request.isMultipart()) throw new InvalidInput('send the files as multipart/form-data (`file` fields or one `archive` field)');
       const fields: SubmissionFields = { parts: [] };
       const files = await receiveSubmission(fileParts(request.parts(), fields), blobs, intakeLimits);
@@ -74,9 +72,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      await platform.assertCanSubmit(actor, request.params.course, request.params.assignment);
-      requireScope(actor, 'submit');
+      await platform.assertCanSubmit(actorOf(request), request.params.course, request.params.assignment);
       return reply.status(204).send();
     },
   );
@@ -103,11 +99,7 @@ export function submissionRoutes(app: TypedApp, deps: SubmissionRouteDeps): void
     '/api/submissions/:id/archive',
     { schema: { tags: ['submissions'], summary: "The submission's files as a tar", params: IdParams } },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const submission = await platform.getSubmissionJson(actor, request.params.id);
-      if (actor.login !== submission.login && !hasScope(actor, 'author')) {
-        throw new Forbidden("downloading another user's submission needs a token with the `author` scope");
-      }
+      const submission = await platform.getSubmissionForDownload(actorOf(request), request.params.id);
       return reply
         .type('application/x-tar')
         .header('content-disposition', `attachment; filename="${submission.id}.tar"`)
