@@ -12,7 +12,7 @@ import type { Regrade, RegradePreview } from '../../src/platform/regrade-model.t
 import { testImage } from '../support/test-image.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-const REGRADED = Number(process.env.GRADEBOX_REGRADE_STUDENTS ?? 400);
+const REGRADED = Number(process.env.GRADEBOX_REGRADE_STUDENTS ?? 500);
 const PROBES = 8;
 const COURSE = 'cs1';
 const PATH = `/api/courses/${COURSE}/assignments/hw`;
