@@ -3,28 +3,10 @@
  * it), a run to an existing submission (going with it) and grader, each piece of work has one run;
  * and it rolls back.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { migrationProvider } from '../../src/db/migrations/migrations.ts';
-import { POSTGRES_TEST_URL } from '../support/databases.ts';
-
-async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ opened: OpenedDatabase; schema: string | undefined; remove(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
-    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
-    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
-  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
-  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
-}
+import { openUnmigrated } from '../support/unmigrated-database.ts';
 
 describe.each(['sqlite', 'postgres'] as const)('migration 0010 on %s', (dialect) => {
   it('autograde graders and runs belong to their assignment, submission and grader; going down past it drops them', async () => {
@@ -32,7 +14,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0010 on %s', (dialect)
     const { opened, schema } = unmigrated;
     const { db } = opened;
     try {
-      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      const { migrator } = unmigrated;
       expect(await migrateToLatest(db, { schema })).toContain('0010-autograde-graders');
       const at = '2026-01-01T00:00:00.000Z';
       await db.insertInto('users').values({ login: 'sam', display_name: 'Sam', is_admin: 0, created_at: at }).execute();

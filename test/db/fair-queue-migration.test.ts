@@ -2,35 +2,11 @@
  * Migration 0006 on a database that already holds queued jobs: their owner and course come from
  * their submissions, and `queue_owners` counts them, so the fair claim sees them at once.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { migrationProvider } from '../../src/db/migrations/migrations.ts';
 import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
-import { POSTGRES_TEST_URL } from '../support/databases.ts';
-
-interface Unmigrated {
-  opened: OpenedDatabase;
-  schema: string | undefined;
-  remove(): Promise<void>;
-}
-
-async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<Unmigrated> {
-  if (dialect === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
-    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
-    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
-  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
-  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
-}
+import { openUnmigrated } from '../support/unmigrated-database.ts';
 
 describe.each(['sqlite', 'postgres'] as const)('migration 0006 on %s', (dialect) => {
   it('gives jobs queued before it their owner and course, and counts them per owner', async () => {
@@ -38,7 +14,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0006 on %s', (dialect)
     const { opened, schema } = unmigrated;
     const { db } = opened;
     try {
-      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      const { migrator } = unmigrated;
       const { error } = await migrator.migrateTo('0002-course-images');
       expect(error).toBeUndefined();
       const at = '2020-01-01T00:00:00.000Z';

@@ -3,28 +3,10 @@
  * submission once; its expectations belong to it and to an existing part, its runs to it and an
  * existing job, and they go with it; and it rolls back.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { migrationProvider } from '../../src/db/migrations/migrations.ts';
-import { POSTGRES_TEST_URL } from '../support/databases.ts';
-
-async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ opened: OpenedDatabase; schema: string | undefined; remove(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
-    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
-    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
-  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
-  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
-}
+import { migrationBefore, openUnmigrated } from '../support/unmigrated-database.ts';
 
 describe.each(['sqlite', 'postgres'] as const)('migration 0014 on %s', (dialect) => {
   it('goldens, their expectations and runs hang together; going down drops them', async () => {
@@ -32,7 +14,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0014 on %s', (dialect)
     const { opened, schema } = unmigrated;
     const { db } = opened;
     try {
-      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      const { migrator } = unmigrated;
       expect(await migrateToLatest(db, { schema })).toContain('0014-golden');
       const at = '2026-01-01T00:00:00.000Z';
       await db.insertInto('users').values({ login: 'sam', display_name: 'Sam', is_admin: 0, created_at: at }).execute();
@@ -66,7 +48,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0014 on %s', (dialect)
       expect(await db.selectFrom('golden_expectations').selectAll().execute()).toEqual([]);
       expect(await db.selectFrom('golden_runs').selectAll().execute()).toEqual([]);
 
-      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect((await migrator.migrateTo(await migrationBefore('0014-golden'))).error).toBeUndefined();
       for (const table of ['golden_runs', 'golden_expectations', 'golden_submissions']) await expect(sql`select * from ${sql.table(table)}`.execute(db)).rejects.toThrow();
     } finally {
       await unmigrated.remove();

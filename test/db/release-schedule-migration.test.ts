@@ -2,28 +2,10 @@
  * Migration 0016: existing assignments keep `release: immediate` (0011) and get no release
  * schedule; a schedule goes with its assignment; and it rolls back.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { migrationProvider } from '../../src/db/migrations/migrations.ts';
-import { POSTGRES_TEST_URL } from '../support/databases.ts';
-
-async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ opened: OpenedDatabase; schema: string | undefined; remove(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'gradebox-migration-'));
-    const opened = await openDatabase(join(dir, 'db.sqlite'), { skipMigrations: true });
-    return { opened, schema: undefined, remove: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const schema = `gbx_test_${randomBytes(6).toString('hex')}`;
-  const opened = await openDatabase(POSTGRES_TEST_URL, { schema, skipMigrations: true });
-  return { opened, schema, remove: async () => void (await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db)) };
-}
+import { openUnmigrated } from '../support/unmigrated-database.ts';
 
 describe.each(['sqlite', 'postgres'] as const)('migration 0016 on %s', (dialect) => {
   it('keeps existing assignments immediate without a schedule; schedules cascade; down drops the table', async () => {
@@ -31,7 +13,7 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0016 on %s', (dialect)
     const { opened, schema } = unmigrated;
     const { db } = opened;
     try {
-      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+      const { migrator } = unmigrated;
       expect((await migrator.migrateTo('0010-autograde-graders')).error).toBeUndefined();
       const at = '2026-01-01T00:00:00.000Z';
       await sql`insert into courses (id, title, created_at) values ('cs101', 'CS', ${at})`.execute(db);
