@@ -26,4 +26,12 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The web pages' own script: runs in the browser (docs/web.md), not in Node.
+    files: ['assets/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly', Intl: 'readonly' },
+    },
+  },
 );

@@ -35,8 +35,8 @@ const IN_LIMIT = 500;
  * - `completion` after a completion or un-completion; `override` / `override-removed`;
  * - `release` / `withdraw` after the assignment's release state changed (every student).
  * A grade still being computed (`pending`, a part without a result yet) is not a change: the log
- * keeps known values only. A value unchanged but now visible to the student (a release) or hidden
- * again (a withdrawal) is logged too, so the `released` entries are the feed an LMS reads.
+ * keeps known values only. With `release` / `withdraw`, a value unchanged but now visible to the
+ * student or hidden again is logged too, so the `released` entries are the feed an LMS reads.
  * Returns the entries appended.
  */
 export async function recordGradeChanges(
@@ -61,8 +61,9 @@ export async function recordGradeChanges(
       const before = last.get(`${grade.login}\n${partId ?? ''}`);
       const oldValue = before?.value ?? null;
       const changed = oldValue !== value;
-      // A release (or withdrawal) of a value already logged is an event of its own.
-      const visibility = before !== undefined && value !== null && before.released !== grade.released;
+      // A release (or withdrawal) of a value already logged is an event of its own; other causes
+      // log changed values only (a course file that also changed the release logs that as such).
+      const visibility = (cause === 'release' || cause === 'withdraw') && before !== undefined && value !== null && before.released !== grade.released;
       if (!changed && !visibility) continue;
       if (before === undefined && value === null) continue;
       entries.push({ courseId: grade.courseId, assignmentId: grade.assignmentId, login: grade.login, partId, cause, oldValue, newValue: value, actor, reason, released: grade.released, at });

@@ -5,7 +5,7 @@ import { BlobStore } from '../image/blob-store.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { resolveIntakeLimits, type SubmissionIntakeLimits } from '../intake/intake-limits.ts';
 import { intakeTmpDir } from '../intake/staging.ts';
-import { releaseScheduleLeases } from '../platform/completion-schedule.ts';
+import { freeScheduleLeases } from '../platform/durable-schedules.ts';
 import { createPlatform } from '../platform/create-platform.ts';
 import { createGradingStore } from '../platform/grading-store.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges, type IssuedToken } from '../platform/model.ts';
@@ -16,9 +16,7 @@ import { openStoreSandbox } from '../toolkit/store-sandbox.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import { removeDeadTemps } from '../util/atomic-file.ts';
 import { buildApp, type AppDeps } from './app.ts';
-import { startCompletionTimer } from './completion-timer.ts';
-import { startReleaseTimer } from './release-timer.ts';
-import { releaseReleaseLeases } from '../platform/release-schedule.ts';
+import { startScheduleTimer } from './schedule-timer.ts';
 import { claimDataDir, dataDirLayout } from './data-dir.ts';
 import { resolveTrafficLimits, type TrafficLimits } from './traffic/traffic-limits.ts';
 
@@ -42,8 +40,8 @@ export interface ServeOptions {
   logger?: FastifyServerOptions['logger'];
   /** Connection, request and upload limits and timeouts; defaults in traffic/traffic-limits.ts. */
   traffic?: Partial<TrafficLimits>;
-  /** How often assignments' completion times are checked (default COMPLETION_POLL_MS; they are also checked at start). */
-  completionPollMs?: number;
+  /** How often assignments' completion and release times are checked (default SCHEDULE_POLL_MS; they are also checked at start). */
+  schedulePollMs?: number;
   /** The web interface's cookie security and sign-in limits (docs/web.md). */
   web?: AppDeps['web'];
 }
@@ -85,8 +83,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // This process owns the data directory: whatever was leased belonged to a dead predecessor.
     if (database.dialect === 'sqlite') {
       await queue.releaseAll();
-      await releaseScheduleLeases(database.db);
-      await releaseReleaseLeases(database.db);
+      await freeScheduleLeases(database.db);
     }
     // Leases of workers that died (another machine, a hung run) run out; their jobs are handed out again.
     const reaper = setInterval(() => void queue.releaseExpired().catch(() => undefined), LEASE_REAP_MS);
@@ -132,14 +129,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     cleanups.push(() => app.close());
     // Completion times that came while the server was down are acted on now, the next ones as they come.
-    const completions = startCompletionTimer(platform, {
-      ...(options.completionPollMs === undefined ? {} : { pollMs: options.completionPollMs }),
+    const completions = startScheduleTimer((runner) => platform.runDueCompletions(runner), {
+      ...(options.schedulePollMs === undefined ? {} : { pollMs: options.schedulePollMs }),
       onError: (error) => app.log.error({ err: error }, 'completing the work of an assignment whose completion time came failed; trying again shortly'),
     });
     cleanups.push(() => completions.stop());
     // Release times that came while the server was down are recorded now (the grades were visible anyway).
-    const releases = startReleaseTimer(platform, {
-      ...(options.completionPollMs === undefined ? {} : { pollMs: options.completionPollMs }),
+    const releases = startScheduleTimer((runner) => platform.runDueReleases(runner), {
+      ...(options.schedulePollMs === undefined ? {} : { pollMs: options.schedulePollMs }),
       onError: (error) => app.log.error({ err: error }, 'recording the release events of an assignment whose release time came failed; trying again shortly'),
     });
     cleanups.push(() => releases.stop());

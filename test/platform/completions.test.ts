@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResult } from '../../src/grader/stored-result.ts';
 import { aggregateGrade } from '../../src/platform/autograde-methods.ts';
-import { releaseScheduleLeases, SCHEDULE_LEASE_MS } from '../../src/platform/completion-schedule.ts';
+import { freeScheduleLeases, SCHEDULE_LEASE_MS } from '../../src/platform/durable-schedules.ts';
 import { createPlatform } from '../../src/platform/create-platform.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import type { Actor, CourseFile } from '../../src/platform/model.ts';
@@ -322,7 +322,7 @@ describe.each(databases)('completion and grades on $name', (factory) => {
     await setUp(h, { completeAt: '2029-03-01T12:00:00.000Z' });
     h.clock.now = new Date('2029-03-01T12:00:00.000Z');
     await t.db.updateTable('completion_schedules').set({ leased_by: 'dead', lease_until: '2029-03-01T12:01:00.000Z' }).execute();
-    expect(await releaseScheduleLeases(t.db)).toBe(1);
+    expect(await freeScheduleLeases(t.db)).toBe(1);
     expect(await h.platform.runDueCompletions('restarted')).toBe(2);
   });
 

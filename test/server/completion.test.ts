@@ -145,7 +145,7 @@ describe('the completion time, while the server is stopped', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const start = async (): Promise<RunningServer> => (running = await startServer({ dataDir, port: 0, workers: 0, version: 'test', completionPollMs: HOUR }));
+  const start = async (): Promise<RunningServer> => (running = await startServer({ dataDir, port: 0, workers: 0, version: 'test', schedulePollMs: HOUR }));
   const call = async <T>(server: RunningServer, token: string, method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(server.url + path, {
       method,
@@ -201,7 +201,7 @@ describe('two servers on one PostgreSQL database', () => {
     const start = async (): Promise<RunningServer> => {
       const dataDir = await mkdtemp(join(tmpdir(), 'gradebox-completion-pg-'));
       dirs.push(dataDir);
-      const server = await startServer({ dataDir, port: 0, workers: 0, version: 'test', databaseUrl: POSTGRES_TEST_URL, databaseSchema: schema, completionPollMs: 200 });
+      const server = await startServer({ dataDir, port: 0, workers: 0, version: 'test', databaseUrl: POSTGRES_TEST_URL, databaseSchema: schema, schedulePollMs: 200 });
       servers.push(server);
       return server;
     };
