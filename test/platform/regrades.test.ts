@@ -96,7 +96,8 @@ describe.each(databases)('regrades on $name', (factory) => {
     const grades = await h.platform.listGrades(ines, COURSE, ASSIGNMENT);
     expect(grades.map((g) => [g.login, g.pointsEarned, g.rawGrade, g.late?.at])).toEqual([
       ['sam', 15, 100, before.submittedAt],
-      ['sue', 5, 33.33, submissions.sue!.submittedAt],
+      // Sue's p1 keeps its override (9 of 10), whatever the regrade gave it: 9 + 0 of 15.
+      ['sue', 9, 60, submissions.sue!.submittedAt],
     ]);
     // The override row is untouched.
     expect(await t.db.selectFrom('grade_overrides').select('value').execute()).toEqual([{ value: 9 }]);
