@@ -7,6 +7,7 @@ import type { Regrade, RegradePreview, RegradeRequest } from '../platform/regrad
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type { ReleaseOutcome } from '../platform/releases.ts';
+import type { AutogradeTest } from '../platform/autograde-tests.ts';
 import type {
   Leaderboard, Pseudonym,
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
@@ -241,6 +242,15 @@ export class ApiClient {
       if (error instanceof ServerUnreachable) await this.checkSubmission(course, assignment);
       throw error;
     }
+  }
+
+  /** A test run of the assignment's autograde grader (`form`: fields `version`, `partResults`, and the sample's files). */
+  startAutogradeTest(course: string, assignment: string, form: FormData): Promise<AutogradeTest> {
+    return this.#json('POST', `${assignmentPath(course, assignment)}/autograde-tests`, { body: form });
+  }
+
+  autogradeTest(id: string): Promise<AutogradeTest> {
+    return this.#json('GET', `/api/autograde-tests/${seg(id)}`);
   }
 
   /** Resolves when the caller may submit now; throws the refusal (ApiError) otherwise. */
