@@ -245,8 +245,14 @@ export class ApiClient {
   }
 
   /** A test run of the assignment's autograde grader (`form`: fields `version`, `partResults`, and the sample's files). */
-  startAutogradeTest(course: string, assignment: string, form: FormData): Promise<AutogradeTest> {
-    return this.#json('POST', `${assignmentPath(course, assignment)}/autograde-tests`, { body: form });
+  async startAutogradeTest(course: string, assignment: string, form: FormData): Promise<AutogradeTest> {
+    try {
+      return await this.#json('POST', `${assignmentPath(course, assignment)}/autograde-tests`, { body: form });
+    } catch (error) {
+      // As for `submit`: a refusal answered before the files were read can reach us as a broken send.
+      if (error instanceof ServerUnreachable) await this.#fetch('GET', `${assignmentPath(course, assignment)}/autograde-test-check`);
+      throw error;
+    }
   }
 
   autogradeTest(id: string): Promise<AutogradeTest> {

@@ -55,6 +55,21 @@ export function autogradeTestRoutes(app: TypedApp, deps: AutogradeTestRouteDeps)
   );
 
   app.get(
+    '/api/courses/:course/assignments/:assignment/autograde-test-check',
+    {
+      schema: {
+        tags: ['graders'],
+        summary: 'Whether the caller may start an autograde test run of the assignment: 204, or the refusal a run would get (before any file is sent)',
+        params: AssignmentParams,
+      },
+    },
+    async (request, reply) => {
+      await platform.assertCanTestAutograde(actorOf(request), request.params.course, request.params.assignment);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
     '/api/autograde-tests/:id',
     { schema: { tags: ['graders'], summary: "An autograde test run (staff): its status, the grade the script reported or why none, feedback, stdout and stderr", params: IdParams } },
     (request) => platform.getAutogradeTest(actorOf(request), request.params.id),
