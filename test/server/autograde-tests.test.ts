@@ -13,6 +13,7 @@ import type { AssignmentGrade } from '../../src/platform/model.ts';
 import { POSTGRES_TEST_URL } from '../support/databases.ts';
 import { testImage } from '../support/test-image.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildZip } from '../support/zip-writer.ts';
 
 const SLOW = 180_000;
 const COURSE = {
@@ -135,6 +136,29 @@ describe.each(backends)('autograde test runs over HTTP on $name', ({ options }) 
     expect(await ended(full.body.id)).toMatchObject({ status: 'graded', grade: 100, grader: { number: 1, status: 'published' }, parts: [{ earned: 10 }, { earned: 5 }] });
     const half = await t.as(tokens.ines)<AutogradeTest>('POST', `${UNIT1}/autograde-tests`, sample({ partResults: JSON.stringify({ p1: { fraction: 0.5 } }) }));
     expect(await ended(half.body.id)).toMatchObject({ status: 'graded', grade: 67 });
+  });
+
+  it('a sample as an archive, through the submission intake; a hostile one is refused and nothing is run', { timeout: SLOW }, async () => {
+    const form = new FormData();
+    form.append('partResults', '{"p2": 0}');
+    form.append('archive', new Blob([buildZip([{ name: 'answer.txt', data: 'zipped\n' }])]), 'sample.zip');
+    const started = await t.as(tokens.ines)<AutogradeTest>('POST', `${UNIT1}/autograde-tests`, form);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const test = await ended(started.body.id);
+    expect(test).toMatchObject({ status: 'graded', grade: 67 });
+    expect(seenOf(test).answer).toBe('zipped');
+    const evil = new FormData();
+    evil.append('archive', new Blob([buildZip([{ name: '../../etc/evil', data: 'x' }])]), 'sample.zip');
+    const refused = await t.as(tokens.ines)('POST', `${UNIT1}/autograde-tests`, evil);
+    expect(refused.status).toBe(400);
+  });
+
+  it('autograde-test-check answers what a run would get, before any file', async () => {
+    const check = (token: string | undefined, assignment: string) => t.as(token)('GET', `/api/courses/unitc/assignments/${assignment}/autograde-test-check`);
+    expect((await check(tokens.tara, 'unit1')).status).toBe(204);
+    expect((await check(tokens.sam, 'unit1')).status).toBe(403);
+    expect((await check(tokens.ines, 'hw')).status).toBe(409);
+    expect((await check(tokens.ines, 'nope')).status).toBe(404);
   });
 
   it.each([
