@@ -179,6 +179,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./commands/test-grader.ts')).testGraderCommand(),
   },
   {
+    name: 'test-autograde',
+    term: 'test-autograde [options] <course> <assignment> <sample...>',
+    summary: "Run an assignment's autograde script (default: its newest draft) on sample submissions with part results you simulate, as author test runs",
+    load: async () => (await import('./commands/test-autograde.ts')).testAutogradeCommand(),
+  },
+  {
     name: 'submit',
     term: 'submit [options] <course> <assignment> <path...>',
     summary: 'Submit files for grading: files, folders, or one zip/tar archive; --wait for the result',

@@ -12,7 +12,8 @@ export const ExitCode = {
   /**
    * Server commands: failed for good, running again will not help: the server refused (not found,
    * forbidden, invalid, not ready), no token or a refused one, a part not graded (`submit --wait`),
-   * a sample not graded or refused (`test-grader`), no such grader version or no draft to test.
+   * a sample not graded or refused (`test-grader`), a run with no grade (`test-autograde`), no such
+   * grader version or no draft to test.
    */
   failed: 1,
   /**

@@ -7,6 +7,7 @@ import type { Regrade, RegradePreview, RegradeRequest } from '../platform/regrad
 import type { Readable } from 'node:stream';
 import type { PublishOutcome } from '../platform/platform.ts';
 import type { ReleaseOutcome } from '../platform/releases.ts';
+import type { AutogradeTest } from '../platform/autograde-tests.ts';
 import type {
   Leaderboard, Pseudonym,
   ApiToken, ApplyChange, Assignment, AssignmentGrade, Completion, CompletionOutcome, Course, CourseFile, Extension, GraderLimitRanges, GraderProtocol,
@@ -241,6 +242,21 @@ export class ApiClient {
       if (error instanceof ServerUnreachable) await this.checkSubmission(course, assignment);
       throw error;
     }
+  }
+
+  /** A test run of the assignment's autograde grader (`form`: fields `version`, `partResults`, and the sample's files). */
+  async startAutogradeTest(course: string, assignment: string, form: FormData): Promise<AutogradeTest> {
+    try {
+      return await this.#json('POST', `${assignmentPath(course, assignment)}/autograde-tests`, { body: form });
+    } catch (error) {
+      // As for `submit`: a refusal answered before the files were read can reach us as a broken send.
+      if (error instanceof ServerUnreachable) await this.#fetch('GET', `${assignmentPath(course, assignment)}/autograde-test-check`);
+      throw error;
+    }
+  }
+
+  autogradeTest(id: string): Promise<AutogradeTest> {
+    return this.#json('GET', `/api/autograde-tests/${seg(id)}`);
   }
 
   /** Resolves when the caller may submit now; throws the refusal (ApiError) otherwise. */

@@ -489,6 +489,33 @@ export interface Database {
   golden_runs: GoldenRunsTable;
   release_schedules: ReleaseSchedulesTable;
   regrades: RegradesTable;
+  autograde_tests: AutogradeTestsTable;
+}
+
+/** Staff's test runs of an autograde grader on a sample with simulated part results (0018). */
+export interface AutogradeTestsTable {
+  /** `agt_…`; also the queue's job id. */
+  id: string;
+  course_id: string;
+  assignment_id: string;
+  /** The sample: an `author-test` submission without part jobs. */
+  submission_id: string;
+  grader_id: string;
+  requested_by: string;
+  /** JSON: [{ part, points, earned }] as the script is told (earned null: not answered). */
+  part_results: string;
+  queued_at: string;
+  attempts: Generated<number>;
+  system_errors: Generated<number>;
+  last_error: string | null;
+  /** Null while it runs; then `graded` (raw_grade set) or `error` (detail says why). */
+  status: string | null;
+  raw_grade: number | null;
+  detail: string | null;
+  /** The script's whole GradeResult as JSON, or '' when `result_gzip` holds it; null while it runs. */
+  result: string | null;
+  result_gzip: Uint8Array | null;
+  done_at: string | null;
 }
 
 /** An assignment's `release_at` as a durable action: its release events are recorded once (0016). */
@@ -515,6 +542,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'release_schedules',
   'grade_log',
   'grade_overrides',
+  'autograde_tests',
   'autograde_jobs',
   'autograde_graders',
   'assignment_grades',

@@ -26,10 +26,10 @@ import { PRIORITY_ORDER } from './model.ts';
 const AUTOGRADE_JOB_PREFIX = 'agj_';
 
 /** The label a run's result and environment use where a part's job has its part id. */
-const AUTOGRADE_LABEL = 'autograde';
+export const AUTOGRADE_LABEL = 'autograde';
 
 /** Points the script's report is out of: `send_partial(points)` reports points of 100, like a grade. */
-const AUTOGRADE_POINTS = 100;
+export const AUTOGRADE_POINTS = 100;
 
 /** A script's feedback kept with the grade, at most this long (the whole is in the job's result for authors). */
 const MAX_DETAIL = 64 * 1024;
@@ -172,7 +172,7 @@ export async function loadAutogradeJob(db: DbExecutor, jobId: string): Promise<J
 }
 
 /** The run's outcome from the script's result: its grade (0–100) and feedback, or why there is none. */
-function runOutcome(result: GradeResult): { status: 'graded' | 'error'; raw_grade: number | null; detail: string | null } {
+export function runOutcome(result: GradeResult): { status: 'graded' | 'error'; raw_grade: number | null; detail: string | null } {
   if (result.status === 'graded' && result.score !== null) {
     const feedback = result.feedback.text;
     const detail = feedback === '' ? null : feedback.length > MAX_DETAIL ? `${feedback.slice(0, MAX_DETAIL)}\n[feedback cut at ${MAX_DETAIL} characters]` : feedback;

@@ -19,6 +19,7 @@ import { exportGrades } from './grade-export.ts';
 import { listGradeLog } from './grade-log-reads.ts';
 import { removeGradeOverride, setGradeOverride } from './grade-overrides.ts';
 import { createAutogradeDraft, listAutogradeGraders } from './autograde-graders.ts';
+import { assertCanTestAutograde, getAutogradeTest, startAutogradeTest } from './autograde-tests.ts';
 import { assertCanReadImage, assertCanUpload, createDraft, listGraderVersions, publish, recordImageUpload } from './graders.ts';
 import { getLateStatus } from './late-status.ts';
 import { getLeaderboard } from './leaderboard.ts';
@@ -87,6 +88,9 @@ export function createPlatform(options: PlatformOptions): Platform {
     publish: (actor, courseId, assignmentId, publishOptions) => publish(ctx, actor, courseId, assignmentId, publishOptions),
     createAutogradeDraft: (actor, input) => createAutogradeDraft(ctx, actor, input),
     listAutogradeGraders: (actor, courseId, assignmentId) => listAutogradeGraders(ctx, actor, courseId, assignmentId),
+    assertCanTestAutograde: (actor, courseId, assignmentId) => assertCanTestAutograde(ctx, actor, courseId, assignmentId),
+    startAutogradeTest: (actor, input) => startAutogradeTest(ctx, actor, input),
+    getAutogradeTest: (actor, id) => getAutogradeTest(ctx, actor, id),
     assertCanReadImage: (actor, courseId, imageId) => assertCanReadImage(ctx, actor, courseId, imageId),
     assertCanSubmit: (actor, courseId, assignmentId) => assertCanSubmit(ctx, actor, courseId, assignmentId),
     submit: (actor, input, priority) => submit(ctx, actor, input, priority),

@@ -1,7 +1,8 @@
 /**
  * The worker's view of the platform (src/worker/grading-store.ts) over the same database: load a
  * claimed job, record its phases, store its result exactly once, and tell waiting clients. An
- * assignment's autograde job (`agj_…`) is loaded and saved by autograde-jobs.ts.
+ * assignment's autograde job (`agj_…`) is loaded and saved by autograde-jobs.ts, a test run of an
+ * autograde grader (`agt_…`) by autograde-tests.ts.
  */
 import type { Db } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/errors.ts';
@@ -13,6 +14,7 @@ import type { JobQueue } from '../queue/job-queue.ts';
 import { refreshGradeOfSubmission } from './assignment-grades.ts';
 import { recordGradeChanges } from './grade-changes.ts';
 import { countAutogradeAttempt, isAutogradeJob, loadAutogradeJob, noteAutogradeSystemError, saveAutogradeResult } from './autograde-jobs.ts';
+import { countAutogradeTestAttempt, isAutogradeTestJob, loadAutogradeTestJob, noteAutogradeTestSystemError, saveAutogradeTestResult } from './autograde-tests.ts';
 import type { JobPhase } from './model.ts';
 import { regradeResultStored } from './regrade-results.ts';
 import { PHASE_COLUMNS } from './rows.ts';
@@ -40,6 +42,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
   return {
     async loadJob(jobId: string): Promise<JobContext | undefined> {
       if (isAutogradeJob(jobId)) return loadAutogradeJob(db, jobId);
+      if (isAutogradeTestJob(jobId)) return loadAutogradeTestJob(db, jobId);
       const row = await db
         .selectFrom('grading_jobs as j')
         .innerJoin('submissions as s', 's.id', 'j.submission_id')
@@ -109,6 +112,10 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
         if (phase === 'preparing') await countAutogradeAttempt(db, jobId);
         return;
       }
+      if (isAutogradeTestJob(jobId)) {
+        if (phase === 'preparing') await countAutogradeTestAttempt(db, jobId);
+        return;
+      }
       // A done job stays done: a late or duplicate delivery must not make it look unfinished.
       const row = await db
         .updateTable('grading_jobs')
@@ -129,6 +136,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
     async saveResult(jobId: string, result: StoredResult): Promise<boolean> {
       const at = now().toISOString();
       if (isAutogradeJob(jobId)) return saveAutogradeResult(db, queue, jobId, result, at);
+      if (isAutogradeTestJob(jobId)) return saveAutogradeTestResult(db, jobId, result, at);
       const job = await db.selectFrom('grading_jobs').select(['submission_id', 'part_id', 'regrade_id']).where('id', '=', jobId).executeTakeFirst();
       if (!job) return false;
       // One statement, no transaction: ON CONFLICT DO NOTHING makes a concurrent duplicate insert
@@ -176,6 +184,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
 
     async noteSystemError(jobId: string, attempt: number, error: string): Promise<void> {
       if (isAutogradeJob(jobId)) return noteAutogradeSystemError(db, jobId, attempt, error);
+      if (isAutogradeTestJob(jobId)) return noteAutogradeTestSystemError(db, jobId, attempt, error);
       await db
         .updateTable('grading_jobs')
         .set((eb) => ({

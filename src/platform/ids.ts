@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Prefixes tell ids apart in logs and URLs: `sub_…` submissions, `job_…` grading jobs, `agv_…`/`agj_…` autograde graders and runs, `gold_…` golden submissions, `rg_…` regrades, … */
-export type IdPrefix = 'sub' | 'job' | 'gv' | 'tok' | 'agv' | 'agj' | 'gold' | 'rg';
+/** Prefixes tell ids apart in logs and URLs: `sub_…` submissions, `job_…` grading jobs, `agv_…`/`agj_…`/`agt_…` autograde graders, runs and test runs, `gold_…` golden submissions, `rg_…` regrades, … */
+export type IdPrefix = 'sub' | 'job' | 'gv' | 'tok' | 'agv' | 'agj' | 'agt' | 'gold' | 'rg';
 
 /** A new random id: the prefix, `_`, and 120 random bits in base64url (20 characters). */
 export function newId(prefix: IdPrefix): string {

@@ -19,6 +19,7 @@
  *   their own released entries; grade export: staff only.
  * Every read needs the `read` scope.
  */
+import type { AutogradeTest, NewAutogradeTest } from './autograde-tests.ts';
 import type {
   Actor,
   ApiToken,
@@ -292,4 +293,11 @@ export interface Platform {
   getGradingProgress(actor: Actor, submissionId: string): Promise<PartProgress[]>;
   /** A submission whose files the caller may download (its student, or staff with `author`); the rule of `GET …/archive`. */
   getSubmissionForDownload(actor: Actor, submissionId: string): Promise<SubmissionJson>;
+  // autograde test runs (autograde-tests.ts): an autograde grader on a sample with simulated part results
+  /** Staff with `author`: 404 unknown assignment, 409 not `autograde: script` or no autograde grader version (before the sample is received). */
+  assertCanTestAutograde(actor: Actor, courseId: string, assignmentId: string): Promise<void>;
+  /** Records the sample (an author-test submission) and queues the version's run at author-test priority. */
+  startAutogradeTest(actor: Actor, input: NewAutogradeTest): Promise<AutogradeTest>;
+  /** Staff of the course: the run and, once it ended, its grade, feedback and whole result. */
+  getAutogradeTest(actor: Actor, id: string): Promise<AutogradeTest>;
 }

@@ -19,6 +19,7 @@ import { releaseRoutes } from './api/release.ts';
 import { regradeRoutes } from './api/regrades.ts';
 import { passwordRoutes } from './api/passwords.ts';
 import { submissionRoutes } from './api/submissions.ts';
+import { autogradeTestRoutes } from './api/autograde-tests.ts';
 import { installAuthentication, PUBLIC_ROUTE } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { installErrorHandling } from './errors.ts';
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   lateRuleRoutes(app, deps.platform);
   graderRoutes(app, { platform: deps.platform, images: deps.images, maxImageBytes: deps.maxImageBytes });
   submissionRoutes(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
+  autogradeTestRoutes(app, { platform: deps.platform, blobs: deps.blobs, intakeLimits: deps.intakeLimits });
   gradeRoutes(app, deps.platform);
   leaderboardRoutes(app, deps.platform);
   goldenRoutes(app, deps.platform);

@@ -152,6 +152,45 @@ else {
       expect(shown.stdout).toContain('final grade 67');
     });
 
+    it("test-autograde runs the script on a sample with simulated part results; sam's grade stays", { timeout: SLOW }, async () => {
+      const answer = join(work, 'answer.txt');
+      const noDraft = await gradebox(['test-autograde', 'unitc', 'unit1', answer]);
+      expect(noDraft.code).toBe(1);
+      expect(noDraft.stderr).toContain('unitc/unit1 has no autograde draft');
+      const run = await gradebox(['test-autograde', 'unitc', 'unit1', '--version', 'v1', '--part-result', 'p1=3', '--part-result', 'p2=ungraded', answer]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('unitc/unit1 autograde: grader v1 (published) agv_');
+      expect(run.stdout).toContain('Simulated part results: p1 3/10, p2 ungraded\n');
+      expect(run.stdout).toContain('grade 20 (of 100, as the script reported it)');
+      expect(run.stdout).toContain('Grader stdout');
+      expect(run.stdout).toContain('stats: {"total": 2, "answered": 1, "correct": 0, "totalPoints": 15, "points": 3}');
+      const json = await gradebox(['test-autograde', 'unitc', 'unit1', '--version', '1', '--part-result', 'p1=50%', answer, '--json']);
+      expect(json.code, json.stderr).toBe(0);
+      const report = jsonOutput<{ samples: { sample: string; test: { grade: number; parts: unknown[]; result: { output: { stdout: { text: string } } } } }[] }>(json);
+      expect(report.samples[0]?.test).toMatchObject({ grade: 67, parts: [{ part: 'p1', points: 10, earned: 5 }, { part: 'p2', points: 5, earned: 5 }] });
+      expect(await settledGrade('sam')).toMatchObject({ status: 'graded', rawGrade: 67 });
+      expect((await gradebox(['grades', 'unitc', 'unit1', '--json'])).stdout).not.toContain('"admin"');
+    });
+
+    it.each([
+      [['--part-result', 'p1', 'x'], 2, 'expected PART=POINTS, PART=N% or PART=ungraded'],
+      [['--part-result', 'p1=lots', 'x'], 2, '"lots" is not points (3, 2.5), a percentage (50%) or ungraded'],
+      [['--part-result', 'p1=1', '--part-result', 'p1=2', 'x'], 2, 'part "p1" is given twice'],
+      [['--version', 'v1', '--part-result', 'p9=1', 'ANSWER'], 1, "no part 'p9'"],
+      [['--version', 'v1', '--part-result', 'p2=6', 'ANSWER'], 1, '6 points is outside 0–5'],
+      [['--version', 'v7', 'ANSWER'], 1, 'has no autograde grader version "v7"'],
+    ])('test-autograde %j: exit %i', { timeout: SLOW }, async (args, code, message) => {
+      const cli = await gradebox(['test-autograde', 'unitc', 'unit1', ...args.map((a) => (a === 'ANSWER' ? join(work, 'answer.txt') : a))]);
+      expect(cli.code, cli.stdout + cli.stderr).toBe(code);
+      expect(cli.stderr).toContain(message);
+    });
+
+    it('test-autograde as a student: refused', { timeout: SLOW }, async () => {
+      const cli = await gradebox(['test-autograde', 'unitc', 'unit1', '--version', 'v1', join(work, 'answer.txt')], tokens.sam);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/lacks the 'author' scope|only instructors and TAs/);
+    });
+
     it('a student without a submission: 0, and no script run', { timeout: SLOW }, async () => {
       const done = await gradebox(['complete', 'unitc', 'unit1', '--student', 'sue']);
       expect(done.code, done.stderr).toBe(0);

@@ -37,7 +37,8 @@ author-test priority, never counted as a student's submission, whatever the vers
 (draft, published or superseded). For each sample the result is shown in full: status, score and
 points, feedback, tests, the problems and warnings found in the grader's output, and the
 grader's stdout and stderr (shown inertly: see README "Text from graders on your terminal").
-Needs a token with the author scope and a staff role in the course.
+Needs a token with the author scope and a staff role in the course. To test an assignment's
+autograde script with simulated part results, use gradebox test-autograde.
 ${SERVER_ENVIRONMENT_HELP}
 
 Examples:

@@ -19,6 +19,7 @@ import { goldenMigration } from './0014-golden.ts';
 import { leaderboardMigration } from './0015-leaderboard.ts';
 import { releaseScheduleMigration } from './0016-release-schedule.ts';
 import { webSessionsMigration } from './0017-web-sessions.ts';
+import { autogradeTestsMigration } from './0018-autograde-tests.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -37,6 +38,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0015-leaderboard': leaderboardMigration,
   '0016-release-schedule': releaseScheduleMigration,
   '0017-web-sessions': webSessionsMigration,
+  '0018-autograde-tests': autogradeTestsMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */
