@@ -26,10 +26,10 @@ import { PRIORITY_ORDER } from './model.ts';
 const AUTOGRADE_JOB_PREFIX = 'agj_';
 
 /** The label a run's result and environment use where a part's job has its part id. */
-export const AUTOGRADE_LABEL = 'autograde';
+const AUTOGRADE_LABEL = 'autograde';
 
 /** Points the script's report is out of: `send_partial(points)` reports points of 100, like a grade. */
-export const AUTOGRADE_POINTS = 100;
+const AUTOGRADE_POINTS = 100;
 
 /** A script's feedback kept with the grade, at most this long (the whole is in the job's result for authors). */
 const MAX_DETAIL = 64 * 1024;
@@ -132,15 +132,50 @@ export async function loadAutogradeJob(db: DbExecutor, jobId: string): Promise<J
     .where('j.id', '=', jobId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const files = sortManifest(await db.selectFrom('submission_files').select(['path', 'size', 'digest']).where('submission_id', '=', row.submission_id).execute());
   const { parts } = await submissionParts(db, { courseId: row.course_id, assignmentId: row.assignment_id }, row.submission_id);
+  const simulated = parts.map((part) => ({ name: part.partId, points: part.points, earned: part.earned }));
+  return autogradeRunContext(db, row, simulated, new Date(row.counts_at));
+}
+
+/** The columns of a claimed autograde run (a student's or a staff test's) that its job needs. */
+export interface AutogradeRunRow {
+  jobId: string;
+  submission_id: string;
+  submitted_at: string;
+  runStatus: string | null;
+  system_errors: number;
+  login: string;
+  display_name: string;
+  course_id: string;
+  assignment_id: string;
+  assignmentTitle: string;
+  deadline: string | null;
+  graderId: string;
+  image_id: string;
+  protocol: string | null;
+  run_as: string | null;
+  script_path: string | null;
+  script_args: string | null;
+  cpus: number;
+  memory_mib: number;
+  timeout_seconds: number;
+}
+
+/** What a worker needs to run an autograde script: the run's files, grader and CODIO_AUTOGRADE_ENV from `parts`. */
+export async function autogradeRunContext(
+  db: DbExecutor,
+  row: AutogradeRunRow,
+  parts: Array<{ name: string; points: number; earned: number | null }>,
+  completedDate: Date,
+): Promise<JobContext> {
+  const files = sortManifest(await db.selectFrom('submission_files').select(['path', 'size', 'digest']).where('submission_id', '=', row.submission_id).execute());
   const deadline = row.deadline === null ? null : new Date(row.deadline);
   const autogradeEnv = buildAutogradeEnv({
-    parts: parts.map((part) => ({ name: part.partId, points: part.points, earned: part.earned })),
+    parts,
     student: { id: row.login, username: row.login, fullName: row.display_name, email: '' },
     course: { id: row.course_id },
     assignment: { id: row.assignment_id, name: row.assignmentTitle, end: deadline },
-    completedDate: new Date(row.counts_at),
+    completedDate,
   });
   return {
     jobId: row.jobId,

@@ -11,12 +11,11 @@ import type { DbExecutor } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/errors.ts';
 import type { AutogradeGradersTable } from '../db/tables.ts';
 import { runInTransaction } from '../db/transaction.ts';
-import { buildAutogradeEnv } from '../grader/autograde-env.ts';
-import type { GradeResult, Protocol } from '../grader/grade-result.ts';
+import type { GradeResult } from '../grader/grade-result.ts';
 import { storedJson, type StoredResult } from '../grader/stored-result.ts';
 import { manifestDigest, sortManifest } from '../intake/manifest.ts';
 import type { JobContext } from '../worker/grading-store.ts';
-import { AUTOGRADE_LABEL, AUTOGRADE_POINTS, runOutcome } from './autograde-jobs.ts';
+import { autogradeRunContext, runOutcome } from './autograde-jobs.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -301,44 +300,10 @@ export async function loadAutogradeTestJob(db: DbExecutor, jobId: string): Promi
     .where('t.id', '=', jobId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const files = sortManifest(await db.selectFrom('submission_files').select(['path', 'size', 'digest']).where('submission_id', '=', row.submission_id).execute());
-  const deadline = row.deadline === null ? null : new Date(row.deadline);
   const parts = JSON.parse(row.part_results) as SimulatedPart[];
-  const autogradeEnv = buildAutogradeEnv({
-    parts: parts.map((part) => ({ name: part.part, points: part.points, earned: part.earned })),
-    student: { id: row.login, username: row.login, fullName: row.display_name, email: '' },
-    course: { id: row.course_id },
-    assignment: { id: row.assignment_id, name: row.assignmentTitle, end: deadline },
-    // The sample's upload stands for the completion.
-    completedDate: new Date(row.submitted_at),
-  });
-  return {
-    jobId: row.jobId,
-    submissionId: row.submission_id,
-    files,
-    submittedAt: new Date(row.submitted_at),
-    login: row.login,
-    displayName: row.display_name,
-    courseId: row.course_id,
-    assignmentId: row.assignment_id,
-    assignmentTitle: row.assignmentTitle,
-    deadline,
-    partId: AUTOGRADE_LABEL,
-    points: AUTOGRADE_POINTS,
-    grader: {
-      versionId: row.graderId,
-      imageId: row.image_id,
-      protocol: row.protocol as Protocol | null,
-      runAs: row.run_as,
-      script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
-      cpus: row.cpus,
-      memoryMiB: row.memory_mib,
-      timeoutSeconds: row.timeout_seconds,
-    },
-    autogradeEnv,
-    hasResult: row.runStatus !== null,
-    systemErrors: row.system_errors,
-  };
+  const simulated = parts.map((part) => ({ name: part.part, points: part.points, earned: part.earned }));
+  // The sample's upload stands for the completion.
+  return autogradeRunContext(db, row, simulated, new Date(row.submitted_at));
 }
 
 /** Keeps a test run's outcome and whole result once (a duplicate delivery keeps the first). True when this call stored it. */
