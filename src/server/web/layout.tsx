@@ -17,8 +17,17 @@ export interface PageContext {
   csrfToken: string | null;
 }
 
-export function Layout(props: { ctx: PageContext; title: string; children?: Children; htmx?: boolean }): JSX.Element {
+/**
+ * `scripts`: page scripts of assets/web/ by file name (`tables.js`), for the pages that need them.
+ * `wide`: tables wider than the reading column (the gradebook).
+ */
+export function Layout(props: { ctx: PageContext; title: string; children?: Children; htmx?: boolean; scripts?: string[]; wide?: boolean }): JSX.Element {
   const { ctx } = props;
+  const pageScripts = (props.scripts ?? []).map((name) => {
+    const asset = ctx.assets.pageScripts[name];
+    if (!asset) throw new Error(`no page script assets/web/${name}`);
+    return asset.url;
+  });
   return (
     <>
       {'<!doctype html>'}
@@ -37,6 +46,9 @@ export function Layout(props: { ctx: PageContext; title: string; children?: Chil
               <script src={ctx.assets.htmxSse.url} defer></script>
             </>
           )}
+          {pageScripts.map((url) => (
+            <script src={url} defer></script>
+          ))}
         </head>
         <body>
           <a class="skip" href="#main">
@@ -75,7 +87,7 @@ export function Layout(props: { ctx: PageContext; title: string; children?: Chil
               </nav>
             )}
           </header>
-          <main id="main" tabindex="-1">
+          <main id="main" tabindex="-1" class={props.wide === true ? 'wide' : undefined}>
             {props.children}
           </main>
           <footer class="site">

@@ -18,7 +18,7 @@ import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
-import { loadAssets } from './assets.ts';
+import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
 import { PAGE_CSP } from './page-csp.ts';
 import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, type SignInLimits } from './sign-in-limiter.ts';
@@ -104,7 +104,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
 
     web.get('/assets/:file', { config: { ...WEB_ROUTE, public: true }, schema: { hide: true } }, async (request, reply) => {
       const { file } = request.params as { file: string };
-      const asset = Object.values(deps.assets).find((a) => a.url === `/assets/${file}`);
+      const asset = allAssets(deps.assets).find((a) => a.url === `/assets/${file}`);
       if (!asset) return sendPage(reply, <ErrorPage ctx={pageContext(request, deps.assets)} status={404} title="Not found" message="no such file" />, 404);
       return reply.header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`).type(asset.type).send(asset.body);
     });

@@ -2,6 +2,7 @@ import { describeLatePolicy } from '../../../platform/late-policy.ts';
 import type { Assignment, AssignmentGrade, Completion, Course, LateStatus, Submission } from '../../../platform/model.ts';
 import { Deadline, gradeText } from '../course/course-route.tsx';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
+import { AssignmentStaffNav, isStaffView } from '../../web/staff-nav.tsx';
 
 export interface AssignmentView {
   ctx: PageContext;
@@ -104,6 +105,7 @@ export function AssignmentPage(view: AssignmentView): JSX.Element {
         <a href="/">My courses</a> › <a href={`/courses/${encodeURIComponent(course.id)}`} safe>{course.title}</a>
       </nav>
       <h1 safe>{assignment.title}</h1>
+      {isStaffView(course, view.ctx.user?.isAdmin === true) && <AssignmentStaffNav course={course.id} assignment={assignment.id} current="assignment" />}
       <dl class="facts">
         <dt>Due</dt>
         <dd>
@@ -153,38 +155,40 @@ export function AssignmentPage(view: AssignmentView): JSX.Element {
         </section>
       )}
 
-      <section aria-labelledby="history-heading">
-        <h2 id="history-heading">Your submissions</h2>
-        {view.submissions.length === 0 ? (
-          <p>None yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <caption>Attempts, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Score</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.submissions.map((s) => (
+      {student && (
+        <section aria-labelledby="history-heading">
+          <h2 id="history-heading">Your submissions</h2>
+          {view.submissions.length === 0 ? (
+            <p>None yet.</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <caption>Attempts, newest first</caption>
+                <thead>
                   <tr>
-                    <td>
-                      <a href={`/submissions/${encodeURIComponent(s.id)}`}>
-                        <Time iso={s.submittedAt} />
-                      </a>
-                    </td>
-                    <td>{s.status}</td>
-                    <td safe>{submissionScore(s)}</td>
+                    <th scope="col">Submitted</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Score</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+                </thead>
+                <tbody>
+                  {view.submissions.map((s) => (
+                    <tr>
+                      <td>
+                        <a href={`/submissions/${encodeURIComponent(s.id)}`}>
+                          <Time iso={s.submittedAt} />
+                        </a>
+                      </td>
+                      <td>{s.status}</td>
+                      <td safe>{submissionScore(s)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      )}
 
       {view.grade !== null && (
         <section aria-labelledby="grade-heading">

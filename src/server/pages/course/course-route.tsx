@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Actor, Assignment, AssignmentGrade, Completion, Course, LateStatus } from '../../../platform/model.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { Countdown, Layout, Time, type PageContext } from '../../web/layout.tsx';
+import { CourseStaffNav, isStaffView } from '../../web/staff-nav.tsx';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
 import { WEB_ROUTE } from '../../web/web-session.ts';
 
@@ -59,7 +60,8 @@ function CoursePage(props: { ctx: PageContext; course: Course; summaries: Assign
         <a href="/">My courses</a>
       </nav>
       <h1 safe>{props.course.title}</h1>
-      {!student && <p class="notice">You are staff of this course: the staff pages come with the gradebook. Students see this page with their own status.</p>}
+      {isStaffView(props.course, props.ctx.user?.isAdmin === true) && <CourseStaffNav course={props.course.id} current="course" />}
+      {!student && <p class="muted">Students see this page with their own deadlines, late rule, completion and grade.</p>}
       {props.summaries.length === 0 ? (
         <p>No assignments yet.</p>
       ) : (
