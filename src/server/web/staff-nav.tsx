@@ -14,6 +14,7 @@ export const staffPaths = {
   courseQueue: (course: string) => `/courses/${enc(course)}/queue`,
   assignment: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}`,
   graders: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}/graders`,
+  graderTests: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}/testing`,
   regrade: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}/regrade`,
   assignmentGradebook: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}/gradebook`,
   submission: (submission: string) => `/submissions/${enc(submission)}`,
@@ -37,13 +38,14 @@ export function CourseStaffNav(props: { course: string; current: CoursePageName 
   return <StaffLinks label="Course staff pages" links={links} current={props.current} />;
 }
 
-type AssignmentPageName = 'assignment' | 'graders' | 'regrade' | 'gradebook';
+type AssignmentPageName = 'assignment' | 'graders' | 'testing' | 'regrade' | 'gradebook';
 
 export function AssignmentStaffNav(props: { course: string; assignment: string; current: AssignmentPageName }): JSX.Element {
   const { course, assignment } = props;
   const links: Array<[AssignmentPageName, string, string]> = [
     ['assignment', 'Assignment', staffPaths.assignment(course, assignment)],
     ['graders', 'Graders', staffPaths.graders(course, assignment)],
+    ['testing', 'Testing', staffPaths.graderTests(course, assignment)],
     ['regrade', 'Regrade', staffPaths.regrade(course, assignment)],
     ['gradebook', 'Grades', staffPaths.assignmentGradebook(course, assignment)],
   ];
