@@ -5,17 +5,21 @@
  * and then: the administrator logs in, sets the course up from examples/demo-course.yaml and
  * issues tokens; the instructor uploads a Coursera-style and a Gradescope-style grader and
  * publishes them; the student submits two answers and waits for the grades; the instructor
- * reproduces one grading on this machine (`grade remote`). Everything lives in a temporary folder
- * (server data, GRADEBOX_HOME, XDG_CONFIG_HOME: your own credentials are untouched) that is removed
- * at the end. Exits 0 when every step worked, 1 when one failed (130/143 when interrupted).
- * Run through `npm run demo`, which sets the machine up (and builds dist/) first.
+ * reproduces one grading on this machine (`grade remote`). Then it sets browser passwords for the
+ * instructor and the student and prints the web address with both sign-ins; with `--keep-running`
+ * the server stays up until Ctrl-C so that the course can be explored in a browser. Everything
+ * lives in a temporary folder (server data, GRADEBOX_HOME, XDG_CONFIG_HOME: your own credentials
+ * are untouched) that is removed at the end. Exits 0 when every step worked, 1 when one failed
+ * (130/143 when interrupted; with `--keep-running`, Ctrl-C after the steps is the normal end: 0).
+ * Run through `npm run demo [-- --keep-running] [--port N]`, which sets the machine up (and builds dist/) first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inspect, styleText } from 'node:util';
+import { inspect, parseArgs, styleText } from 'node:util';
 import { buildTestImages } from './build-test-images.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -40,13 +44,39 @@ interface Persona {
   switchLine: string;
 }
 
+const USAGE = `usage: npm run demo [-- --keep-running] [--port N]
+
+  --keep-running  after the steps, keep the server up (Ctrl-C stops it and removes its files),
+                  to sign in with a browser at the address printed
+  --port N        the server's port (default: a free one)
+`;
+let options: { keepRunning: boolean; port: number };
+try {
+  const { values } = parseArgs({ options: { 'keep-running': { type: 'boolean', default: false }, port: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port wants a number from 0 to 65535, not "${values.port}"`);
+  options = { keepRunning: values['keep-running'], port };
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+
 const started = Date.now();
 const children = new Set<ChildProcess>();
 let stopping: NodeJS.Signals | undefined;
+/** True while the server runs on after the steps: Ctrl-C then is the way to end the demo. */
+let keptRunning = false;
+let endedByUser = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    // Once the steps are done and the server kept running, a signal is how the demo ends, not a failure.
+    if (keptRunning) endedByUser = true;
+    else stopping ??= signal;
     // Ctrl-C reaches the children through the terminal's process group; SIGTERM is passed on.
-    stopping ??= signal;
     if (signal === 'SIGTERM') for (const child of children) child.kill('SIGTERM');
   });
 }
@@ -72,8 +102,8 @@ let failed: unknown;
 try {
   section('Start a gradebox server on a free port, with an empty data folder');
   const data = path.join(work, 'server');
-  command(`gradebox serve --data ${shortPath(data)} --port 0 --json &`);
-  server = startServer(data);
+  command(`gradebox serve --data ${shortPath(data)} --port ${options.port} --json &`);
+  server = startServer(data, options.port);
   const { url, adminToken } = await firstLine(server.child).then((line) => {
     process.stdout.write(`${line}\n`);
     return JSON.parse(line) as { url: string; adminToken: string };
@@ -108,18 +138,31 @@ try {
 
   section('Ada reproduces the grading of that submission on this machine, with the same graders and limits');
   await gradebox(['grade', 'remote', submissionId], { as: ada });
+
+  section('The administrator sets browser passwords for Ada and Alan (read from stdin when piped)');
+  const passwords = { ada: demoPassword(), alan: demoPassword() };
+  for (const [login, password] of Object.entries(passwords)) {
+    await gradebox(['users', 'password', login], { input: `${password}\n`, showInput: `echo "$${login.toUpperCase()}_PASSWORD"` });
+  }
+  signIns(url, passwords);
+  if (options.keepRunning && !stopping) {
+    process.stdout.write(`\n${styleText('bold', 'The server keeps running: press Ctrl-C to stop it and remove its files.')}\n`);
+    keptRunning = true;
+    await server.exited;
+    keptRunning = false;
+  }
 } catch (error) {
   failed = error;
 } finally {
   if (server) {
-    const running = server.child.exitCode === null && server.child.signalCode === null;
+    const running = server.child.exitCode === null && server.child.signalCode === null && !endedByUser;
     if (running) {
       section('Stop the server');
       command(`kill -TERM ${String(server.child.pid)}`);
     }
     const code = await stopServer(server.child, server.exited);
     if (code === 0) {
-      if (running) process.stdout.write('the server stopped cleanly (exit 0)\n');
+      if (running || endedByUser) process.stdout.write('the server stopped cleanly (exit 0)\n');
     } else {
       failed ??= new StepFailed(`the server exited with ${String(code)}`);
     }
@@ -162,7 +205,7 @@ function persona(name: string, url: string, token: string, shownToken: string): 
  * terminal (its colours and progress lines as they would be); with `capture`, stdout is kept and
  * returned instead, as `NAME=$(gradebox …)` would. A non-zero exit is a StepFailed.
  */
-async function gradebox(args: string[], options: { as?: Persona; show?: string[]; capture?: string } = {}): Promise<{ stdout: string }> {
+async function gradebox(args: string[], options: { as?: Persona; show?: string[]; capture?: string; input?: string; showInput?: string } = {}): Promise<{ stdout: string }> {
   if (stopping) throw new StepFailed('interrupted');
   const who = options.as ?? admin;
   if (who !== current) {
@@ -170,11 +213,13 @@ async function gradebox(args: string[], options: { as?: Persona; show?: string[]
     current = who;
   }
   const shown = `gradebox ${(options.show ?? args).map(shortPath).join(' ')}`;
-  command(options.capture ? `${options.capture}=$(${shown})` : shown);
+  const piped = options.showInput === undefined ? shown : `${options.showInput} | ${shown}`;
+  command(options.capture ? `${options.capture}=$(${piped})` : piped);
   const child = spawn(process.execPath, [GRADEBOX, ...args], {
-    cwd: ROOT, env: { ...baseEnv, ...who.env }, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+    cwd: ROOT, env: { ...baseEnv, ...who.env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', options.capture ? 'pipe' : 'inherit', 'inherit'],
   });
   children.add(child);
+  child.stdin?.end(options.input);
   const out: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
@@ -202,8 +247,8 @@ async function newestSubmission(url: string, token: string): Promise<string> {
 }
 
 /** `gradebox serve` in the background; its stderr (the request log) is kept to show if something fails. */
-function startServer(data: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [GRADEBOX, 'serve', '--data', data, '--port', '0', '--json'], {
+function startServer(data: string, port: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [GRADEBOX, 'serve', '--data', data, '--port', String(port), '--json'], {
     cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -249,6 +294,22 @@ async function stopServer(child: ChildProcess, exited: Promise<number | null>): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A fresh password for a demo user: 12 random lowercase letters and digits, easy to type. */
+function demoPassword(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  return [...randomBytes(12)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** Where to point a browser, and who to sign in as. */
+function signIns(url: string, passwords: { ada: string; alan: string }): void {
+  process.stdout.write(`
+${styleText('bold', `Open ${url}/ in a browser`)} and sign in as
+  the instructor:  login ada   password ${passwords.ada}
+  the student:     login alan  password ${passwords.alan}
+`);
+  if (!options.keepRunning) note('the server stops at the end of the demo: run `npm run demo -- --keep-running` to keep it up');
 }
 
 function imagePath(name: string): string {

@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuildIsFresh, cliEnv, REPO_ROOT, runCli } from '../support/run-cli.ts';
+import { assertBuildIsFresh, cliEnv, REPO_ROOT, runCli, startCli } from '../support/run-cli.ts';
+import { WebClient } from '../web/web-client.ts';
 
 const asRoot = process.getuid?.() === 0 ? describe : describe.skip;
 let work: string;
@@ -41,6 +42,9 @@ asRoot('npm run demo', () => {
     expect(stdout).toMatch(/\nsum {2}graded 50% \(5\/10 points\)\n[^]*\ntests {2}graded 60% \(6\/10 points\)\n/);
     // grade remote reproduces both parts of the second submission.
     expect(stdout.match(/same result \(status, score and feedback\)/g)).toHaveLength(2);
+    // The browser's way in: the address and both sign-ins, and how to keep the server up.
+    expect(stdout).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/ in a browser and sign in as\n {2}the instructor: {2}login ada {3}password [a-z2-9]{12}\n {2}the student: {5}login alan {2}password [a-z2-9]{12}\n/);
+    expect(stdout).toContain('run `npm run demo -- --keep-running` to keep it up');
     expect(stdout).toContain('the server stopped cleanly (exit 0)\n');
     expect(stdout).toMatch(/Done in \d+ s\. What next/);
     // The tokens were captured, not printed.
@@ -48,6 +52,36 @@ asRoot('npm run demo', () => {
     expect(result.stderr).toContain('the token above is shown only this once');
 
     await expect(readdir(config)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(temp)).toEqual([]);
+  }, 300_000);
+
+  it('with --keep-running, stays up for the browser until Ctrl-C, then stops cleanly', async () => {
+    const temp = join(work, 'tmp-kept');
+    await mkdir(temp);
+    const running = startCli(['--keep-running'], {
+      command: [process.execPath, join(REPO_ROOT, 'scripts', 'demo.ts')],
+      env: cliEnv({ NO_COLOR: '1', XDG_CONFIG_HOME: join(work, 'config-kept'), TMPDIR: temp }),
+      timeoutMs: 240_000,
+      detached: true,
+    });
+    let stdout = '';
+    running.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await expect.poll(() => stdout, { timeout: 200_000, interval: 250 }).toContain('The server keeps running: press Ctrl-C');
+    const url = /Open (http:\/\/[^ ]+)\/ in a browser/.exec(stdout)![1]!;
+    for (const [, login = '', password = ''] of stdout.matchAll(/login (\w+) +password (\w+)/g)) {
+      const browser = new WebClient(url);
+      expect((await browser.signIn(login, password)).status, login).toBe(303);
+      expect((await browser.get('/courses/demo')).text).toContain('gradebox demo course');
+    }
+    // Still up a moment later: nothing but Ctrl-C ends it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    process.kill(-running.child.pid!, 'SIGINT');
+    const result = await running.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('the server stopped cleanly (exit 0)\n');
+    expect(result.stderr).not.toContain('interrupted');
+    await expect(fetch(`${url}/api/health`)).rejects.toThrow();
     expect(await readdir(temp)).toEqual([]);
   }, 300_000);
 });
