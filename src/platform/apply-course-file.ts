@@ -29,9 +29,11 @@ class DryRunDone extends Error {
   }
 }
 
-async function applyCourse(tx: DbTransaction, actor: Actor, file: NormalizedCourseFile, now: string): Promise<ApplyChange> {
+async function applyCourse(tx: DbTransaction, actor: Actor, file: NormalizedCourseFile, now: string, create: boolean): Promise<ApplyChange> {
   const { id, title } = file.course;
   const existing = await tx.selectFrom('courses').selectAll().where('id', '=', id).executeTakeFirst();
+  if (create && !actor.isAdmin) throw new Forbidden('only admins may create courses');
+  if (create && existing) throw new Conflict('course-exists', `a course '${id}' exists already: change it on its set-up page or with a course file`);
   if (!existing) {
     if (!actor.isAdmin) throw new Forbidden(`course '${id}' does not exist, and only admins may create courses; ask an admin to apply this file once`);
     await tx.insertInto('courses').values({ id, title, created_at: now }).execute();
@@ -47,7 +49,8 @@ export async function applyCourseFile(
   ctx: PlatformContext,
   actor: Actor,
   input: unknown,
-  options: { dryRun?: boolean; prune?: boolean } = {},
+  /** `create`: the course must not exist yet (a new course, not a change to one). */
+  options: { dryRun?: boolean; prune?: boolean; create?: boolean } = {},
 ): Promise<ApplyChange[]> {
   requireScope(actor, 'manage');
   const file = parseCourseFile(input);
@@ -57,7 +60,7 @@ export async function applyCourseFile(
   let shown: VisibilityChange[] = [];
   try {
     const changes = await runInTransaction(ctx.db, async (tx) => {
-      const changes = [await applyCourse(tx, actor, file, now)];
+      const changes = [await applyCourse(tx, actor, file, now, options.create === true)];
       if (file.members) changes.push(...(await applyMembers(tx, actor, file.course.id, file.members, { prune, now })));
       if (file.assignments) {
         const before = await releaseSnapshot(tx, file.course.id);
@@ -74,6 +77,7 @@ export async function applyCourseFile(
   } catch (error) {
     if (error instanceof DryRunDone) return error.changes;
     if (isUniqueViolation(error)) {
+      if (options.create === true) throw new Conflict('course-exists', `a course '${file.course.id}' was just created by someone else`);
       throw new Conflict('conflict', `another change to ${file.course.id} was made at the same time; nothing was applied: run apply again`);
     }
     throw error;

@@ -75,6 +75,8 @@ export function createPlatform(options: PlatformOptions): Platform {
     getCourse: (actor, courseId) => getCourse(ctx, actor, courseId),
     listMembers: (actor, courseId) => listMembers(ctx, actor, courseId),
     applyCourseFile: (actor, file, applyOptions) => applyCourseFile(ctx, actor, file, applyOptions),
+    createCourse: (actor, input) =>
+      applyCourseFile(ctx, actor, { course: { id: input.id, title: input.title }, members: [{ login: input.instructor, role: 'instructor' }] }, { create: true }),
     listAssignments: (actor, courseId) => listAssignments(ctx, actor, courseId),
     getAssignment: (actor, courseId, assignmentId) => getAssignment(ctx, actor, courseId, assignmentId),
     listExtensions: (actor, courseId, assignmentId) => listExtensions(ctx, actor, courseId, assignmentId),

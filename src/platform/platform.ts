@@ -145,6 +145,8 @@ export interface Platform {
   listMembers(actor: Actor, courseId: string): Promise<Member[]>;
   /** Idempotent: creates or updates everything in the file; with `prune`, removes members/assignments/parts not listed (refused for ones with submissions). */
   applyCourseFile(actor: Actor, file: CourseFile, options?: { dryRun?: boolean; prune?: boolean }): Promise<ApplyChange[]>;
+  /** Admins: a new course with its first instructor (made a user if new); 409 `course-exists` when the id is taken. */
+  createCourse(actor: Actor, input: { id: string; title: string; instructor: string }): Promise<ApplyChange[]>;
   listAssignments(actor: Actor, courseId: string): Promise<Assignment[]>;
   getAssignment(actor: Actor, courseId: string, assignmentId: string): Promise<Assignment>;
 

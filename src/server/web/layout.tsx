@@ -64,6 +64,16 @@ export function Layout(props: { ctx: PageContext; title: string; children?: Chil
                   <li>
                     <a href="/">My courses</a>
                   </li>
+                  {ctx.user.isAdmin && (
+                    <>
+                      <li>
+                        <a href="/admin">Administration</a>
+                      </li>
+                      <li>
+                        <a href="/queue">Queue</a>
+                      </li>
+                    </>
+                  )}
                   <li class="muted">
                     Signed in as <strong safe>{ctx.user.displayName}</strong> (<span safe>{ctx.user.login}</span>)
                   </li>

@@ -19,6 +19,7 @@ export const staffPaths = {
   assignmentGradebook: (course: string, assignment: string) => `/courses/${enc(course)}/assignments/${enc(assignment)}/gradebook`,
   submission: (submission: string) => `/submissions/${enc(submission)}`,
   queue: () => '/queue',
+  admin: () => '/admin',
 } as const;
 
 /** Staff of the course (an administrator counts, member or not). */

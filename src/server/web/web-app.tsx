@@ -12,6 +12,7 @@ import type { Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import type { BlobStore } from '../../image/blob-store.ts';
 import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
+import { adminPage } from '../pages/admin/admin-route.tsx';
 import { assignmentPage } from '../pages/assignment/assignment-route.tsx';
 import { coursePage } from '../pages/course/course-route.tsx';
 import { coursesPage } from '../pages/courses/courses-route.tsx';
@@ -124,6 +125,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     coursePage(web, deps);
     assignmentPage(web, deps);
     submissionPage(web, deps);
+    adminPage(web, deps);
   });
 }
 
