@@ -30,7 +30,7 @@ beforeAll(async () => {
       { id: 'slow', title: 'Slow', parts: [{ id: 'p1', points: 1 }] },
     ],
   };
-  world = await startWebWorld({ courseFile: course, passwords: ['sam', 'sue'] });
+  world = await startWebWorld({ courseFile: course, passwords: ['sam', 'sue', 'admin'] });
   await world.publish('web101', 'sums', 'gradescope-sh');
   await world.publish('web101', 'echo', 'echo-payload');
   await world.publish('web101', 'slow', 'run-submission');
@@ -258,6 +258,34 @@ describe('attacks from the browser', () => {
     await stolen.goto(`${world.served.url}/`);
     expect(stolen.url()).toContain('/sign-in');
     await thief.close();
+    await context.close();
+  }, 60_000);
+});
+
+describe('the administrator in the browser', () => {
+  it("creates a course and sets its instructor's password, on accessible pages", async () => {
+    const { context, page, alarms } = await world.watchedContext();
+    await world.signIn(page, 'admin');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Administration');
+    await world.audit(page, 'admin');
+    await page.getByLabel('Course id').fill('web202');
+    await page.getByLabel('Title').fill('Web 202');
+    await page.getByLabel("Its first instructor's login").fill('wendy');
+    await page.getByRole('button', { name: 'Create the course' }).click();
+    await page.waitForURL(/\/courses\/web202\/setup$/);
+    await page.goto(`${world.served.url}/admin`);
+    await page.getByRole('link', { name: 'Set password of wendy' }).click();
+    await world.audit(page, 'admin-password');
+    await page.getByLabel('New password').fill('wendys passphrase');
+    await page.getByLabel('The same password again').fill('wendys passphrase');
+    await page.getByRole('button', { name: 'Set the password' }).click();
+    await page.getByText('The password of wendy is set').waitFor();
+    const wendy = await world.watchedContext();
+    await world.signIn(wendy.page, 'wendy', 'wendys passphrase');
+    expect(await wendy.page.textContent('main')).toContain('Web 202');
+    expect(alarms).toEqual([]);
+    await wendy.context.close();
     await context.close();
   }, 60_000);
 });
