@@ -29,7 +29,7 @@ export interface WebWorld {
   uploadGrader(course: string, assignment: string, image: string, part?: string): Promise<{ imageId: string }>;
   /** Uploads and publishes a test image as the grader of an assignment's part. */
   publish(course: string, assignment: string, image: string, part?: string): Promise<void>;
-  /** axe (no serious or critical violations) and screenshots at both widths. */
+  /** axe (no serious or critical violations), at most 100 KB of JavaScript, and screenshots at both widths. */
   audit(page: Page, name: string): Promise<void>;
   watchedContext(options?: { javaScriptEnabled?: boolean }): Promise<{ context: BrowserContext; page: Page; alarms: string[] }>;
   signIn(page: Page, login: string, password?: string): Promise<void>;
@@ -85,6 +85,11 @@ export async function startWebWorld(options: { courseFile: unknown; passwords: s
     const results = await new AxeBuilder({ page }).analyze();
     const grave = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(grave.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), name).toEqual([]);
+    // Every script the page loads, as sent (the issue's budget: no page above 100 KB of JavaScript).
+    const scripts = await page.evaluate<string[]>("[...document.querySelectorAll('script[src]')].map((s) => s.src)");
+    let scriptBytes = 0;
+    for (const src of scripts) scriptBytes += (await (await fetch(src)).arrayBuffer()).byteLength;
+    expect(scriptBytes, `${name}: JavaScript of ${scripts.join(', ')}`).toBeLessThanOrEqual(100 * 1024);
     for (const [size, viewport] of Object.entries(SIZES)) {
       await page.setViewportSize(viewport);
       await page.screenshot({ path: join(ARTIFACTS, `${name}-${size}.png`), fullPage: true });
