@@ -264,7 +264,7 @@ export function GradersPage(view: GradersView): JSX.Element {
       {view.parts.length === 0 && <p>This assignment has no parts.</p>}
       {view.parts.map(({ part, versions }, index) => (
         <section aria-labelledby={`part-${index}-heading`} id={`part-${part.id}`}>
-          <h2 id={`part-${index}-heading`} safe>{`Part ${part.id}: ${part.title} (${part.points} points)`}</h2>
+          <h2 id={`part-${index}-heading`} safe>{`Part ${part.id}: ${part.title} (${part.points} ${part.points === 1 ? 'point' : 'points'})`}</h2>
           <VersionsTable caption={`Grader versions of part ${part.id}, newest first`} versions={versions} id={`versions-${index}`} />
           <UploadForm view={view} part={part} index={index} />
         </section>
