@@ -2,7 +2,7 @@
  * The graders page in a real browser against a real `gradebox serve` with a worker: an instructor
  * uploads a grader image through the form (the script's progress bar, then the new draft),
  * publishes, meets the goldens' rule (graded first, then a changed result) and publishes anyway,
- * accepting the change; a TA sees no publish button and is refused when posting anyway; a student
+ * accepting the change; a TA uploads with JavaScript off (the plain form), sees no publish button and is refused when posting anyway; a student
  * gets a 403 page. axe checks every state of the page, photographed at both widths.
  */
 import type { Page } from 'playwright-core';
@@ -111,9 +111,18 @@ describe('the graders page in a browser', () => {
     await context.close();
   }, 180_000);
 
-  it('shows a TA no publish button, and refuses the POST with a 403 page', async () => {
-    // A draft to publish, uploaded by the API.
-    await world.uploadGrader('web101', 'echo', 'echo-payload');
+  it('lets a TA upload without JavaScript, shows no publish button, and refuses the POST with a 403 page', async () => {
+    // The plain form, JavaScript off: the browser posts it, the server answers with the page and its notice.
+    const plain = await world.watchedContext({ javaScriptEnabled: false });
+    await world.signIn(plain.page, 'tom');
+    await plain.page.goto(world.served.url + PAGE);
+    await plain.page.setInputFiles('#p0-image', testImage('echo-payload'));
+    await plain.page.getByRole('button', { name: 'Upload as a new draft' }).click();
+    await plain.page.waitForURL(/\/graders\?draft=gv_/, { timeout: 60_000 });
+    expect(await plain.page.getByRole('status').textContent()).toContain('Draft v3 of part p1 uploaded.');
+    expect(await plain.page.locator('table#versions-0 tbody tr').first().textContent()).toContain('tom');
+    await plain.context.close();
+
     const { context, page, alarms } = await world.watchedContext();
     await world.signIn(page, 'tom');
     await page.goto(world.served.url + PAGE);
