@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ImageError } from '../image/image.ts';
 import type { ImageStore } from '../image/image-store.ts';
+import { LayerView } from '../image/layer-view.ts';
 import { InvalidInput, TooLarge } from '../platform/errors.ts';
 import { tempPath } from '../util/atomic-file.ts';
 import { showBytes } from './byte-limit.ts';
@@ -15,7 +16,7 @@ export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 ** 3;
 export interface ReceivedImage {
   /** `sha256:` image id (config digest) in the store. */
   imageId: string;
-  /** `sha256:` digest of the uploaded archive (what the client sent in X-Content-SHA256). */
+  /** `sha256:` digest of the uploaded archive (what the client sent in X-Content-SHA256, when it sent one). */
   archiveDigest: string;
   /** Bytes of the uploaded archive. */
   size: number;
@@ -25,19 +26,28 @@ export interface ReceivedImage {
  * Receives an uploaded grader image (`docker save` tar or OCI layout tar, plain or compressed) into
  * `store`. The body is streamed to a temporary file in the store's tmp folder while being hashed
  * (never held in memory, so gigabytes are fine), refused unless its sha256 is `expectedSha256Hex`
- * (InvalidInput) and within `maxBytes` (TooLarge), then imported from that file. An image the
+ * (InvalidInput) and within `maxBytes` (TooLarge), then imported from that file. `expectedSha256Hex`
+ * null: the client sent no checksum (the web page's upload: a browser cannot cheaply hash gigabytes
+ * before sending them); the size limit and the store's checks of the image stay the same. An image the
  * store rejects (ImageError: not an image, corrupt, hostile layers) is InvalidInput with the
  * store's message, the temporary path replaced by "the uploaded archive". A full disk is
  * StorageFull. The temporary file is removed on every path.
+ *
+ * `checkLayers`: also read every layer's entries now (as grading would, through LayerView: `..`
+ * components, writes through symbolic links, device nodes…) and refuse a hostile or broken image
+ * with InvalidInput at upload rather than at its first grading. The index it builds is cached
+ * (`views/` of the store, as the toolkit's), so a good image costs nothing more later. A refused
+ * image's blobs stay in the content-addressed store (unreferenced; another image may share them),
+ * but the caller records nothing for it.
  */
 export async function receiveImageArchive(
   body: Readable,
-  expectedSha256Hex: string,
+  expectedSha256Hex: string | null,
   store: ImageStore,
-  opts: { maxBytes?: number; signal?: AbortSignal } = {},
+  opts: { maxBytes?: number; signal?: AbortSignal; checkLayers?: boolean } = {},
 ): Promise<ReceivedImage> {
-  const expected = expectedSha256Hex.toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(expected)) {
+  const expected = expectedSha256Hex?.toLowerCase() ?? null;
+  if (expected !== null && !/^[0-9a-f]{64}$/.test(expected)) {
     body.destroy();
     throw new InvalidInput('the expected sha256 must be 64 hex digits');
   }
@@ -54,12 +64,15 @@ export async function receiveImageArchive(
         tooLarge: () => new TooLarge(`the image archive is larger than the ${showBytes(maxBytes)} allowed; nothing was stored`, { limit: maxBytes }),
         signal: opts.signal,
       });
-      const archiveDigest = `sha256:${expected}`;
+      const archiveDigest = expected === null ? spooled.digest : `sha256:${expected}`;
       if (spooled.digest !== archiveDigest) {
         throw new InvalidInput(`the body's sha256 is ${spooled.digest.slice(7)}, not the ${expected} announced; the upload was damaged or the header is wrong; nothing was stored`);
       }
       try {
         const image = await store.import(file, { ...(opts.signal ? { signal: opts.signal } : {}) });
+        if (opts.checkLayers === true) {
+          await LayerView.open(image, store.blobs, { cacheDir: path.join(store.root, 'views'), what: 'the uploaded image', ...(opts.signal ? { signal: opts.signal } : {}) });
+        }
         return { imageId: image.id, archiveDigest, size: spooled.size };
       } catch (error) {
         if (error instanceof ImageError) throw new InvalidInput(error.message.replaceAll(file, 'the uploaded archive'));

@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   gradebookRoutes(app, deps.platform);
   passwordRoutes(app, deps.platform);
   // The web interface: pages outside /api/, signed in by session cookie (src/server/web/web-app.tsx).
-  await installWebInterface(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits, ...deps.web });
+  await installWebInterface(app, { platform: deps.platform, events: deps.events, blobs: deps.blobs, intakeLimits: deps.intakeLimits, images: deps.images, maxImageBytes: deps.maxImageBytes, ...deps.web });
   await app.ready();
   return app;
 }

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/image-store.ts';
 import { receiveImageArchive } from '../../src/intake/receive-image-archive.ts';
+import { dir as dirEntry, file, makeImage } from '../image/build-image.ts';
 import { testImage } from '../support/test-image.ts';
 
 let dir: string;
@@ -38,6 +39,26 @@ describe('receiveImageArchive', () => {
     const data = await readFile(file);
     const received = await receiveImageArchive(createReadStream(file), hexOf(data).toUpperCase(), store);
     expect(await store.get(received.imageId)).toBeDefined();
+  });
+
+  it('imports without a client checksum (the web page), reporting the digest it computed', async () => {
+    const data = await readFile(testImage('busybox'));
+    const received = await receiveImageArchive(Readable.from([data]), null, store);
+    expect(received.archiveDigest).toBe(`sha256:${hexOf(data)}`);
+    expect(await store.get(received.imageId)).toBeDefined();
+    expect(await tmpLeft()).toEqual([]);
+  });
+
+  it('with checkLayers, refuses an image whose layer climbs out of the root, and indexes a good one', async () => {
+    const hostile = await readFile(await makeImage(dir, [[dirEntry('etc/'), file('../escape', 'x')]]));
+    await expect(receiveImageArchive(Readable.from([hostile]), null, store, { checkLayers: true })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('has a ".." component and could escape the root') as unknown,
+    });
+    expect(await tmpLeft()).toEqual([]);
+    const good = await readFile(testImage('busybox'));
+    const received = await receiveImageArchive(Readable.from([good]), null, store, { checkLayers: true });
+    expect(await readdir(path.join(store.root, 'views'))).toEqual([`${received.imageId.slice(7)}.json`]);
   });
 
   it('refuses a body whose digest differs, keeping nothing', async () => {

@@ -11,11 +11,13 @@ import { NotFound, PlatformError, Unauthenticated } from '../../platform/errors.
 import type { Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import type { BlobStore } from '../../image/blob-store.ts';
+import type { ImageStore } from '../../image/image-store.ts';
 import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
 import { adminPage } from '../pages/admin/admin-route.tsx';
 import { assignmentPage } from '../pages/assignment/assignment-route.tsx';
 import { coursePage } from '../pages/course/course-route.tsx';
 import { coursesPage } from '../pages/courses/courses-route.tsx';
+import { graderPages } from '../pages/graders/graders-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
@@ -34,6 +36,9 @@ export interface WebAppDeps {
   /** Default: from the environment (GRADEBOX_SECURE_COOKIES). */
   options?: WebOptions;
   signInLimits?: SignInLimits;
+  /** Grader images (the graders page's upload) and the largest archive accepted. */
+  images: ImageStore;
+  maxImageBytes: number;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -49,6 +54,8 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     assets: loadAssets(),
     options: input.options ?? webOptionsFromEnv(),
     signInLimiter: new SignInLimiter(input.signInLimits ?? DEFAULT_SIGN_IN_LIMITS),
+    images: input.images,
+    maxImageBytes: input.maxImageBytes,
   };
   // Unknown paths: under /api/ the API's answer (a token first, then a JSON 404); anywhere else a
   // 404 page (the catch-all page route below), so that a browser never meets a JSON error.
@@ -126,6 +133,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     assignmentPage(web, deps);
     submissionPage(web, deps);
     adminPage(web, deps);
+    graderPages(web, deps);
   });
 }
 

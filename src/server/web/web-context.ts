@@ -4,6 +4,7 @@ import type { Actor } from '../../platform/model.ts';
 import type { Platform } from '../../platform/platform.ts';
 import type { SubmissionEvents } from '../../platform/submission-events.ts';
 import type { BlobStore } from '../../image/blob-store.ts';
+import type { ImageStore } from '../../image/image-store.ts';
 import type { SubmissionIntakeLimits } from '../../intake/intake-limits.ts';
 import type { Assets } from './assets.ts';
 import type { PageContext } from './layout.tsx';
@@ -19,6 +20,9 @@ export interface WebDeps {
   assets: Assets;
   options: WebOptions;
   signInLimiter: SignInLimiter;
+  /** Grader images uploaded from the graders page, and the largest archive accepted (as the API's). */
+  images: ImageStore;
+  maxImageBytes: number;
 }
 
 /** The signed-in user of a page request; Unauthenticated sends them to sign in. */
