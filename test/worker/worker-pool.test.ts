@@ -167,7 +167,9 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
   });
 
   it('runs two 1-cpu graders at once on a 2-cpu worker', async () => {
-    const submitted = await submitTwoParts('hw5', 1, 2);
+    // Each sleeps long enough that the other starts meanwhile even on a loaded machine, where
+    // starting a sandbox alone can take seconds.
+    const submitted = await submitTwoParts('hw5', 1, 6);
     const pool = world.pool({ capacity: { cpus: 2, memoryMiB: 8192 }, slots: 2 });
     pool.start();
     await pool.idle();

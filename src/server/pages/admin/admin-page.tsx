@@ -45,7 +45,7 @@ export function AdminPage(view: AdminView): JSX.Element {
         <form method="post" action="/admin/courses" class="card">
           <Csrf ctx={ctx} />
           <h3>Create a course</h3>
-          <label for="course-id">Course id (lower-case letters, digits, `.`, `_`, `-`; e.g. cs101-2027)</label>
+          <label for="course-id">Course id (lower-case letters, digits, dots, dashes and underscores; e.g. cs101-2027)</label>
           <input type="text" id="course-id" name="id" required maxlength="64" pattern="[a-z0-9][a-z0-9._\-]*" />
           <label for="course-title">Title</label>
           <input type="text" id="course-title" name="title" required maxlength="200" />
