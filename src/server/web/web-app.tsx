@@ -17,6 +17,7 @@ import { coursePage } from '../pages/course/course-route.tsx';
 import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
+import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
@@ -124,6 +125,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     coursePage(web, deps);
     assignmentPage(web, deps);
     submissionPage(web, deps);
+    setupPage(web, deps);
   });
 }
 
