@@ -53,7 +53,7 @@ function MemberActions(props: { view: SetupView; member: Member }): JSX.Element 
         <form method="post" action={setupForms.role(course, member.login)}>
           <Csrf ctx={view.ctx} />
           <RoleSelect id={`role-${member.login}`} selected={member.role} label={`Role of ${member.login}`} />
-          <button type="submit" class="secondary" aria-label={`Change the role of ${member.login}`}>
+          <button type="submit" class="secondary" aria-label={`Change role of ${member.login}`}>
             Change role
           </button>
         </form>
@@ -90,7 +90,7 @@ function Members(props: { view: SetupView }): JSX.Element {
         </label>
         <input type="search" id="members-search" data-filter="members-table" hidden />
         <label for="members-role" hidden>
-          Role
+          Show role
         </label>
         <select id="members-role" data-filter="members-table" data-filter-attr="role" hidden>
           <option value="">every role</option>
