@@ -303,4 +303,20 @@ describe('the course file', () => {
     expect((await t.admin<{ title: string }>('GET', '/api/courses/cs202')).body.title).toBe('Other');
     expect(await courseTitle()).toBe('Intro to Programming 2026');
   });
+
+  it('carries "also remove what the file does not list" from the preview to the apply', async () => {
+    const web = await signedIn('alice');
+    const csrf = await csrfOf(web);
+    const only = 'course: {id: cs101, title: Intro to Programming 2026}\nmembers:\n  - {login: alice, role: instructor}\n  - {login: tom, role: ta}\n';
+    const preview = await web.request('POST', `${SETUP}/course-file?csrf=${csrf}`, { body: upload(only, { prune: 'on' }) });
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('<td>remove</td><td>member</td><td>cs101/sam</td>');
+    expect(preview.text).toContain('<input type="hidden" name="prune" value="on"/>');
+    expect((await members()).map((m) => m.login)).toContain('sam');
+    const body = confirmation(preview.text, csrf);
+    body.append('prune', 'on');
+    const applied = await web.request('POST', `${SETUP}/course-file/apply?csrf=${csrf}`, { body });
+    expect(applied.status).toBe(200);
+    expect((await members()).map((m) => m.login)).toEqual(['alice', 'tom']);
+  });
 });

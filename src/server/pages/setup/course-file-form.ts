@@ -44,7 +44,7 @@ export async function readCourseFileForm(request: FastifyRequest): Promise<Cours
   const form: CourseFileForm = { name: 'course file', text: '', prune: false, plan: undefined };
   let received = false;
   try {
-    const parts = request.parts({ limits: { fileSize: MAX_COURSE_FILE_BYTES, files: 1, fields: 4, fieldSize: MAX_FIELD_BYTES, parts: 6 } });
+    const parts = request.parts({ limits: { fileSize: MAX_COURSE_FILE_BYTES, files: 1, fields: 8, fieldSize: MAX_FIELD_BYTES, parts: 9 } });
     for await (const part of parts) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') throw new InvalidInput(`unexpected file field "${part.fieldname}"`);
