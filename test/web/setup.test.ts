@@ -154,6 +154,10 @@ describe('members one at a time', () => {
     expect((await web.request('POST', `${SETUP}/members`, { form: { _csrf: csrf, role: 'ta' } })).status).toBe(400);
     expect((await web.request('POST', `${SETUP}/members`, { form: { _csrf: csrf, login: 'eve', role: 'ta', displayName: 'x'.repeat(201) } })).status).toBe(400);
     expect((await web.request('POST', `${SETUP}/members/nobody/remove`, { form: { _csrf: csrf } })).status).toBe(404);
+    expect((await web.request('POST', `${SETUP}/members/nobody/role`, { form: { _csrf: csrf, role: 'ta' } })).status).toBe(404);
+    const hostile = await web.request('POST', `${SETUP}/members/${encodeURIComponent('<img src=x onerror=alert(1)>')}/remove`, { form: { _csrf: csrf } });
+    expect(hostile.status).toBe(404);
+    expect(hostile.text).not.toContain('<img');
     expect(await members()).toHaveLength(3);
   });
 

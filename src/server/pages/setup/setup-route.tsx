@@ -60,6 +60,8 @@ export function setupPage(app: FastifyInstance, deps: WebDeps): void {
   app.post(`${PATH}/members/:login/role`, ROUTE, async (request, reply) => {
     const actor = pageActor(request);
     const { course, login } = request.params as MemberParams;
+    // A member's row changes their role; it never adds someone (the add form does).
+    if (!(await platform.listMembers(actor, course)).some((m) => m.login === login)) throw new NotFound(`'${login}' is not a member of ${course}`);
     await platform.setMember(actor, course, { login, role: field(request, 'role') });
     return reply.redirect(backToMembers(course), 303);
   });
