@@ -124,6 +124,21 @@ describe('the course set-up page', () => {
     await context.close();
   });
 
+  it('works without JavaScript: the forms post, the filters and the copy button stay hidden', async () => {
+    const { context, page } = await world.watchedContext({ javaScriptEnabled: false });
+    await world.signIn(page, 'ines');
+    await page.goto(`${world.served.url}${SETUP}`);
+    expect(await page.getByLabel('Search members').isVisible()).toBe(false);
+    expect(await page.locator('label[for=members-search]').isVisible()).toBe(false);
+    await page.getByLabel('Login', { exact: true }).fill('olga');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await expect.poll(() => page.locator('#members-table tr', { hasText: 'olga' }).count()).toBe(1);
+    await page.getByRole('button', { name: /^Invite olga/ }).click();
+    expect(await page.getByLabel('Invitation link').inputValue()).toContain('/invitations/');
+    expect(await page.locator('button[data-copy]').isVisible()).toBe(false);
+    await context.close();
+  });
+
   it('gives a student a 403 page', async () => {
     const { context, page } = await world.watchedContext();
     await world.signIn(page, 'sam');
