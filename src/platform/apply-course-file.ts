@@ -5,6 +5,7 @@
  * would make; `prune` removes what the file no longer lists, refusing (and changing nothing) when
  * that would delete submissions.
  */
+import { createHash } from 'node:crypto';
 import type { DbTransaction } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { runInTransaction } from '../db/transaction.ts';
@@ -13,7 +14,7 @@ import { applyExtensions } from './apply-extensions.ts';
 import { applyMembers } from './apply-members.ts';
 import type { PlatformContext } from './context.ts';
 import { parseCourseFile, type NormalizedCourseFile } from './course-file.ts';
-import { Conflict, Forbidden } from './errors.ts';
+import { Conflict, Forbidden, InvalidInput } from './errors.ts';
 import { recordGradeChanges } from './grade-changes.ts';
 import type { GradeCause } from './grade-log.ts';
 import type { Actor, ApplyChange } from './model.ts';
@@ -49,8 +50,11 @@ export async function applyCourseFile(
   ctx: PlatformContext,
   actor: Actor,
   input: unknown,
-  /** `create`: the course must not exist yet (a new course, not a change to one). */
-  options: { dryRun?: boolean; prune?: boolean; create?: boolean } = {},
+  /**
+   * `create`: the course must not exist yet (a new course, not a change to one). `expectPlan`: the
+   * digest of a preview's changes (planDigest); anything else is refused and nothing applied.
+   */
+  options: { dryRun?: boolean; prune?: boolean; create?: boolean; expectPlan?: string } = {},
 ): Promise<ApplyChange[]> {
   requireScope(actor, 'manage');
   const file = parseCourseFile(input);
@@ -69,6 +73,10 @@ export async function applyCourseFile(
         shown = visibilityChanges(before, await releaseSnapshot(tx, file.course.id), new Date(now));
         if (options.dryRun !== true) await logGradeChanges(tx, ctx, file.course.id, changes, actor.login);
       }
+      // Checked in the transaction that applies: what was previewed is what gets applied, or nothing.
+      if (options.expectPlan !== undefined && planDigest(changes) !== options.expectPlan) {
+        throw new Conflict('conflict', `${file.course.id} changed since its preview, so the changes are no longer the ones shown; nothing was applied: preview the file again`);
+      }
       if (options.dryRun === true) throw new DryRunDone(changes);
       return changes;
     });
@@ -82,6 +90,24 @@ export async function applyCourseFile(
     }
     throw error;
   }
+}
+
+/** A dry run and its plan (planDigest), for applyPreviewedCourseFile. */
+export async function previewCourseFile(ctx: PlatformContext, actor: Actor, input: unknown, options: { prune?: boolean } = {}): Promise<{ changes: ApplyChange[]; plan: string }> {
+  const changes = await applyCourseFile(ctx, actor, input, { dryRun: true, prune: options.prune === true });
+  return { changes, plan: planDigest(changes) };
+}
+
+/** Applies the file only if it makes exactly the changes its preview showed (`plan`); 409 and nothing applied otherwise. */
+export async function applyPreviewedCourseFile(ctx: PlatformContext, actor: Actor, input: unknown, options: { prune?: boolean; plan: unknown }): Promise<ApplyChange[]> {
+  if (typeof options.plan !== 'string' || !/^[0-9a-f]{64}$/.test(options.plan)) throw new InvalidInput('plan: the preview\'s plan (64 hexadecimal digits) is missing; preview the file again', { field: 'plan' });
+  return applyCourseFile(ctx, actor, input, { prune: options.prune === true, expectPlan: options.plan });
+}
+
+/** A digest of a list of changes (a dry run's), to apply the file only if it still makes exactly those. */
+export function planDigest(changes: readonly ApplyChange[]): string {
+  const canonical = changes.map((c) => [c.action, c.kind, c.target, c.detail ?? null, c.warning ?? null]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 const LATE_FIELDS = /\b(deadline|latePolicy|cutoff)\b/;

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { authenticate, bootstrapAdmin, createUser, listUsers, whoami } from './accounts.ts';
 import { applyCourseFile } from './apply-course-file.ts';
+import { applyPreviewedCourseFile, previewCourseFile } from './apply-course-file.ts';
 import { getAssignment, listAssignments } from './assignments.ts';
 import type { PlatformContext } from './context.ts';
 import { runDueCompletions } from './completion-schedule.ts';
@@ -37,6 +38,7 @@ import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 import { getSubmissionForDownload } from './submission-download.ts';
 import { getGradingProgress } from './grading-progress.ts';
+import { getSetupRights, removeMember, setMember } from './course-members.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -139,5 +141,11 @@ export function createPlatform(options: PlatformOptions): Platform {
     signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
     getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
     getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
+    // the web set-up page
+    getSetupRights: (actor, courseId) => getSetupRights(ctx, actor, courseId),
+    setMember: (actor, courseId, input) => setMember(ctx, actor, courseId, input),
+    removeMember: (actor, courseId, login) => removeMember(ctx, actor, courseId, login),
+    previewCourseFile: (actor, file, previewOptions) => previewCourseFile(ctx, actor, file, previewOptions),
+    applyPreviewedCourseFile: (actor, file, applyOptions) => applyPreviewedCourseFile(ctx, actor, file, applyOptions),
   };
 }

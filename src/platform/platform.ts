@@ -62,6 +62,7 @@ import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
+import type { MemberInput, SetupRights } from './course-members.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -302,4 +303,15 @@ export interface Platform {
   startAutogradeTest(actor: Actor, input: NewAutogradeTest): Promise<AutogradeTest>;
   /** Staff of the course: the run and, once it ended, its grade, feedback and whole result. */
   getAutogradeTest(actor: Actor, id: string): Promise<AutogradeTest>;
+  // the web set-up page (course-members.ts, apply-course-file.ts): one member at a time, a previewed course file
+  /** Staff (others 403): whether the caller may change the set-up, and whose invitation links they may create. */
+  getSetupRights(actor: Actor, courseId: string): Promise<SetupRights>;
+  /** Instructors and admins with `manage`: adds a member or changes their role, by apply's rules; the change made. */
+  setMember(actor: Actor, courseId: string, input: MemberInput): Promise<ApplyChange>;
+  /** Instructors and admins with `manage`: removes a member (404 no member; 409 with submissions, or one's own instructor role). */
+  removeMember(actor: Actor, courseId: string, login: string): Promise<ApplyChange>;
+  /** A dry run of applyCourseFile with its plan: a digest of the changes, for applyPreviewedCourseFile. */
+  previewCourseFile(actor: Actor, file: CourseFile, options?: { prune?: boolean }): Promise<{ changes: ApplyChange[]; plan: string }>;
+  /** applyCourseFile only if it makes exactly the previewed changes (`plan`); 409, nothing applied, when the course changed since. */
+  applyPreviewedCourseFile(actor: Actor, file: CourseFile, options: { prune?: boolean; plan: string }): Promise<ApplyChange[]>;
 }

@@ -20,6 +20,7 @@ import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { graderPages } from '../pages/graders/graders-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
+import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
@@ -134,6 +135,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     submissionPage(web, deps);
     adminPage(web, deps);
     graderPages(web, deps);
+    setupPage(web, deps);
   });
 }
 
