@@ -14,6 +14,7 @@ import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
 import { listGoldens, pinGolden, unpinGolden } from './golden.ts';
 import { runGoldens } from './golden-runs.ts';
+import { getRobustnessCheck, listRobustnessChecks, recordRobustnessCheck } from './robustness-checks.ts';
 import { listGrades } from './grade-reads.ts';
 import { exportGrades } from './grade-export.ts';
 import { listGradeLog } from './grade-log-reads.ts';
@@ -137,5 +138,8 @@ export function createPlatform(options: PlatformOptions): Platform {
     signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
     getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
     getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
+    recordRobustnessCheck: (actor, input) => recordRobustnessCheck(ctx, actor, input),
+    getRobustnessCheck: (actor, checkId) => getRobustnessCheck(ctx, actor, checkId),
+    listRobustnessChecks: (actor, courseId, assignmentId) => listRobustnessChecks(ctx, actor, courseId, assignmentId),
   };
 }

@@ -62,6 +62,7 @@ import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
+import type { NewRobustnessCheck, RobustnessCheck } from './robustness-checks.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -300,4 +301,11 @@ export interface Platform {
   startAutogradeTest(actor: Actor, input: NewAutogradeTest): Promise<AutogradeTest>;
   /** Staff of the course: the run and, once it ended, its grade, feedback and whole result. */
   getAutogradeTest(actor: Actor, id: string): Promise<AutogradeTest>;
+  // robustness checks run on the server (robustness-checks.ts, src/grader-check/server-check.ts)
+  /** Staff with `author`: records which author-test submission carried which hostile case (or why one was skipped). */
+  recordRobustnessCheck(actor: Actor, input: NewRobustnessCheck): Promise<RobustnessCheck>;
+  /** Staff of the course: a check with its cases; 404 unknown. */
+  getRobustnessCheck(actor: Actor, checkId: string): Promise<RobustnessCheck>;
+  /** Staff: the assignment's newest checks, newest first. */
+  listRobustnessChecks(actor: Actor, courseId: string, assignmentId: string): Promise<Array<Omit<RobustnessCheck, 'cases'> & { caseCount: number }>>;
 }
