@@ -75,6 +75,7 @@ describe('the testing page in the browser', () => {
     expect(main).toContain(`grader says hello ${HOSTILE}`);
     expect(main).toContain('secret test');
     expect(main).toContain('(hidden from students)');
+    expect(await page.getByText('(hidden from students)').isVisible()).toBe(true);
     expect(main).toContain('1 of 1 points');
     expect(main).toContain('Wall time');
     expect(await page.locator('main script, main img').count()).toBe(0);

@@ -211,7 +211,7 @@ export function RobustnessStatus(props: { report: ServerCheckReport; base: strin
                 <code safe>{c.id}</code> <span class={`verdict ${verdict}`}>{c.pending !== null ? `waiting (${c.pending})` : c.verdict}</span>
               </h3>
               <p safe>{c.title}</p>
-              {c.expect !== '' && <p class="muted" safe>{`A grader should give ${c.expect}.`}</p>}
+              {c.expect !== '' && <p class="muted" safe>{`What a grader should do: ${c.expect}.`}</p>}
               {c.pending === null && c.reasons.length > 0 && (
                 <ul>
                   {c.reasons.map((r) => (

@@ -86,7 +86,7 @@ export function StaffResult(props: { result: GradeResult; points: number | null;
                         {test.status ?? 'info'}
                       </span>{' '}
                       <span safe>{test.name}</span>
-                      <span safe>{score}</span> <span class={`visibility ${test.visibility}`} safe>{`(${VISIBILITY_WORDS[test.visibility] ?? test.visibility})`}</span>
+                      <span safe>{score}</span> <span class={`visibility vis-${test.visibility}`} safe>{`(${VISIBILITY_WORDS[test.visibility] ?? test.visibility})`}</span>
                     </summary>
                     {test.output === '' ? <p class="muted">(no output)</p> : safeOutput}
                   </details>
