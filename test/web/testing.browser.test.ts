@@ -6,10 +6,13 @@
  * HTTP: no CSRF token, bad archives, samples too large, unknown parts, versions, runs, checks
  * and goldens, a student's posts — each refused with an error page, nothing stored.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startWebWorld, type WebWorld } from './browser-harness.ts';
 import { WebClient } from './web-client.ts';
+import { testImage } from '../support/test-image.ts';
 
 let world: WebWorld;
 const TESTING = '/courses/tst101/assignments/echo/testing';
@@ -22,11 +25,20 @@ beforeAll(async () => {
       { login: 'ines', role: 'instructor' },
       { login: 'sam', role: 'student' },
     ],
-    assignments: [{ id: 'echo', title: 'Echo', parts: [{ id: 'p1', points: 1 }] }],
+    assignments: [
+      { id: 'echo', title: 'Echo', parts: [{ id: 'p1', points: 1 }] },
+      { id: 'unit', title: 'Unit', trigger: 'completion', autograde: 'script', parts: [{ id: 'p1', points: 10 }] },
+    ],
   };
   world = await startWebWorld({ courseFile: course, passwords: ['ines', 'sam'] });
   // A draft only: nothing published, so students could not even be graded.
   await world.uploadGrader('tst101', 'echo', 'echo-payload');
+  // An autograde script draft (Codio's style): its grade from the part results it is told.
+  const bytes = await readFile(testImage('codio-unit'));
+  const upload = await world.api('POST', '/api/courses/tst101/images', bytes, { 'content-type': 'application/x-tar', 'x-content-sha256': createHash('sha256').update(bytes).digest('hex') });
+  expect(upload.status).toBe(201);
+  const { imageId } = (await upload.json()) as { imageId: string };
+  expect((await world.api('POST', '/api/courses/tst101/assignments/unit/autograde-graders', { imageId, script: { path: '/grader/assignment.py' } })).status).toBe(201);
 }, 180_000);
 
 afterAll(async () => {
@@ -124,6 +136,23 @@ describe('the testing page in the browser', () => {
     await page.locator('#golden-status strong.golden-state.ok').waitFor({ timeout: 60_000 });
     expect(await table.textContent()).toMatch(/p1 v1: matches/);
     await world.audit(page, 'goldens');
+    expect(alarms).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('tests the autograde script with made-up part results', async () => {
+    const { context, page, alarms } = await world.watchedContext();
+    await world.signIn(page, 'ines');
+    await page.goto(`${world.served.url}/courses/tst101/assignments/unit/testing`);
+    await page.getByLabel('Made-up part results (JSON by part id)').fill('{"p1": {"points": 3}}');
+    await page.setInputFiles('#agt-files', { name: 'answer.txt', mimeType: 'text/plain', buffer: Buffer.from('42\n') });
+    await page.getByRole('button', { name: 'Run the script' }).click();
+    await page.waitForURL(/\/testing\/autograde-tests\/agt_/);
+    await page.getByText('grade 30 of 100').waitFor({ timeout: 60_000 });
+    const main = (await page.textContent('main'))!;
+    expect(main).toContain('p1: 3 of 10 points');
+    expect(main).toContain('Standard output (stdout)');
+    await world.audit(page, 'testing-autograde');
     expect(alarms).toEqual([]);
     await context.close();
   }, 120_000);

@@ -154,7 +154,8 @@ export function AutogradeTestStatus(props: { test: AutogradeTest }): JSX.Element
           <li safe>{`${p.part}: ${p.earned === null ? 'not answered' : `${p.earned} of ${p.points} points`}`}</li>
         ))}
       </ul>
-      {test.detail !== null && (
+      {/* A graded run's detail is its feedback, shown with the whole result below. */}
+      {test.detail !== null && (test.status === 'error' || test.result === null) && (
         <>
           <h3>{test.status === 'error' ? 'Why there is no grade' : "The script's feedback"}</h3>
           {safeDetail}
