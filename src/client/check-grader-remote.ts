@@ -6,10 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { selectCases, skipped, summarize, type CaseReport, type CheckSummary } from '../grader-check/check-report.ts';
+import { reportCase, selectCases, skipped, summarize, type CaseReport, type CheckSummary } from '../grader-check/check-report.ts';
 import { fullMarksPossible, writeCase, type CaseFile } from '../grader-check/hostile-cases.ts';
-import { judge } from '../grader-check/judge.ts';
-import { CONVENTIONAL_GRADER_DIRS } from '../grader-check/leaks.ts';
 import type { GraderVersion } from '../platform/model.ts';
 import type { ApiClient } from './api-client.ts';
 import { runAuthorTests, testedVersion, type GraderTarget } from './author-test-runs.ts';
@@ -60,17 +58,14 @@ export async function checkGraderRemote(client: ApiClient, options: RemoteCheckO
       if (each.notRemote !== undefined) return skipped(each, each.notRemote);
       const run = tested.runs.find((r) => r.label === each.id);
       if (run === undefined) throw new Error(`case ${each.id} was not run`);
-      if (run.refused) return skipped(each, `the server's intake refused it, so no student can submit it either: ${run.refused.message} (HTTP ${run.refused.status})`);
-      const result = run.outcome.result?.full ?? null;
-      if (result === null) return { ...skipped(each, 'the server gave no full result (a token without staff rights?)'), submissionId: run.submission.id };
+      if (run.refused) return reportCase(each, { refused: run.refused });
       const caseFiles = files.get(each.id) ?? [];
-      const judged = judge(result, {
-        caseId: each.id,
+      return reportCase(each, {
+        submissionId: run.submission.id,
+        result: run.outcome.result?.full ?? null,
         submissionFiles: caseFiles.map((f) => f.path),
-        graderDirs: CONVENTIONAL_GRADER_DIRS,
         fullMarksPossible: fullMarksPossible(each, caseFiles, options.sample),
       });
-      return { id: each.id, title: each.title, expect: each.expect, ...judged, result, submissionId: run.submission.id };
     });
     return { target: options.target, version: choice.version, chosenBy: choice.chosenBy, cases, summary: summarize(cases) };
   } finally {

@@ -490,6 +490,7 @@ export interface Database {
   release_schedules: ReleaseSchedulesTable;
   regrades: RegradesTable;
   autograde_tests: AutogradeTestsTable;
+  robustness_cases: RobustnessCasesTable;
 }
 
 /** Staff's test runs of an autograde grader on a sample with simulated part results (0018). */
@@ -518,6 +519,26 @@ export interface AutogradeTestsTable {
   done_at: string | null;
 }
 
+/** One hostile case of a robustness check run on the server (0019). */
+export interface RobustnessCasesTable {
+  /** `rbc_…`, shared by the check's cases. */
+  check_id: string;
+  case_id: string;
+  position: number;
+  course_id: string;
+  assignment_id: string;
+  part_id: string;
+  grader_version_id: string;
+  requested_by: string;
+  created_at: string;
+  /** The author-test submission that carried the case; null when skipped. */
+  submission_id: string | null;
+  /** Why the case was not run; null when it was. */
+  skipped: string | null;
+  /** 1 when full marks could be right for the case's files (see fullMarksPossible). */
+  full_marks_possible: number;
+}
+
 /** An assignment's `release_at` as a durable action: its release events are recorded once (0016). */
 export interface ReleaseSchedulesTable {
   course_id: string;
@@ -532,6 +553,7 @@ export interface ReleaseSchedulesTable {
 
 /** Every table, children before parents: the order to empty them in. */
 export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
+  'robustness_cases',
   'pseudonyms',
   'queue_service',
   'queue_owners',

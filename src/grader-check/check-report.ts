@@ -1,7 +1,8 @@
 /** What `gradebox check-grader` reports, locally and against a server alike. */
 import type { GradeResult } from '../grader/grade-result.ts';
 import { HOSTILE_CASES, HOSTILE_CASE_IDS, type HostileCase } from './hostile-cases.ts';
-import type { Verdict } from './judge.ts';
+import { judge, type Verdict } from './judge.ts';
+import { CONVENTIONAL_GRADER_DIRS } from './leaks.ts';
 
 export interface CaseReport {
   id: string;
@@ -45,4 +46,25 @@ export function selectCases(ids: readonly string[] | undefined): HostileCase[] {
 
 export function skipped(hostile: HostileCase, why: string): CaseReport {
   return { id: hostile.id, title: hostile.title, expect: hostile.expect, verdict: 'skipped', reasons: [why], result: null };
+}
+
+/** How a hostile case went on a server: refused by its intake, or graded (the full result, staff's view; null when not available). */
+export type CaseRun =
+  | { refused: { status: number; message: string } }
+  | { submissionId: string; result: GradeResult | null; submissionFiles: readonly string[]; fullMarksPossible: boolean };
+
+/**
+ * The report of one case run on a server as an author test: the same judgement for `check-grader
+ * --remote` (over HTTP) and the web page's check (src/grader-check/server-check.ts).
+ */
+export function reportCase(hostile: HostileCase, run: CaseRun): CaseReport {
+  if ('refused' in run) return skipped(hostile, `the server's intake refused it, so no student can submit it either: ${run.refused.message} (HTTP ${run.refused.status})`);
+  if (run.result === null) return { ...skipped(hostile, 'the server gave no full result (a token without staff rights?)'), submissionId: run.submissionId };
+  const judged = judge(run.result, {
+    caseId: hostile.id,
+    submissionFiles: run.submissionFiles,
+    graderDirs: CONVENTIONAL_GRADER_DIRS,
+    fullMarksPossible: run.fullMarksPossible,
+  });
+  return { id: hostile.id, title: hostile.title, expect: hostile.expect, ...judged, result: run.result, submissionId: run.submissionId };
 }

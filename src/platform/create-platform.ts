@@ -15,6 +15,7 @@ import { getCourse, listCourses, listMembers } from './courses.ts';
 import { grantExtension, listExtensions, revokeExtension } from './extensions.ts';
 import { listGoldens, pinGolden, unpinGolden } from './golden.ts';
 import { runGoldens } from './golden-runs.ts';
+import { getRobustnessCheck, listRobustnessChecks, recordRobustnessCheck } from './robustness-checks.ts';
 import { listGrades } from './grade-reads.ts';
 import { exportGrades } from './grade-export.ts';
 import { listGradeLog } from './grade-log-reads.ts';
@@ -147,5 +148,8 @@ export function createPlatform(options: PlatformOptions): Platform {
     removeMember: (actor, courseId, login) => removeMember(ctx, actor, courseId, login),
     previewCourseFile: (actor, file, previewOptions) => previewCourseFile(ctx, actor, file, previewOptions),
     applyPreviewedCourseFile: (actor, file, applyOptions) => applyPreviewedCourseFile(ctx, actor, file, applyOptions),
+    recordRobustnessCheck: (actor, input) => recordRobustnessCheck(ctx, actor, input),
+    getRobustnessCheck: (actor, checkId) => getRobustnessCheck(ctx, actor, checkId),
+    listRobustnessChecks: (actor, courseId, assignmentId) => listRobustnessChecks(ctx, actor, courseId, assignmentId),
   };
 }

@@ -63,6 +63,7 @@ import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
 import type { MemberInput, SetupRights } from './course-members.ts';
+import type { NewRobustnessCheck, RobustnessCheck } from './robustness-checks.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -314,4 +315,11 @@ export interface Platform {
   previewCourseFile(actor: Actor, file: CourseFile, options?: { prune?: boolean }): Promise<{ changes: ApplyChange[]; plan: string }>;
   /** applyCourseFile only if it makes exactly the previewed changes (`plan`); 409, nothing applied, when the course changed since. */
   applyPreviewedCourseFile(actor: Actor, file: CourseFile, options: { prune?: boolean; plan: string }): Promise<ApplyChange[]>;
+  // robustness checks run on the server (robustness-checks.ts, src/grader-check/server-check.ts)
+  /** Staff with `author`: records which author-test submission carried which hostile case (or why one was skipped). */
+  recordRobustnessCheck(actor: Actor, input: NewRobustnessCheck): Promise<RobustnessCheck>;
+  /** Staff of the course: a check with its cases; 404 unknown. */
+  getRobustnessCheck(actor: Actor, checkId: string): Promise<RobustnessCheck>;
+  /** Staff: the assignment's newest checks, newest first. */
+  listRobustnessChecks(actor: Actor, courseId: string, assignmentId: string): Promise<Array<Omit<RobustnessCheck, 'cases'> & { caseCount: number }>>;
 }

@@ -22,6 +22,7 @@ import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
+import { testingPage } from '../pages/testing/testing-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
 import { PAGE_CSP } from './page-csp.ts';
@@ -136,6 +137,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     adminPage(web, deps);
     graderPages(web, deps);
     setupPage(web, deps);
+    testingPage(web, deps);
   });
 }
 

@@ -3,6 +3,7 @@ import type { Assignment, AssignmentGrade, Completion, Course, LateStatus, Submi
 import { Deadline, gradeText } from '../course/course-route.tsx';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
 import { AssignmentStaffNav, isStaffView } from '../../web/staff-nav.tsx';
+import { UploadFields } from '../../web/upload-form.tsx';
 
 export interface AssignmentView {
   ctx: PageContext;
@@ -30,16 +31,7 @@ function SubmitForm(props: { view: AssignmentView; base: string }): JSX.Element 
   const csrf = view.ctx.csrfToken ?? '';
   return (
     <form method="post" enctype="multipart/form-data" action={`${props.base}/submissions?csrf=${encodeURIComponent(csrf)}`} class="card" data-upload>
-      <div class="dropzone">
-        <label for="files">Files (choose several, or drop them here)</label>
-        <input type="file" id="files" name="file" multiple />
-        <label for="folder">Or a whole folder</label>
-        <input type="file" id="folder" name="folder" webkitdirectory />
-        <label for="archive">Or one archive (zip, tar, tar.gz)</label>
-        <input type="file" id="archive" name="archive" accept=".zip,.tar,.tgz,.tar.gz,application/zip,application/x-tar,application/gzip" />
-        <p class="muted" data-chosen aria-live="polite"></p>
-      </div>
-      <progress class="hidden" value="0" max="1" aria-label="Upload progress"></progress>
+      <UploadFields />
       <p>
         <button type="submit">Submit</button>
       </p>

@@ -3,34 +3,14 @@
  * attempts, completion and the grade's derivation. The upload goes through the same intake and
  * the same Platform checks as the API's submission route (src/server/api/submissions.ts).
  */
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { receiveSubmission, type IncomingPart } from '../../../intake/receive-submission.ts';
+import { receiveSubmission } from '../../../intake/receive-submission.ts';
 import { InvalidInput } from '../../../platform/errors.ts';
 import { summarizeAssignment } from '../course/course-route.tsx';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
+import { formFiles } from '../../web/upload-form.tsx';
 import { WEB_ROUTE } from '../../web/web-session.ts';
 import { AssignmentPage } from './assignment-page.tsx';
-
-/** The form's file parts for the intake; a file input left empty sends a part without a name, skipped. */
-async function* formFiles(parts: AsyncIterableIterator<MultipartFile | MultipartValue>): AsyncGenerator<IncomingPart> {
-  for await (const part of parts) {
-    if (part.type !== 'file') continue;
-    if (part.filename === '') {
-      part.file.resume();
-      continue;
-    }
-    if (part.fieldname === 'folder') {
-      // A chosen folder arrives as `folder/sub/file.py`: its files go to the submission's root, as
-      // if the student had chosen them one by one.
-      const slash = part.filename.indexOf('/');
-      yield { field: 'file', filename: slash > 0 ? part.filename.slice(slash + 1) : part.filename, stream: part.file };
-      continue;
-    }
-    if (part.fieldname !== 'file' && part.fieldname !== 'archive') throw new InvalidInput(`unexpected file field "${part.fieldname}"`);
-    yield { field: part.fieldname, filename: part.filename, stream: part.file };
-  }
-}
 
 export function assignmentPage(app: FastifyInstance, deps: WebDeps): void {
   const { platform } = deps;

@@ -1,8 +1,7 @@
 /** `/submissions/:id` and its live status stream `/submissions/:id/live` (server-sent HTML fragments for htmx). */
 import type { FastifyInstance } from 'fastify';
-import { TooManyRequests } from '../../../platform/errors.ts';
-import type { Submission } from '../../../platform/model.ts';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
+import { LiveStreamCounter, streamLiveFragments } from '../../web/live-stream.ts';
 import { WEB_ROUTE } from '../../web/web-session.ts';
 import { SubmissionPage, SubmissionStatus } from './submission-page.tsx';
 import type { BlobStore } from '../../../image/blob-store.ts';
@@ -10,14 +9,6 @@ import type { BlobStore } from '../../../image/blob-store.ts';
 /** Files shown inline: at most this many, each at most this big. */
 const MAX_SHOWN_FILES = 50;
 const MAX_SHOWN_BYTES = 128 * 1024;
-const KEEPALIVE_MS = 15_000;
-/**
- * Live streams one user may hold open (tabs, phones). The server's per-user request limit counts
- * API tokens' requests; pages count their long-lived streams here.
- */
-export const MAX_LIVE_STREAMS_PER_USER = 8;
-/** Re-read now and then: another server on the same database may have stored the result. */
-const POLL_MS = 5_000;
 
 async function readText(blobs: BlobStore, digest: string): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -28,14 +19,9 @@ async function readText(blobs: BlobStore, digest: string): Promise<string | null
   return text.includes('\uFFFD') ? null : text;
 }
 
-/** An SSE event whose data is HTML: each line its own `data:` field. */
-function sseEvent(name: string, html: string): string {
-  return `event: ${name}\n${html.split(/\r?\n/).map((line) => `data: ${line}`).join('\n')}\n\n`;
-}
-
 export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
   const { platform } = deps;
-  const openStreams = new Map<string, number>();
+  const liveStreams = new LiveStreamCounter();
 
   app.get('/submissions/:id', { config: WEB_ROUTE, schema: { hide: true } }, async (request, reply) => {
     const actor = pageActor(request);
@@ -61,72 +47,17 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
     const actor = pageActor(request);
     const { id } = request.params as { id: string };
     // Permission is checked (and refused as a page) before the stream starts.
-    const first = await platform.getSubmission(actor, id);
-    const open = openStreams.get(actor.login) ?? 0;
-    if (open >= MAX_LIVE_STREAMS_PER_USER) {
-      throw new TooManyRequests('too-many-requests', `you have ${open} live status pages open, the most this server allows; close some and refresh`, 30);
-    }
-    openStreams.set(actor.login, open + 1);
-    reply.raw.once('close', () => {
-      const left = (openStreams.get(actor.login) ?? 1) - 1;
-      if (left <= 0) openStreams.delete(actor.login);
-      else openStreams.set(actor.login, left);
+    await platform.getSubmission(actor, id);
+    await streamLiveFragments(request, reply, {
+      counter: liveStreams,
+      login: actor.login,
+      subscribe: (changed) => deps.events.subscribe(id, changed),
+      render: async () => {
+        const submission = await platform.getSubmission(actor, id);
+        // Where each part stands (queued with how many before it, preparing, running), through Platform's rule.
+        const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
+        return { html: await (<SubmissionStatus submission={submission} progress={progress} />), done: submission.status !== 'grading' };
+      },
     });
-    reply.hijack();
-    const raw = reply.raw;
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
-
-    let closed = false;
-    let lastSent = '';
-    const timers: NodeJS.Timeout[] = [];
-    let unsubscribe = (): void => undefined;
-    const finish = (): void => {
-      if (closed) return;
-      closed = true;
-      unsubscribe();
-      for (const timer of timers) clearInterval(timer);
-      raw.end();
-    };
-    const send = async (submission: Submission): Promise<void> => {
-      // Where each part stands (queued with how many before it, preparing, running), through Platform's rule.
-      const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
-      const html = await (<SubmissionStatus submission={submission} progress={progress} />);
-      if (closed) return;
-      if (html !== lastSent) {
-        lastSent = html;
-        raw.write(sseEvent('status', html));
-      }
-      if (submission.status !== 'grading') {
-        raw.write('event: done\ndata: done\n\n');
-        finish();
-      }
-    };
-    let reloading = false;
-    let again = false;
-    const reload = async (): Promise<void> => {
-      if (closed) return;
-      if (reloading) {
-        again = true;
-        return;
-      }
-      reloading = true;
-      try {
-        do {
-          again = false;
-          await send(await platform.getSubmission(actor, id));
-        } while (again && !closed);
-      } catch (error) {
-        request.log.warn({ err: error }, 'live status stream ended by an error');
-        finish();
-      } finally {
-        reloading = false;
-      }
-    };
-    request.raw.on('close', finish);
-    unsubscribe = deps.events.subscribe(id, () => void reload());
-    timers.push(setInterval(() => void reload(), POLL_MS));
-    timers.push(setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
-    await send(first);
   });
 }
