@@ -244,6 +244,11 @@ describe('refusals', () => {
     const tara = await signedIn('tara');
     expect((await postStart(tara, [['part', 'p1'], ['grader', 'published'], ['dryRun', 'on']])).status).toBe(303);
     const open = (await regrades())[0]!;
+    // While it runs (jobs of a few seconds): the live region, and a refresh link for pages without JavaScript.
+    const running = (await tara.get(PAGE)).text;
+    expect(running).toContain(`sse-connect="${PAGE}/${open.id}/live"`);
+    expect(running).toContain(`<a href="${PAGE}">Refresh</a>`);
+    expect(running).toContain('>Cancel the dry run</button>');
     const second = await postStart(tara, [['part', 'p1'], ['grader', 'published'], ['dryRun', 'on']]);
     expect(second.status).toBe(409);
     expect(second.text).toContain(`already has an open dry run ${open.id}`);

@@ -46,7 +46,7 @@ export function RegradeProgress(props: { regrade: Regrade }): JSX.Element {
   const p = regrade.progress;
   const running = regrade.state === 'running';
   const page = staffPaths.regrade(regrade.courseId, regrade.assignmentId);
-  const eta = p.etaSeconds === null ? '' : `; about ${describeSpan(p.etaSeconds).replace(/^in /, '')} left`;
+  const eta = p.etaSeconds === null ? '' : `; about ${p.etaSeconds < 60 ? `${p.etaSeconds} s` : describeSpan(p.etaSeconds).replace(/^in /, '')} left`;
   return (
     <>
       <progress id="regrade-bar" max={String(p.total)} value={String(p.done)} aria-labelledby="regrade-counts"></progress>
@@ -134,7 +134,7 @@ function StartForm(props: { course: Course; assignment: Assignment; versions: Ve
         Regrades each chosen student's submission that counts, with bulk-priority jobs (students' own submissions go first). A dry run grades into shadow
         results: nothing changes for students until it is applied.
       </p>
-      <form method="post" action={staffPaths.regrade(course.id, assignment.id)} class="card">
+      <form method="post" action={staffPaths.regrade(course.id, assignment.id)} class="card regrade-start">
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <fieldset>
           <legend>Students</legend>

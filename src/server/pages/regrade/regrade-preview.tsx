@@ -110,7 +110,7 @@ export function PreviewSection(props: PreviewProps): JSX.Element {
   const { preview } = props;
   const regrade = preview.regrade;
   return (
-    <section aria-labelledby="preview-heading">
+    <section aria-labelledby="preview-heading" class="regrade-preview">
       <h2 id="preview-heading">Preview</h2>
       <p>
         Nothing has changed for students yet. Apply makes these results official in one step
@@ -166,7 +166,7 @@ export function PreviewSection(props: PreviewProps): JSX.Element {
           </tbody>
         </table>
       </div>
-      <div class="actions">
+      <div class="regrade-actions">
         {props.applyRefusal === null ? (
           <form method="post" action={`${props.actionBase}/apply`}>
             <input type="hidden" name="_csrf" value={props.csrfToken} />
