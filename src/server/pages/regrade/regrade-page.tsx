@@ -82,10 +82,11 @@ function RunningSection(props: { regrade: Regrade; csrfToken: string }): JSX.Ele
       <p class="muted">
         This updates by itself. <a href={staffPaths.regrade(regrade.courseId, regrade.assignmentId)}>Refresh</a> if it does not.
       </p>
-      <form method="post" action={`${base}/cancel`}>
+      {/* A cancelled dry run can only be discarded: the page does both at once (discard cancels first). */}
+      <form method="post" action={`${base}/${regrade.dryRun ? 'discard' : 'cancel'}`}>
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <button type="submit" class="secondary">
-          Cancel the {regrade.dryRun ? 'dry run' : 'regrade'}
+          {regrade.dryRun ? 'Stop and discard the dry run' : 'Cancel the regrade'}
         </button>
       </form>
     </>
