@@ -27,6 +27,7 @@ import { getLateStatus } from './late-status.ts';
 import { getLeaderboard } from './leaderboard.ts';
 import { getPseudonym, setPseudonym } from './pseudonyms.ts';
 import { applyRegrade, cancelRegrade, discardRegrade, getRegrade, listRegrades } from './regrade-close.ts';
+import { regradeApplyRefusal } from './regrade-close.ts';
 import { previewRegrade } from './regrade-preview.ts';
 import { startRegrade } from './regrade-start.ts';
 import { DEFAULT_GRADER_LIMIT_RANGES, type GraderLimitRanges } from './model.ts';
@@ -127,6 +128,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     applyRegrade: (actor, regradeId) => applyRegrade(ctx, actor, regradeId),
     discardRegrade: (actor, regradeId) => discardRegrade(ctx, actor, regradeId),
     cancelRegrade: (actor, regradeId) => cancelRegrade(ctx, actor, regradeId),
+    regradeApplyRefusal: (actor, regradeId) => regradeApplyRefusal(ctx, actor, regradeId),
     setGradeOverride: (actor, courseId, assignmentId, login, request) => setGradeOverride(ctx, actor, courseId, assignmentId, login, request),
     removeGradeOverride: (actor, courseId, assignmentId, login, request) => removeGradeOverride(ctx, actor, courseId, assignmentId, login, request),
     listGradeLog: (actor, courseId, filter) => listGradeLog(ctx, actor, courseId, filter),

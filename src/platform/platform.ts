@@ -264,6 +264,8 @@ export interface Platform {
   discardRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
   /** Staff with `author` (a regrade: instructors): unclaimed jobs leave the queue; running ones may finish. */
   cancelRegrade(actor: Actor, regradeId: string): Promise<Regrade>;
+  /** Staff: why the caller may not apply this regrade (applyRegrade's 403, asked beforehand: the regrade page says so); null when they may. */
+  regradeApplyRefusal(actor: Actor, regradeId: string): Promise<string | null>;
   // gradebook: overrides, the grade log, export (docs/course-workflow.md)
   /**
    * Staff (instructors and TAs) with `manage`: sets a student's part points (`partId`) or the

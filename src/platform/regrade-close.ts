@@ -11,7 +11,7 @@ import { runInTransaction } from '../db/transaction.ts';
 import type { PlatformContext } from './context.ts';
 import { Conflict, Forbidden, NotFound } from './errors.ts';
 import type { Actor } from './model.ts';
-import { courseAccess, requireScope, type CourseAccess } from './permissions.ts';
+import { courseAccess, hasScope, requireScope, type CourseAccess } from './permissions.ts';
 import { graderBasis, type GraderBasis } from './regrade-graders.ts';
 import { refreshRegradedGrades } from './regrade-scripts.ts';
 import type { Regrade, RegradeGrader } from './regrade-model.ts';
@@ -132,6 +132,25 @@ export async function discardRegrade(ctx: PlatformContext, actor: Actor, regrade
   return regradeView(ctx.db, await regradeRow(ctx.db, regradeId), ctx.now());
 }
 
+/** Why `actor` may not apply the dry run (applyRegrade's 403); undefined when they may. */
+function applyRefusal(actor: Actor, row: RegradeRow, access: CourseAccess): string | undefined {
+  if (!hasScope(actor, 'author')) return `this token lacks the 'author' scope that applying a dry run needs`;
+  if (access.instructor) return undefined;
+  const publishes = (JSON.parse(row.grader) as RegradeGrader).kind === 'draft';
+  return `only instructors of ${row.course_id} may apply a dry run${publishes ? ': applying this one publishes the draft' : ': it changes students\u2019 grades'}`;
+}
+
+/**
+ * Staff with `read`: why the caller may not apply this regrade (applyRegrade's 403 rule, asked
+ * beforehand so that a page can say so instead of offering the button); null when they may.
+ * Whether it can be applied now (running, ended, expired) is apply's own 409.
+ */
+export async function regradeApplyRefusal(ctx: PlatformContext, actor: Actor, regradeId: string): Promise<string | null> {
+  requireScope(actor, 'read');
+  const { row, access } = await staffRegrade(ctx, actor, regradeId, 'see regrades');
+  return applyRefusal(actor, row, access) ?? null;
+}
+
 /**
  * Instructors with `author`: makes a finished dry run's shadow results official in one
  * transaction (`applyInTransaction`) and refreshes the affected students' grades; manual
@@ -140,11 +159,8 @@ export async function discardRegrade(ctx: PlatformContext, actor: Actor, regrade
 export async function applyRegrade(ctx: PlatformContext, actor: Actor, regradeId: string): Promise<Regrade> {
   requireScope(actor, 'author');
   const { row, access } = await staffRegrade(ctx, actor, regradeId, 'apply dry runs');
-  const grader = JSON.parse(row.grader) as RegradeGrader;
-  const publishes = grader.kind === 'draft';
-  if (!access.instructor) {
-    throw new Forbidden(`only instructors of ${row.course_id} may apply a dry run${publishes ? ': applying this one publishes the draft' : ': it changes students\u2019 grades'}`);
-  }
+  const refusal = applyRefusal(actor, row, access);
+  if (refusal !== undefined) throw new Forbidden(refusal);
   if (row.dry_run === 0) throw new Conflict('not-a-dry-run', `regrade ${regradeId} is no dry run: its results are official as they come`);
   // The view finishes a dry run whose last result has arrived.
   const view = await regradeView(ctx.db, row, ctx.now());

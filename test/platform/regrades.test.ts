@@ -212,4 +212,16 @@ describe.each(databases)('regrades on $name', (factory) => {
     const listed = await h.platform.listRegrades(tara, COURSE, ASSIGNMENT);
     expect(Object.fromEntries(listed.map((r) => [r.id, r.state]))).toEqual({ [open.id]: 'running', [won[0]!.id]: 'discarded' });
   });
+
+  it('tells beforehand who may not apply a dry run, with the words apply refuses', async () => {
+    const started = await h.platform.startRegrade(tara, COURSE, ASSIGNMENT, { dryRun: true });
+    expect(await h.platform.regradeApplyRefusal(ines, started.id)).toBeNull();
+    const why = await h.platform.regradeApplyRefusal(tara, started.id);
+    expect(why).toBe(`only instructors of ${COURSE} may apply a dry run: it changes students\u2019 grades`);
+    await gradeQueued(h, oldGrading);
+    await expect(h.platform.applyRegrade(tara, started.id)).rejects.toMatchObject({ status: 403, message: why });
+    expect(await h.platform.regradeApplyRefusal(await h.actor('ines', ['read']), started.id)).toContain("lacks the 'author' scope");
+    await expect(h.platform.regradeApplyRefusal(sam, started.id)).rejects.toMatchObject({ status: 403 });
+    await expect(h.platform.regradeApplyRefusal(ines, 'rg_missing')).rejects.toMatchObject({ status: 404 });
+  });
 });

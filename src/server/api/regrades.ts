@@ -2,13 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../../platform/platform.ts';
 import type { Regrade } from '../../platform/regrade-model.ts';
 import { actorOf } from '../auth.ts';
+import { streamRegrade } from '../regrade-stream.ts';
 import { AssignmentParams, IdParams, RegradeBody } from '../schemas.ts';
 import type { TypedApp } from '../typed-app.ts';
-
-/** Progress is read from the database (workers may report to another server), this often. */
-const POLL_MS = 500;
-/** Comments keep proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
 
 /** Regrades and dry runs (docs/course-workflow.md, "Regrade"). */
 export function regradeRoutes(app: TypedApp, platform: Platform): void {
@@ -74,48 +70,11 @@ const SUMMARIES = {
 async function streamRegradeEvents(request: FastifyRequest, reply: FastifyReply, platform: Platform, regradeId: string): Promise<void> {
   const actor = actorOf(request);
   const first = await platform.getRegrade(actor, regradeId);
-  reply.hijack();
-  const raw = reply.raw;
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-
-  let closed = false;
-  let last = '';
-  const timers: NodeJS.Timeout[] = [];
-  const finish = (): void => {
-    if (closed) return;
-    closed = true;
-    for (const timer of timers) clearInterval(timer);
-    raw.end();
-  };
-  const send = (regrade: Regrade): void => {
-    // The ETA moves every poll; a change of counts or state is news.
-    const key = JSON.stringify([regrade.state, regrade.progress.done, regrade.progress.failed, regrade.progress.cancelled]);
-    if (key !== last) {
-      last = key;
-      raw.write(`event: regrade\ndata: ${JSON.stringify(regrade)}\n\n`);
-    }
-    if (regrade.state !== 'running') {
-      raw.write(`event: done\ndata: ${JSON.stringify({ regradeId: regrade.id, state: regrade.state })}\n\n`);
-      finish();
-    }
-  };
-  let polling = false;
-  const poll = async (): Promise<void> => {
-    if (closed || polling) return;
-    polling = true;
-    try {
-      send(await platform.getRegrade(actor, regradeId));
-    } catch (error) {
-      request.log.warn({ err: error }, 'regrade event stream ended by an error');
-      finish();
-    } finally {
-      polling = false;
-    }
-  };
-  request.raw.on('close', finish);
-  send(first);
-  if (closed) return;
-  timers.push(setInterval(() => void poll(), POLL_MS));
-  timers.push(setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
+  streamRegrade(request, reply, {
+    platform,
+    actor,
+    first,
+    update: (regrade: Regrade) => `event: regrade\ndata: ${JSON.stringify(regrade)}\n\n`,
+    done: (regrade: Regrade) => `event: done\ndata: ${JSON.stringify({ regradeId: regrade.id, state: regrade.state })}\n\n`,
+  });
 }

@@ -19,6 +19,7 @@ import { coursePage } from '../pages/course/course-route.tsx';
 import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { graderPages } from '../pages/graders/graders-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
+import { regradePage } from '../pages/regrade/regrade-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
@@ -138,6 +139,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     graderPages(web, deps);
     setupPage(web, deps);
     testingPage(web, deps);
+    regradePage(web, deps);
   });
 }
 
