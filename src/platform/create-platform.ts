@@ -37,6 +37,8 @@ import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 import { getSubmissionForDownload } from './submission-download.ts';
 import { getGradingProgress } from './grading-progress.ts';
+import { listSubmissionJobs } from './submission-jobs.ts';
+import { getQueueOverview } from './queue-overview.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -137,5 +139,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
     getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
     getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
+    listSubmissionJobs: (actor, submissionId) => listSubmissionJobs(ctx, actor, submissionId),
+    getQueueOverview: (actor, courseId) => getQueueOverview(ctx, actor, courseId),
   };
 }

@@ -62,6 +62,8 @@ import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
+import type { SubmissionJobs } from './submission-jobs.ts';
+import type { QueueOverview } from './queue-overview.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -300,4 +302,9 @@ export interface Platform {
   startAutogradeTest(actor: Actor, input: NewAutogradeTest): Promise<AutogradeTest>;
   /** Staff of the course: the run and, once it ended, its grade, feedback and whole result. */
   getAutogradeTest(actor: Actor, id: string): Promise<AutogradeTest>;
+  // staff pages: a submission's jobs, the queue dashboard (docs/web.md)
+  /** Staff of the submission's course: every job of every part (official, regrade, shadow), with phases, worker and whole result; 403 for students. */
+  listSubmissionJobs(actor: Actor, submissionId: string): Promise<SubmissionJobs>;
+  /** The grading queue: a course's jobs (its staff), or every course's with the workers (`courseId` absent: administrators). */
+  getQueueOverview(actor: Actor, courseId?: string): Promise<QueueOverview>;
 }
