@@ -18,6 +18,7 @@ import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
+import { queuePage } from '../pages/queue/queue-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
 import { PAGE_CSP } from './page-csp.ts';
@@ -124,6 +125,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     coursePage(web, deps);
     assignmentPage(web, deps);
     submissionPage(web, deps);
+    queuePage(web, deps);
   });
 }
 
