@@ -44,8 +44,8 @@ function PartFeedback(props: { part: PartOutcome; progress: PartProgress | undef
     );
   }
   const safeFeedback = renderUntrusted(result.feedback.text, result.feedback.format);
-  const safeStdout = result.output === null ? '' : renderUntrusted(result.output.stdout, 'text');
-  const safeStderr = result.output === null ? '' : renderUntrusted(result.output.stderr, 'text');
+  const safeStdout = result.output === null || result.full !== null ? '' : renderUntrusted(result.output.stdout, 'text');
+  const safeStderr = result.output === null || result.full !== null ? '' : renderUntrusted(result.output.stderr, 'text');
   return (
     <section class="card" aria-label={heading}>
       <h3 safe>{heading}</h3>
@@ -86,7 +86,13 @@ function PartFeedback(props: { part: PartOutcome; progress: PartProgress | undef
           </ul>
         </>
       )}
-      {result.output !== null && (result.output.stdout !== '' || result.output.stderr !== '') && (
+      {/* Staff (who get the whole result) read the output, cut to a size, with each job below. */}
+      {result.full !== null && (
+        <p>
+          <a href={`#job-${result.jobId}`}>The grader’s output and the whole result</a> are with the job, under “Grading jobs”.
+        </p>
+      )}
+      {result.full === null && result.output !== null && (result.output.stdout !== '' || result.output.stderr !== '') && (
         <details>
           <summary>Grader output</summary>
           {safeStdout}
