@@ -4,8 +4,9 @@
  * leases and what they hold, and recent failures with their causes.
  *
  * Who sees what: a course's staff see its jobs only; administrators see every course's, and the
- * workers (machines are no course's business). Workers do not register with the queue: a worker
- * is known by the leases it holds (`queue_jobs.leased_by`), so an idle worker is not listed.
+ * workers (machines are no course's business). A worker is known by its announcements (the
+ * queue's roster, `queue_workers`: slots, capacity, last seen) and by the leases it holds
+ * (`queue_jobs.leased_by`): one that holds leases without announcing itself is listed too.
  */
 import { sql } from 'kysely';
 import type { GradeStatus } from '../grader/grade-result.ts';
@@ -44,16 +45,26 @@ export interface QueueTimings {
 
 export interface WorkerLoad {
   workerId: string;
+  /** As it announced itself; null for a worker known only by its leases. */
+  host: string | null;
+  slots: number | null;
+  capacity: { cpus: number; memoryMiB: number } | null;
+  /** Its latest announcement (every few seconds while it runs); null: none. */
+  seenAt: string | null;
   /** Jobs it holds leases on now. */
   jobs: number;
   /** CPUs and memory those jobs reserve. */
   cpus: number;
   memoryMiB: number;
-  /** Its latest lease's end: renewed by heartbeats while the worker lives. */
-  leaseUntil: string;
-  /** Every lease it holds has run out: the worker probably died (its jobs are claimable again). */
+  /** Its latest lease's end: renewed by heartbeats while the worker lives; null: it holds none. */
+  leaseUntil: string | null;
+  /** Not heard from for WORKER_SILENT_MS, or every lease it holds has run out: probably gone (its jobs are claimable again). */
   expired: boolean;
 }
+
+/** A worker not heard from for this long is taken for gone; after WORKER_FORGET_MS it is no longer listed. */
+export const WORKER_SILENT_MS = 60_000;
+const WORKER_FORGET_MS = 15 * 60_000;
 
 export interface FailedJob {
   jobId: string;
@@ -161,30 +172,50 @@ export function timingStat(values: readonly number[]): TimingStat {
 }
 
 async function workerLoads(ctx: PlatformContext, now: Date): Promise<WorkerLoad[]> {
-  const rows = await ctx.db
-    .selectFrom('queue_jobs')
-    .select((eb) => [
-      'leased_by',
-      eb.fn.countAll<number | string | bigint>().as('jobs'),
-      eb.fn.sum<number | string>('cpus').as('cpus'),
-      eb.fn.sum<number | string>('memory_mib').as('memory'),
-      eb.fn.max('lease_until').as('lease_until'),
-    ])
-    .where('leased_by', 'is not', null)
-    .groupBy('leased_by')
-    .orderBy('leased_by')
-    .execute();
-  return rows.map((row) => {
-    const leaseUntil = row.lease_until ?? now.toISOString();
-    return {
-      workerId: row.leased_by ?? '',
-      jobs: Number(row.jobs),
-      cpus: Number(row.cpus),
-      memoryMiB: Number(row.memory),
-      leaseUntil,
-      expired: Date.parse(leaseUntil) < now.getTime(),
-    };
-  });
+  const [leases, roster] = await Promise.all([
+    ctx.db
+      .selectFrom('queue_jobs')
+      .select((eb) => [
+        'leased_by',
+        eb.fn.countAll<number | string | bigint>().as('jobs'),
+        eb.fn.sum<number | string>('cpus').as('cpus'),
+        eb.fn.sum<number | string>('memory_mib').as('memory'),
+        eb.fn.max('lease_until').as('lease_until'),
+      ])
+      .where('leased_by', 'is not', null)
+      .groupBy('leased_by')
+      .execute(),
+    ctx.db
+      .selectFrom('queue_workers')
+      .selectAll()
+      .where('seen_at', '>=', new Date(now.getTime() - WORKER_FORGET_MS).toISOString())
+      .execute(),
+  ]);
+  const workers = new Map<string, WorkerLoad>();
+  for (const row of roster) {
+    workers.set(row.worker_id, {
+      workerId: row.worker_id,
+      host: row.host,
+      slots: row.slots,
+      capacity: { cpus: Number(row.cpus), memoryMiB: row.memory_mib },
+      seenAt: row.seen_at,
+      jobs: 0,
+      cpus: 0,
+      memoryMiB: 0,
+      leaseUntil: null,
+      expired: Date.parse(row.seen_at) < now.getTime() - WORKER_SILENT_MS,
+    });
+  }
+  for (const row of leases) {
+    const workerId = row.leased_by ?? '';
+    const leaseUntil = row.lease_until ?? null;
+    const leaseExpired = leaseUntil !== null && Date.parse(leaseUntil) < now.getTime();
+    const known = workers.get(workerId);
+    const load = { jobs: Number(row.jobs), cpus: Number(row.cpus), memoryMiB: Number(row.memory), leaseUntil };
+    if (known) workers.set(workerId, { ...known, ...load, expired: known.expired || leaseExpired });
+    else workers.set(workerId, { workerId, host: null, slots: null, capacity: null, seenAt: null, ...load, expired: leaseExpired });
+  }
+  return [...workers.values()].sort((a, b) => a.workerId.localeCompare(b.workerId));
 }
 
 async function failedJobs(ctx: PlatformContext, courseId: string | null): Promise<FailedJob[]> {

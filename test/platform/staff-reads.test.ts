@@ -63,6 +63,33 @@ describe.each(databases)('staff reads on $name', (factory) => {
     await expect(h.platform.listSubmissionJobs(h.admin, 'sub_missing')).rejects.toThrow(NotFound);
   });
 
+  it('lists the workers that announce themselves, with slots and capacity, until they retire or fall silent', async () => {
+    await course(h);
+    await h.queue.announceWorker({ workerId: 'w1', host: 'grader-1', slots: 4, capacity: { cpus: 4, memoryMiB: 8192 } });
+    await h.queue.announceWorker({ workerId: 'w2', host: 'grader-2', slots: 2, capacity: { cpus: 2, memoryMiB: 4096 } });
+    await h.platform.submit(await h.actor('sam', ['read', 'submit']), { ...target, files: [file('a.py')] });
+    await h.queue.claim({ workerId: 'w1', free: CAPACITY, total: CAPACITY, leaseMs: 60_000 });
+    let workers = (await h.platform.getQueueOverview(h.admin)).workers!;
+    expect(workers.map((w) => w.workerId)).toEqual(['w1', 'w2']);
+    expect(workers[0]).toMatchObject({ host: 'grader-1', slots: 4, capacity: { cpus: 4, memoryMiB: 8192 }, jobs: 1, cpus: 1, memoryMiB: 1024, expired: false });
+    expect(workers[0]!.leaseUntil).not.toBeNull();
+    expect(workers[1]).toMatchObject({ slots: 2, jobs: 0, leaseUntil: null, expired: false });
+
+    // Announcing again keeps the worker's start and moves its last sighting; retiring removes it.
+    h.clock.advance(2 * 60_000);
+    await h.queue.announceWorker({ workerId: 'w1', host: 'grader-1', slots: 4, capacity: { cpus: 4, memoryMiB: 8192 } });
+    await h.queue.retireWorker('w2');
+    h.clock.advance(2 * 60_000);
+    workers = (await h.platform.getQueueOverview(h.admin)).workers!;
+    expect(workers.map((w) => w.workerId)).toEqual(['w1']);
+    // Silent for two minutes, its lease run out: probably gone.
+    expect(workers[0]!.expired).toBe(true);
+    // Long silent workers holding nothing are left out.
+    h.clock.advance(20 * 60_000);
+    await h.queue.complete((await h.platform.listSubmissionJobs(h.admin, (await h.platform.listSubmissions(h.admin, COURSE, ASSIGNMENT))[0]!.id)).jobs[0]!.id, 'w1');
+    expect((await h.platform.getQueueOverview(h.admin)).workers).toEqual([]);
+  });
+
   it('gives a course its counts, timings and failures, and administrators every course with the workers', async () => {
     await course(h, { bothParts: true });
     await h.platform.applyCourseFile(h.admin, courseFile({ course: { id: 'cs202', title: 'Other' } }));
@@ -106,6 +133,8 @@ describe.each(databases)('staff reads on $name', (factory) => {
     expect(all.counts.reduce((n, cell) => n + cell.jobs, 0)).toBe(4);
     expect(all.workers?.map((w) => w.workerId)).toContain('w1');
     expect(all.workers?.find((w) => w.workerId === 'w1')).toMatchObject({ jobs: 1, cpus: 1, memoryMiB: 1024, expired: false });
+    // w1 never announced itself: known by its lease only.
+    expect(all.workers?.find((w) => w.workerId === 'w1')).toMatchObject({ slots: null, capacity: null, seenAt: null });
     const systemError = all.failed.find((f) => f.status === 'system-error');
     expect(systemError?.cause).toContain('registry unreachable');
 

@@ -3,8 +3,8 @@
  * against the real `gradebox serve` with a real grader (gradescope-sh, whose third test is
  * hidden): a student submits through the page; the instructor reads every job with its phases,
  * the grader's output, the hidden test marked hidden and the `grade remote` command, copies it,
- * and watches the queue dashboard refresh itself; the student sees none of it and gets a 403 page
- * on the queue. axe on each page, screenshots in test/.artifacts/web/.
+ * and watches the queue dashboard refresh itself; an administrator sees the server's worker with
+ * its slots; the student sees none of it and gets a 403 page on the queue. axe on each page, screenshots in test/.artifacts/web/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebWorld, type WebWorld } from './browser-harness.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
     ],
     assignments: [{ id: 'sums', title: 'Sums', deadline: '2099-01-01T00:00:00Z', parts: [{ id: 'p1', points: 10 }] }],
   };
-  world = await startWebWorld({ courseFile: course, passwords: ['ines', 'sam'] });
+  world = await startWebWorld({ courseFile: course, passwords: ['ines', 'sam', 'admin'] });
   await world.publish('staff101', 'sums', 'gradescope-sh');
 }, 180_000);
 
@@ -91,6 +91,21 @@ describe('staff pages in the browser', () => {
     // htmx re-reads the page and swaps the live part: its time moves on.
     const first = await page.locator('#queue-live time').first().getAttribute('datetime');
     await expect.poll(() => page.locator('#queue-live time').first().getAttribute('datetime'), { timeout: 15_000 }).not.toBe(first);
+    expect(alarms).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('an administrator sees every course and the server’s worker with its slots', async () => {
+    const { context, page, alarms } = await world.watchedContext();
+    await world.signIn(page, 'admin');
+    await page.goto(`${world.served.url}/queue`);
+    await page.getByRole('heading', { level: 1, name: 'Grading queue: every course' }).waitFor();
+    // `gradebox serve --workers 1`: one worker, one slot, announced to the queue.
+    const workers = page.locator('table.workers tbody tr');
+    expect(await workers.count()).toBe(1);
+    expect(await workers.first().textContent()).toMatch(/0 \/ 1/);
+    expect(await page.getByRole('link', { name: 'Staff 101' }).getAttribute('href')).toBe('/courses/staff101/queue');
+    await world.audit(page, 'queue-all');
     expect(alarms).toEqual([]);
     await context.close();
   }, 60_000);

@@ -20,6 +20,7 @@ import { leaderboardMigration } from './0015-leaderboard.ts';
 import { releaseScheduleMigration } from './0016-release-schedule.ts';
 import { webSessionsMigration } from './0017-web-sessions.ts';
 import { autogradeTestsMigration } from './0018-autograde-tests.ts';
+import { queueWorkersMigration } from './0019-queue-workers.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -39,6 +40,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0016-release-schedule': releaseScheduleMigration,
   '0017-web-sessions': webSessionsMigration,
   '0018-autograde-tests': autogradeTestsMigration,
+  '0019-queue-workers': queueWorkersMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

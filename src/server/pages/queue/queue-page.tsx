@@ -94,17 +94,18 @@ function TimingsTable(props: { overview: QueueOverview }): JSX.Element {
 }
 
 function WorkersTable(props: { workers: NonNullable<QueueOverview['workers']> }): JSX.Element {
-  if (props.workers.length === 0) return <p class="muted">No worker holds a job now.</p>;
+  if (props.workers.length === 0) return <p class="muted">No worker has announced itself lately, and none holds a job.</p>;
   return (
     <div class="table-wrap">
-      <table>
-        <caption>Workers holding jobs</caption>
+      <table class="workers">
+        <caption>Workers: their slots and what their jobs hold now</caption>
         <thead>
           <tr>
             <th scope="col">Worker</th>
-            <th scope="col">Jobs</th>
-            <th scope="col">CPUs reserved</th>
-            <th scope="col">Memory reserved</th>
+            <th scope="col">Jobs / slots</th>
+            <th scope="col">CPUs reserved / capacity</th>
+            <th scope="col">Memory reserved / capacity</th>
+            <th scope="col">Last seen</th>
             <th scope="col">Lease until</th>
           </tr>
         </thead>
@@ -113,14 +114,13 @@ function WorkersTable(props: { workers: NonNullable<QueueOverview['workers']> })
             <tr>
               <th scope="row">
                 <code safe>{worker.workerId}</code>
-                {worker.expired && <span class="status failed"> lease expired: probably gone</span>}
+                {worker.expired && <span class="status failed"> not heard from: probably gone</span>}
               </th>
-              <td safe>{String(worker.jobs)}</td>
-              <td safe>{String(worker.cpus)}</td>
-              <td safe>{`${worker.memoryMiB} MiB`}</td>
-              <td>
-                <Time iso={worker.leaseUntil} />
-              </td>
+              <td safe>{`${worker.jobs} / ${worker.slots ?? '?'}`}</td>
+              <td safe>{`${worker.cpus} / ${worker.capacity?.cpus ?? '?'}`}</td>
+              <td safe>{`${worker.memoryMiB} / ${worker.capacity === null ? '?' : worker.capacity.memoryMiB} MiB`}</td>
+              <td>{worker.seenAt === null ? <span class="muted">never announced</span> : <Time iso={worker.seenAt} />}</td>
+              <td>{worker.leaseUntil === null ? <span class="muted">holds no job</span> : <Time iso={worker.leaseUntil} />}</td>
             </tr>
           ))}
         </tbody>
@@ -186,7 +186,7 @@ export function QueueLive(props: { overview: QueueOverview; url: string }): JSX.
       {overview.workers !== null && (
         <section aria-labelledby="workers-heading">
           <h2 id="workers-heading">Workers</h2>
-          <p class="muted">Workers are known by the jobs they hold: one holding none is not listed. Their leases are renewed while they run.</p>
+          <p class="muted">Each worker announces itself every few seconds while it runs, and renews the leases of the jobs it holds. One not heard from for a minute is marked as probably gone; its jobs are handed out again when their leases run out.</p>
           <WorkersTable workers={overview.workers} />
         </section>
       )}
