@@ -4,6 +4,7 @@
  * server's own database, so hostile grader output and file names are exact. Who sees what (staff,
  * the student, a classmate, an administrator), escaping, and the downloads.
  */
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.ts';
@@ -121,6 +122,23 @@ describe('a submission, as staff see it', () => {
     expect(page.text).toContain('&lt;script&gt;alert(');
     expect(page.text).toContain('\u241b[31mred\u241b[0m');
     expect(page.text).not.toMatch(/\sstyle=/);
+  });
+
+  it('leaves a Host header that is no plain host out of the command', async () => {
+    const cookie = [...clients.ines!.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const html = await new Promise<string>((resolve, reject) => {
+      const url = new URL(`${t.url}/submissions/${graded.id}`);
+      const request = httpRequest(url, { headers: { cookie, host: 'x;touch${IFS}pwned' } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(html).toContain(`gradebox grade remote ${graded.id} --part p1 --version gv_`);
+    expect(html).not.toContain('--server');
+    expect(html).not.toContain('pwned');
   });
 
   it('serves the whole output and the archive as downloads', async () => {

@@ -129,7 +129,7 @@ export interface SubmissionView {
   /** Small text files, highlighted. */
   sources: Array<{ path: string; content: string | null; size: number }>;
   /** The course's staff only: every job with its whole result, and the server's origin for the `grade remote` command. */
-  staff?: { jobs: SubmissionJobs; origin: string };
+  staff?: { jobs: SubmissionJobs; origin: string | null };
 }
 
 export function SubmissionPage(view: SubmissionView): JSX.Element {

@@ -1,9 +1,9 @@
 /** `/submissions/:id` and its live status stream `/submissions/:id/live` (server-sent HTML fragments for htmx). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound, TooManyRequests } from '../../../platform/errors.ts';
 import type { Submission } from '../../../platform/model.ts';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
-import { WEB_ROUTE } from '../../web/web-session.ts';
+import { isSecure, WEB_ROUTE } from '../../web/web-session.ts';
 import { SubmissionPage, SubmissionStatus } from './submission-page.tsx';
 import type { BlobStore } from '../../../image/blob-store.ts';
 import { submissionArchive } from '../../../intake/submission-archive.ts';
@@ -28,6 +28,16 @@ async function readText(blobs: BlobStore, digest: string): Promise<string | null
   if (bytes.includes(0)) return null;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   return text.includes('\uFFFD') ? null : text;
+}
+
+/**
+ * The address the page was reached at, for the `grade remote` command: https behind a proxy that
+ * terminates TLS when the server is told so (GRADEBOX_SECURE_COOKIES), as its cookies are.
+ */
+function serverOrigin(request: FastifyRequest, deps: WebDeps): string | null {
+  // The command is pasted into a shell: a Host header that is no plain host[:port] is left out.
+  if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(request.host)) return null;
+  return `${isSecure(request, deps.options) ? 'https' : 'http'}://${request.host}`;
 }
 
 /** An SSE event whose data is HTML: each line its own `data:` field. */
@@ -56,7 +66,7 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
     );
     const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
     // Staff of the course also see every job and its whole result (Platform's staff-only read).
-    const staff = isStaffView(course, actor.isAdmin) ? { jobs: await platform.listSubmissionJobs(actor, id), origin: `${request.protocol}://${request.host}` } : undefined;
+    const staff = isStaffView(course, actor.isAdmin) ? { jobs: await platform.listSubmissionJobs(actor, id), origin: serverOrigin(request, deps) } : undefined;
     const page = (
       <SubmissionPage ctx={pageContext(request, deps.assets)} submission={submission} progress={progress} courseTitle={course.title} assignmentTitle={assignment.title} sources={sources} staff={staff} />
     );

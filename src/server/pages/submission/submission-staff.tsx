@@ -39,8 +39,9 @@ export const submissionDownloads = {
 };
 
 /** The command that grades the job's part again on one's own machine, with the same grader version. */
-export function gradeRemoteCommand(origin: string, job: Pick<StaffJob, 'submissionId' | 'partId' | 'graderVersionId'>): string {
-  return `gradebox grade remote ${job.submissionId} --part ${job.partId} --version ${job.graderVersionId} --server ${origin}`;
+export function gradeRemoteCommand(origin: string | null, job: Pick<StaffJob, 'submissionId' | 'partId' | 'graderVersionId'>): string {
+  const server = origin === null ? '' : ` --server ${origin}`;
+  return `gradebox grade remote ${job.submissionId} --part ${job.partId} --version ${job.graderVersionId}${server}`;
 }
 
 function jobKind(job: StaffJob): string {
@@ -202,7 +203,7 @@ function JobResult(props: { submissionId: string; job: StaffJob; result: PartRes
   );
 }
 
-function JobCard(props: { job: StaffJob; origin: string }): JSX.Element {
+function JobCard(props: { job: StaffJob; origin: string | null }): JSX.Element {
   const { job } = props;
   const command = gradeRemoteCommand(props.origin, job);
   const commandId = `command-${job.id}`;
@@ -248,7 +249,7 @@ function JobCard(props: { job: StaffJob; origin: string }): JSX.Element {
 }
 
 /** Staff only: the submission's owner, archive, jobs and their whole results. */
-export function SubmissionStaffSections(props: { submission: Submission; jobs: SubmissionJobs; origin: string }): JSX.Element {
+export function SubmissionStaffSections(props: { submission: Submission; jobs: SubmissionJobs; origin: string | null }): JSX.Element {
   const { submission, jobs } = props;
   const parts = [...new Set([...submission.parts.map((p) => p.partId), ...jobs.jobs.map((j) => j.partId)])];
   return (
