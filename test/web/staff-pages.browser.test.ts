@@ -7,7 +7,8 @@
  * its slots; the student sees none of it and gets a 403 page on the queue. axe on each page, screenshots in test/.artifacts/web/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebWorld, type WebWorld } from './browser-harness.ts';
+import type { Page } from 'playwright-core';
+import { SIZES, startWebWorld, type WebWorld } from './browser-harness.ts';
 
 let world: WebWorld;
 let submissionUrl: string;
@@ -28,6 +29,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
+
+/** The page fits a phone's width: long ids, digests and commands wrap rather than scroll sideways. */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  await page.setViewportSize(SIZES.phone);
+  // A string for the browser to run: the tests' types have no DOM.
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(SIZES.phone.width);
+  await page.setViewportSize(SIZES.desktop);
+}
 
 describe('staff pages in the browser', () => {
   it('a student submits and sees none of the staff sections on their own submission', async () => {
@@ -70,6 +79,7 @@ describe('staff pages in the browser', () => {
     await page.getByRole('button', { name: 'Copy the command' }).first().click();
     await expect.poll(() => page.locator('[data-copy-status]').first().textContent()).toMatch(/Copied|Selected/);
     await world.audit(page, 'submission-staff');
+    await expectNoSidewaysScroll(page);
     // The archive downloads with the session.
     const download = await page.request.get(`${submissionUrl}/archive`);
     expect(download.status()).toBe(200);
@@ -88,6 +98,7 @@ describe('staff pages in the browser', () => {
     expect(main).toMatch(/Over the [1-9]\d* job\(s\) finished/);
     expect(main).not.toContain('Workers holding jobs');
     await world.audit(page, 'queue');
+    await expectNoSidewaysScroll(page);
     // htmx re-reads the page and swaps the live part: its time moves on.
     const first = await page.locator('#queue-live time').first().getAttribute('datetime');
     await expect.poll(() => page.locator('#queue-live time').first().getAttribute('datetime'), { timeout: 15_000 }).not.toBe(first);
@@ -106,6 +117,7 @@ describe('staff pages in the browser', () => {
     expect(await workers.first().textContent()).toMatch(/0 \/ 1/);
     expect(await page.getByRole('link', { name: 'Staff 101' }).getAttribute('href')).toBe('/courses/staff101/queue');
     await world.audit(page, 'queue-all');
+    await expectNoSidewaysScroll(page);
     expect(alarms).toEqual([]);
     await context.close();
   }, 60_000);
