@@ -232,6 +232,18 @@ export interface QueueServiceTable {
   served_at: string;
 }
 
+/** A worker taking jobs from the queue, as it announced itself (src/queue/job-queue.ts `announceWorker`). */
+export interface QueueWorkersTable {
+  worker_id: string;
+  host: string;
+  slots: number;
+  cpus: number;
+  memory_mib: number;
+  started_at: string;
+  /** Its latest announcement: every few seconds while it runs. */
+  seen_at: string;
+}
+
 /** Grader images by the course they were uploaded to (drafts may only use their course's images). */
 export interface CourseImagesTable {
   course_id: string;
@@ -476,6 +488,7 @@ export interface Database {
   queue_jobs: QueueJobsTable;
   queue_owners: QueueOwnersTable;
   queue_service: QueueServiceTable;
+  queue_workers: QueueWorkersTable;
   completions: CompletionsTable;
   completion_schedules: CompletionSchedulesTable;
   assignment_grades: AssignmentGradesTable;
@@ -556,6 +569,7 @@ export const TABLES_CHILD_FIRST: readonly (keyof Database)[] = [
   'robustness_cases',
   'pseudonyms',
   'queue_service',
+  'queue_workers',
   'queue_owners',
   'queue_jobs',
   'golden_runs',

@@ -41,6 +41,8 @@ import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.
 import { getSubmissionForDownload } from './submission-download.ts';
 import { getGradingProgress } from './grading-progress.ts';
 import { getSetupRights, removeMember, setMember } from './course-members.ts';
+import { listSubmissionJobs } from './submission-jobs.ts';
+import { getQueueOverview } from './queue-overview.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -153,5 +155,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     recordRobustnessCheck: (actor, input) => recordRobustnessCheck(ctx, actor, input),
     getRobustnessCheck: (actor, checkId) => getRobustnessCheck(ctx, actor, checkId),
     listRobustnessChecks: (actor, courseId, assignmentId) => listRobustnessChecks(ctx, actor, courseId, assignmentId),
+    listSubmissionJobs: (actor, submissionId) => listSubmissionJobs(ctx, actor, submissionId),
+    getQueueOverview: (actor, courseId) => getQueueOverview(ctx, actor, courseId),
   };
 }

@@ -64,6 +64,8 @@ import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
 import type { MemberInput, SetupRights } from './course-members.ts';
 import type { NewRobustnessCheck, RobustnessCheck } from './robustness-checks.ts';
+import type { SubmissionJobs } from './submission-jobs.ts';
+import type { QueueOverview } from './queue-overview.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -324,4 +326,9 @@ export interface Platform {
   getRobustnessCheck(actor: Actor, checkId: string): Promise<RobustnessCheck>;
   /** Staff: the assignment's newest checks, newest first. */
   listRobustnessChecks(actor: Actor, courseId: string, assignmentId: string): Promise<Array<Omit<RobustnessCheck, 'cases'> & { caseCount: number }>>;
+  // staff pages: a submission's jobs, the queue dashboard (docs/web.md)
+  /** Staff of the submission's course: every job of every part (official, regrade, shadow), with phases, worker and whole result; 403 for students. */
+  listSubmissionJobs(actor: Actor, submissionId: string): Promise<SubmissionJobs>;
+  /** The grading queue: a course's jobs (its staff), or every course's with the workers (`courseId` absent: administrators). */
+  getQueueOverview(actor: Actor, courseId?: string): Promise<QueueOverview>;
 }

@@ -51,6 +51,16 @@ export interface ClaimRequest {
   leaseMs: number;
 }
 
+/** A worker as it tells the queue about itself (the queue dashboard shows it). */
+export interface WorkerAnnouncement {
+  workerId: string;
+  host: string;
+  /** Jobs it grades at once, at most. */
+  slots: number;
+  /** What its jobs may reserve in total. */
+  capacity: Capacity;
+}
+
 export interface JobQueue {
   /** Adds jobs inside the caller's transaction, so they exist exactly when the submission does. */
   enqueue(tx: DbExecutor, jobs: readonly EnqueueRequest[]): Promise<void>;
@@ -81,4 +91,11 @@ export interface JobQueue {
   size(): Promise<{ waiting: number; leased: number }>;
   /** Called after jobs were enqueued by this process (wakes idle workers without polling). */
   onEnqueued(listener: () => void): () => void;
+  /**
+   * Records a worker, its slots and capacity, and that it is alive now; workers call it at start
+   * and every few seconds. Optional: a queue that keeps no roster leaves it out.
+   */
+  announceWorker?(worker: WorkerAnnouncement): Promise<void>;
+  /** Removes a stopping worker from the roster. */
+  retireWorker?(workerId: string): Promise<void>;
 }

@@ -24,6 +24,9 @@ export interface WorkerPoolOptions extends Pick<JobRunnerDeps, 'queue' | 'store'
   log?: WorkerLog;
 }
 
+/** How often a running pool tells the queue it is alive. */
+export const ANNOUNCE_MS = 10_000;
+
 /**
  * Runs grading jobs from the queue in the queue's order, as many graders at once as slots and
  * capacity allow. A job's grader reserves its CPUs and memory (clamped to the total, so an
@@ -40,6 +43,7 @@ export class WorkerPool {
   readonly workerId: string;
   readonly #queue: JobQueue;
   readonly #admission: Admission;
+  readonly #capacity: Capacity;
   readonly #slots: number;
   readonly #pollMs: number;
   readonly #deps: JobRunnerDeps;
@@ -54,6 +58,7 @@ export class WorkerPool {
   readonly #stopController = new AbortController();
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   #timer: NodeJS.Timeout | undefined;
+  #announcer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #filling: Promise<void> | undefined;
   #fillAgain = false;
@@ -62,6 +67,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     const capacity = options.capacity ?? machineCapacity();
     this.#admission = new Admission(capacity);
+    this.#capacity = capacity;
     this.#slots = Math.max(1, Math.floor(options.slots ?? capacity.cpus));
     this.#pollMs = options.pollMs ?? 1000;
     this.#queue = options.queue;
@@ -91,6 +97,9 @@ export class WorkerPool {
     this.#state = 'started';
     this.#unsubscribe = this.#queue.onEnqueued(() => this.#wake());
     this.#timer = setInterval(() => this.#wake(), this.#pollMs);
+    // The queue's roster of workers (the queue dashboard): who is alive, with what slots and capacity.
+    this.#announce();
+    this.#announcer = setInterval(() => this.#announce(), ANNOUNCE_MS);
     this.#wake();
   }
 
@@ -134,10 +143,17 @@ export class WorkerPool {
     // The job prepared ahead has not started: it goes back, drained or not.
     this.#ahead?.cancel.abort(new Error('the worker pool is stopping'));
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#announcer !== undefined) clearInterval(this.#announcer);
     this.#unsubscribe?.();
     await this.#filling;
     await Promise.all(this.#running.values());
+    await this.#queue.retireWorker?.(this.workerId).catch((err: unknown) => this.#log.error({ err }, 'leaving the roster of workers failed'));
     this.#state = 'stopped';
+  }
+
+  #announce(): void {
+    const announcement = { workerId: this.workerId, host: os.hostname(), slots: this.#slots, capacity: this.#capacity };
+    this.#queue.announceWorker?.(announcement).catch((err: unknown) => this.#log.error({ err }, 'announcing this worker to the queue failed'));
   }
 
   #wake(): void {

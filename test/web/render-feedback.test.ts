@@ -42,5 +42,11 @@ describe('rendering grader-written text', () => {
   it('highlights known source files and escapes the rest', () => {
     expect(renderSource('main.py', 'def f(): return "<x>"')).toContain('hljs-keyword');
     expect(renderSource('notes.unknown', '<b>')).not.toContain('<b>');
+    // Control characters shown as their pictures, never raw.
+    const shown = renderSource('main.py', 'print("\u001b[31mred\u001b[0m")\u0000\tx\n');
+    // eslint-disable-next-line no-control-regex
+    expect(shown).not.toMatch(/[\u0000\u001b]/);
+    expect(shown).toContain('\u241b[31mred\u241b[0m');
+    expect(shown).toContain('\u2400\tx');
   });
 });

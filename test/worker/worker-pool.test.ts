@@ -66,6 +66,16 @@ describe.skipIf(!isRoot)('WorkerPool', () => {
     return wrapper;
   };
 
+  it('announces itself to the queue with its slots and capacity while it runs, and leaves the roster when it stops', async () => {
+    const pool = world.pool({ slots: 3, capacity: { cpus: 2, memoryMiB: 2048 }, workerId: 'pool-roster' });
+    pool.start();
+    await expect
+      .poll(async () => (await world.platform.getQueueOverview(world.admin)).workers)
+      .toEqual([expect.objectContaining({ workerId: 'pool-roster', slots: 3, capacity: { cpus: 2, memoryMiB: 2048 }, jobs: 0, expired: false })]);
+    await pool.stop({ drain: true });
+    expect((await world.platform.getQueueOverview(world.admin)).workers).toEqual([]);
+  });
+
   it('grades a submission end to end, recording every phase', async () => {
     await world.assignment('hw1', [{ id: 'sums', image: 'coursera-sh', points: 20 }], '2030-06-01T12:00:00.000Z');
     const submitted = await world.submit('hw1', { 'answer.txt': '55\n385\n' });

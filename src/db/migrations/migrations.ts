@@ -21,6 +21,7 @@ import { releaseScheduleMigration } from './0016-release-schedule.ts';
 import { webSessionsMigration } from './0017-web-sessions.ts';
 import { autogradeTestsMigration } from './0018-autograde-tests.ts';
 import { robustnessCasesMigration } from './0019-robustness-cases.ts';
+import { queueWorkersMigration } from './0020-queue-workers.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -41,6 +42,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0017-web-sessions': webSessionsMigration,
   '0018-autograde-tests': autogradeTestsMigration,
   '0019-robustness-cases': robustnessCasesMigration,
+  '0020-queue-workers': queueWorkersMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

@@ -17,7 +17,7 @@ import type { Db, DbExecutor, DialectName } from '../../db/database.ts';
 import type { QueryTemplate } from '../../db/query-template.ts';
 import { dialectOf } from '../../db/dialect-of.ts';
 import { afterCommit } from '../../db/transaction.ts';
-import type { Capacity, ClaimedJob, ClaimRequest, EnqueueRequest, JobQueue } from '../job-queue.ts';
+import type { Capacity, ClaimedJob, ClaimRequest, EnqueueRequest, JobQueue, WorkerAnnouncement } from '../job-queue.ts';
 import { claimStatements, completionStatements, stampStatement, type ClaimStatements, type ClaimValues, type CompletionStatements } from './claim-statements.ts';
 
 export interface SqlJobQueueOptions {
@@ -256,6 +256,20 @@ export class SqlJobQueue implements JobQueue {
     const all = Number(row.all);
     const leased = Number(row.leased);
     return { waiting: all - leased, leased };
+  }
+
+  async announceWorker(worker: WorkerAnnouncement): Promise<void> {
+    const now = this.#now().toISOString();
+    const values = { host: worker.host, slots: worker.slots, cpus: worker.capacity.cpus, memory_mib: worker.capacity.memoryMiB, seen_at: now };
+    await this.#db
+      .insertInto('queue_workers')
+      .values({ worker_id: worker.workerId, started_at: now, ...values })
+      .onConflict((oc) => oc.column('worker_id').doUpdateSet(values))
+      .execute();
+  }
+
+  async retireWorker(workerId: string): Promise<void> {
+    await this.#db.deleteFrom('queue_workers').where('worker_id', '=', workerId).execute();
   }
 
   onEnqueued(listener: () => void): () => void {

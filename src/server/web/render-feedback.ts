@@ -89,5 +89,15 @@ export function renderSource(path: string, content: string): string {
   const language = ext !== '' && hljs.getLanguage(ext) ? ext : undefined;
   // highlight.js escapes the text it wraps in spans.
   const body = language ? hljs.highlight(text, { language, ignoreIllegals: true }).value : Html.escapeHtml(text);
-  return `<pre tabindex="0"><code class="hljs">${body}</code></pre>${omittedNote(omitted)}`;
+  return `<pre tabindex="0"><code class="hljs">${showControls(body)}</code></pre>${omittedNote(omitted)}`;
+}
+
+/**
+ * Control characters in a student's file (an escape sequence, a NUL) become their visible Unicode
+ * pictures (␛, ␀): a file is shown as it is, not interpreted, and a raw control byte would show
+ * nothing. Tabs and line ends stay. Safe on highlighted HTML: tags and entities hold none.
+ */
+function showControls(html: string): string {
+  // eslint-disable-next-line no-control-regex
+  return html.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
 }

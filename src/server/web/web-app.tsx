@@ -24,6 +24,7 @@ import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
 import { testingPage } from '../pages/testing/testing-route.tsx';
+import { queuePage } from '../pages/queue/queue-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
 import { ErrorPage } from './layout.tsx';
 import { PAGE_CSP } from './page-csp.ts';
@@ -140,6 +141,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     setupPage(web, deps);
     testingPage(web, deps);
     regradePage(web, deps);
+    queuePage(web, deps);
   });
 }
 

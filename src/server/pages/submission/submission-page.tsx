@@ -8,6 +8,8 @@ import type { JobPhase, PartOutcome, Submission } from '../../../platform/model.
 import { renderUntrusted, renderSource } from '../../web/render-feedback.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
 import { submissionScore } from '../assignment/assignment-page.tsx';
+import type { SubmissionJobs } from '../../../platform/submission-jobs.ts';
+import { SubmissionStaffSections } from './submission-staff.tsx';
 
 const PHASE_WORDS: Record<JobPhase, string> = {
   queued: 'queued',
@@ -42,8 +44,8 @@ function PartFeedback(props: { part: PartOutcome; progress: PartProgress | undef
     );
   }
   const safeFeedback = renderUntrusted(result.feedback.text, result.feedback.format);
-  const safeStdout = result.output === null ? '' : renderUntrusted(result.output.stdout, 'text');
-  const safeStderr = result.output === null ? '' : renderUntrusted(result.output.stderr, 'text');
+  const safeStdout = result.output === null || result.full !== null ? '' : renderUntrusted(result.output.stdout, 'text');
+  const safeStderr = result.output === null || result.full !== null ? '' : renderUntrusted(result.output.stderr, 'text');
   return (
     <section class="card" aria-label={heading}>
       <h3 safe>{heading}</h3>
@@ -84,7 +86,13 @@ function PartFeedback(props: { part: PartOutcome; progress: PartProgress | undef
           </ul>
         </>
       )}
-      {result.output !== null && (result.output.stdout !== '' || result.output.stderr !== '') && (
+      {/* Staff (who get the whole result) read the output, cut to a size, with each job below. */}
+      {result.full !== null && (
+        <p>
+          <a href={`#job-${result.jobId}`}>The grader’s output and the whole result</a> are with the job, under “Grading jobs”.
+        </p>
+      )}
+      {result.full === null && result.output !== null && (result.output.stdout !== '' || result.output.stderr !== '') && (
         <details>
           <summary>Grader output</summary>
           {safeStdout}
@@ -120,6 +128,8 @@ export interface SubmissionView {
   assignmentTitle: string;
   /** Small text files, highlighted. */
   sources: Array<{ path: string; content: string | null; size: number }>;
+  /** The course's staff only: every job with its whole result, and the server's origin for the `grade remote` command. */
+  staff?: { jobs: SubmissionJobs; origin: string | null };
 }
 
 export function SubmissionPage(view: SubmissionView): JSX.Element {
@@ -128,7 +138,7 @@ export function SubmissionPage(view: SubmissionView): JSX.Element {
   const assignmentUrl = `${courseUrl}/assignments/${encodeURIComponent(submission.assignmentId)}`;
   const live = submission.status === 'grading';
   return (
-    <Layout ctx={view.ctx} title={`Submission to ${view.assignmentTitle}`} htmx={live}>
+    <Layout ctx={view.ctx} title={`Submission to ${view.assignmentTitle}`} htmx={live} scripts={view.staff === undefined ? undefined : ['copy-command.js']}>
       <nav aria-label="Breadcrumb">
         <a href="/">My courses</a> › <a href={courseUrl} safe>{view.courseTitle}</a> › <a href={assignmentUrl} safe>{view.assignmentTitle}</a>
       </nav>
@@ -153,6 +163,7 @@ export function SubmissionPage(view: SubmissionView): JSX.Element {
           </p>
         )}
       </section>
+      {view.staff !== undefined && <SubmissionStaffSections submission={submission} jobs={view.staff.jobs} origin={view.staff.origin} />}
       <section aria-labelledby="files-heading">
         <h2 id="files-heading">Files</h2>
         <ul class="cards">
