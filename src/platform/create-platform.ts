@@ -37,6 +37,7 @@ import { assertCanSubmit, submit } from './submissions.ts';
 import { issueToken, listTokens, revokeToken, revokeUserTokens } from './tokens.ts';
 import { getSubmissionForDownload } from './submission-download.ts';
 import { getGradingProgress } from './grading-progress.ts';
+import { getCourseGradebook } from './course-gradebook.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -137,5 +138,6 @@ export function createPlatform(options: PlatformOptions): Platform {
     signOutEverywhere: (actor, login) => signOutEverywhere(ctx, actor, login),
     getSubmissionForDownload: (actor, submissionId) => getSubmissionForDownload(ctx, actor, submissionId),
     getGradingProgress: (actor, submissionId) => getGradingProgress(ctx, actor, submissionId),
+    getCourseGradebook: (actor, courseId) => getCourseGradebook(ctx, actor, courseId),
   };
 }

@@ -62,6 +62,7 @@ import type { ReleaseOutcome } from './releases.ts';
 import type { Regrade, RegradePreview, RegradeRequest } from './regrade-model.ts';
 import type { Invitation, SessionActor, WebSession } from './web-sign-in.ts';
 import type { PartProgress } from './grading-progress.ts';
+import type { CourseGradebook } from './course-gradebook.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -300,4 +301,7 @@ export interface Platform {
   startAutogradeTest(actor: Actor, input: NewAutogradeTest): Promise<AutogradeTest>;
   /** Staff of the course: the run and, once it ended, its grade, feedback and whole result. */
   getAutogradeTest(actor: Actor, id: string): Promise<AutogradeTest>;
+  // the web gradebook (course-gradebook.ts)
+  /** Staff: every student's final grade on every assignment, read set-based (final grades only, no part results). */
+  getCourseGradebook(actor: Actor, courseId: string): Promise<CourseGradebook>;
 }

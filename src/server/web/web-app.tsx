@@ -16,6 +16,7 @@ import { assignmentPage } from '../pages/assignment/assignment-route.tsx';
 import { coursePage } from '../pages/course/course-route.tsx';
 import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
+import { gradebookPages } from '../pages/gradebook/gradebook-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
 import { allAssets, loadAssets } from './assets.ts';
@@ -124,6 +125,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     coursePage(web, deps);
     assignmentPage(web, deps);
     submissionPage(web, deps);
+    gradebookPages(web, deps);
   });
 }
 
