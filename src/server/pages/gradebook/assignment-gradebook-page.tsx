@@ -5,14 +5,14 @@
  * form), so 1,000 rows carry no forms.
  */
 import type { LoggedGradeChange } from '../../../platform/grade-log.ts';
+import { ChangeForms } from './gradebook-forms.tsx';
+import { GradeLog } from './grade-log-table.tsx';
 import type { Assignment, AssignmentGrade, Course, Extension } from '../../../platform/model.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
 import { AssignmentStaffNav, staffPaths } from '../../web/staff-nav.tsx';
 import { rowAnchor } from './course-gradebook-page.tsx';
 import { histogram, shown, summarize } from './grade-stats.ts';
 import { Histogram, SummaryRow } from './histogram.tsx';
-
-export const LOG_PAGE_SIZE = 50;
 
 /** What a successful form leads back to (`?done=`): a fixed sentence, never text from the URL. */
 export const DONE_NOTICES = {
@@ -136,7 +136,7 @@ export function AssignmentGradebookPage(props: AssignmentGradebookProps): JSX.El
       <GradeTable {...props} />
 
       <h2>Change a grade</h2>
-      <ChangeForms {...props} here={here} csrf={csrf} />
+      <ChangeForms assignment={assignment} grades={grades} here={here} csrf={csrf} />
 
       <h2 id="log">Grade log</h2>
       <GradeLog log={props.log} page={props.logPage} here={here} />
@@ -215,144 +215,6 @@ function GradeTable(props: AssignmentGradebookProps): JSX.Element {
           </tbody>
         </table>
       </div>
-    </>
-  );
-}
-
-function ChangeForms(props: AssignmentGradebookProps & { here: string; csrf: string }): JSX.Element {
-  const { assignment, grades, here, csrf } = props;
-  const PartSelect = (p: { id: string }): JSX.Element => (
-    <select id={p.id} name="part">
-      <option value="">the assignment grade (0–100)</option>
-      {assignment.parts.map((part) => (
-        <option value={part.id} safe>{`part ${part.id} (of ${part.points} points)`}</option>
-      ))}
-    </select>
-  );
-  return (
-    <div class="forms">
-      <datalist id="gradebook-students">
-        {grades.map((g) => (
-          <option value={g.login}></option>
-        ))}
-      </datalist>
-      <form method="post" action={`${here}/override`} class="card">
-        <h3>Set by hand</h3>
-        <input type="hidden" name="_csrf" value={csrf} />
-        <label for="override-login">Student (login)</label>
-        <input type="text" id="override-login" name="login" list="gradebook-students" required autocomplete="off" />
-        <label for="override-part">What</label>
-        <PartSelect id="override-part" />
-        <label for="override-points">Points (or grade)</label>
-        <input type="text" id="override-points" name="points" inputmode="decimal" required />
-        <label for="override-reason">Reason (required; logged and shown with the grade)</label>
-        <textarea id="override-reason" name="reason" required maxlength={1000}></textarea>
-        <p>
-          <button type="submit">Save override</button>
-        </p>
-      </form>
-      <form method="post" action={`${here}/override/remove`} class="card">
-        <h3>Remove an override</h3>
-        <input type="hidden" name="_csrf" value={csrf} />
-        <label for="unoverride-login">Student (login)</label>
-        <input type="text" id="unoverride-login" name="login" list="gradebook-students" required autocomplete="off" />
-        <label for="unoverride-part">What</label>
-        <PartSelect id="unoverride-part" />
-        <label for="unoverride-reason">Reason (optional)</label>
-        <input type="text" id="unoverride-reason" name="reason" />
-        <p>
-          <button type="submit" class="secondary">
-            Remove override
-          </button>
-        </p>
-      </form>
-      <form method="post" action={`${here}/extension`} class="card">
-        <h3>Grant or change an extension</h3>
-        <input type="hidden" name="_csrf" value={csrf} />
-        <label for="extension-login">Student (login)</label>
-        <input type="text" id="extension-login" name="login" list="gradebook-students" required autocomplete="off" />
-        <label for="extension-until">New due date (UTC)</label>
-        <input type="datetime-local" id="extension-until" name="until" required />
-        <p class="muted" safe>{assignment.deadline === null ? 'This assignment has no deadline, so there is nothing to extend.' : `The deadline is ${assignment.deadline.slice(0, 16).replace('T', ' ')} UTC.`}</p>
-        <p>
-          <button type="submit">Save extension</button>
-        </p>
-      </form>
-      <form method="post" action={`${here}/extension/remove`} class="card">
-        <h3>Remove an extension</h3>
-        <input type="hidden" name="_csrf" value={csrf} />
-        <label for="unextend-login">Student (login)</label>
-        <input type="text" id="unextend-login" name="login" list="gradebook-students" required autocomplete="off" />
-        <p>
-          <button type="submit" class="secondary">
-            Remove extension
-          </button>
-        </p>
-      </form>
-    </div>
-  );
-}
-
-const CAUSE_WORDS: Record<LoggedGradeChange['cause'], string> = {
-  'grader-result': 'grader result',
-  regrade: 'regrade',
-  'late-policy': 'late policy',
-  extension: 'extension',
-  'course-file': 'course file',
-  completion: 'completion',
-  override: 'override',
-  'override-removed': 'override removed',
-  release: 'released',
-  withdraw: 'withdrawn',
-};
-
-function GradeLog(props: { log: LoggedGradeChange[]; page: number; here: string }): JSX.Element {
-  const pages = Math.max(1, Math.ceil(props.log.length / LOG_PAGE_SIZE));
-  const page = Math.min(props.page, pages);
-  const entries = props.log.slice((page - 1) * LOG_PAGE_SIZE, page * LOG_PAGE_SIZE);
-  if (entries.length === 0) return <p>No grade changes yet.</p>;
-  return (
-    <>
-      <div class="table-wrap">
-        <table class="compact">
-          <caption safe>{`Grade changes, newest first (page ${page} of ${pages})`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Student</th>
-              <th scope="col">What</th>
-              <th scope="col">Cause</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">By</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr>
-                <td>
-                  <Time iso={e.at} />
-                </td>
-                <td safe>{e.login}</td>
-                <td safe>{e.partId === null ? 'grade' : `part ${e.partId}`}</td>
-                <td safe>{CAUSE_WORDS[e.cause]}</td>
-                <td safe>{shown(e.oldValue)}</td>
-                <td safe>{shown(e.newValue)}</td>
-                <td safe>{e.actor ?? 'gradebox'}</td>
-                <td safe>{e.reason ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {pages > 1 && (
-        <nav aria-label="Grade log pages" class="pager">
-          {page > 1 && <a href={`${props.here}?log=${page - 1}#log`}>Newer</a>}
-          <span safe>{` page ${page} of ${pages} `}</span>
-          {page < pages && <a href={`${props.here}?log=${page + 1}#log`}>Older</a>}
-        </nav>
-      )}
     </>
   );
 }
