@@ -43,6 +43,7 @@ import { getGradingProgress } from './grading-progress.ts';
 import { getSetupRights, removeMember, setMember } from './course-members.ts';
 import { listSubmissionJobs } from './submission-jobs.ts';
 import { getQueueOverview } from './queue-overview.ts';
+import { getCourseGradebook } from './course-gradebook.ts';
 import { acceptInvitation, authenticateSession, createInvitation, describeInvitation, setPassword, signIn, signOut, signOutEverywhere } from './web-sign-in.ts';
 
 export interface PlatformOptions {
@@ -157,5 +158,6 @@ export function createPlatform(options: PlatformOptions): Platform {
     listRobustnessChecks: (actor, courseId, assignmentId) => listRobustnessChecks(ctx, actor, courseId, assignmentId),
     listSubmissionJobs: (actor, submissionId) => listSubmissionJobs(ctx, actor, submissionId),
     getQueueOverview: (actor, courseId) => getQueueOverview(ctx, actor, courseId),
+    getCourseGradebook: (actor, courseId) => getCourseGradebook(ctx, actor, courseId),
   };
 }

@@ -66,6 +66,7 @@ import type { MemberInput, SetupRights } from './course-members.ts';
 import type { NewRobustnessCheck, RobustnessCheck } from './robustness-checks.ts';
 import type { SubmissionJobs } from './submission-jobs.ts';
 import type { QueueOverview } from './queue-overview.ts';
+import type { CourseGradebook } from './course-gradebook.ts';
 
 export interface NewGraderVersion {
   courseId: string;
@@ -331,4 +332,7 @@ export interface Platform {
   listSubmissionJobs(actor: Actor, submissionId: string): Promise<SubmissionJobs>;
   /** The grading queue: a course's jobs (its staff), or every course's with the workers (`courseId` absent: administrators). */
   getQueueOverview(actor: Actor, courseId?: string): Promise<QueueOverview>;
+  // the web gradebook (course-gradebook.ts)
+  /** Staff: every student's final grade on every assignment, read set-based (final grades only, no part results). */
+  getCourseGradebook(actor: Actor, courseId: string): Promise<CourseGradebook>;
 }

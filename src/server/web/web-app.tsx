@@ -20,6 +20,7 @@ import { coursesPage } from '../pages/courses/courses-route.tsx';
 import { graderPages } from '../pages/graders/graders-route.tsx';
 import { invitationPage } from '../pages/invitation/invitation-route.tsx';
 import { regradePage } from '../pages/regrade/regrade-route.tsx';
+import { gradebookPages } from '../pages/gradebook/gradebook-route.tsx';
 import { signInPages } from '../pages/sign-in/sign-in-route.tsx';
 import { setupPage } from '../pages/setup/setup-route.tsx';
 import { submissionPage } from '../pages/submission/submission-route.tsx';
@@ -142,6 +143,7 @@ export async function installWebInterface(app: FastifyInstance, input: WebAppDep
     testingPage(web, deps);
     regradePage(web, deps);
     queuePage(web, deps);
+    gradebookPages(web, deps);
   });
 }
 
