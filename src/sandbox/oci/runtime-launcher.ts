@@ -49,12 +49,14 @@ import { runtimeExit, type RuntimeExit } from './runtime-process.ts';
  * The same shell runs the supervisor's short host commands (mount(8) and umount(8) for scratch
  * areas, see mount-tools.ts), so a one-shot `gradebox grade local` forks Node once, not twice:
  *
- *   (o=$(cd -- DIR 2>&1 && exec COMMAND ARGS... 2>&1 </dev/null); s=$?;
- *    [ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "n O $l"; done;
- *    echo n C $s) </dev/null & echo n S $!
+ *   o=$(cd -- DIR 2>&1 && exec COMMAND ARGS... 2>&1 </dev/null); s=$?;
+ *   [ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "n O $l"; done; echo n C $s
  *
  * Every line of the command's output comes back prefixed (O), each in one short write, so it can
- * interleave with runs' lines but never split or fake one; C carries its exit status.
+ * interleave with runs' lines but never split or fake one; C carries its exit status. Commands
+ * run in the shell's foreground (one fork and exec each, as a spawn would be, no subshell): they
+ * are short, and runs only wait for them to be forked. One that hangs is given up on after
+ * COMMAND_TIMEOUT_MS with the shell, which the next run or command replaces.
  *
  * The shell exits when its stdin ends (the supervisor died); runs it started go on, like an
  * orphaned runtime of a direct spawn, until cleanupStale removes them (it finds the runtime by
@@ -182,11 +184,13 @@ class Launcher {
       const runs = [...this.#runs.values()];
       this.#runs.clear();
       for (const run of runs) run.launcherLost();
-      for (const command of this.#commands.values()) command.finish(null, '(the helper shell exited)');
-      this.#commands.clear();
+
     });
     shell.once('exit', () => {
       this.#alive = false;
+      // The shell ran its commands itself: none can finish now.
+      for (const command of this.#commands.values()) command.finish(null, '(the helper shell exited)');
+      this.#commands.clear();
       // A shell that died before saying anything cannot launch here: spawn directly from now on.
       if (!this.#heard) unavailable = true;
       // Subshells live on and keep reporting on the same stdout; a run the shell had not forked
@@ -196,11 +200,6 @@ class Launcher {
           if (run.subshell !== undefined) continue;
           this.#runs.delete(n);
           run.launcherLost();
-        }
-        for (const [n, command] of this.#commands) {
-          if (command.subshell !== undefined) continue;
-          this.#commands.delete(n);
-          command.finish(null, '(the helper shell exited)');
         }
       }, FORK_GRACE_MS).unref();
     });
@@ -235,26 +234,16 @@ class Launcher {
     this.#commands.set(n, command);
     refHelperShell(this.#shell, true);
     const timer = setTimeout(() => {
-      if (command.subshell !== undefined) killQuietly(command.subshell);
       command.finish(null, `(timed out after ${COMMAND_TIMEOUT_MS} ms)`);
-      this.#forgetCommand(n);
+      // The shell is stuck in it: end the shell (its 'exit' ends the other commands).
+      this.#shell.kill('SIGKILL');
     }, COMMAND_TIMEOUT_MS);
     timer.unref();
     this.#shell.stdin.write(
-      `(o=$(cd -- ${shellQuote(cwd)} 2>&1 && exec ${args.map(shellQuote).join(' ')} 2>&1 </dev/null); s=$?; `
-      + `[ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "${n} O $l"; done; `
-      + `echo ${n} C $s) </dev/null & echo ${n} S $!\n`,
+      `o=$(cd -- ${shellQuote(cwd)} 2>&1 && exec ${args.map(shellQuote).join(' ')} 2>&1 </dev/null); s=$?; `
+      + `[ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "${n} O $l"; done; echo ${n} C $s\n`,
     );
     return command.result.finally(() => clearTimeout(timer));
-  }
-
-  /** Forgets command `n` (finished or given up on), reaping its subshell once its pid is known. */
-  #forgetCommand(n: number): void {
-    const command = this.#commands.get(n);
-    if (command === undefined || !command.done || command.subshell === undefined) return;
-    this.#commands.delete(n);
-    if (this.#alive) this.#shell.stdin.write(`wait ${command.subshell} 2>/dev/null\n`);
-    this.#unrefWhenIdle();
   }
 
   #unrefWhenIdle(): void {
@@ -278,7 +267,7 @@ class Launcher {
     this.#partial = lines.pop() ?? '';
     if (lines.length > 0) this.#heard = true;
     for (const line of lines) {
-      const command = /^(\d+) ([SOC])(?: (.*))?$/.exec(line);
+      const command = /^(\d+) ([OC])(?: (.*))?$/.exec(line);
       if (command !== null && this.#onCommandLine(Number(command[1]), command[2] ?? '', command[3] ?? '')) continue;
       const match = /^(\d+) ([SFEPX])(?: (\d+))?$/.exec(line);
       const n = Number(match?.[1]);
@@ -300,16 +289,13 @@ class Launcher {
   #onCommandLine(n: number, kind: string, rest: string): boolean {
     const command = this.#commands.get(n);
     if (command === undefined) return !this.#runs.has(n);
-    if (kind === 'S') {
-      command.subshell = /^\d+$/.test(rest) ? Number(rest) : undefined;
-      // Given up on (timed out) before its pid was known.
-      if (command.done && command.subshell !== undefined) killQuietly(command.subshell);
-    } else if (kind === 'O') {
+    if (kind === 'O') {
       command.output.push(rest);
     } else if (/^\d+$/.test(rest)) {
       command.finish(Number(rest));
+      this.#commands.delete(n);
+      this.#unrefWhenIdle();
     }
-    this.#forgetCommand(n);
     return true;
   }
 }
@@ -318,7 +304,6 @@ class Launcher {
 class ShellCommand {
   readonly result: Promise<CommandResult>;
   readonly output: string[] = [];
-  subshell: number | undefined;
   done = false;
   #resolve!: (result: CommandResult) => void;
 
