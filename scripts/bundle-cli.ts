@@ -51,7 +51,8 @@ try {
 // it recompiles for another architecture. A stale bundle is never run (bin/gradebox.js), so it
 // cannot hold a program of another build.
 const seccompModule = join(dist, 'sandbox', 'seccomp-bpf.js');
-const seccompCache = `let cached = ${JSON.stringify({ arch: process.arch, base64: (await import(pathToFileURL(seccompModule).href) as typeof import('../src/sandbox/seccomp-bpf.ts')).defaultSeccompBpf() })};`;
+const seccomp = await import(pathToFileURL(seccompModule).href) as typeof import('../src/sandbox/seccomp-bpf.ts');
+const seccompCache = `let cached = ${JSON.stringify({ arch: process.arch, base64: seccomp.defaultSeccompBpf(), digest: seccomp.defaultSeccompBpfDigest() })};`;
 
 const bundle = await rolldown({
   input: { main: entry },

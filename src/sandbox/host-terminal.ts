@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { isatty } from 'node:tty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findProgram } from '../util/find-program.ts';
 import { SandboxError } from './sandbox.ts';
@@ -45,7 +44,8 @@ export class HostTerminal {
 
   /** Saves the mode of terminal `fd`; throws if `fd` is no terminal or stty is missing. */
   static attach(fd: number): HostTerminal {
-    if (!isatty(fd)) throw new RangeError(`a run with a terminal needs a terminal on its stdin (fd ${fd})`);
+    // node:tty only here, for interactive sessions: a grading run never needs it.
+    if (!process.getBuiltinModule('node:tty').isatty(fd)) throw new RangeError(`a run with a terminal needs a terminal on its stdin (fd ${fd})`);
     const path = findProgram('stty');
     if (path === undefined) throw new SandboxError('stty is missing; interactive sessions with a terminal need it', 'apt-get install coreutils');
     const saved = spawnSync(path, ['-g'], { stdio: [fd, 'pipe', 'ignore'], encoding: 'utf8' });

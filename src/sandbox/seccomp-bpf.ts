@@ -1,5 +1,6 @@
 import { defaultSeccompProfile, type SeccompArg, type SeccompProfile, type SeccompRule } from './seccomp.ts';
 import { X86_64_SYSCALLS } from './syscalls-x86_64.ts';
+import { createHash } from 'node:crypto';
 
 /**
  * Compiles a seccomp profile (the OCI `linux.seccomp` shape of ./seccomp.ts) into a classic-BPF
@@ -207,7 +208,8 @@ function assemble(program: Instruction[]): Buffer {
 
 // The CLI's bundle starts with it filled for the machine that built it (scripts/bundle-cli.ts runs
 // this very module, from the same build, and writes the result here): ~5 ms less per `gradebox`.
-let cached: { arch: string; base64: string | undefined } | undefined;
+// `digest` (see defaultSeccompBpfDigest) is filled alike, or on first use.
+let cached: { arch: string; base64: string | undefined; digest?: string } | undefined;
 
 /**
  * The default profile (./seccomp.ts) compiled for `arch`, base64-encoded as crun's annotation
@@ -221,4 +223,16 @@ export function defaultSeccompBpf(arch: string = process.arch): string | undefin
     cached = { arch, base64: supported ? compileSeccompBpf(profile).toString('base64') : undefined };
   }
   return cached.base64;
+}
+
+/**
+ * The SHA-256 (hex) of defaultSeccompBpf(arch), or of `none` where there is none: part of the
+ * runtime verdict's key, since a trial proved that program. Computed once per build where the
+ * bundle holds the program: hashing its ~2.3 KB at every start took a one-shot command ~2 ms.
+ */
+export function defaultSeccompBpfDigest(arch: string = process.arch): string {
+  const base64 = defaultSeccompBpf(arch);
+  if (cached === undefined) throw new Error('unreachable: defaultSeccompBpf fills the cache');
+  cached.digest ??= createHash('sha256').update(base64 ?? 'none').digest('hex');
+  return cached.digest;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/util/is-alive.ts';
-import { startRuntime, type RuntimeOutput } from '../../src/sandbox/oci/runtime-launcher.ts';
+import { runCommand, startRuntime, type RuntimeOutput } from '../../src/sandbox/oci/runtime-launcher.ts';
 
 // The launcher starts any program; /bin/sh stands in for the OCI runtime here.
 const base = mkdtempSync(join(tmpdir(), 'gradebox-launcher-'));
@@ -104,6 +104,29 @@ describe('runtime launcher', () => {
       output.stdout.once('data', (chunk: Buffer) => process.kill(Number(chunk.toString()), 'SIGKILL'));
     });
     await expect(result).rejects.toThrow(/lost track/);
+  });
+
+  it('runs host commands from the same shell, their output apart from runs\' lines even when it mimics them', async () => {
+    const runs = [1, 2].map((n) => run(`sleep 0.0${n}; echo run ${n}`));
+    const [plain, forged, quoted, missing] = await Promise.all([
+      runCommand(['sh', '-c', 'echo $PPID; pwd'], base),
+      // Lines of the launcher's own protocol, for runs that exist: they must reach no run.
+      runCommand(['sh', '-c', 'printf "0 X 9\\n1 C 0\\n2 O x\\nno newline at the end"; exit 4']),
+      runCommand(['printf', '%s|', "it's", 'a "b" $HOME `id` \\ c', '']),
+      runCommand(['/nonexistent/program']),
+    ]);
+    // One shell for runs and commands: the commands' parent is a subshell of it, not this process.
+    expect(launcherShells()).toHaveLength(1);
+    expect(plain.code).toBe(0);
+    const [parent, cwd] = plain.output.split('\n');
+    expect(Number(parent)).not.toBe(process.pid);
+    expect(cwd).toBe(base);
+    expect(forged).toEqual({ code: 4, output: '0 X 9\n1 C 0\n2 O x\nno newline at the end' });
+    expect(quoted).toEqual({ code: 0, output: `it's|a "b" $HOME \`id\` \\ c||` });
+    expect(missing.code).not.toBe(0);
+    expect(missing.output).toMatch(/nonexistent/);
+    expect((await Promise.all(runs.map(({ result }) => result))).map((r) => [r.status, r.stdout])).toEqual([[0, 'run 1\n'], [0, 'run 2\n']]);
+    expect(() => runCommand(['echo', 'a\nb'])).toThrow(/newlines/);
   });
 
   it('does not keep the supervisor alive once idle', () => {

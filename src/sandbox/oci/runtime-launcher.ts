@@ -46,6 +46,18 @@ import { runtimeExit, type RuntimeExit } from './runtime-process.ts';
  * own: Ctrl-C at a terminal reaches the supervisor, which stops the run through its cgroup, not
  * the runtime.
  *
+ * The same shell runs the supervisor's short host commands (mount(8) and umount(8) for scratch
+ * areas, see mount-tools.ts), so a one-shot `gradebox grade local` forks Node once, not twice:
+ *
+ *   o=$(cd -- DIR 2>&1 && exec COMMAND ARGS... 2>&1 </dev/null); s=$?;
+ *   [ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "n O $l"; done; echo n C $s
+ *
+ * Every line of the command's output comes back prefixed (O), each in one short write, so it can
+ * interleave with runs' lines but never split or fake one; C carries its exit status. Commands
+ * run in the shell's foreground (one fork and exec each, as a spawn would be, no subshell): they
+ * are short, and runs only wait for them to be forked. One that hangs is given up on after
+ * COMMAND_TIMEOUT_MS with the shell, which the next run or command replaces.
+ *
  * The shell exits when its stdin ends (the supervisor died); runs it started go on, like an
  * orphaned runtime of a direct spawn, until cleanupStale removes them (it finds the runtime by
  * its command line, which is the same either way). It is restarted when it dies, is unref'd while
@@ -107,6 +119,28 @@ async function drained(closed: Promise<void>, streams: readonly Readable[], ms: 
   clearTimeout(timer);
 }
 
+/** What a host command run by the launcher shell (`runCommand`) said and how it exited. */
+export interface CommandResult {
+  /** The exit status; null when the command could not be run or did not finish in time. */
+  code: number | null;
+  /** Its stdout and stderr, together. */
+  output: string;
+}
+
+const COMMAND_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `args` (a program and its arguments) in folder `cwd` from the launcher shell, stdin from
+ * /dev/null; resolves with its exit status and output, never rejects once started. Commands may
+ * run in parallel. Without a launcher shell it resolves with code null at once.
+ */
+export function runCommand(args: readonly string[], cwd = '/'): Promise<CommandResult> {
+  if (args.length === 0 || ![...args, cwd].every(fitsOneLine)) throw new RangeError('a launcher command cannot hold newlines');
+  const launcher = currentLauncher();
+  if (launcher === undefined) return Promise.resolve({ code: null, output: 'cannot start a helper shell' });
+  return launcher.command(args, cwd);
+}
+
 /**
  * Starts the launcher shell now if there is none, so that it is up by the time the run's bundle
  * is ready (a one-shot `gradebox grade local` has none yet): its fork and start overlap the
@@ -133,6 +167,7 @@ function currentLauncher(): Launcher | undefined {
 class Launcher {
   readonly #shell: HelperShell;
   readonly #runs = new Map<number, LaunchedRun>();
+  readonly #commands = new Map<number, ShellCommand>();
   #next = 0;
   #partial = '';
   #alive = true;
@@ -149,9 +184,13 @@ class Launcher {
       const runs = [...this.#runs.values()];
       this.#runs.clear();
       for (const run of runs) run.launcherLost();
+
     });
     shell.once('exit', () => {
       this.#alive = false;
+      // The shell ran its commands itself: none can finish now.
+      for (const command of this.#commands.values()) command.finish(null, '(the helper shell exited)');
+      this.#commands.clear();
       // A shell that died before saying anything cannot launch here: spawn directly from now on.
       if (!this.#heard) unavailable = true;
       // Subshells live on and keep reporting on the same stdout; a run the shell had not forked
@@ -189,6 +228,28 @@ class Launcher {
     );
   }
 
+  command(args: readonly string[], cwd: string): Promise<CommandResult> {
+    const n = this.#next++;
+    const command = new ShellCommand();
+    this.#commands.set(n, command);
+    refHelperShell(this.#shell, true);
+    const timer = setTimeout(() => {
+      command.finish(null, `(timed out after ${COMMAND_TIMEOUT_MS} ms)`);
+      // The shell is stuck in it: end the shell (its 'exit' ends the other commands).
+      this.#shell.kill('SIGKILL');
+    }, COMMAND_TIMEOUT_MS);
+    timer.unref();
+    this.#shell.stdin.write(
+      `o=$(cd -- ${shellQuote(cwd)} 2>&1 && exec ${args.map(shellQuote).join(' ')} 2>&1 </dev/null); s=$?; `
+      + `[ -z "$o" ] || printf '%s\n' "$o" | while IFS= read -r l; do echo "${n} O $l"; done; echo ${n} C $s\n`,
+    );
+    return command.result.finally(() => clearTimeout(timer));
+  }
+
+  #unrefWhenIdle(): void {
+    if (this.#runs.size === 0 && this.#commands.size === 0) refHelperShell(this.#shell, false);
+  }
+
   /**
    * Forgets run `n` once it has ended and its subshell's pid is known, and reaps that subshell,
    * which has reported its last line or been killed (a zombie child of the shell until then).
@@ -198,7 +259,7 @@ class Launcher {
     if (run?.ended !== true || run.subshell === undefined) return;
     this.#runs.delete(n);
     if (this.#alive) this.#shell.stdin.write(`wait ${run.subshell} 2>/dev/null\n`);
-    if (this.#runs.size === 0) refHelperShell(this.#shell, false);
+    this.#unrefWhenIdle();
   }
 
   #onData(chunk: string): void {
@@ -206,6 +267,8 @@ class Launcher {
     this.#partial = lines.pop() ?? '';
     if (lines.length > 0) this.#heard = true;
     for (const line of lines) {
+      const command = /^(\d+) ([OC])(?: (.*))?$/.exec(line);
+      if (command !== null && this.#onCommandLine(Number(command[1]), command[2] ?? '', command[3] ?? '')) continue;
       const match = /^(\d+) ([SFEPX])(?: (\d+))?$/.exec(line);
       const n = Number(match?.[1]);
       const run = this.#runs.get(n);
@@ -220,6 +283,38 @@ class Launcher {
       }
       this.settle(n);
     }
+  }
+
+  /** Takes a line about command `n`; false when `n` is no command of this shell. */
+  #onCommandLine(n: number, kind: string, rest: string): boolean {
+    const command = this.#commands.get(n);
+    if (command === undefined) return !this.#runs.has(n);
+    if (kind === 'O') {
+      command.output.push(rest);
+    } else if (/^\d+$/.test(rest)) {
+      command.finish(Number(rest));
+      this.#commands.delete(n);
+      this.#unrefWhenIdle();
+    }
+    return true;
+  }
+}
+
+/** A host command run by the launcher shell (see runCommand). */
+class ShellCommand {
+  readonly result: Promise<CommandResult>;
+  readonly output: string[] = [];
+  done = false;
+  #resolve!: (result: CommandResult) => void;
+
+  constructor() {
+    this.result = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  finish(code: number | null, note?: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.#resolve({ code, output: [...this.output, ...(note === undefined ? [] : [note])].join('\n') });
   }
 }
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { SandboxError } from '../sandbox.ts';
-import { defaultSeccompBpf } from '../seccomp-bpf.ts';
+import { defaultSeccompBpfDigest } from '../seccomp-bpf.ts';
 import type { HostFacts } from './host-facts.ts';
 import { RuntimeVerdictCache } from './runtime-verdict-cache.ts';
 import { trialRuntimes } from './runtime-trial.ts';
@@ -70,7 +69,7 @@ async function probe(preference: 'auto' | RuntimeName, stateDir: string, facts: 
   const names: RuntimeName[] = preference === 'auto' ? ['crun', 'runc'] : [preference];
   const candidates = names.map((name) => ({ name, path: findProgram(name) }));
   const cache = new RuntimeVerdictCache<OciRuntime>(stateDir);
-  const bpf = createHash('sha256').update(defaultSeccompBpf() ?? 'none').digest('hex');
+  const bpf = defaultSeccompBpfDigest();
   const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], [...candidates.map((c) => c.path), facts.nsenter], facts.cgroups);
   const known = await cache.get(key);
   if (known) return known;
