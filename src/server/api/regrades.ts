@@ -70,7 +70,7 @@ const SUMMARIES = {
 async function streamRegradeEvents(request: FastifyRequest, reply: FastifyReply, platform: Platform, regradeId: string): Promise<void> {
   const actor = actorOf(request);
   const first = await platform.getRegrade(actor, regradeId);
-  streamRegrade(request, reply, {
+  await streamRegrade(request, reply, {
     platform,
     actor,
     first,

@@ -101,7 +101,7 @@ export function regradePage(app: FastifyInstance, deps: WebDeps): void {
     const actor = pageActor(request);
     // Permission and path are checked (and refused as a page) before the stream starts.
     const first = await regradeOfPath(platform, actor, request.params as Params & { regrade: string });
-    streamRegrade(request, reply, {
+    await streamRegrade(request, reply, {
       platform,
       actor,
       first,
