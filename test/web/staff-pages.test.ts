@@ -12,7 +12,7 @@ import { encodeResult } from '../../src/grader/stored-result.ts';
 import { createGradingStore } from '../../src/platform/grading-store.ts';
 import { SubmissionEvents } from '../../src/platform/submission-events.ts';
 import { SqlJobQueue } from '../../src/queue/sql/sql-job-queue.ts';
-import { SHOWN_OUTPUT_CHARS } from '../../src/server/pages/submission/job-result.tsx';
+import { SHOWN_OUTPUT_CHARS } from '../../src/server/web/staff-result.tsx';
 import { gradeResult } from '../platform/helpers.ts';
 import { testImage } from '../support/test-image.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';

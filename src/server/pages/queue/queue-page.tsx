@@ -9,7 +9,7 @@ import type { JobPriority } from '../../../platform/model.ts';
 import { QUEUE_STATES, type QueueOverview, type QueueState, type TimingStat } from '../../../platform/queue-overview.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
 import { CourseStaffNav, staffPaths } from '../../web/staff-nav.tsx';
-import { formatDuration } from '../submission/job-result.tsx';
+import { formatDuration } from '../../web/staff-result.tsx';
 
 /** How often the page re-reads itself (htmx `every`). */
 export const REFRESH_SECONDS = 5;

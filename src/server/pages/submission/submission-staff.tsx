@@ -8,7 +8,13 @@ import type { Submission } from '../../../platform/model.ts';
 import type { StaffJob, SubmissionJobs } from '../../../platform/submission-jobs.ts';
 import { Time } from '../../web/layout.tsx';
 import { staffPaths } from '../../web/staff-nav.tsx';
-import { formatDuration, JobResult, submissionDownloads } from './job-result.tsx';
+import { formatDuration, StaffResult } from '../../web/staff-result.tsx';
+
+/** Where the page's archive and output downloads live (routes of submission-route.tsx). */
+export const submissionDownloads = {
+  archive: (submission: string) => `${staffPaths.submission(submission)}/archive`,
+  output: (submission: string, job: string, stream: 'stdout' | 'stderr') => `${staffPaths.submission(submission)}/jobs/${encodeURIComponent(job)}/${stream}`,
+};
 
 const PHASES = ['queued', 'preparing', 'running', 'reporting', 'done'] as const;
 
@@ -97,7 +103,16 @@ function JobCard(props: { job: StaffJob; origin: string | null }): JSX.Element {
         )}
       </dl>
       <PhaseTable job={job} />
-      {job.result === null ? <p class="muted">No result yet.</p> : <JobResult submissionId={job.submissionId} job={job} result={job.result} />}
+      {job.result?.full == null ? (
+        <p class="muted">No result yet.</p>
+      ) : (
+        <StaffResult
+          result={job.result.full}
+          earned={job.result.points}
+          caption={`Tests of ${job.id}, as the grader reported them`}
+          downloads={{ stdout: submissionDownloads.output(job.submissionId, job.id, 'stdout'), stderr: submissionDownloads.output(job.submissionId, job.id, 'stderr') }}
+        />
+      )}
       <h5>Run it again on your machine</h5>
       <pre class="command">
         <code id={commandId} safe>{command}</code>

@@ -13,7 +13,7 @@ import { renderUntrusted } from '../../web/render-feedback.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
 import { AssignmentStaffNav, staffPaths } from '../../web/staff-nav.tsx';
 import { describeProgress } from '../submission/submission-page.tsx';
-import { StaffResult } from './staff-result.tsx';
+import { StaffResult } from '../../web/staff-result.tsx';
 import { versionName } from './testing-page.tsx';
 
 interface Frame {
@@ -82,7 +82,11 @@ export function RunStatus(props: { submission: Submission; partId: string; progr
       <p>
         Status: <strong class="status graded">Done</strong>
       </p>
-      <StaffResult result={part.result.full} points={part.result.points} partPoints={part.points} job={part.job} />
+      <StaffResult result={part.result.full} earned={part.result.points} possible={part.points} caption={`Tests of part ${part.partId}, as the grader reported them`} openOutput />
+      <p>
+        Every job of this run with its phases and timings, and downloads of the whole output:{' '}
+        <a href={staffPaths.submission(props.submission.id)}>the sample's submission page</a>.
+      </p>
     </>
   );
 }
@@ -165,7 +169,7 @@ export function AutogradeTestStatus(props: { test: AutogradeTest }): JSX.Element
       {test.result !== null && (
         <>
           <h3>The whole result</h3>
-          <StaffResult result={test.result} points={null} partPoints={100} job={null} />
+          <StaffResult result={test.result} earned={null} caption="Tests the script reported" openOutput />
         </>
       )}
     </>
