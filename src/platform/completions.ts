@@ -43,6 +43,19 @@ export async function courseStudents(db: DbExecutor, courseId: string): Promise<
   return rows.map((r) => r.login);
 }
 
+/** The course's students with their display names, in login order (the gradebook's and the export's rows). */
+export async function courseStudentNames(db: DbExecutor, courseId: string): Promise<Array<{ login: string; displayName: string }>> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.login', 'm.login')
+    .select(['m.login', 'u.display_name'])
+    .where('m.course_id', '=', courseId)
+    .where('m.role', '=', 'student')
+    .orderBy('m.login')
+    .execute();
+  return rows.map((r) => ({ login: r.login, displayName: r.display_name }));
+}
+
 /**
  * Completes one student if not completed yet: freezes the newest submission, queues its parts
  * when they wait for completion, stores the grade (pending, no-submission or graded). Undefined

@@ -8,6 +8,7 @@
  * Stalled stored grades are not made good here (that writes, per student, inside a page view):
  * the assignment gradebook and the grade listing do it on their first read.
  */
+import { courseStudentNames } from './completions.ts';
 import type { PlatformContext } from './context.ts';
 import { Forbidden } from './errors.ts';
 import { deriveGrades } from './grade-reads.ts';
@@ -54,14 +55,7 @@ export async function getCourseGradebook(ctx: PlatformContext, actor: Actor, cou
     .orderBy('position')
     .orderBy('id')
     .execute();
-  const students = await ctx.db
-    .selectFrom('memberships as m')
-    .innerJoin('users as u', 'u.login', 'm.login')
-    .select(['m.login', 'u.display_name'])
-    .where('m.course_id', '=', courseId)
-    .where('m.role', '=', 'student')
-    .orderBy('m.login')
-    .execute();
+  const students = await courseStudentNames(ctx.db, courseId);
   const logins = students.map((s) => s.login);
   const cells: CourseGradebookCell[][] = [];
   for (const a of assignmentRows) {
@@ -77,7 +71,7 @@ export async function getCourseGradebook(ctx: PlatformContext, actor: Actor, cou
   return {
     courseId,
     assignments: assignmentRows.map((a) => ({ id: a.id, title: a.title, released: scoresVisible(a, now) })),
-    students: students.map((s) => ({ login: s.login, displayName: s.display_name })),
+    students,
     cells,
   };
 }

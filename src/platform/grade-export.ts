@@ -6,6 +6,7 @@
  * one assignment at a time (each derived in a fixed number of queries: grade-reads.ts) and
  * streamed, so a large course is never one giant string.
  */
+import { courseStudentNames } from './completions.ts';
 import type { PlatformContext } from './context.ts';
 import { Forbidden, NotFound } from './errors.ts';
 import { deriveGrades } from './grade-reads.ts';
@@ -71,16 +72,9 @@ export async function exportGrades(ctx: PlatformContext, actor: Actor, courseId:
     .orderBy('id')
     .execute();
   const assignments = assignmentRows.map((a) => ({ id: a.id, parts: partRows.filter((p) => p.assignment_id === a.id).map((p) => ({ id: p.id, points: p.points })) }));
-  const students = await ctx.db
-    .selectFrom('memberships as m')
-    .innerJoin('users as u', 'u.login', 'm.login')
-    .select(['m.login', 'u.display_name'])
-    .where('m.course_id', '=', courseId)
-    .where('m.role', '=', 'student')
-    .orderBy('m.login')
-    .execute();
+  const students = await courseStudentNames(ctx.db, courseId);
   const logins = students.map((s) => s.login);
-  const names = new Map(students.map((s) => [s.login, s.display_name]));
+  const names = new Map(students.map((s) => [s.login, s.displayName]));
   const now = ctx.now();
   async function* rows(): AsyncGenerator<GradeExportRow> {
     for (const assignment of assignments) {
