@@ -30,7 +30,7 @@ beforeAll(async () => {
       { id: 'slow', title: 'Slow', parts: [{ id: 'p1', points: 1 }] },
     ],
   };
-  world = await startWebWorld({ courseFile: course, passwords: ['sam', 'sue', 'admin'] });
+  world = await startWebWorld({ courseFile: course, passwords: ['sam', 'sue', 'admin', 'ines'] });
   await world.publish('web101', 'sums', 'gradescope-sh');
   await world.publish('web101', 'echo', 'echo-payload');
   await world.publish('web101', 'slow', 'run-submission');
@@ -286,6 +286,30 @@ describe('the administrator in the browser', () => {
     expect(await wendy.page.textContent('main')).toContain('Web 202');
     expect(alarms).toEqual([]);
     await wendy.context.close();
+    await context.close();
+  }, 60_000);
+});
+
+describe('staff in the browser', () => {
+  it("finds the staff pages from the course's and an assignment's page, both accessible", async () => {
+    const { context, page, alarms } = await world.watchedContext();
+    await world.signIn(page, 'ines');
+    await page.getByRole('link', { name: 'Web 101' }).click();
+    const courseNav = page.getByRole('navigation', { name: 'Course staff pages' });
+    expect(await courseNav.getByRole('link').allTextContents()).toEqual(['Assignments', 'Set-up', 'Gradebook', 'Queue']);
+    await world.audit(page, 'course-staff');
+    await page.getByRole('link', { name: 'Sums' }).click();
+    const assignmentNav = page.getByRole('navigation', { name: 'Assignment staff pages' });
+    expect(await assignmentNav.getByRole('link').allTextContents()).toEqual(['Assignment', 'Graders', 'Testing', 'Regrade', 'Grades']);
+    expect(await page.textContent('main')).not.toContain('Your submissions');
+    await world.audit(page, 'assignment-staff');
+    // Every link of the row leads to a page that opens.
+    const hrefs = await Promise.all((await assignmentNav.getByRole('link').all()).map(async (link) => (await link.getAttribute('href')) ?? ''));
+    for (const href of hrefs) {
+      const answer = await page.goto(world.served.url + href);
+      expect(answer!.status(), href).toBe(200);
+    }
+    expect(alarms).toEqual([]);
     await context.close();
   }, 60_000);
 });
