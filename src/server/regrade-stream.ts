@@ -23,6 +23,8 @@ export interface RegradeStreamOptions {
   update(regrade: Regrade): string | Promise<string>;
   /** The event that ends the stream, once the regrade is no longer running. */
   done(regrade: Regrade): string;
+  /** Runs once when the stream ends (a page's count of open streams). */
+  onClose?: () => void;
 }
 
 /** The regrade as the stream sees it: the ETA moves every poll, a change of counts or state is news. */
@@ -44,6 +46,7 @@ export async function streamRegrade(request: FastifyRequest, reply: FastifyReply
     read: async () => regradeState(await platform.getRegrade(actor, first.id), options),
     first: regradeState(first, options),
     pollMs: POLL_MS,
+    ...(options.onClose === undefined ? {} : { onClose: options.onClose }),
     what: 'regrade event stream',
   });
 }

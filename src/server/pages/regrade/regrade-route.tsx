@@ -10,6 +10,7 @@ import type { Actor } from '../../../platform/model.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import type { Regrade } from '../../../platform/regrade-model.ts';
 import { sseEvent, streamRegrade } from '../../regrade-stream.ts';
+import { LiveStreamCounter } from '../../web/live-stream.ts';
 import { staffPaths } from '../../web/staff-nav.tsx';
 import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-context.ts';
 import { WEB_ROUTE } from '../../web/web-session.ts';
@@ -50,6 +51,7 @@ function doneParam(request: FastifyRequest): string | undefined {
 
 export function regradePage(app: FastifyInstance, deps: WebDeps): void {
   const { platform } = deps;
+  const liveStreams = new LiveStreamCounter();
 
   app.get(PATH, { config: WEB_ROUTE, schema: { hide: true } }, async (request, reply) => {
     const actor = pageActor(request);
@@ -101,10 +103,12 @@ export function regradePage(app: FastifyInstance, deps: WebDeps): void {
     const actor = pageActor(request);
     // Permission and path are checked (and refused as a page) before the stream starts.
     const first = await regradeOfPath(platform, actor, request.params as Params & { regrade: string });
+    const release = liveStreams.acquire(actor.login);
     await streamRegrade(request, reply, {
       platform,
       actor,
       first,
+      onClose: release,
       update: async (regrade) => sseEvent('progress', await (<RegradeProgress regrade={regrade} />)),
       done: () => 'event: done\ndata: done\n\n',
     });
