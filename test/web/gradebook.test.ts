@@ -211,4 +211,18 @@ describe('the assignment gradebook', () => {
     expect(twice.status).toBe(409);
     expect(twice.text).toContain('nothing to withdraw');
   });
+
+  it("shows a student their released grade's derivation with the override and its reason, and nothing before release", async () => {
+    expect((await post(ines, `${HW1}/override`, { login: 'sam', part: 'p2', points: '4', reason: 'fixed <by> hand' })).status).toBe(303);
+    expect((await post(ines, `${HW1}/override`, { login: 'sam', part: '', points: '77', reason: 'curve' })).status).toBe(303);
+    const hidden = (await sam.get('/courses/cs101/assignments/hw1')).text;
+    expect(hidden).not.toContain('fixed &lt;by> hand');
+    expect(hidden).not.toContain('77 / 100');
+    expect((await post(ines, `${HW1}/release`, {})).status).toBe(303);
+    const shown = (await sam.get('/courses/cs101/assignments/hw1')).text;
+    expect(shown).toContain('set by hand by ines: fixed &lt;by> hand');
+    expect(shown).toContain('<dt>Set by hand</dt>');
+    expect(shown).toContain('77 / 100 by ines: curve');
+    expect((await post(ines, `${HW1}/withdraw`, {})).status).toBe(303);
+  });
 });

@@ -54,6 +54,12 @@ function GradeDerivation(props: { grade: AssignmentGrade }): JSX.Element {
         <dd safe>{grade.rawGrade === null ? '—' : `${grade.rawGrade} / 100`}</dd>
         <dt>Late adjustment</dt>
         <dd safe>{grade.late === null ? '—' : `${grade.late.rule} (×${grade.late.factor})`}</dd>
+        {grade.override !== null && (
+          <>
+            <dt>Set by hand</dt>
+            <dd safe>{`${grade.override.value} / 100 by ${grade.override.setBy}: ${grade.override.reason}`}</dd>
+          </>
+        )}
         <dt>Final grade</dt>
         <dd>
           <strong safe>{gradeText(grade)}</strong>
@@ -76,7 +82,10 @@ function GradeDerivation(props: { grade: AssignmentGrade }): JSX.Element {
                 <th scope="row" safe>
                   {part.partId}
                 </th>
-                <td safe>{part.earned === null ? '—' : String(part.earned)}</td>
+                <td safe>
+                  {part.earned === null ? '—' : String(part.earned)}
+                  {part.override !== undefined && ` (set by hand by ${part.override.setBy}: ${part.override.reason}; the grader gave ${part.override.graderEarned ?? 'nothing'})`}
+                </td>
                 <td safe>{String(part.points)}</td>
               </tr>
             ))}
