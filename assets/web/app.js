@@ -71,6 +71,7 @@
     setInterval(countdowns, 30000);
     document.querySelectorAll('form[data-upload]').forEach(enhanceUpload);
   });
-  // Fragments swapped in by htmx (live status) get their times localized too.
-  document.addEventListener('htmx:afterSwap', function (e) { localizeTimes(e.target); });
+  // Content htmx brings in (live status, refreshed dashboards) gets its times localized too:
+  // `htmx:load` names the new element itself, where an outer swap's target is the old one.
+  document.addEventListener('htmx:load', function (e) { if (e.detail && e.detail.elt) localizeTimes(e.detail.elt); });
 })();

@@ -102,6 +102,8 @@ describe('staff pages in the browser', () => {
     // htmx re-reads the page and swaps the live part: its time moves on.
     const first = await page.locator('#queue-live time').first().getAttribute('datetime');
     await expect.poll(() => page.locator('#queue-live time').first().getAttribute('datetime'), { timeout: 15_000 }).not.toBe(first);
+    // The refreshed part's times are in the viewer's time zone too, not left in UTC.
+    await expect.poll(() => page.locator('#queue-live time').first().getAttribute('data-localized')).toBe('1');
     expect(alarms).toEqual([]);
     await context.close();
   }, 60_000);
