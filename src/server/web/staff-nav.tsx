@@ -41,16 +41,19 @@ export function CourseStaffNav(props: { course: string; current: CoursePageName 
 
 type AssignmentPageName = 'assignment' | 'graders' | 'testing' | 'regrade' | 'gradebook';
 
-export function AssignmentStaffNav(props: { course: string; assignment: string; current: AssignmentPageName }): JSX.Element {
-  const { course, assignment } = props;
-  const links: Array<[AssignmentPageName, string, string]> = [
+/** An assignment's staff pages as [name, link text, path], in the order pages show them. */
+export function assignmentStaffLinks(course: string, assignment: string): Array<[AssignmentPageName, string, string]> {
+  return [
     ['assignment', 'Assignment', staffPaths.assignment(course, assignment)],
     ['graders', 'Graders', staffPaths.graders(course, assignment)],
     ['testing', 'Testing', staffPaths.graderTests(course, assignment)],
     ['regrade', 'Regrade', staffPaths.regrade(course, assignment)],
     ['gradebook', 'Grades', staffPaths.assignmentGradebook(course, assignment)],
   ];
-  return <StaffLinks label="Assignment staff pages" links={links} current={props.current} />;
+}
+
+export function AssignmentStaffNav(props: { course: string; assignment: string; current: AssignmentPageName }): JSX.Element {
+  return <StaffLinks label="Assignment staff pages" links={assignmentStaffLinks(props.course, props.assignment)} current={props.current} />;
 }
 
 function StaffLinks<Name extends string>(props: { label: string; links: Array<[Name, string, string]>; current: Name }): JSX.Element {

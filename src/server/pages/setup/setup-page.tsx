@@ -4,7 +4,7 @@ import type { Assignment, Course, Member, Role } from '../../../platform/model.t
 import { ROLES } from '../../../platform/model.ts';
 import type { SetupRights } from '../../../platform/course-members.ts';
 import { Layout, Time, type PageContext } from '../../web/layout.tsx';
-import { CourseStaffNav, staffPaths } from '../../web/staff-nav.tsx';
+import { assignmentStaffLinks, CourseStaffNav, staffPaths } from '../../web/staff-nav.tsx';
 import { MAX_COURSE_FILE_BYTES } from './course-file-form.ts';
 
 export interface SetupView {
@@ -235,18 +235,15 @@ function Assignments(props: { view: SetupView }): JSX.Element {
                     </td>
                     <td>
                       <ul class="setup-links">
-                        <li>
-                          <a href={staffPaths.graders(course, a.id)}>Graders</a>
-                        </li>
-                        <li>
-                          <a href={staffPaths.graderTests(course, a.id)}>Testing</a>
-                        </li>
-                        <li>
-                          <a href={staffPaths.regrade(course, a.id)}>Regrade</a>
-                        </li>
-                        <li>
-                          <a href={staffPaths.assignmentGradebook(course, a.id)}>Grades</a>
-                        </li>
+                        {assignmentStaffLinks(course, a.id)
+                          .filter(([name]) => name !== 'assignment')
+                          .map(([, text, href]) => (
+                            <li>
+                              <a href={href} safe>
+                                {text}
+                              </a>
+                            </li>
+                          ))}
                       </ul>
                     </td>
                   </tr>
