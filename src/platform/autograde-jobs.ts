@@ -10,7 +10,7 @@
 import type { Db, DbExecutor, DbTransaction } from '../db/database.ts';
 import { runInTransaction } from '../db/transaction.ts';
 import { buildAutogradeEnv } from '../grader/autograde-env.ts';
-import type { GradeResult, Protocol } from '../grader/grade-result.ts';
+import type { GradeResult } from '../grader/grade-result.ts';
 import { storedJson, type StoredResult } from '../grader/stored-result.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
@@ -21,6 +21,7 @@ import { round2, type MethodInput, type MethodOutcome } from './autograde-method
 import { publishedAutogradeGrader } from './autograde-graders.ts';
 import { newId } from './ids.ts';
 import { PRIORITY_ORDER } from './model.ts';
+import { jobGraderFromRow, type JobGraderColumns } from './rows.ts';
 
 /** Autograde jobs' ids (`newId('agj')`): the grading store tells them from parts' jobs by it. */
 const AUTOGRADE_JOB_PREFIX = 'agj_';
@@ -138,7 +139,7 @@ export async function loadAutogradeJob(db: DbExecutor, jobId: string): Promise<J
 }
 
 /** The columns of a claimed autograde run (a student's or a staff test's) that its job needs. */
-export interface AutogradeRunRow {
+export interface AutogradeRunRow extends JobGraderColumns {
   jobId: string;
   submission_id: string;
   submitted_at: string;
@@ -151,14 +152,6 @@ export interface AutogradeRunRow {
   assignmentTitle: string;
   deadline: string | null;
   graderId: string;
-  image_id: string;
-  protocol: string | null;
-  run_as: string | null;
-  script_path: string | null;
-  script_args: string | null;
-  cpus: number;
-  memory_mib: number;
-  timeout_seconds: number;
 }
 
 /** What a worker needs to run an autograde script: the run's files, grader and CODIO_AUTOGRADE_ENV from `parts`. */
@@ -190,16 +183,7 @@ export async function autogradeRunContext(
     deadline,
     partId: AUTOGRADE_LABEL,
     points: AUTOGRADE_POINTS,
-    grader: {
-      versionId: row.graderId,
-      imageId: row.image_id,
-      protocol: row.protocol as Protocol | null,
-      runAs: row.run_as,
-      script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
-      cpus: row.cpus,
-      memoryMiB: row.memory_mib,
-      timeoutSeconds: row.timeout_seconds,
-    },
+    grader: jobGraderFromRow(row.graderId, row),
     autogradeEnv,
     hasResult: row.runStatus !== null,
     systemErrors: row.system_errors,

@@ -6,7 +6,6 @@
  */
 import type { Db } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/errors.ts';
-import type { Protocol } from '../grader/grade-result.ts';
 import type { StoredResult } from '../grader/stored-result.ts';
 import { sortManifest } from '../intake/manifest.ts';
 import type { GradingStore, JobContext } from '../worker/grading-store.ts';
@@ -17,7 +16,7 @@ import { countAutogradeAttempt, isAutogradeJob, loadAutogradeJob, noteAutogradeS
 import { countAutogradeTestAttempt, isAutogradeTestJob, loadAutogradeTestJob, noteAutogradeTestSystemError, saveAutogradeTestResult } from './autograde-tests.ts';
 import type { JobPhase } from './model.ts';
 import { regradeResultStored } from './regrade-results.ts';
-import { PHASE_COLUMNS } from './rows.ts';
+import { jobGraderFromRow, PHASE_COLUMNS } from './rows.ts';
 import type { SubmissionEvents } from './submission-events.ts';
 import { submissionStatus } from './submission-views.ts';
 
@@ -92,16 +91,7 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
         deadline: row.deadline === null ? null : new Date(row.deadline),
         partId: row.part_id,
         points: row.points,
-        grader: {
-          versionId: row.versionId,
-          imageId: row.image_id,
-          protocol: row.protocol as Protocol | null,
-          runAs: row.run_as,
-          script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
-          cpus: row.cpus,
-          memoryMiB: row.memory_mib,
-          timeoutSeconds: row.timeout_seconds,
-        },
+        grader: jobGraderFromRow(row.versionId, row),
         hasResult: row.resultJobId !== null,
         systemErrors: row.system_errors,
       };

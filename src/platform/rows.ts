@@ -1,5 +1,7 @@
 /** Database rows → the API's objects (src/platform/model.ts). Pure functions. */
 import type { Selectable } from 'kysely';
+import type { Protocol } from '../grader/grade-result.ts';
+import type { JobContext } from '../worker/grading-store.ts';
 import type { ApiTokensTable, AssignmentsTable, CompletionsTable, GraderVersionsTable, GradingJobsTable, UsersTable } from '../db/tables.ts';
 import type {
   ApiToken, AutogradeGrader, Completion, CompletionHow, GraderProtocol, GraderStatus, GraderVersion, GradeTrigger, GradingJob, GradingWorkflow, JobPhase, JobPriority,
@@ -31,6 +33,27 @@ export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiToken {
 /** The columns of a grader's row that a part's grader version and an assignment's autograde grader share. */
 export type GraderRow = Omit<Selectable<GraderVersionsTable>, 'part_id'>;
 
+/** The columns a grading job's run needs of its grader version (a part's or an autograde script's). */
+export type JobGraderColumns = Pick<Selectable<GraderVersionsTable>, 'image_id' | 'protocol' | 'run_as' | 'script_path' | 'script_args' | 'cpus' | 'memory_mib' | 'timeout_seconds'>;
+
+function scriptOf(row: Pick<JobGraderColumns, 'script_path' | 'script_args'>): { path: string; args: string[] } | null {
+  return row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] };
+}
+
+/** What a worker needs of version `versionId` to run a job with it. */
+export function jobGraderFromRow(versionId: string, row: JobGraderColumns): JobContext['grader'] {
+  return {
+    versionId,
+    imageId: row.image_id,
+    protocol: row.protocol as Protocol | null,
+    runAs: row.run_as,
+    script: scriptOf(row),
+    cpus: row.cpus,
+    memoryMiB: row.memory_mib,
+    timeoutSeconds: row.timeout_seconds,
+  };
+}
+
 /** A grader of either kind from its row (see GraderRow). */
 export function graderFromRow(row: GraderRow): AutogradeGrader {
   return {
@@ -42,7 +65,7 @@ export function graderFromRow(row: GraderRow): AutogradeGrader {
     imageId: row.image_id,
     protocol: row.protocol as GraderProtocol | null,
     runAs: row.run_as,
-    script: row.script_path === null ? null : { path: row.script_path, args: JSON.parse(row.script_args ?? '[]') as string[] },
+    script: scriptOf(row),
     cpus: row.cpus,
     memoryMiB: row.memory_mib,
     timeoutSeconds: row.timeout_seconds,
