@@ -20,7 +20,16 @@ function start() {
   // Node's on-disk cache of compiled code: a cached start skips compiling the CLI's modules. It lives
   // in the user's own cache folder, not in a shared /tmp where another user could plant code for
   // root to load; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-  require('module').enableCompileCache(process.env.NODE_COMPILE_CACHE || compileCacheDir());
+  var module = require('module');
+  module.enableCompileCache(process.env.NODE_COMPILE_CACHE || compileCacheDir());
+  // Once nothing is left to do, end at once: the teardown of a natural exit (freeing the heap, the
+  // isolate, the platform) costs ~15 ms of every command and serves no one. Nothing is lost:
+  // 'beforeExit' comes only when no write, timer or child is pending, and stdout and stderr are
+  // synchronous on Linux; 'exit' listeners still run.
+  process.once('beforeExit', function () {
+    module.flushCompileCache();
+    process.exit();
+  });
   var main = require('path').join(__dirname, '..', 'dist', 'cli', 'main.js');
   import(require('url').pathToFileURL(bundled(main) || main).href).catch(function (error) {
     if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).indexOf(main) >= 0) {
