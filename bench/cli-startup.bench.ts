@@ -66,11 +66,15 @@ await writeFile(join(submission, 'answer.txt'), '42\n');
 // compared checkout's launcher included, which would not be what users get.
 const { NODE_COMPILE_CACHE: _ignored, ...inherited } = process.env;
 const env = { ...inherited, GRADEBOX_HOME: join(work, 'home'), XDG_CACHE_HOME: join(work, 'cache'), NO_COLOR: '1' };
+// A compared build gets a home and caches of its own: its cache formats may differ, and two
+// builds sharing one runtime verdict or import index would each invalidate the other's.
+const comparedEnv = { ...env, GRADEBOX_HOME: join(work, 'compared-home'), XDG_CACHE_HOME: join(work, 'compared-cache') };
 
 interface Method {
   name: string;
   file: string;
   args: string[];
+  env?: NodeJS.ProcessEnv;
 }
 const methods: Method[] = [
   { name: 'node -e 0', file: process.execPath, args: ['-e', '0'] },
@@ -82,8 +86,8 @@ if (COMPARE !== undefined) {
   const other = join(COMPARE, 'bin', 'gradebox.js');
   if (!existsSync(join(COMPARE, 'dist', 'cli', 'main.js'))) throw new Error(`--compare ${COMPARE}: no built checkout there (bin/gradebox.js and dist/)`);
   methods.push(
-    { name: 'compared --help', file: process.execPath, args: [other, '--help'] },
-    { name: 'compared grade local', file: process.execPath, args: [other, 'grade', 'local', tar, submission, '--json'] },
+    { name: 'compared --help', file: process.execPath, args: [other, '--help'], env: comparedEnv },
+    { name: 'compared grade local', file: process.execPath, args: [other, 'grade', 'local', tar, submission, '--json'], env: comparedEnv },
   );
 }
 const dockerImage = await dockerLoad(tar);
@@ -102,7 +106,7 @@ interface Sample {
 const once = async (method: Method): Promise<Sample> => {
   const start = performance.now();
   const timed = TIME === undefined ? [method.file, ...method.args] : [TIME, '-f', 'cpu %U %S', method.file, ...method.args];
-  const { stderr } = await run(timed[0] ?? '', timed.slice(1), { env, maxBuffer: 16 * 1024 * 1024 });
+  const { stderr } = await run(timed[0] ?? '', timed.slice(1), { env: method.env ?? env, maxBuffer: 16 * 1024 * 1024 });
   const wallMs = performance.now() - start;
   const cpu = /cpu (\d+\.\d+) (\d+\.\d+)\s*$/.exec(stderr);
   return { wallMs, cpuMs: cpu === null ? NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000 };
@@ -146,3 +150,4 @@ console.log(`this CLI: ${runsWhat(ROOT)}${COMPARE === undefined ? '' : `; compar
 console.log(`${before}\n${after}`);
 await rm(work, { recursive: true, force: true });
 await removeLiveStateDir(sandboxStateDir(env.GRADEBOX_HOME));
+await removeLiveStateDir(sandboxStateDir(comparedEnv.GRADEBOX_HOME));

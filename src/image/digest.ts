@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ImageError } from './image.ts';
+import { nodeCrypto } from '../util/node-crypto.ts';
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
@@ -21,12 +22,12 @@ export function isDigest(value: unknown): value is string {
 
 /** The `sha256:` digest of a buffer. */
 export function digestOf(data: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** A pass-through stream that hashes (and counts) whatever flows through it. */
 export class DigestStream extends Transform {
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash = nodeCrypto().createHash('sha256');
   #size = 0;
   readonly #onBytes: ((n: number) => void) | undefined;
 

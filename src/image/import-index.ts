@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 
 const MAX_ENTRIES = 1000;
@@ -18,15 +17,14 @@ export class ImportIndex {
 
   /** The image id last imported from an input with this fingerprint, if any. */
   async lookup(fingerprint: string): Promise<string | undefined> {
-    return (await this.#load())[keyOf(fingerprint)];
+    return (await this.#load())[fingerprint];
   }
 
   /** Records that `fingerprint` imported to image `id`, keeping the newest entries only. */
   async remember(fingerprint: string, id: string): Promise<void> {
     const entries = await this.#load();
-    const key = keyOf(fingerprint);
-    delete entries[key];
-    entries[key] = id;
+    delete entries[fingerprint];
+    entries[fingerprint] = id;
     const kept = Object.entries(entries).slice(-MAX_ENTRIES);
     await writeFileAtomic(this.#file, `${JSON.stringify(Object.fromEntries(kept), null, 1)}\n`);
   }
@@ -41,7 +39,3 @@ export class ImportIndex {
   }
 }
 
-// Fingerprints hold paths; hashing them keeps the file small and free of odd characters.
-function keyOf(fingerprint: string): string {
-  return createHash('sha256').update(fingerprint).digest('hex');
-}

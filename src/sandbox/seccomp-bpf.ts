@@ -1,6 +1,6 @@
 import { defaultSeccompProfile, type SeccompArg, type SeccompProfile, type SeccompRule } from './seccomp.ts';
 import { X86_64_SYSCALLS } from './syscalls-x86_64.ts';
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../util/node-crypto.ts';
 
 /**
  * Compiles a seccomp profile (the OCI `linux.seccomp` shape of ./seccomp.ts) into a classic-BPF
@@ -233,6 +233,6 @@ export function defaultSeccompBpf(arch: string = process.arch): string | undefin
 export function defaultSeccompBpfDigest(arch: string = process.arch): string {
   const base64 = defaultSeccompBpf(arch);
   if (cached === undefined) throw new Error('unreachable: defaultSeccompBpf fills the cache');
-  cached.digest ??= createHash('sha256').update(base64 ?? 'none').digest('hex');
+  cached.digest ??= nodeCrypto().createHash('sha256').update(base64 ?? 'none').digest('hex');
   return cached.digest;
 }

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from './is-alive.ts';
+import { randomHex } from './random-hex.ts';
 
 /** A unique name for a temporary file or directory inside `dir` (same filesystem, so rename is atomic). */
 export function tempPath(dir: string, prefix: string): string {
-  return path.join(dir, `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  return path.join(dir, `${prefix}-${process.pid}-${randomHex(6)}`);
 }
 
 // What tempPath names: `<prefix>-<pid>-<12 hex>` (older names had fewer hex digits).

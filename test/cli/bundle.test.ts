@@ -140,6 +140,20 @@ describe('the bundle', () => {
     expect(pick(viaBundle).status).toBe('graded');
   }, 60_000);
 
+  it('grades an image already stored without loading node:crypto (~8 ms of a one-shot command)', async () => {
+    const submission = join(REPO_ROOT, 'test', 'fixtures', 'submissions', 'sums', 'good');
+    const args = ['grade', 'local', testImage('echo-busybox'), submission, '--json'];
+    const probe = join(work, 'crypto-probe.cjs');
+    await writeFile(probe, "process.on('exit', () => process.stderr.write(`\\ncrypto loaded: ${process.moduleLoadList.includes('NativeModule crypto')}\\n`));\n");
+    const probed = (): Promise<CliResult> => runCli(args, { env: env(), command: [process.execPath, '--require', probe, join(work, 'bin', 'gradebox.js')] });
+    // The first grading may store the image (hashing its blobs) and the state directory's tag.
+    expect((await probed()).code).toBe(0);
+    const again = await probed();
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as GradeResult).status).toBe('graded');
+    expect(again.stderr).toContain('crypto loaded: false');
+  }, 60_000);
+
   it('is not run when older than dist/ (tsc ran since), nor when missing: the unbundled CLI runs', async () => {
     const later = new Date(Date.now() + 60_000);
     await utimes(join(dist, 'cli', 'main.js'), later, later);

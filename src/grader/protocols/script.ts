@@ -13,7 +13,6 @@
  * - Report: what the script sent to the endpoint (script-reports.ts), recorded in
  *   /run/gradebox-autograde/requests. Stdout and stderr are for the author only.
  */
-import { randomBytes } from 'node:crypto';
 import { containerEnv } from '../image-command.ts';
 import { interpretRun, type GradedFields } from '../interpret-run.ts';
 import type { Checked } from '../json-fields.ts';
@@ -23,6 +22,7 @@ import type { RunOutcome, Volume } from '../../sandbox/sandbox.ts';
 import { buildAutogradeEnv } from '../autograde-env.ts';
 import { CODIO_BUSYBOX, CODIO_DIR, CODIO_RUN_SCRIPT } from './script-assets.ts';
 import { interpretReports, parseReportLog, REPORT_URL_VARIABLES, type ReportKind } from './script-reports.ts';
+import { randomHex } from '../../util/random-hex.ts';
 
 export const WORKSPACE_DIR = '/home/codio/workspace';
 export const GUIDES_DIR = `${WORKSPACE_DIR}/.guides`;
@@ -38,7 +38,7 @@ export const script: GraderProtocol = {
   plan(context: PlanContext): RunPlan {
     const setup = context.script;
     if (setup === undefined) throw new RangeError('a script grader needs its script: the path of the grading script in the image (--script)');
-    const token = setup.token ?? randomBytes(16).toString('hex');
+    const token = setup.token ?? randomHex(16);
     const urls = Object.fromEntries(Object.entries(REPORT_URL_VARIABLES).map(([kind, variable]) => [
       variable,
       `http://127.0.0.1:${REPORT_PORT}/cgi-bin/report/${kind as ReportKind}?token=${token}`,

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAlive } from '../../util/is-alive.ts';
+import { randomHex } from '../../util/random-hex.ts';
 import { stateTag } from '../state-tag.ts';
 
 /**
@@ -40,7 +40,7 @@ export function runPrefix(stateDir: string): string {
 
 /** A fresh run name for a run started by this process. */
 export function newRunName(stateDir: string): string {
-  return `${runPrefix(stateDir)}${process.pid.toString(36)}-${randomBytes(5).toString('hex')}`;
+  return `${runPrefix(stateDir)}${process.pid.toString(36)}-${randomHex(5)}`;
 }
 
 /** The pid of the supervisor that started run `name`, or undefined if `name` is not a run name. */

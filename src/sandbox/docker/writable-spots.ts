@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nodeCrypto } from '../../util/node-crypto.ts';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { idInRun, OVERFLOW_ID, sandboxIdRange, type IdRange } from '../id-range.ts';
 import { SandboxError, type RunUser } from '../sandbox.ts';
@@ -206,7 +206,7 @@ export function cachedWritableSpots(
   cacheDir: string, imageId: string, user: RunUser, cwd: string, openTree: () => Promise<ImageTree>,
 ): Promise<WritableSpot[]> {
   const root = user.uid === 0;
-  const key = createHash('sha256').update([FORMAT, imageId, user.uid, user.gid, ...(root ? [cwd] : [])].join('\0')).digest('hex');
+  const key = nodeCrypto().createHash('sha256').update([FORMAT, imageId, user.uid, user.gid, ...(root ? [cwd] : [])].join('\0')).digest('hex');
   let spots = known.get(key);
   if (spots === undefined) {
     spots = (async () => {

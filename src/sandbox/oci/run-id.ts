@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../util/random-hex.ts';
 import { stateTag } from '../state-tag.ts';
 
 /**
@@ -22,7 +22,7 @@ export function runIdPrefix(stateDir: string): string {
 
 /** A fresh run id for a run started by this process. */
 export function newRunId(stateDir: string, kind = ''): string {
-  return `${runIdPrefix(stateDir)}${process.pid.toString(36)}-${kind}${randomBytes(5).toString('hex')}`;
+  return `${runIdPrefix(stateDir)}${process.pid.toString(36)}-${kind}${randomHex(5)}`;
 }
 
 /** The pid of the supervisor that created run `id`, or undefined if `id` is not a run id. */

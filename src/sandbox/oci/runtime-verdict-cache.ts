@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
@@ -25,7 +24,8 @@ export class RuntimeVerdictCache<T> {
       parts.push(info ? `${path}:${info.size}:${info.mtimeMs}` : `${path ?? '?'}:missing`);
     }
     for (const h of cgroups.hierarchies) parts.push(`${h.mountPoint}:v${h.version}:${h.controllers.join(',')}`);
-    return createHash('sha256').update(parts.join('\n')).digest('hex');
+    // The parts as they are, not hashed: hashing would load node:crypto for every command.
+    return parts.join('\n');
   }
 
   async get(key: string): Promise<T | undefined> {
