@@ -7,7 +7,7 @@ import { makeSpec } from './cases/context.ts';
 const host: OciHostPaths = {
   rootfs: '/s/rootfs',
   idRange: { base: 0x7000_0000, size: 65536 },
-  nsenter: '/usr/bin/nsenter',
+  hookTools: { nsenter: '/usr/bin/nsenter' },
   volumeDirs: ['/s/vol/0', '/s/vol/1'],
   fileSources: ['/s/files/0'],
   meminfo: '/s/meminfo',
@@ -66,6 +66,12 @@ describe('buildOciConfig', () => {
     expect(hook?.path).toBe('/bin/sh');
     expect(hook?.args?.[4]).toBe('/usr/bin/nsenter');
     for (const [name, value] of Object.entries(USER_NAMESPACE_LIMITS)) expect(hook?.args?.[2]).toContain(`echo ${value} > /proc/sys/user/${name}`);
+    // With busybox installed, its shell runs the hook (it reads the state up to the pid only).
+    const withBusybox = buildOciConfig(spec, { ...host, hookTools: { nsenter: '/usr/bin/nsenter', busybox: '/usr/bin/busybox' } });
+    const busyboxHook = withBusybox.hooks?.createRuntime?.[0];
+    expect(busyboxHook?.path).toBe('/usr/bin/busybox');
+    expect(busyboxHook?.args?.slice(0, 2)).toEqual(['busybox', 'sh']);
+    expect(busyboxHook?.args?.slice(5)).toEqual(['/usr/bin/nsenter', '/usr/bin/busybox']);
   });
 
   it("shows the run its own memory limit as /proc/meminfo and masks the host's boot line and hardware names", () => {
@@ -118,7 +124,7 @@ describe('buildOciConfig', () => {
     expect(crun.linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
     expect(crun.mounts.find((m) => m.destination === '/sys/fs/cgroup/memory')).toMatchObject({ source: '/m/g/x', options: expect.arrayContaining(['ro']) as unknown });
     expect(config.annotations).toBeUndefined();
-    expect(config.hooks?.createRuntime?.[0]?.args).toHaveLength(5);
+    expect(config.hooks?.createRuntime?.[0]?.args).toHaveLength(6);
   });
 
   it.each([

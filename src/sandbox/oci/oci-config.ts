@@ -7,7 +7,7 @@ import { MASKED_PATHS, READONLY_PATHS } from '../proc-paths.ts';
 import type { RunSpec } from '../sandbox.ts';
 import { defaultSeccompProfile } from '../seccomp.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
-import { createRuntimeHook } from './runtime-hooks.ts';
+import { createRuntimeHook, type HookTools } from './runtime-hooks.ts';
 
 /** crun's annotation for a ready seccomp program: base64 of a `struct sock_filter[]`. */
 export const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
@@ -21,8 +21,8 @@ export interface OciHostPaths {
   rootfs: string;
   /** The host ids that the run's ids 0…size-1 map to (see ../id-range.ts). */
   idRange: IdRange;
-  /** nsenter(1), which the createRuntime hook uses to set limits inside the run's user namespace. */
-  nsenter: string;
+  /** The programs of the createRuntime hook, which sets limits inside the run's user namespace. */
+  hookTools: HookTools;
   /** A compiled seccomp program (crun only), sent instead of the `linux.seccomp` profile. */
   seccompBpf?: string;
   /**
@@ -176,7 +176,7 @@ export function buildOciConfig(spec: RunSpec, host: OciHostPaths, session?: Sess
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
     },
-    hooks: { createRuntime: [createRuntimeHook(host.nsenter, host.memoryOnParent)] },
+    hooks: { createRuntime: [createRuntimeHook(host.hookTools, host.memoryOnParent)] },
   };
   if (host.seccompBpf !== undefined) config.annotations = { [SECCOMP_BPF_ANNOTATION]: host.seccompBpf };
   return config;

@@ -8,18 +8,18 @@ import type { CgroupLayout } from './cgroups.ts';
 import { makeRunFolder } from './live-dir.ts';
 import { buildOciConfig, type SessionOptions } from './oci-config.ts';
 import type { OciConfig, OciMount } from './oci-spec.ts';
+import type { HookTools } from './runtime-hooks.ts';
 import type { OciRuntime, RuntimeName } from './runtime.ts';
 import { createScratch, destroyRunDir, scratchLayout, type Scratch } from './scratch.ts';
 
 /**
  * What preparing a run depends on: the runtime (and how it is driven), the host's cgroups, the
- * host ids runs map to, and nsenter (for the hook that limits the run's user namespace).
+ * host ids runs map to, and the programs of the hook that limits the run's user namespace.
  */
-export interface OciHost {
+export interface OciHost extends HookTools {
   runtime: OciRuntime;
   cgroups: CgroupLayout;
   idRange: IdRange;
-  nsenter: string;
 }
 
 /**
@@ -59,7 +59,7 @@ export function planBundle(host: OciHost, spec: RunSpec, id: string, dir: string
   const { runtime, cgroups } = host;
   const scratch = scratchLayout(join(dir, 'scratch'), spec);
   const config = buildOciConfig(spec, {
-    rootfs: scratch.rootfs, idRange: host.idRange, nsenter: host.nsenter,
+    rootfs: scratch.rootfs, idRange: host.idRange, hookTools: { nsenter: host.nsenter, busybox: host.busybox },
     volumeDirs: scratch.volumeDirs, fileSources: scratch.fileSources, meminfo: scratch.meminfo,
     cgroupsPath: cgroups.cgroupsPath(id, nested(host)), cgroupNamespace: runtime.cgroupNamespace,
     swapLimit: cgroups.swapLimit, memoryOnParent: memoryOnParent(host) ? cgroups.nestedMemory(id) : undefined,

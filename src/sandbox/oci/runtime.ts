@@ -70,7 +70,7 @@ async function probe(preference: 'auto' | RuntimeName, stateDir: string, facts: 
   const candidates = names.map((name) => ({ name, path: findProgram(name) }));
   const cache = new RuntimeVerdictCache<OciRuntime>(stateDir);
   const bpf = defaultSeccompBpfDigest();
-  const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], [...candidates.map((c) => c.path), facts.nsenter], facts.cgroups);
+  const key = await cache.key([VERDICT_FORMAT, `seccomp-bpf:${bpf}`, preference], [...candidates.map((c) => c.path), facts.nsenter, facts.busybox], facts.cgroups);
   const known = await cache.get(key);
   if (known) return known;
   const found = await trialRuntimes(candidates, stateDir, facts);
