@@ -4,11 +4,6 @@
  *
  *   node -e 0              the pinned Node starting and exiting: the floor of any `gradebox …`
  *   gradebox --help        start-up, the command index and commander, no command module loaded
- *
- * `gradebox` is the command as users run it: the wrapper that scripts/install-command.sh puts on
- * PATH (written for this run into its own folder), which starts the pinned Node with the options
- * of bin/node-options.
- *
  *   gradebox --version     the same, printing the version
  *   gradebox grade local   a trivial Coursera grader (echo-busybox) on a one-file submission, the
  *                          image already in the store: module loading, the store's unchanged-tarball
@@ -27,7 +22,7 @@
  *
  * Usage (as root, after npm ci, or npm run build: tsc and the bundle): node bench/cli-startup.bench.ts [--runs N] [--compare DIR]
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,7 +42,7 @@ const compareArg = process.argv.indexOf('--compare');
 const COMPARE = compareArg > 0 ? resolve(process.argv[compareArg + 1] ?? '') : undefined;
 const WARMUP = 3;
 const ROOT = resolve(import.meta.dirname, '..');
-const LAUNCHER = join(ROOT, 'bin', 'gradebox.js');
+const GRADEBOX = join(ROOT, 'bin', 'gradebox.js');
 const SYSTEM_NODE = '/usr/bin/node';
 
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error('run the benchmark with the pinned Node 24 (npx node bench/cli-startup.bench.ts)');
@@ -81,40 +76,25 @@ interface Method {
   args: string[];
   env?: NodeJS.ProcessEnv;
 }
-/**
- * The `gradebox` command of `checkout` as its install-command.sh writes it, in a folder of this run;
- * a checkout without that script is run as `node bin/gradebox.js`.
- */
-const gradeboxOf = async (checkout: string, name: string): Promise<{ file: string; prefix: string[] }> => {
-  const script = join(checkout, 'scripts', 'install-command.sh');
-  const dir = join(work, name);
-  await mkdir(dir);
-  if (existsSync(script) && spawnSync('bash', [script, dir], { stdio: 'ignore' }).status === 0 && existsSync(join(dir, 'gradebox'))) {
-    return { file: join(dir, 'gradebox'), prefix: [] };
-  }
-  process.stderr.write(`${checkout}: no gradebox command written (not root, or no scripts/install-command.sh): node bin/gradebox.js is measured\n`);
-  return { file: process.execPath, prefix: [join(checkout, 'bin', 'gradebox.js')] };
-};
-const gradebox = await gradeboxOf(ROOT, 'command');
 const methods: Method[] = [
   { name: 'node -e 0', file: process.execPath, args: ['-e', '0'] },
-  { name: 'gradebox --help', file: gradebox.file, args: [...gradebox.prefix, '--help'] },
-  { name: 'gradebox --version', file: gradebox.file, args: [...gradebox.prefix, '--version'] },
-  { name: 'gradebox grade local', file: gradebox.file, args: [...gradebox.prefix, 'grade', 'local', tar, submission, '--json'] },
+  { name: 'gradebox --help', file: process.execPath, args: [GRADEBOX, '--help'] },
+  { name: 'gradebox --version', file: process.execPath, args: [GRADEBOX, '--version'] },
+  { name: 'gradebox grade local', file: process.execPath, args: [GRADEBOX, 'grade', 'local', tar, submission, '--json'] },
 ];
 if (COMPARE !== undefined) {
+  const other = join(COMPARE, 'bin', 'gradebox.js');
   if (!existsSync(join(COMPARE, 'dist', 'cli', 'main.js'))) throw new Error(`--compare ${COMPARE}: no built checkout there (bin/gradebox.js and dist/)`);
-  const other = await gradeboxOf(COMPARE, 'compared-command');
   methods.push(
-    { name: 'compared --help', file: other.file, args: [...other.prefix, '--help'], env: comparedEnv },
-    { name: 'compared grade local', file: other.file, args: [...other.prefix, 'grade', 'local', tar, submission, '--json'], env: comparedEnv },
+    { name: 'compared --help', file: process.execPath, args: [other, '--help'], env: comparedEnv },
+    { name: 'compared grade local', file: process.execPath, args: [other, 'grade', 'local', tar, submission, '--json'], env: comparedEnv },
   );
 }
 const dockerImage = await dockerLoad(tar);
 if (dockerImage === undefined) process.stderr.write('docker run --rm: skipped, no Docker daemon (run scripts/start-dockerd.sh as root)\n');
 else methods.push({ name: 'docker run --rm', file: 'docker', args: ['run', '--rm', '--network=none', '-v', `${submission}:/shared/submission:ro`, dockerImage] });
 const systemMajor = existsSync(SYSTEM_NODE) ? Number(execFileSync(SYSTEM_NODE, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' })) : NaN;
-if (systemMajor < 24) methods.push({ name: `re-exec (node ${systemMajor})`, file: SYSTEM_NODE, args: [LAUNCHER, '--version'] });
+if (systemMajor < 24) methods.push({ name: `re-exec (node ${systemMajor})`, file: SYSTEM_NODE, args: [GRADEBOX, '--version'] });
 
 // GNU time, when installed, also reports each process's CPU time (user + system, its children
 // included): less sensitive than wall time to other work on the machine. Docker's is the client's only.

@@ -61,7 +61,7 @@ function runOnPinnedNode() {
   }
   var env = Object.assign({}, process.env);
   env[REEXEC_MARK] = '1';
-  var child = require('child_process').spawn(pinned, nodeOptions().concat([__filename], process.argv.slice(2)), { stdio: 'inherit', env: env });
+  var child = require('child_process').spawn(pinned, [__filename].concat(process.argv.slice(2)), { stdio: 'inherit', env: env });
   // A terminal's Ctrl-C reaches the whole process group, the child included: passing SIGINT on would
   // make it a second Ctrl-C, which skips cleanup. Signals sent to this process alone are passed on.
   process.on('SIGINT', function () {});
@@ -99,17 +99,6 @@ function pinnedNode() {
     }
   }
   return undefined;
-}
-
-/** The options of bin/node-options, which the `gradebox` command on PATH passes too. */
-function nodeOptions() {
-  try {
-    return require('fs').readFileSync(require('path').join(__dirname, 'node-options'), 'utf8').split('\n').filter(function (line) {
-      return line !== '' && line.charAt(0) !== '#';
-    });
-  } catch {
-    return [];
-  }
 }
 
 /** `$XDG_CACHE_HOME/gradebox/compile-cache`, by default `~/.cache/gradebox/compile-cache`. */

@@ -12,16 +12,11 @@ marker='# gradebox command, written by scripts/install-command.sh'
 checkout=$(pwd -P)
 # Single-quoted for sh, with any ' in the path closed, escaped and reopened.
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-# The Node options of bin/node-options (comments and blank lines left out), each quoted.
-options=
-while IFS= read -r option; do
-  [[ -z $option || $option == '#'* ]] || options+="$(quote "$option") "
-done < bin/node-options
 content="#!/bin/sh
 $marker for $(quote "$checkout") (run it again after moving the checkout)
 node=$(quote "$checkout/node_modules/node/bin/node")
 [ -x \"\$node\" ] || node=node
-exec \"\$node\" $options$(quote "$checkout/bin/gradebox.js") \"\$@\""
+exec \"\$node\" $(quote "$checkout/bin/gradebox.js") \"\$@\""
 
 if [[ $(id -u) != 0 ]]; then
   echo "gradebox setup: not root, so gradebox is not put on PATH: run $checkout/bin/gradebox.js, or scripts/install-command.sh as root" >&2
