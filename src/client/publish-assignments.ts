@@ -1,6 +1,6 @@
 import type { PublishOutcome } from '../platform/platform.ts';
 import type { ApiClient } from './api-client.ts';
-import { isRetryable } from './client-errors.ts';
+import { ApiError, isRetryable } from './client-errors.ts';
 
 export type PublishResult =
   | { assignment: string; ok: true; outcome: PublishOutcome }
@@ -10,6 +10,10 @@ export type PublishResult =
  * Publishes each assignment's drafts in turn, going on past failures (one assignment's missing
  * draft must not keep the others back), and reports each as it is done. Only an interruption
  * (`signal`) stops early.
+ *
+ * The server decides first: only when it answers that golden submissions are not graded by the
+ * drafts yet (409 `goldens-not-graded`) does `gradeGoldens` run them, and the publish is asked
+ * once more. So someone who may not publish (a TA) is refused before any golden is graded.
  */
 export async function publishAssignments(
   client: ApiClient,
@@ -18,8 +22,8 @@ export async function publishAssignments(
   options: {
     signal?: AbortSignal;
     onResult?: (result: PublishResult) => void;
-    /** Runs before each assignment's publish (e.g. grading its goldens); a throw is that assignment's failure. */
-    prepare?: (assignment: string) => Promise<void>;
+    /** Grades the assignment's goldens with its drafts, when the server asks for it; a throw is that assignment's failure. */
+    gradeGoldens?: (assignment: string) => Promise<void>;
     /** Publish even though golden results change (their new results become the expectations). */
     acceptChanges?: boolean;
   } = {},
@@ -28,8 +32,16 @@ export async function publishAssignments(
   for (const assignment of assignments) {
     let result: PublishResult;
     try {
-      await options.prepare?.(assignment);
-      result = { assignment, ok: true, outcome: await client.publish(course, assignment, options.acceptChanges === true ? { acceptChanges: true } : {}) };
+      const publish = (): Promise<PublishOutcome> => client.publish(course, assignment, options.acceptChanges === true ? { acceptChanges: true } : {});
+      let outcome: PublishOutcome;
+      try {
+        outcome = await publish();
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 'goldens-not-graded') || options.gradeGoldens === undefined) throw error;
+        await options.gradeGoldens(assignment);
+        outcome = await publish();
+      }
+      result = { assignment, ok: true, outcome };
     } catch (error) {
       if (options.signal?.aborted) throw error;
       result = { assignment, ok: false, error, retryable: isRetryable(error) };

@@ -146,6 +146,13 @@ asRoot('golden submissions against a running server', () => {
     expect([direct.status, direct.body.error.code]).toEqual([409, 'goldens-not-graded']);
     expect(direct.body.error.message).toContain('gradebox golden run golden hw1');
 
+    // A TA may not publish: refused at once, without grading a golden.
+    const taToken = (await api<{ token: string }>('POST', '/api/users/tina/tokens', { name: 't', scopes: ['read', 'submit', 'author'] })).body.token;
+    const ta = await gradebox(['publish', 'golden', 'hw1'], taToken);
+    expect([ta.code, ta.stdout]).toEqual([1, expect.stringContaining('failed  hw1')]);
+    expect(ta.stdout).toMatch(/instructor/);
+    expect((await gradebox(['golden', 'list', 'golden', 'hw1'])).stdout).toMatch(/stu hello +stu +hello +10 points +v2 +not-run +—/);
+
     const refused = await gradebox(['publish', 'golden', 'hw1']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('failed  hw1  publishing would change 1 golden result of golden/hw1: stu hello hello: expected 10 points, got 0 points with v2');

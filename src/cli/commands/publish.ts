@@ -32,8 +32,9 @@ export function publishCommand(): Command {
 Each assignment is published on its own (all its parts at once); a failure does not stop the
 others. One line per assignment on stdout; the reasons for failures on stderr.
 
-Golden submissions (gradebox golden --help) are graded with the drafts first (a progress bar on
-stderr while they run); when one would get another result than it expects, the assignment is
+Golden submissions (gradebox golden --help) not yet graded by the drafts are graded first, once
+the server has said that you may publish (a progress bar on stderr while they run); when one
+would get another result than it expects, the assignment is
 not published and the differences are listed, unless --accept-changes (the new results then
 become the expectations).
 ${SERVER_ENVIRONMENT_HELP}
@@ -52,7 +53,7 @@ Example:
       const twice = assignments.find((a, i) => assignments.indexOf(a) !== i);
       if (twice !== undefined) throw new UsageError(`assignment ${twice} is named twice`);
       const client = await connect(flags, signal);
-      const prepare = async (name: string): Promise<void> => {
+      const gradeGoldens = async (name: string): Promise<void> => {
         const progress = flags.json ? undefined : progressReporter();
         try {
           await runGoldensAndWait(client, course, name, {
@@ -65,7 +66,7 @@ Example:
       };
       const results = await publishAssignments(client, course, assignments, {
         signal,
-        prepare,
+        gradeGoldens,
         acceptChanges: flags.acceptChanges === true,
         ...(flags.json ? {} : { onResult: printResult }),
       });
