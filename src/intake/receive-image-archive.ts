@@ -33,9 +33,10 @@ export interface ReceivedImage {
  * store's message, the temporary path replaced by "the uploaded archive". A full disk is
  * StorageFull. The temporary file is removed on every path.
  *
- * `checkLayers`: also read every layer's entries now (as grading would, through LayerView: `..`
- * components, writes through symbolic links, device nodes…) and refuse a hostile or broken image
- * with InvalidInput at upload rather than at its first grading. The index it builds is cached
+ * Every layer's entries are read now too (as grading would, through LayerView: `..` components,
+ * writes through symbolic links, device nodes…): a hostile or broken image is refused with
+ * InvalidInput at upload, through the API and the web page alike, rather than at its first
+ * grading. The index it builds is cached
  * (`views/` of the store, as the toolkit's), so a good image costs nothing more later. A refused
  * image's blobs stay in the content-addressed store (unreferenced; another image may share them),
  * but the caller records nothing for it.
@@ -44,7 +45,7 @@ export async function receiveImageArchive(
   body: Readable,
   expectedSha256Hex: string | null,
   store: ImageStore,
-  opts: { maxBytes?: number; signal?: AbortSignal; checkLayers?: boolean } = {},
+  opts: { maxBytes?: number; signal?: AbortSignal } = {},
 ): Promise<ReceivedImage> {
   const expected = expectedSha256Hex?.toLowerCase() ?? null;
   if (expected !== null && !/^[0-9a-f]{64}$/.test(expected)) {
@@ -70,9 +71,7 @@ export async function receiveImageArchive(
       }
       try {
         const image = await store.import(file, { ...(opts.signal ? { signal: opts.signal } : {}) });
-        if (opts.checkLayers === true) {
-          await LayerView.open(image, store.blobs, { cacheDir: path.join(store.root, 'views'), what: 'the uploaded image', ...(opts.signal ? { signal: opts.signal } : {}) });
-        }
+        await LayerView.open(image, store.blobs, { cacheDir: path.join(store.root, 'views'), what: 'the uploaded image', ...(opts.signal ? { signal: opts.signal } : {}) });
         return { imageId: image.id, archiveDigest, size: spooled.size };
       } catch (error) {
         if (error instanceof ImageError) throw new InvalidInput(error.message.replaceAll(file, 'the uploaded archive'));

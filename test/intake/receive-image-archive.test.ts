@@ -49,15 +49,15 @@ describe('receiveImageArchive', () => {
     expect(await tmpLeft()).toEqual([]);
   });
 
-  it('with checkLayers, refuses an image whose layer climbs out of the root, and indexes a good one', async () => {
+  it('refuses an image whose layer climbs out of the root, and indexes a good one', async () => {
     const hostile = await readFile(await makeImage(dir, [[dirEntry('etc/'), file('../escape', 'x')]]));
-    await expect(receiveImageArchive(Readable.from([hostile]), null, store, { checkLayers: true })).rejects.toMatchObject({
+    await expect(receiveImageArchive(Readable.from([hostile]), null, store)).rejects.toMatchObject({
       status: 400,
       message: expect.stringContaining('has a ".." component and could escape the root') as unknown,
     });
     expect(await tmpLeft()).toEqual([]);
     const good = await readFile(testImage('busybox'));
-    const received = await receiveImageArchive(Readable.from([good]), null, store, { checkLayers: true });
+    const received = await receiveImageArchive(Readable.from([good]), null, store);
     expect(await readdir(path.join(store.root, 'views'))).toEqual([`${received.imageId.slice(7)}.json`]);
   });
 

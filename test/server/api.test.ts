@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dir, file, makeImage, makeSandbox } from '../image/build-image.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { testImage } from '../support/test-image.ts';
 import { buildZip } from '../support/zip-writer.ts';
@@ -328,6 +329,22 @@ describe('hostile and malformed requests', () => {
     });
     expect(answer.status).toBe(400);
     expect(answer.body.error.message).toMatch(/digest|sha256/i);
+  });
+
+  it('an image whose layer climbs out of the root is refused at upload, as the web page refuses it', async () => {
+    const box = await makeSandbox();
+    try {
+      const bytes = await readFile(await makeImage(box.dir, [[dir('etc/'), file('../../outside/evil', 'x')]]));
+      const answer = await t.as(tokens.alice)('POST', '/api/courses/cs101/images', bytes, {
+        'content-type': 'application/x-tar',
+        'x-content-sha256': createHash('sha256').update(bytes).digest('hex'),
+      });
+      expect([answer.status, answer.body.error.code]).toEqual([400, 'invalid-input']);
+      expect(answer.body.error.message).toContain('entry "../../outside/evil" has a ".." component and could escape the root');
+      await box.assertOutsideUntouched();
+    } finally {
+      await box.cleanup();
+    }
   });
 
   it('an image upload without the digest header is refused', async () => {

@@ -94,7 +94,7 @@ export function graderPages(app: FastifyInstance, deps: WebDeps): void {
       // browsers. The size limit and the store's checks of the image are the same; TCP (and TLS
       // behind a proxy) guard the bytes on the way. The layers are read now, so a hostile or broken
       // image is refused here, with the reason, rather than at its first grading.
-      const received = await receiveImageArchive(entry.file, null, deps.images, { maxBytes: deps.maxImageBytes, checkLayers: true });
+      const received = await receiveImageArchive(entry.file, null, deps.images, { maxBytes: deps.maxImageBytes });
       imageId = received.imageId;
     }
     if (imageId === undefined || settings === undefined) throw new InvalidInput('choose the grader image: a docker save or OCI layout tar');
