@@ -5,8 +5,9 @@
  * results, so the 60,000 part jobs of a 1,000 × 20 × 3 course are never read — the page stays
  * within its time budget. Queries: a fixed number per assignment, none per student.
  *
- * Stalled stored grades are not made good here (that writes, per student, inside a page view):
- * the assignment gradebook and the grade listing do it on their first read.
+ * Stalled stored grades (a refresh lost to a crash between a result and its refresh) are made
+ * good on the way, as the assignment gradebook and the grade listing do: for the few suspects
+ * only, whose part jobs are then read (grade-reads.ts).
  */
 import { courseStudentNames } from './completions.ts';
 import type { PlatformContext } from './context.ts';
@@ -59,7 +60,7 @@ export async function getCourseGradebook(ctx: PlatformContext, actor: Actor, cou
   const logins = students.map((s) => s.login);
   const cells: CourseGradebookCell[][] = [];
   for (const a of assignmentRows) {
-    const grades = await deriveGrades(ctx.db, { courseId, assignmentId: a.id, logins }, { viewer: 'staff', now, finalOnly: true });
+    const grades = await deriveGrades(ctx.db, { courseId, assignmentId: a.id, logins }, { viewer: 'staff', now, finalOnly: true, refresh: ctx });
     cells.push(
       grades.map((g) => ({
         status: g.status,

@@ -187,6 +187,24 @@ async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: Assig
   // Only the final grades: parts matter only where a part override changes the raw grade.
   const partsWanted = (login: string): boolean => !finalOnly || [...(overrides.get(login)?.keys() ?? [])].some((part) => part !== '');
   const submissionIds = [...work.entries()].flatMap(([login, w]) => (w.submissionId === null || !partsWanted(login) ? [] : [w.submissionId]));
+  const jobs = await loadJobs(db, submissionIds);
+
+  const stored = await loadStored(db, courseId, assignmentId, few);
+  const extensions = keep(
+    await db.selectFrom('extensions').select(['login', 'until']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).$if(few !== undefined, (q) => q.where('login', 'in', few ?? [])).execute(),
+  );
+  return {
+    completions: new Map(completions.map((c) => [c.login, c])),
+    work,
+    jobs,
+    stored,
+    extensions: new Map(extensions.map((e) => [e.login, e.until])),
+    overrides,
+  };
+}
+
+/** The official part jobs of these submissions with their results, by submission. */
+async function loadJobs(db: DbExecutor, submissionIds: readonly string[]): Promise<Map<string, PartJob[]>> {
   const jobs = new Map<string, PartJob[]>();
   for (let i = 0; i < submissionIds.length; i += IN_LIMIT) {
     const rows = await db
@@ -202,19 +220,7 @@ async function loadStudents(db: DbExecutor, scope: GradeScope, assignment: Assig
       else jobs.set(row.submission_id, [row]);
     }
   }
-
-  const stored = await loadStored(db, courseId, assignmentId, few);
-  const extensions = keep(
-    await db.selectFrom('extensions').select(['login', 'until']).where('course_id', '=', courseId).where('assignment_id', '=', assignmentId).$if(few !== undefined, (q) => q.where('login', 'in', few ?? [])).execute(),
-  );
-  return {
-    completions: new Map(completions.map((c) => [c.login, c])),
-    work,
-    jobs,
-    stored,
-    extensions: new Map(extensions.map((e) => [e.login, e.until])),
-    overrides,
-  };
+  return jobs;
 }
 
 async function loadStored(db: DbExecutor, courseId: string, assignmentId: string, logins: string[] | undefined): Promise<Map<string, Selectable<AssignmentGradesTable>>> {
@@ -253,14 +259,28 @@ function partsOf(assignment: AssignmentFacts, jobs: readonly PartJob[]): { parts
 /**
  * A refresh lost to a crash between a result and its refresh is made good on the first read, for
  * those few students only (a method whose own job is still running for this work is left to it).
+ * Suspect are the students whose stored grade is not of their counting work, or still pending;
+ * a read of final grades only loaded no part jobs for most students: the suspects' are loaded
+ * here, in a number of queries that does not grow with the students.
  */
 async function refreshStalled(refresh: NonNullable<DeriveOptions['refresh']>, scope: GradeScope, assignment: AssignmentFacts, loaded: Loaded, now: Date): Promise<void> {
+  const suspects = scope.logins.filter((login) => {
+    const work = loaded.work.get(login);
+    const row = loaded.stored.get(login);
+    return work !== undefined && (!matches(row, work) || row.status === 'pending');
+  });
+  if (suspects.length === 0) return;
+  const unloaded = suspects.flatMap((login) => {
+    const id = loaded.work.get(login)?.submissionId;
+    return id === null || id === undefined || loaded.jobs.has(id) ? [] : [id];
+  });
+  const jobs = unloaded.length === 0 ? loaded.jobs : new Map([...loaded.jobs, ...(await loadJobs(refresh.db, unloaded))]);
   const method = autogradeMethod(assignment.autograde);
   const due: string[] = [];
-  for (const login of scope.logins) {
+  for (const login of suspects) {
     const work = loaded.work.get(login);
     if (work === undefined) continue;
-    const finished = work.submissionId === null || partsOf(assignment, loaded.jobs.get(work.submissionId) ?? []).finished;
+    const finished = work.submissionId === null || partsOf(assignment, jobs.get(work.submissionId) ?? []).finished;
     if (!finished) continue;
     const row = loaded.stored.get(login);
     const stalled =

@@ -62,6 +62,22 @@ describe.each(databases)('the course gradebook on $name', (factory) => {
     expect(book.cells[0]!.map((c) => c.finalGrade)).toEqual(full.map((g) => g.finalGrade));
   });
 
+  it('makes good a stored grade whose refresh was lost (a crash between the result and it), and leaves one still grading', async () => {
+    await setUp(h, ['stu']);
+    await submitGraded(t, h, 'sam', 0.5);
+    // As a crash after the results were stored and before the grade's refresh leaves it.
+    await t.db.updateTable('assignment_grades').set({ status: 'pending', raw_grade: null }).where('login', '=', 'sam').where('assignment_id', '=', 'hw1').execute();
+    // stu's parts are still being graded: pending, and rightly so.
+    await h.platform.submit(await h.actor('stu'), { courseId: COURSE, assignmentId: 'hw1', files: [file('a.py', 'stu')] });
+    const ines = await h.actor('ines', ['read', 'manage']);
+    const book = await h.platform.getCourseGradebook(ines, COURSE);
+    const column = (login: string) => book.cells[0]![book.students.findIndex((s) => s.login === login)];
+    expect(column('sam')).toEqual({ status: 'graded', finalGrade: 50, overridden: false });
+    expect(column('stu')).toMatchObject({ status: 'pending', finalGrade: null });
+    const stored = await t.db.selectFrom('assignment_grades').select(['login', 'status', 'raw_grade']).where('assignment_id', '=', 'hw1').where('login', 'in', ['sam', 'stu']).orderBy('login').execute();
+    expect(stored).toEqual([{ login: 'sam', status: 'graded', raw_grade: 50 }, { login: 'stu', status: 'pending', raw_grade: null }]);
+  });
+
   it('is for staff: a student is refused, an outsider finds no course', async () => {
     await setUp(h, []);
     await expect(h.platform.getCourseGradebook(await h.actor('sam'), COURSE)).rejects.toMatchObject({ status: 403 });
