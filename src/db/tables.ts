@@ -177,6 +177,8 @@ export interface GradingJobsTable {
   regrade_id: Generated<string | null>;
   /** 1: a regrade's result not made official yet, invisible to every reader (official-jobs.ts). */
   shadow: Generated<number>;
+  /** The worker that took the last attempt (its lease's holder when the attempt started); null before one did. */
+  worker: Generated<string | null>;
 }
 
 export interface ResultsTable {

@@ -112,8 +112,8 @@ export function createGradingStore(options: GradingStoreOptions): GradingStore {
         .set((eb) => ({
           phase,
           [PHASE_COLUMNS[phase]]: now().toISOString(),
-          // Every delivery starts by preparing: that counts the attempts.
-          ...(phase === 'preparing' ? { attempts: eb('attempts', '+', 1) } : {}),
+          // Every delivery starts by preparing: that counts the attempts, and the lease names its worker.
+          ...(phase === 'preparing' ? { attempts: eb('attempts', '+', 1), worker: eb.selectFrom('queue_jobs').select('leased_by').where('id', '=', jobId) } : {}),
         }))
         .where('id', '=', jobId)
         .where('phase', '!=', 'done')

@@ -21,7 +21,7 @@ export interface StaffJob extends GradingJob {
   shadow: boolean;
   /** System errors that made it run again. */
   systemErrors: number;
-  /** The worker whose lease it holds now (claimed and not finished); null otherwise. */
+  /** The worker whose lease it holds now, or, once done, the one that took its last attempt; null when none did (or before that was recorded). */
   worker: string | null;
   /** The whole result (staff view), once stored. */
   result: PartResult | null;
@@ -46,7 +46,7 @@ export async function listSubmissionJobs(ctx: PlatformContext, actor: Actor, sub
       .leftJoin('queue_jobs as q', 'q.id', 'j.id')
       .leftJoin('parts as p', (join) => join.on('p.course_id', '=', row.course_id).on('p.assignment_id', '=', row.assignment_id).onRef('p.id', '=', 'j.part_id'))
       .selectAll('j')
-      .select(['g.number as graderNumber', 'q.leased_by as worker', 'p.points as partPoints'])
+      .select(['g.number as graderNumber', 'q.leased_by as leasedBy', 'p.points as partPoints'])
       .where('j.submission_id', '=', submissionId)
       .orderBy('j.queued_at')
       .orderBy('j.id')
@@ -58,7 +58,7 @@ export async function listSubmissionJobs(ctx: PlatformContext, actor: Actor, sub
     submissionId,
     owner: { login: row.login, displayName: owner?.display_name ?? row.login },
     jobs: jobs.map((j) => {
-      const { graderNumber, worker, partPoints, ...jobRow } = j;
+      const { graderNumber, leasedBy, partPoints, ...jobRow } = j;
       const stored = byJob.get(j.id);
       return {
         ...jobFromRow(jobRow),
@@ -66,7 +66,7 @@ export async function listSubmissionJobs(ctx: PlatformContext, actor: Actor, sub
         regradeId: j.regrade_id,
         shadow: j.shadow === 1,
         systemErrors: j.system_errors,
-        worker: j.phase === 'done' ? null : (worker ?? null),
+        worker: j.phase === 'done' ? j.worker : (leasedBy ?? null),
         // Staff see every test (hidden ones too) and the output, as the API gives them.
         result: stored === undefined ? null : staffResultView(stored, { points: partPoints ?? 0, deadline: null, now: request.now }),
       };

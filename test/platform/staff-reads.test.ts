@@ -44,7 +44,8 @@ describe.each(databases)('staff reads on $name', (factory) => {
     expect(view.owner).toEqual({ login: 'sam', displayName: 'sam' });
     expect(view.jobs.map((j) => j.partId).sort()).toEqual(['p1', 'p2']);
     const done = view.jobs.find((j) => j.id === claimed!.jobId)!;
-    expect(done).toMatchObject({ phase: 'done', attempts: 1, graderNumber: 1, shadow: false, regradeId: null, worker: null });
+    // Done, its lease gone: the worker that took its attempt is kept.
+    expect(done).toMatchObject({ phase: 'done', attempts: 1, graderNumber: 1, shadow: false, regradeId: null, worker: 'w1' });
     expect(Object.keys(done.phases)).toEqual(['queued', 'preparing', 'running', 'reporting', 'done']);
     // Staff see the hidden test and the output.
     expect(done.result?.tests.map((t) => [t.name, t.visibility])).toContainEqual(['secret', 'hidden']);

@@ -22,6 +22,7 @@ import { webSessionsMigration } from './0017-web-sessions.ts';
 import { autogradeTestsMigration } from './0018-autograde-tests.ts';
 import { robustnessCasesMigration } from './0019-robustness-cases.ts';
 import { queueWorkersMigration } from './0020-queue-workers.ts';
+import { jobWorkerMigration } from './0021-job-worker.ts';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initialMigration,
@@ -43,6 +44,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0018-autograde-tests': autogradeTestsMigration,
   '0019-robustness-cases': robustnessCasesMigration,
   '0020-queue-workers': queueWorkersMigration,
+  '0021-job-worker': jobWorkerMigration,
 });
 
 /** Kysely's Migrator reads migrations from here (in code: nothing to find on disk at run time). */

@@ -94,7 +94,7 @@ function JobCard(props: { job: StaffJob; origin: string | null }): JSX.Element {
         <dt>Attempts</dt>
         <dd safe>{`${job.attempts}${job.systemErrors > 0 ? ` (${job.systemErrors} system error${job.systemErrors === 1 ? '' : 's'})` : ''}`}</dd>
         <dt>Worker</dt>
-        <dd safe>{job.worker ?? (job.phase === 'done' ? 'not recorded once finished' : 'none yet')}</dd>
+        <dd safe>{job.worker ?? (job.phase === 'done' ? 'not recorded' : 'none yet')}</dd>
         {job.lastError !== null && (
           <>
             <dt>Last system error</dt>
