@@ -1,6 +1,6 @@
 // gradebox: "Copy the command" buttons (a submission's page, for staff). The command is on the
 // page as text in a <code id=...>; the buttons are rendered hidden and shown here, as they do
-// nothing without this script.
+// nothing without this script, and so are those of a jobs section the live stream swaps in.
 //
 //   <button type="button" data-copy="ID" hidden>    copies the text of #ID
 //   <span role="status" data-copy-status="ID">      says whether it worked
@@ -19,7 +19,7 @@
     selection.addRange(range);
   }
 
-  document.querySelectorAll('button[data-copy]').forEach(function (button) {
+  function bind(button) {
     var id = button.getAttribute('data-copy');
     var source = document.getElementById(id);
     if (!source) return;
@@ -36,5 +36,12 @@
         say(id, 'Selected: press Ctrl+C (or ⌘C) to copy.');
       }
     });
+  }
+
+  document.querySelectorAll('button[data-copy]').forEach(bind);
+  // The jobs section comes again from the live stream while grading (htmx swaps it in whole).
+  document.addEventListener('htmx:load', function (event) {
+    var root = event.target;
+    if (root && root.querySelectorAll) root.querySelectorAll('button[data-copy]').forEach(bind);
   });
 })();

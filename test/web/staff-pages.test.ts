@@ -91,7 +91,55 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** Reads server-sent events from `client`'s stream of `path` until `until` matches their text (or `ms` pass); aborts. */
+async function readEvents(client: WebClient, path: string, until: RegExp, ms = 20_000): Promise<string> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  let text = '';
+  try {
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const stream = await fetch(`${t.url}${path}`, { headers: { cookie }, signal: abort.signal });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    while (!until.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return text;
+}
+
 describe('a submission, as staff see it', () => {
+  it('keeps the jobs live while grading: the stream sends them beside the status, to staff only', async () => {
+    const sam = await t.tokenFor('sam', ['read', 'submit']);
+    const waiting = await submit(sam, { 'c.py': 'print(2)\n' });
+    const path = `/submissions/${waiting.id}/live`;
+    const page = await clients.ines!.get(`/submissions/${waiting.id}`);
+    expect(page.text).toContain('<section id="staff-jobs"');
+    expect(page.text).toContain('This updates by itself while the submission is being graded.');
+    const first = await readEvents(clients.ines!, path, /\n\n/);
+    expect(first).toMatch(/^event: status\n/);
+    expect(first).toContain('id="staff-jobs" aria-labelledby="jobs-heading" hx-swap-oob="true"');
+    expect(first).toContain(waiting.job);
+    expect(first).not.toContain('claimed, preparing');
+    // The student's own stream: the status only.
+    const own = await readEvents(clients.sam!, path, /\n\n/);
+    expect(own).toMatch(/^event: status\n/);
+    expect(own).not.toContain('staff-jobs');
+    // A worker claims the job: the next event has its new phase (found by polling, as from another server).
+    const store = createGradingStore({ db: database.db, queue: new SqlJobQueue(database.db), events: new SubmissionEvents() });
+    const later = readEvents(clients.ines!, path, /claimed, preparing[\s\S]*\n\n/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await store.setPhase(waiting.job, 'preparing');
+    expect(await later).toMatch(/event: status\ndata: [\s\S]*id="staff-jobs"[\s\S]*claimed, preparing/);
+  }, 30_000);
+
   it('shows whose it is, every job with its phases, the whole result escaped and the command', async () => {
     const page = await clients.tara!.get(`/submissions/${graded.id}`);
     expect(page.status).toBe(200);

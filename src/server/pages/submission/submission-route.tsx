@@ -5,6 +5,7 @@ import { pageActor, pageContext, sendPage, type WebDeps } from '../../web/web-co
 import { LiveStreamCounter, streamLiveFragments } from '../../web/live-stream.ts';
 import { isSecure, WEB_ROUTE } from '../../web/web-session.ts';
 import { SubmissionPage, SubmissionStatus } from './submission-page.tsx';
+import { StaffJobs } from './submission-staff.tsx';
 import type { BlobStore } from '../../../image/blob-store.ts';
 import { submissionArchive } from '../../../intake/submission-archive.ts';
 import { isStaffView } from '../../web/staff-nav.tsx';
@@ -88,7 +89,9 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
     const actor = pageActor(request);
     const { id } = request.params as { id: string };
     // Permission is checked (and refused as a page) before the stream starts.
-    await platform.getSubmission(actor, id);
+    const first = await platform.getSubmission(actor, id);
+    // The course's staff get the jobs too, replaced beside the status (StaffJobs).
+    const staff = isStaffView(await platform.getCourse(actor, first.courseId), actor.isAdmin) ? { origin: serverOrigin(request, deps) } : undefined;
     await streamLiveFragments(request, reply, {
       counter: liveStreams,
       login: actor.login,
@@ -97,7 +100,9 @@ export function submissionPage(app: FastifyInstance, deps: WebDeps): void {
         const submission = await platform.getSubmission(actor, id);
         // Where each part stands (queued with how many before it, preparing, running), through Platform's rule.
         const progress = submission.status === 'grading' ? await platform.getGradingProgress(actor, id) : [];
-        return { html: await (<SubmissionStatus submission={submission} progress={progress} />), done: submission.status !== 'grading' };
+        const status = await (<SubmissionStatus submission={submission} progress={progress} />);
+        const jobs = staff === undefined ? '' : await (<StaffJobs submission={submission} jobs={await platform.listSubmissionJobs(actor, id)} origin={staff.origin} swapOutOfBand />);
+        return { html: status + jobs, done: submission.status !== 'grading' };
       },
     });
   });

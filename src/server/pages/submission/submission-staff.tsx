@@ -130,7 +130,6 @@ function JobCard(props: { job: StaffJob; origin: string | null }): JSX.Element {
 /** Staff only: the submission's owner, archive, jobs and their whole results. */
 export function SubmissionStaffSections(props: { submission: Submission; jobs: SubmissionJobs; origin: string | null }): JSX.Element {
   const { submission, jobs } = props;
-  const parts = [...new Set([...submission.parts.map((p) => p.partId), ...jobs.jobs.map((j) => j.partId)])];
   return (
     <>
       <section aria-labelledby="staff-heading" class="staff-submission">
@@ -168,29 +167,42 @@ export function SubmissionStaffSections(props: { submission: Submission; jobs: S
           </ul>
         </nav>
       </section>
-      <section aria-labelledby="jobs-heading">
-        <h2 id="jobs-heading">Grading jobs</h2>
-        <p class="muted">
-          Every job of every part, oldest first: the submission’s own, regrades and dry runs (shadow jobs, which students and grades do not see). <a href={staffPaths.submission(submission.id)}>Refresh</a> for the latest.
-        </p>
-        {parts.map((partId) => {
-          const partJobs = jobs.jobs.filter((j) => j.partId === partId);
-          return (
-            <section aria-label={`Jobs of part ${partId}`}>
-              <h3 safe>{`Part ${partId}`}</h3>
-              {partJobs.length === 0 ? (
-                <p class="muted">No job: the part has no grader, or is held until completion.</p>
-              ) : (
-                <ul class="cards">
-                  {partJobs.map((job) => (
-                    <JobCard job={job} origin={props.origin} />
-                  ))}
-                </ul>
-              )}
-            </section>
-          );
-        })}
-      </section>
+      <StaffJobs submission={submission} jobs={jobs} origin={props.origin} />
     </>
+  );
+}
+
+/**
+ * Every job of every part. While the submission is being graded the page's live stream sends it
+ * again after each change, `swapOutOfBand` (htmx replaces the section by its id, beside the status).
+ */
+export function StaffJobs(props: { submission: Submission; jobs: SubmissionJobs; origin: string | null; swapOutOfBand?: boolean }): JSX.Element {
+  const { submission, jobs } = props;
+  const parts = [...new Set([...submission.parts.map((p) => p.partId), ...jobs.jobs.map((j) => j.partId)])];
+  return (
+    <section id="staff-jobs" aria-labelledby="jobs-heading" hx-swap-oob={props.swapOutOfBand === true ? 'true' : undefined}>
+      <h2 id="jobs-heading">Grading jobs</h2>
+      <p class="muted">
+        Every job of every part, oldest first: the submission’s own, regrades and dry runs (shadow jobs, which students and grades do not see).{' '}
+        {submission.status === 'grading' ? 'This updates by itself while the submission is being graded.' : <><a href={staffPaths.submission(submission.id)}>Refresh</a> for the latest.</>}
+      </p>
+      {parts.map((partId) => {
+        const partJobs = jobs.jobs.filter((j) => j.partId === partId);
+        return (
+          <section aria-label={`Jobs of part ${partId}`}>
+            <h3 safe>{`Part ${partId}`}</h3>
+            {partJobs.length === 0 ? (
+              <p class="muted">No job: the part has no grader, or is held until completion.</p>
+            ) : (
+              <ul class="cards">
+                {partJobs.map((job) => (
+                  <JobCard job={job} origin={props.origin} />
+                ))}
+              </ul>
+            )}
+          </section>
+        );
+      })}
+    </section>
   );
 }
