@@ -20,15 +20,26 @@ beforeAll(async () => {
       { login: 'ines', displayName: 'Ines Instructor', role: 'instructor' },
       { login: 'sam', displayName: 'Sam Student', role: 'student' },
     ],
-    assignments: [{ id: 'sums', title: 'Sums', deadline: '2099-01-01T00:00:00Z', parts: [{ id: 'p1', points: 10 }] }],
+    assignments: [
+      { id: 'sums', title: 'Sums', deadline: '2099-01-01T00:00:00Z', parts: [{ id: 'p1', points: 10 }] },
+      { id: 'slow', title: 'Slow', deadline: '2099-01-01T00:00:00Z', parts: [{ id: 'p1', points: 1 }] },
+    ],
   };
   world = await startWebWorld({ courseFile: course, passwords: ['ines', 'sam', 'admin'] });
   await world.publish('staff101', 'sums', 'gradescope-sh');
+  await world.publish('staff101', 'slow', 'run-submission');
 }, 180_000);
 
 afterAll(async () => {
   await world?.stop();
 });
+
+/** A token of sam's for the API (submitting without the page). */
+async function studentToken(): Promise<string> {
+  const answer = await world.api('POST', '/api/users/sam/tokens', { name: 'live jobs', scopes: ['read', 'submit'] });
+  expect(answer.status).toBe(201);
+  return ((await answer.json()) as { token: string }).token;
+}
 
 /** The page fits a phone's width: long ids, digests and commands wrap rather than scroll sideways. */
 async function expectNoSidewaysScroll(page: Page): Promise<void> {
@@ -87,6 +98,35 @@ describe('staff pages in the browser', () => {
     expect(alarms).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('the instructor watches a submission\'s jobs move on live while it is graded, the copy button working after', async () => {
+    const { context, page, alarms } = await world.watchedContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.served.url });
+    // run-submission runs main.sh: this one takes a few seconds, so the page surely opens before the result.
+    const form = new FormData();
+    form.append('file', new Blob(['sleep 4\nexit 0\n']), 'main.sh');
+    const submitted = await fetch(`${world.served.url}/api/courses/staff101/assignments/slow/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await studentToken()}` },
+      body: form,
+    });
+    expect(submitted.status).toBe(201);
+    const { id } = (await submitted.json()) as { id: string };
+    await world.signIn(page, 'ines');
+    await page.goto(`${world.served.url}/submissions/${id}`);
+    const jobs = page.locator('#staff-jobs');
+    expect(await jobs.textContent()).toContain('This updates by itself');
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await jobs.getByText('finished', { exact: true }).first().waitFor({ timeout: 60_000 });
+    expect(navigations).toBe(0);
+    expect(await jobs.textContent()).toContain('Refresh for the latest');
+    // The swapped-in section's copy button is bound too.
+    await jobs.getByRole('button', { name: 'Copy the command' }).first().click();
+    await expect.poll(() => jobs.locator('[data-copy-status]').first().textContent()).toMatch(/Copied|Selected/);
+    expect(alarms).toEqual([]);
+    await context.close();
+  }, 120_000);
 
   it('the instructor watches the queue dashboard refresh itself', async () => {
     const { context, page, alarms } = await world.watchedContext();
