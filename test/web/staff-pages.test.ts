@@ -101,10 +101,11 @@ async function readEvents(client: WebClient, path: string, until: RegExp, ms = 2
     const stream = await fetch(`${t.url}${path}`, { headers: { cookie }, signal: abort.signal });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
     while (!until.test(text)) {
-      const { value, done } = await reader.read();
+      const { value, done } = (await reader.read()) as { value: Uint8Array | undefined; done: boolean };
       if (done) break;
-      text += new TextDecoder().decode(value);
+      text += decoder.decode(value, { stream: true });
     }
   } catch (error) {
     if (!abort.signal.aborted) throw error;
