@@ -37,17 +37,16 @@ export function createRuntimeHook(tools: HookTools, moveTo?: { from: string; to:
       'pid=; case $state in *\\"pid\\"*) pid=${state#*\\"pid\\"};; esac',
     ]
     : ['pid=; while IFS= read -r -d , field || [ -n "$field" ]; do case $field in *\\"pid\\"*) pid=${field#*\\"pid\\"}; break;; esac; done'];
-  // "$2": the shell that writes the limits inside the namespace, the hook's own.
-  const shell = tools.busybox === undefined ? '"$2"' : '"$2" sh';
+  const [path, ...shell] = tools.busybox === undefined ? ['/bin/sh', 'sh'] : [tools.busybox, 'busybox', 'sh'];
+  // The hook's own shell ("$2" is its path), run again inside the namespace to write the limits.
+  const inner = ['"$2"', ...shell.slice(1)].join(' ');
   const script = [
     ...readPid,
     'pid=${pid#*:}; pid=${pid#"${pid%%[0-9]*}"}; pid=${pid%%[!0-9]*}',
     '[ -n "$pid" ] || { echo "gradebox hook: no pid in the container state" >&2; exit 1; }',
-    `"$1" --user --target "$pid" ${shell} -c '${limits}' || exit 1`,
+    `"$1" --user --target "$pid" ${inner} -c '${limits}' || exit 1`,
     ...(moveTo === undefined ? [] : ['while read -r p; do echo "$p" > "$3" || exit 1; done < "$4"']),
   ].join('\n');
-  const params = [tools.nsenter, tools.busybox ?? '/bin/sh', ...(moveTo === undefined ? [] : [moveTo.to, moveTo.from])];
-  return tools.busybox === undefined
-    ? { path: '/bin/sh', args: ['sh', '-c', script, 'sh', ...params], timeout: 10 }
-    : { path: tools.busybox, args: ['busybox', 'sh', '-c', script, 'sh', ...params], timeout: 10 };
+  const params = [tools.nsenter, path, ...(moveTo === undefined ? [] : [moveTo.to, moveTo.from])];
+  return { path, args: [...shell, '-c', script, 'sh', ...params], timeout: 10 };
 }
