@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempPath } from '../util/atomic-file.ts';
 import { nodeCrypto } from '../util/node-crypto.ts';
@@ -44,6 +44,7 @@ function saveTag(dir: string, tag: string): void {
     writeFileSync(temp, `${tag}\n${dir}\n`, { mode: 0o644 });
     renameSync(temp, join(dir, TAG_FILE));
   } catch {
-    // Not there yet, or read-only: computed again next time.
+    // Not there yet, or read-only: computed again next time (and no temporary file left).
+    rmSync(temp, { force: true });
   }
 }
